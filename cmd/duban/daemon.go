@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"duban/config"
+	"duban/ledger"
+	"duban/scheduler"
+	"duban/store"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the daemon: cron jobs, delivery worker, admin console",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withStore(cmd.Context(), func(cfg *config.Config, st *store.Store) error {
+				return a.serve(cmd.Context(), cfg, st)
+			})
+		},
+	}
+}
+
+func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) error {
+	a.logger.Info("duban starting", "version", versionString(), "database", st.Dialect(),
+		"transport", cfg.Mail.Transport, "timezone", cfg.Location.String())
+	a.warnMissingHolidayData(cfg)
+	if err := a.seedLedgerIfEmpty(ctx, cfg, st); err != nil {
+		return err
+	}
+	worker, err := a.newWorker(cfg, st)
+	if err != nil {
+		return err
+	}
+	defer worker.Transport.Close()
+	sched, err := a.newScheduler(cfg, st, worker.Wake)
+	if err != nil {
+		return err
+	}
+	if cfg.Mail.Transport != "smtp" {
+		a.logger.Info("messages are written as .eml files", "outbox_dir", cfg.Mail.OutboxDir)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() { errs <- worker.Run(ctx) })
+	wg.Go(func() { errs <- sched.Serve(ctx) })
+	<-ctx.Done()
+	a.logger.Info("shutting down: finishing in-flight work")
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			all = append(all, err)
+		}
+	}
+	a.logger.Info("duban stopped")
+	return errors.Join(all...)
+}
+
+// warnMissingHolidayData reminds the operator to add next year's holidays
+// once the State Council notice is due (it appears each November).
+func (a *app) warnMissingHolidayData(cfg *config.Config) {
+	cal := ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays)
+	now := a.now().In(cfg.Location)
+	for _, year := range []int{now.Year(), now.Year() + 1} {
+		if year > now.Year() && now.Month() < time.November {
+			continue
+		}
+		if !cal.HasHolidayData(year) {
+			a.logger.Warn("no public holiday data for this year: weekends only until you add "+
+				"the State Council notice's holidays and 调休 workdays under [calendar]", "year", year)
+		}
+	}
+}
+
+// seedLedgerIfEmpty imports the configured example ledger into an empty
+// database, so that a first start shows the daemon at work.
+func (a *app) seedLedgerIfEmpty(ctx context.Context, cfg *config.Config, st *store.Store) error {
+	if cfg.Database.SeedLedger == "" {
+		return nil
+	}
+	n, err := st.CountItems(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	a.logger.Info("database has no items: importing the seed ledger", "file", cfg.Database.SeedLedger)
+	return a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, "", false)
+}
+
+func (a *app) runCommand() *cobra.Command {
+	var asOf string
+	cmd := &cobra.Command{
+		Use:   "run JOB",
+		Short: "Run one job now (as of --as-of) and deliver what it produced",
+		Long:  "Run one job (deadlines, duties, followups, summary) as of a time and deliver its messages.\nA message that fails temporarily stays pending for serve or deliver to retry.",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
+				at, err := a.parseAsOf(cfg, asOf)
+				if err != nil {
+					return err
+				}
+				return a.runJob(ctx, cfg, st, args[0], at)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&asOf, "as-of", "", "logical time of the run: 2025-06-16 or 2025-06-16T09:00 (default now)")
+	return cmd
+}
+
+func (a *app) runJob(ctx context.Context, cfg *config.Config, st *store.Store, job string, at time.Time) error {
+	worker, err := a.newWorker(cfg, st)
+	if err != nil {
+		return err
+	}
+	defer worker.Transport.Close()
+	sched, err := a.newScheduler(cfg, st, nil)
+	if err != nil {
+		return err
+	}
+	res, err := sched.RunJob(ctx, job, at)
+	switch {
+	case errors.Is(err, scheduler.ErrUnknownJob):
+		return badInputf("unknown job %q: want deadlines, duties, followups or summary", job)
+	case errors.Is(err, scheduler.ErrAlreadyRan):
+		fmt.Fprintf(a.stdout, "%s as of %s already ran: nothing to do\n", job, at.In(cfg.Location).Format("2006-01-02 15:04"))
+		return nil
+	case err != nil:
+		return err
+	}
+	if res.Skipped != "" {
+		fmt.Fprintf(a.stdout, "%s as of %s: %s, nothing sent\n", job, at.In(cfg.Location).Format("2006-01-02 15:04"), res.Skipped)
+		return nil
+	}
+	stats, err := worker.DeliverDue(ctx, false)
+	fmt.Fprintf(a.stdout, "%s as of %s: %d reminders in %d messages; delivered %d, retrying %d, failed %d\n",
+		job, at.In(cfg.Location).Format("2006-01-02 15:04"), res.Reminders, res.Dispatches, stats.Sent, stats.Retried, stats.Failed)
+	return err
+}
+
+func (a *app) deliverCommand() *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "deliver",
+		Short: "Deliver pending dispatches that are due (--all: ignore backoff)",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
+				worker, err := a.newWorker(cfg, st)
+				if err != nil {
+					return err
+				}
+				defer worker.Transport.Close()
+				stats, err := worker.DeliverDue(ctx, all)
+				fmt.Fprintf(a.stdout, "delivered %d, retrying %d, failed %d\n", stats.Sent, stats.Retried, stats.Failed)
+				return err
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "also deliver dispatches still waiting for their backoff")
+	return cmd
+}
+
+func (a *app) planCommand() *cobra.Command {
+	var asOf, job, format string
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Dry run: show what the jobs would send as of a time; sends nothing",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
+				at, err := a.parseAsOf(cfg, asOf)
+				if err != nil {
+					return err
+				}
+				sched, err := a.newScheduler(cfg, st, nil)
+				if err != nil {
+					return err
+				}
+				jobs := scheduler.JobNames
+				if job != "" {
+					jobs = []string{job}
+				}
+				var all []scheduler.Planned
+				for _, j := range jobs {
+					p, err := sched.Plan(ctx, j, at)
+					if errors.Is(err, scheduler.ErrUnknownJob) {
+						return badInputf("unknown job %q: want deadlines, duties, followups or summary", j)
+					}
+					if err != nil {
+						return err
+					}
+					all = append(all, p...)
+				}
+				return writeView(a.stdout, format, planView(all))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&asOf, "as-of", "", "logical time: 2025-06-16 or 2025-06-16T09:00 (default now)")
+	cmd.Flags().StringVar(&job, "job", "", "only this job")
+	cmd.Flags().StringVar(&format, "format", formatTable, "table, json or csv")
+	return cmd
+}
+
+func planView(all []scheduler.Planned) rowsView {
+	v := rowsView{header: []string{"JOB", "TO", "SUBJECT", "REFS"}, json: all}
+	if all == nil {
+		v.json = []scheduler.Planned{}
+	}
+	for _, p := range all {
+		refs := ""
+		for i, r := range p.Refs {
+			if i > 0 {
+				refs += " "
+			}
+			refs += r.Ref + ":" + r.Stage
+		}
+		v.rows = append(v.rows, []string{p.Job, p.To, p.Subject, refs})
+	}
+	return v
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"duban/config"
+	"duban/store"
+)
+
+// dispatchJSON is the JSON contract of DESIGN.md for the dispatch log.
+type dispatchJSON struct {
+	ID        int64   `json:"id"`
+	Job       string  `json:"job"`
+	Key       string  `json:"key"`
+	To        string  `json:"to"`
+	Subject   string  `json:"subject"`
+	Status    string  `json:"status"`
+	Attempts  int     `json:"attempts"`
+	LastError string  `json:"last_error"`
+	SMTPReply string  `json:"smtp_reply"`
+	MessageID string  `json:"message_id"`
+	CreatedAt string  `json:"created_at"`
+	SentAt    *string `json:"sent_at"`
+}
+
+func (a *app) logsCommand() *cobra.Command {
+	var since, until, status, to, job, format string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "logs",
+		Short: "Show the dispatch log: what went out, to whom, when, and how it went",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			switch status {
+			case "", "pending", "sending", "sent", "failed":
+			default:
+				return badInputf("invalid --status %q: want pending, sending, sent or failed", status)
+			}
+			ctx := cmd.Context()
+			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
+				f := store.DispatchFilter{State: status, To: to, Job: job, Limit: limit}
+				var err error
+				if f.Since, err = a.parseTimeFlag(cfg, "--since", since, time.Time{}); err != nil {
+					return err
+				}
+				if f.Until, err = a.parseTimeFlag(cfg, "--until", until, time.Time{}); err != nil {
+					return err
+				}
+				if until != "" && len(until) == len(time.DateOnly) {
+					f.Until = f.Until.AddDate(0, 0, 1) // a day given as --until includes that day
+				}
+				ds, err := st.ListDispatches(ctx, f)
+				if err != nil {
+					return err
+				}
+				return writeView(a.stdout, format, dispatchesView(cfg, ds))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&since, "since", "", "from this day or time (2025-06-16 or 2025-06-16T09:00)")
+	cmd.Flags().StringVar(&until, "until", "", "up to this day (inclusive) or time")
+	cmd.Flags().StringVar(&status, "status", "", "pending, sending, sent or failed")
+	cmd.Flags().StringVar(&to, "to", "", "recipient address")
+	cmd.Flags().StringVar(&job, "job", "", "deadlines, duties, followups or summary")
+	cmd.Flags().StringVar(&format, "format", formatTable, "table, json or csv")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many, newest first (0 = all)")
+	return cmd
+}
+
+func dispatchesView(cfg *config.Config, ds []store.Dispatch) rowsView {
+	v := rowsView{header: []string{"ID", "CREATED", "JOB", "TO", "STATUS", "ATTEMPTS", "SUBJECT", "LAST ERROR / REPLY"}}
+	out := make([]dispatchJSON, 0, len(ds))
+	for _, d := range ds {
+		j := dispatchJSON{
+			ID: d.ID, Job: d.Job, Key: d.Key, To: d.Recipient, Subject: d.Subject, Status: d.State,
+			Attempts: d.Attempts, LastError: d.LastError, SMTPReply: d.SMTPReply, MessageID: d.MessageID,
+			CreatedAt: d.CreatedAt.In(cfg.Location).Format(time.RFC3339),
+		}
+		if !d.SentAt.IsZero() {
+			s := d.SentAt.In(cfg.Location).Format(time.RFC3339)
+			j.SentAt = &s
+		}
+		out = append(out, j)
+		detail := d.LastError
+		if detail == "" {
+			detail = d.SMTPReply
+		}
+		v.rows = append(v.rows, []string{
+			strconv.FormatInt(d.ID, 10), d.CreatedAt.In(cfg.Location).Format("2006-01-02 15:04"), d.Job, d.Recipient,
+			d.State, strconv.Itoa(d.Attempts), d.Subject, detail,
+		})
+	}
+	v.json = out
+	return v
+}
+
+func (a *app) jobsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "jobs",
+		Short: "Show each job: schedule, last run and outcome, next run",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
+				sched, err := a.newScheduler(cfg, st, nil)
+				if err != nil {
+					return err
+				}
+				last, err := st.LastRuns(ctx)
+				if err != nil {
+					return err
+				}
+				now := a.now()
+				header := []string{"JOB", "SCHEDULE", "LAST RUN", "OUTCOME", "REMINDERS", "MESSAGES", "NEXT RUN"}
+				var rows [][]string
+				for _, spec := range sched.Jobs() {
+					row := []string{spec.Name, spec.Schedule, "never", "", "", "", ""}
+					if r, ok := last[spec.Name]; ok {
+						row[2] = r.ScheduledFor.In(cfg.Location).Format("2006-01-02 15:04")
+						row[3] = r.Outcome
+						if r.Error != "" {
+							row[3] += ": " + r.Error
+						}
+						row[4], row[5] = strconv.Itoa(r.Reminders), strconv.Itoa(r.Dispatches)
+					}
+					if next, ok := sched.NextRun(spec.Name, now); ok {
+						row[6] = next.In(cfg.Location).Format("2006-01-02 15:04")
+					}
+					rows = append(rows, row)
+				}
+				return writeTable(a.stdout, header, rows)
+			})
+		},
+	}
+}

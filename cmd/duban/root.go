@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"duban/config"
+	"duban/store"
+)
+
+// app carries what every command shares: where output goes, the process
+// environment and the clock. Tests build one with their own writers.
+type app struct {
+	stdout, stderr io.Writer
+	env            []string
+	now            func() time.Time
+	configPath     string
+	logger         *slog.Logger
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
+	a := &app{stdout: stdout, stderr: stderr, env: env, now: time.Now}
+	a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "duban: %v\n", err)
+	}
+	return exitCodeOf(err)
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "duban",
+		Short:         "Supervise a rectification ledger and recurring reporting duties by email",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&a.configPath, "config", "",
+		"config file (default $DUBAN_CONFIG or ./duban.toml)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return badInputf("%w (see 'duban %s --help')", err, c.Name())
+	})
+	root.AddCommand(
+		a.migrateCommand(),
+		a.checkConfigCommand(),
+		a.importCommand(),
+		a.itemsCommand(),
+		a.itemCommand(),
+		a.versionCommand(),
+	)
+	a.addLaterCommands(root)
+	return root
+}
+
+// getenv looks a variable up in the environment the app was started with.
+func (a *app) getenv(name string) string {
+	prefix := name + "="
+	for _, kv := range a.env {
+		if strings.HasPrefix(kv, prefix) {
+			return kv[len(prefix):]
+		}
+	}
+	return ""
+}
+
+func (a *app) resolvedConfigPath() string {
+	if a.configPath != "" {
+		return a.configPath
+	}
+	if p := a.getenv("DUBAN_CONFIG"); p != "" {
+		return p
+	}
+	return "duban.toml"
+}
+
+// loadConfig reads and validates the config; every problem is bad input.
+func (a *app) loadConfig() (*config.Config, error) {
+	path := a.resolvedConfigPath()
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, badInputf("config file %s not found: pass --config FILE, set DUBAN_CONFIG, "+
+			"or start from config.example.toml", path)
+	}
+	cfg, err := config.Load(path, a.env)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	a.logger = newLogger(a.stderr, cfg.Log.Level, cfg.Log.Format)
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens (and migrates) the configured database and makes sure the
+// configured rounds exist.
+func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg.Database.URL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := st.EnsureRounds(ctx, cfg.Rounds); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// withStore loads the config, opens the store and runs fn, closing it after.
+func (a *app) withStore(ctx context.Context, fn func(*config.Config, *store.Store) error) error {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(cfg, st)
+}
+
+// exactArgs is cobra.ExactArgs with the error marked as bad usage.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return badInput(err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,163 @@
+package ledger
+
+// MaxDutyPeriods caps how far back the duty rule looks: a unit that has
+// ignored a monthly report for two years is a matter for the supervisors'
+// summary, not for ever more reminders about 2019.
+const MaxDutyPeriods = 24
+
+// DutySpec is one recurring duty (定期任务) as the rules need it: the config's
+// [[duties]] with its units resolved to codes.
+type DutySpec struct {
+	ID, Name          string
+	Kind              PeriodKind
+	DueDay            int   // due this many days after the period ends
+	RemindDays        []int // remind-Nd on due−N
+	OverdueEveryDays  int   // overdue-K on due + K·OverdueEveryDays; ≤ 0: none
+	EscalateAfterDays int   // from this many days overdue the units' leaders are told too; ≤ 0: never
+	DueOnWorkday      bool  // a due date on a day off moves to the next workday
+	Start             Period
+	Units             []string // assigned unit codes, exempt ones already removed
+	Supervisors       []string // addresses that get the roll of non-submitters; empty: the directory's
+}
+
+// DueDate is the due date of period p of the duty.
+func (s DutySpec) DueDate(p Period, cal *Calendar) Date {
+	return DueDate(p, s.DueDay, s.DueOnWorkday, cal)
+}
+
+// DutyStage returns the latest stage of period p reached on today, for a
+// unit that has not submitted: open the day after the period ends,
+// remind-Nd on due−N for N in RemindDays, due on the due date, overdue-K on
+// due + K·OverdueEveryDays. Stages are sorted by day; on a tie a reminder
+// beats open. Open is left out when it would not come before the due date,
+// and reminders dated inside the period are kept (a yearly duty due on the
+// last day of the year is reminded in December). False before the first
+// stage.
+func DutyStage(spec DutySpec, p Period, today Date, cal *Calendar) (Stage, bool) {
+	due := spec.DueDate(p, cal)
+	stage, ok := ladderStage(due, today, spec.RemindDays, spec.OverdueEveryDays)
+	if !today.Before(due) {
+		return stage, ok
+	}
+	open := p.End().AddDays(1)
+	if open.Before(due) && !today.Before(open) && (!ok || open.After(stage.On)) {
+		return Stage{Name: StageOpen, On: open}, true
+	}
+	return stage, ok
+}
+
+// DutyPeriods returns the periods of the duty to check on today, oldest
+// first: from the start period (or MaxDutyPeriods back, whichever is later)
+// to the period containing today. The current period is included because a
+// duty due on or before its last day has reminders inside it; DutyStage
+// decides whether any stage has been reached. A start period of another
+// kind counts from the period of the duty's kind containing its first day.
+func DutyPeriods(spec DutySpec, today Date) []Period {
+	if spec.Kind.perYear() == 0 {
+		return nil
+	}
+	last := PeriodContaining(spec.Kind, today)
+	first := last.shift(1 - MaxDutyPeriods)
+	if !spec.Start.IsZero() {
+		if start := PeriodContaining(spec.Kind, spec.Start.Start()); start.ordinal() > first.ordinal() {
+			first = start
+		}
+	}
+	var ps []Period
+	for p := first; p.ordinal() <= last.ordinal(); p = p.Next() {
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// DutyNotices returns the duty notices due on today. For each period of
+// DutyPeriods whose stage has been reached and each assigned unit for which
+// submitted reports false (nil: nothing submitted):
+//
+//   - RuleDuty to each mailbox of the unit (Role unit, remind or urge);
+//   - from EscalateAfterDays past the due date, RuleDuty also to the unit's
+//     leader in charge (Role leader, 告诫);
+//   - once the due date has passed, RuleDutyMissing to each supervisor of the
+//     duty (or of the directory, when the duty names none), listing all
+//     non-submitters in Units (Role supervisor, 催办).
+//
+// RuleDuty notices are one per address and period: a mailbox shared by two
+// units, or a leader in charge of several, gets one notice listing them in
+// Units. The supervisors' roll has its own rule so that an address that is
+// both a unit mailbox and a supervisor gets both. Units listed in
+// spec.Units but missing from dir still appear on the roll.
+func DutyNotices(spec DutySpec, submitted func(unit string, p Period) bool, dir Directory, today Date, cal *Calendar) []Notice {
+	var out []Notice
+	for _, p := range DutyPeriods(spec, today) {
+		out = append(out, dutyPeriodNotices(spec, p, submitted, dir, today, cal)...)
+	}
+	return out
+}
+
+func dutyPeriodNotices(spec DutySpec, p Period, submitted func(string, Period) bool, dir Directory, today Date, cal *Calendar) []Notice {
+	stage, ok := DutyStage(spec, p, today, cal)
+	if !ok {
+		return nil
+	}
+	missing := missingUnits(spec.Units, p, submitted)
+	if len(missing) == 0 {
+		return nil
+	}
+	due := spec.DueDate(p, cal)
+	overdue := today.DaysSince(due)
+	var units recipientSet
+	for _, code := range missing {
+		for _, addr := range dir.Units[code].Emails {
+			units.add(addr, RoleUnit, []string{code}, "")
+		}
+	}
+	if reached(overdue, spec.EscalateAfterDays) {
+		for _, code := range missing {
+			if lc := dir.Units[code].Leader; lc != "" {
+				units.add(dir.Leaders[lc].Email, RoleLeader, []string{code}, lc)
+			}
+		}
+	}
+	base := Notice{
+		Rule:     RuleDuty,
+		Subject:  spec.ID + "/" + p.String(),
+		Stage:    stage,
+		DaysLeft: -overdue,
+		Duty:     spec.ID,
+		DutyName: spec.Name,
+		Period:   p,
+		Due:      due,
+	}
+	out := units.notices(base, escalatedLevels(stage.Level(), LevelWarn, LevelUrge))
+	if overdue > 0 {
+		var sups recipientSet
+		for _, addr := range spec.supervisors(dir) {
+			sups.add(addr, RoleSupervisor, missing, "")
+		}
+		base.Rule = RuleDutyMissing
+		out = append(out, sups.notices(base, escalatedLevels(LevelUrge, LevelUrge, LevelUrge))...)
+	}
+	return out
+}
+
+// supervisors are the duty's own supervisors, or the programme's
+// (整改领导小组办公室) when the duty names none.
+func (s DutySpec) supervisors(dir Directory) []string {
+	if len(s.Supervisors) > 0 {
+		return s.Supervisors
+	}
+	return dir.Supervisors
+}
+
+// missingUnits returns the assigned units without a submission for p, in
+// the duty's order, each once.
+func missingUnits(units []string, p Period, submitted func(string, Period) bool) []string {
+	var missing []string
+	for _, code := range units {
+		if submitted != nil && submitted(code, p) {
+			continue
+		}
+		missing = appendNew(missing, code)
+	}
+	return missing
+}

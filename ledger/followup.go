@@ -1,0 +1,54 @@
+package ledger
+
+// FollowupStage returns the latest 回头看 stage reached on today for an item
+// completed on completedOn: followup-N on completedOn+N for N in days
+// (non-positive N ignored). False before the first and for a zero date.
+func FollowupStage(completedOn, today Date, days []int) (Stage, bool) {
+	if completedOn.IsZero() {
+		return Stage{}, false
+	}
+	best := 0
+	for _, n := range days {
+		if n > 0 && !completedOn.AddDays(n).After(today) && n > best {
+			best = n
+		}
+	}
+	if best == 0 {
+		return Stage{}, false
+	}
+	return followupStage(completedOn, best), true
+}
+
+// FollowupNotices returns the follow-up (回头看) notices due on today for one
+// item: a done item with a completion day gets its latest followup-N stage,
+// N in p.FollowupDays, at every mailbox of its responsible units, until the
+// unit confirms. lastCheck is the day of the latest recorded re-check
+// (EventFollowup; zero when none): a re-check on or after the stage's day
+// answers that stage, so with [90, 180] a re-check on day 100 silences
+// followup-90 but followup-180 still comes.
+//
+// Closed items get none: 销号 means the office has verified the
+// rectification, which is what the re-check is for. Open items get none.
+func FollowupNotices(it Item, dir Directory, today Date, p Policy, lastCheck Date) []Notice {
+	if it.Status != StatusDone {
+		return nil
+	}
+	stage, ok := FollowupStage(it.CompletedOn, today, p.FollowupDays)
+	if !ok || (!lastCheck.IsZero() && !lastCheck.Before(stage.On)) {
+		return nil
+	}
+	var rs recipientSet
+	for _, code := range it.Units {
+		for _, addr := range dir.Units[code].Emails {
+			rs.add(addr, RoleUnit, []string{code}, "")
+		}
+	}
+	base := Notice{
+		Rule:     RuleFollowup,
+		Subject:  ItemSubject(it),
+		Stage:    stage,
+		DaysLeft: stage.On.DaysSince(today),
+		Item:     it,
+	}
+	return rs.notices(base, escalatedLevels(LevelRemind, LevelRemind, LevelRemind))
+}

@@ -1,0 +1,149 @@
+package ledger
+
+import (
+	"fmt"
+	"time"
+)
+
+// Status is where an item stands in the rectification programme.
+type Status string
+
+const (
+	StatusOpen   Status = "open"   // 正在整改 / 未完成
+	StatusDone   Status = "done"   // 已完成
+	StatusClosed Status = "closed" // 已销号: verified and struck off
+)
+
+// ParseStatus accepts the English code names used by the CLI and the JSON.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case StatusOpen, StatusDone, StatusClosed:
+		return st, nil
+	}
+	return "", fmt.Errorf("invalid status %q: want open, done or closed", s)
+}
+
+// Label is the Chinese name of the status, as the office writes it.
+func (s Status) Label() string {
+	switch s {
+	case StatusOpen:
+		return "正在整改"
+	case StatusDone:
+		return "已完成"
+	case StatusClosed:
+		return "已销号"
+	}
+	return string(s)
+}
+
+// Light is the 红黄绿灯 traffic light of an item.
+type Light string
+
+const (
+	LightRed    Light = "red"    // open and past its deadline
+	LightYellow Light = "yellow" // open and the deadline is near
+	LightGreen  Light = "green"  // open and on track
+	LightBlue   Light = "blue"   // long-term (长期坚持), no deadline
+	LightDone   Light = "done"
+	LightClosed Light = "closed"
+)
+
+// ParseLight accepts the English code names used by the CLI and the JSON.
+func ParseLight(s string) (Light, error) {
+	switch l := Light(s); l {
+	case LightRed, LightYellow, LightGreen, LightBlue, LightDone, LightClosed:
+		return l, nil
+	}
+	return "", fmt.Errorf("invalid light %q: want red, yellow, green, blue, done or closed", s)
+}
+
+// Label is the Chinese name of the light.
+func (l Light) Label() string {
+	switch l {
+	case LightRed:
+		return "红灯"
+	case LightYellow:
+		return "黄灯"
+	case LightGreen:
+		return "绿灯"
+	case LightBlue:
+		return "蓝灯"
+	case LightDone:
+		return "已完成"
+	case LightClosed:
+		return "已销号"
+	}
+	return string(l)
+}
+
+// Round is one inspection and its feedback (巡察轮次).
+type Round struct {
+	Code string
+	Name string
+}
+
+// UnitKind tells a department from a directly affiliated unit or a party branch.
+type UnitKind string
+
+const (
+	KindDepartment UnitKind = "department" // 部室 / 处室
+	KindUnit       UnitKind = "unit"       // 直属单位
+	KindBranch     UnitKind = "branch"     // 党支部
+)
+
+// Unit is a responsible department, affiliated unit or party branch.
+type Unit struct {
+	Code   string
+	Name   string
+	Kind   UnitKind
+	Emails []string
+	Leader string // code of the leader in charge (分管领导), may be empty
+}
+
+// Leader is a member of the leadership responsible for items.
+type Leader struct {
+	Code  string
+	Name  string
+	Title string
+	Email string
+}
+
+// Item is one problem of the ledger (整改事项).
+type Item struct {
+	Round       string
+	No          string // like 一.3.(1)
+	Seq         int    // position in the ledger, keeps the notice's order
+	Category    string
+	Problem     string
+	Measures    string
+	Units       []string // unit codes, first is the lead unit
+	Leader      string   // leader code, may be empty
+	Deadline    Date     // zero when long-term
+	LongTerm    bool     // 长期坚持
+	Status      Status
+	CompletedOn Date   // set when done or closed
+	Progress    string // 整改情况 as last imported or noted
+}
+
+// EventKind names what an item event records.
+type EventKind string
+
+const (
+	EventImported EventKind = "imported" // created by an import
+	EventStatus   EventKind = "status"   // status changed
+	EventProgress EventKind = "progress" // a dated progress note
+	EventFollowup EventKind = "followup" // a follow-up (回头看) re-check recorded
+	EventEdited   EventKind = "edited"   // fields other than status changed by an import
+)
+
+// Event is one entry of an item's timeline.
+type Event struct {
+	ID         int64
+	Kind       EventKind
+	At         time.Time // when it was recorded
+	On         Date      // the day it concerns (progress date, completion date)
+	FromStatus Status
+	ToStatus   Status
+	Note       string
+	Actor      string // who recorded it: "import", "cli:root", …
+}

@@ -1,0 +1,25 @@
+package ledger
+
+// Policy holds the reminder rules' tunables from the config's [policy] table.
+type Policy struct {
+	LeadDays          []int // remind-Nd on deadline−N, descending, e.g. [7 3 1]
+	OverdueEveryDays  int   // overdue-K on deadline + K·OverdueEveryDays
+	EscalateAfterDays int   // from this many days overdue the leader is told too (告诫)
+	SevereAfterDays   int   // from this many days overdue the supervisors are told too (约谈提醒)
+	YellowDays        int   // yellow light when the deadline is this near
+	WorkdaysOnly      bool  // a run on a non-workday sends nothing
+	FollowupDays      []int // 回头看 N days after completion
+}
+
+// DefaultPolicy is the policy of DESIGN.md when the config says nothing.
+func DefaultPolicy() Policy {
+	return Policy{
+		LeadDays:          []int{7, 3, 1},
+		OverdueEveryDays:  7,
+		EscalateAfterDays: 14,
+		SevereAfterDays:   30,
+		YellowDays:        7,
+		WorkdaysOnly:      true,
+		FollowupDays:      []int{90},
+	}
+}

@@ -1,0 +1,117 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/wneessen/go-mail"
+)
+
+// Outbox is the transport that writes every message as an RFC 5322 .eml file
+// into a directory, for a mail client to open or a relay to pick up. It is
+// the default: duban works before anyone has configured SMTP.
+type Outbox struct {
+	dir string
+}
+
+// NewOutbox creates dir if needed and returns an outbox writing into it.
+func NewOutbox(dir string) (*Outbox, error) {
+	if dir == "" {
+		return nil, errors.New("notify: outbox: empty directory")
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("notify: outbox: %w", err)
+	}
+	return &Outbox{dir: dir}, nil
+}
+
+// Dir is the directory the outbox writes to.
+func (o *Outbox) Dir() string { return o.dir }
+
+// Send writes m to a file named after its dispatch key (the X-Duban-Key
+// header) and Message-ID, atomically: a temp file renamed into place, so a
+// reader never sees half a message and a retry replaces the same file.
+func (o *Outbox) Send(ctx context.Context, m *mail.Msg) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	name, err := OutboxFileName(m)
+	if err != nil {
+		return "", Permanent(err)
+	}
+	path := filepath.Join(o.dir, name)
+	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
+	if err != nil {
+		return "", fmt.Errorf("notify: outbox: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := m.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("notify: outbox: write %s: %w", name, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("notify: outbox: sync %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("notify: outbox: close %s: %w", name, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o640); err != nil {
+		return "", fmt.Errorf("notify: outbox: chmod %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("notify: outbox: rename %s: %w", name, err)
+	}
+	return "written to " + path, nil
+}
+
+// Close does nothing: the outbox holds no resources.
+func (o *Outbox) Close() error { return nil }
+
+// maxKeyBytes bounds the readable part of an outbox file name: with the
+// hash and extension it stays well below the 255 bytes file systems allow.
+const maxKeyBytes = 120
+
+// OutboxFileName is "<sanitised key>-<Message-ID hash>.eml": readable,
+// stable across retries, and unique because the hash is of the whole key.
+func OutboxFileName(m *mail.Msg) (string, error) {
+	keys := m.GetGenHeader(HeaderKey)
+	if len(keys) == 0 || keys[0] == "" {
+		return "", errors.New("notify: outbox: message has no " + HeaderKey + " header")
+	}
+	// go-mail keeps header values RFC 2047 encoded; name by the key itself.
+	key, err := new(mime.WordDecoder).DecodeHeader(keys[0])
+	if err != nil {
+		return "", fmt.Errorf("notify: outbox: decode %s: %w", HeaderKey, err)
+	}
+	return sanitizeFileName(key) + "-" + messageIDHash(key) + ".eml", nil
+}
+
+// sanitizeFileName keeps letters, digits, '.', '-' and '@' (Chinese names
+// stay readable) and turns runs of anything else into one '_'.
+func sanitizeFileName(s string) string {
+	var b strings.Builder
+	lastUnderscore := false
+	for _, r := range s {
+		ok := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '@' || r == '.'
+		if !ok {
+			if lastUnderscore {
+				continue
+			}
+			r = '_'
+		}
+		if b.Len()+utf8.RuneLen(r) > maxKeyBytes {
+			break
+		}
+		lastUnderscore = r == '_'
+		b.WriteRune(r)
+	}
+	return strings.Trim(b.String(), "_.")
+}

@@ -1,0 +1,255 @@
+package notify
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	texttemplate "text/template"
+)
+
+// Entry kinds: which reminder rule an entry of a digest comes from.
+const (
+	KindDeadline = "deadline" // an open ledger item approaching or past its deadline
+	KindDuty     = "duty"     // a recurring report not yet submitted for a period
+	KindFollowup = "followup" // a done item due for its 回头看 re-check
+)
+
+// Recipient roles of a digest.
+const (
+	RoleUnit       = "unit"
+	RoleLeader     = "leader"
+	RoleSupervisor = "supervisor"
+)
+
+// Entry is one line of a digest: an item or a duty period that reached a new
+// stage for the recipient. The caller fills it from the ledger rules' notices
+// and sorts the entries most urgent first.
+type Entry struct {
+	Kind       string // deadline | duty | followup
+	Stage      string // remind-7d | due | overdue-2 | open | followup-90
+	StageLabel string // 提醒 | 催办 | 告诫 | …, shown as the entry's tag
+	No         string
+	Problem    string
+	Measures   string
+	Deadline   string // "2025-06-30", or "" for long-term items
+	DaysLeft   int    // days until the deadline or due date; negative when overdue
+	LeaderName string
+	UnitNames  []string
+	DutyName   string
+	Period     string
+	DueDate    string
+	Missing    []string // duties: units that have not submitted (supervisor copies)
+}
+
+// DigestData is everything one digest email says to one recipient.
+type DigestData struct {
+	To       string
+	ToName   string
+	Role     string   // unit | leader | supervisor
+	Concerns []string // unit names a leader's or supervisor's copy concerns
+	Entries  []Entry
+	// OtherOpen counts the recipient's other open items, not in this digest.
+	OtherOpen int
+	AsOf      string // the day of the run, "2025-06-16"
+	Office    string // signature, e.g. 整改领导小组办公室
+}
+
+// Template file names; a templates_dir may hold any of them to override the
+// embedded one of the same name.
+const (
+	digestSubjectFile = "digest.subject.tmpl"
+	digestTextFile    = "digest.txt.tmpl"
+	digestHTMLFile    = "digest.html.tmpl"
+)
+
+//go:embed templates/*.tmpl
+var embeddedTemplates embed.FS
+
+// Templates renders digest emails.
+type Templates struct {
+	subject *texttemplate.Template
+	text    *texttemplate.Template
+	html    *htmltemplate.Template
+}
+
+// LoadTemplates parses the embedded templates, each replaced by the file of
+// the same name in dir when dir holds one; dir "" uses the embedded set only.
+// A template that does not parse is an error here, at start-up, rather than
+// at the first run.
+func LoadTemplates(dir string) (*Templates, error) {
+	var t Templates
+	src, err := templateSource(dir, digestSubjectFile)
+	if err != nil {
+		return nil, err
+	}
+	if t.subject, err = texttemplate.New(digestSubjectFile).Funcs(templateFuncs).Parse(src); err != nil {
+		return nil, fmt.Errorf("notify: parse %s: %w", digestSubjectFile, err)
+	}
+	if src, err = templateSource(dir, digestTextFile); err != nil {
+		return nil, err
+	}
+	if t.text, err = texttemplate.New(digestTextFile).Funcs(templateFuncs).Parse(src); err != nil {
+		return nil, fmt.Errorf("notify: parse %s: %w", digestTextFile, err)
+	}
+	if src, err = templateSource(dir, digestHTMLFile); err != nil {
+		return nil, err
+	}
+	if t.html, err = htmltemplate.New(digestHTMLFile).Funcs(htmltemplate.FuncMap(templateFuncs)).Parse(src); err != nil {
+		return nil, fmt.Errorf("notify: parse %s: %w", digestHTMLFile, err)
+	}
+	return &t, nil
+}
+
+// templateSource returns the override file's text when dir has it, else the
+// embedded template.
+func templateSource(dir, name string) (string, error) {
+	if dir != "" {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		switch {
+		case err == nil:
+			return string(b), nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", fmt.Errorf("notify: read template: %w", err)
+		}
+	}
+	b, err := embeddedTemplates.ReadFile("templates/" + name)
+	if err != nil {
+		return "", fmt.Errorf("notify: embedded template %s: %w", name, err)
+	}
+	return string(b), nil
+}
+
+// RenderDigest renders the subject, the plain-text body and the HTML body of
+// one digest. The subject is a single line: template line breaks are folded.
+func (t *Templates) RenderDigest(d DigestData) (subject, text, html string, err error) {
+	v := newDigestView(d)
+	var b bytes.Buffer
+	if err := t.subject.Execute(&b, v); err != nil {
+		return "", "", "", fmt.Errorf("notify: render subject: %w", err)
+	}
+	subject = strings.Join(strings.Fields(b.String()), " ")
+	b.Reset()
+	if err := t.text.Execute(&b, v); err != nil {
+		return "", "", "", fmt.Errorf("notify: render text: %w", err)
+	}
+	text = b.String()
+	b.Reset()
+	if err := t.html.Execute(&b, v); err != nil {
+		return "", "", "", fmt.Errorf("notify: render html: %w", err)
+	}
+	return subject, text, b.String(), nil
+}
+
+// digestView is what the templates see: the data plus the counts and flags
+// that are awkward to compute in a template.
+type digestView struct {
+	DigestData
+	Tag       string // 整改督办 | 报送提醒 | 回头看 | 督办提醒 (mixed)
+	Summary   string // "2项已逾期、1项即将到期"
+	Overdue   int    // deadline and duty entries past their date
+	DueToday  int
+	Coming    int
+	Followups int
+	// Copy is true for a leader's or supervisor's copy (抄送).
+	Copy                              bool
+	HasDeadline, HasDuty, HasFollowup bool
+}
+
+func newDigestView(d DigestData) digestView {
+	v := digestView{DigestData: d, Copy: d.Role == RoleLeader || d.Role == RoleSupervisor}
+	kinds := map[string]bool{}
+	for _, e := range d.Entries {
+		kind := entryKind(e)
+		kinds[kind] = true
+		switch {
+		case kind == KindFollowup:
+			v.Followups++
+		case e.DaysLeft < 0:
+			v.Overdue++
+		case e.DaysLeft == 0:
+			v.DueToday++
+		default:
+			v.Coming++
+		}
+	}
+	v.HasDeadline, v.HasDuty, v.HasFollowup = kinds[KindDeadline], kinds[KindDuty], kinds[KindFollowup]
+	v.Summary = summary(v)
+	v.Tag = "督办提醒"
+	if len(kinds) == 1 {
+		switch {
+		case v.HasDuty:
+			v.Tag = "报送提醒"
+		case v.HasFollowup:
+			v.Tag = "回头看"
+		default:
+			v.Tag = "整改督办"
+		}
+	}
+	return v
+}
+
+// summary counts the entries by urgency for the subject line.
+func summary(v digestView) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{
+		{v.Overdue, "项已逾期"}, {v.DueToday, "项今天到期"}, {v.Coming, "项即将到期"}, {v.Followups, "项需回头看"},
+	} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d%s", c.n, c.what))
+		}
+	}
+	return strings.Join(parts, "、")
+}
+
+// entryKind maps an entry to one of the three kinds; anything unknown reads
+// as a deadline entry, the common case, rather than failing the run.
+func entryKind(e Entry) string {
+	switch e.Kind {
+	case KindDuty, KindFollowup:
+		return e.Kind
+	}
+	return KindDeadline
+}
+
+// templateFuncs are available to the embedded and the override templates.
+var templateFuncs = texttemplate.FuncMap{
+	"kind":      entryKind,
+	"inc":       func(i int) int { return i + 1 },
+	"join":      func(s []string) string { return strings.Join(s, "、") },
+	"daysText":  daysText,
+	"daysColor": daysColor,
+}
+
+// daysText says how far a date is, in the office's words.
+func daysText(daysLeft int) string {
+	switch {
+	case daysLeft < 0:
+		return fmt.Sprintf("已逾期%d天", -daysLeft)
+	case daysLeft == 0:
+		return "今天到期"
+	default:
+		return fmt.Sprintf("还剩%d天", daysLeft)
+	}
+}
+
+// daysColor is the HTML colour of the days text: red overdue, orange due
+// today, dark yellow otherwise.
+func daysColor(daysLeft int) string {
+	switch {
+	case daysLeft < 0:
+		return "#c0392b"
+	case daysLeft == 0:
+		return "#d35400"
+	default:
+		return "#b7950b"
+	}
+}

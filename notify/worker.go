@@ -1,0 +1,403 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"duban/store"
+)
+
+// DispatchStore is what the delivery worker needs of the store.
+type DispatchStore interface {
+	ClaimDispatches(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, ignoreBackoff bool) ([]store.Dispatch, error)
+	MarkSent(ctx context.Context, id int64, owner, messageID, reply string, now time.Time) error
+	MarkRetry(ctx context.Context, id int64, owner, messageID, errText, reply string, next time.Time) error
+	MarkFailed(ctx context.Context, id int64, owner, messageID, errText, reply string, now time.Time) error
+	NextDispatchDue(ctx context.Context) (time.Time, bool, error)
+}
+
+// Worker defaults, for zero fields.
+const (
+	DefaultMaxAttempts = 8
+	DefaultLease       = 10 * time.Minute
+	DefaultBatch       = 20
+	DefaultPollEvery   = 30 * time.Second
+
+	// markTimeout bounds the store update that records an outcome; it runs
+	// on a context that shutdown does not cancel, so a sent message is
+	// recorded as sent.
+	markTimeout = 30 * time.Second
+	// minWait keeps Run from spinning when something is due again at once
+	// (a zero backoff); Wake still cuts any wait short.
+	minWait = time.Second
+)
+
+// Worker delivers due dispatches: it claims them with a lease, builds each
+// message, hands it to the transport and records the outcome. Several
+// workers (replicas) may share a store; the lease keeps them apart.
+type Worker struct {
+	Store       DispatchStore
+	Transport   Transport
+	From        string        // "整改办 <zgb@example.org>"
+	MaxAttempts int           // 0: DefaultMaxAttempts
+	Owner       string        // lease owner; "": host name and pid
+	Lease       time.Duration // 0: DefaultLease; must exceed a batch's sending time
+	Concurrency int           // messages in flight; 0: 1
+	Batch       int           // dispatches claimed at once; 0: DefaultBatch
+	Now         func() time.Time
+	Logger      *slog.Logger
+	// Backoff is the wait after the attempt-th failed attempt; nil:
+	// exponential 1m·2^(attempt-1) with ±20% jitter, capped at 6h.
+	Backoff func(attempt int) time.Duration
+	// PollEvery is the longest Run sleeps without a Wake, to pick up work
+	// other replicas queued; 0: DefaultPollEvery.
+	PollEvery time.Duration
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+// Stats counts the outcomes of one DeliverDue.
+type Stats struct {
+	Sent, Retried, Failed int
+}
+
+func (s *Stats) add(o Stats) {
+	s.Sent += o.Sent
+	s.Retried += o.Retried
+	s.Failed += o.Failed
+}
+
+// Wake tells Run that new dispatches exist; it never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wakeCh() <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
+func (w *Worker) wakeCh() chan struct{} {
+	w.wakeOnce.Do(func() { w.wake = make(chan struct{}, 1) })
+	return w.wake
+}
+
+// Run delivers what is due, then sleeps until Wake, the next due time, or
+// PollEvery, whichever comes first, and again, until ctx is cancelled. It
+// returns nil after a shutdown in which in-flight messages were finished.
+func (w *Worker) Run(ctx context.Context) error {
+	if err := w.check(); err != nil {
+		return err
+	}
+	wake := w.wakeCh()
+	for {
+		stats, err := w.DeliverDue(ctx, false)
+		if err != nil && ctx.Err() == nil {
+			w.logger().Error("deliver due dispatches", "error", err)
+		}
+		if stats != (Stats{}) {
+			w.logger().Info("delivered", "sent", stats.Sent, "retried", stats.Retried, "failed", stats.Failed)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		timer := time.NewTimer(w.nextWait(ctx))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-wake:
+			timer.Stop()
+		case <-timer.C:
+		}
+	}
+}
+
+// nextWait is how long Run may sleep: until the earliest pending dispatch
+// is due, at most PollEvery, at least minWait.
+func (w *Worker) nextWait(ctx context.Context) time.Duration {
+	wait := w.PollEvery
+	if wait <= 0 {
+		wait = DefaultPollEvery
+	}
+	next, ok, err := w.Store.NextDispatchDue(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.logger().Error("next dispatch due", "error", err)
+		}
+		return wait
+	}
+	if ok {
+		wait = min(wait, next.Sub(w.now()))
+	}
+	return max(wait, minWait)
+}
+
+// DeliverDue claims due dispatches batch by batch and sends them, up to
+// Concurrency at a time, until none is due; ignoreBackoff also takes
+// pending dispatches whose next attempt lies ahead (duban deliver --all).
+// Each dispatch is attempted at most once per call: temporary failures
+// keep their lease until the end and only then go back to pending.
+//
+// When ctx is cancelled it claims nothing more, lets the messages in flight
+// finish, releases the claimed but unsent dispatches back to pending, and
+// returns without error.
+func (w *Worker) DeliverDue(ctx context.Context, ignoreBackoff bool) (Stats, error) {
+	if err := w.check(); err != nil {
+		return Stats{}, err
+	}
+	d := delivery{w: w, owner: w.owner(), log: w.logger()}
+	var stats Stats
+	var errs []error
+	for ctx.Err() == nil {
+		batch, err := w.Store.ClaimDispatches(ctx, d.owner, w.now(), w.lease(), w.batch(), ignoreBackoff)
+		if err != nil {
+			if ctx.Err() == nil {
+				errs = append(errs, fmt.Errorf("notify: claim dispatches: %w", err))
+			}
+			break
+		}
+		if len(batch) == 0 {
+			break
+		}
+		stats.add(d.sendBatch(ctx, batch))
+	}
+	d.flushRetries(ctx)
+	errs = append(errs, d.errs...)
+	return stats, errors.Join(errs...)
+}
+
+func (w *Worker) check() error {
+	switch {
+	case w.Store == nil:
+		return errors.New("notify: worker has no store")
+	case w.Transport == nil:
+		return errors.New("notify: worker has no transport")
+	}
+	// A bad sender would fail every message for good: refuse to start.
+	if _, err := senderDomain(w.From); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (w *Worker) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+func (w *Worker) logger() *slog.Logger {
+	if w.Logger != nil {
+		return w.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (w *Worker) owner() string {
+	if w.Owner != "" {
+		return w.Owner
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "duban"
+	}
+	return host + ":" + strconv.Itoa(os.Getpid())
+}
+
+func (w *Worker) lease() time.Duration {
+	if w.Lease > 0 {
+		return w.Lease
+	}
+	return DefaultLease
+}
+
+func (w *Worker) batch() int {
+	if w.Batch > 0 {
+		return w.Batch
+	}
+	return DefaultBatch
+}
+
+func (w *Worker) concurrency() int {
+	return max(w.Concurrency, 1)
+}
+
+func (w *Worker) maxAttempts() int {
+	if w.MaxAttempts > 0 {
+		return w.MaxAttempts
+	}
+	return DefaultMaxAttempts
+}
+
+func (w *Worker) backoff(attempt int) time.Duration {
+	if w.Backoff != nil {
+		return w.Backoff(attempt)
+	}
+	return DefaultBackoff(attempt)
+}
+
+// DefaultBackoff waits 1m·2^(attempt-1) with ±20% jitter, at most 6h: 1m,
+// 2m, 4m … so that eight attempts span about four hours.
+func DefaultBackoff(attempt int) time.Duration {
+	const base, ceiling = time.Minute, 6 * time.Hour
+	d := ceiling
+	if attempt < 1 {
+		attempt = 1
+	}
+	if attempt <= 16 {
+		d = min(base<<(attempt-1), ceiling)
+	}
+	jitter := 0.8 + 0.4*rand.Float64()
+	return min(time.Duration(float64(d)*jitter), ceiling)
+}
+
+// delivery is the state of one DeliverDue call.
+type delivery struct {
+	w     *Worker
+	owner string
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	retries []pendingRetry // temporary failures, marked for retry at the end
+	errs    []error
+}
+
+type pendingRetry struct {
+	d         store.Dispatch
+	messageID string
+	errText   string
+	reply     string
+	next      time.Time
+}
+
+// sendBatch sends a claimed batch with up to Concurrency workers; after
+// ctx is cancelled, the dispatches not yet started are released.
+func (dl *delivery) sendBatch(ctx context.Context, batch []store.Dispatch) Stats {
+	jobs := make(chan store.Dispatch)
+	results := make(chan Stats, len(batch))
+	var wg sync.WaitGroup
+	for range min(dl.w.concurrency(), len(batch)) {
+		wg.Go(func() {
+			for d := range jobs {
+				results <- dl.deliver(ctx, d)
+			}
+		})
+	}
+	var unstarted []store.Dispatch
+feed:
+	for i, d := range batch {
+		if ctx.Err() != nil {
+			unstarted = batch[i:]
+			break
+		}
+		select {
+		case jobs <- d:
+		case <-ctx.Done():
+			unstarted = batch[i:]
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(results)
+	var stats Stats
+	for s := range results {
+		stats.add(s)
+	}
+	for _, d := range unstarted {
+		dl.release(ctx, d)
+	}
+	return stats
+}
+
+// deliver sends one claimed dispatch and records the outcome, except a
+// temporary failure, which is queued for flushRetries.
+func (dl *delivery) deliver(ctx context.Context, d store.Dispatch) Stats {
+	if ctx.Err() != nil {
+		dl.release(ctx, d)
+		return Stats{}
+	}
+	log := dl.log.With("dispatch", d.ID, "to", d.Recipient, "attempt", d.Attempts)
+	m, messageID, err := BuildMessage(dl.w.From, d)
+	if err != nil {
+		// A message that cannot be built never will be.
+		dl.mark(ctx, d.ID, func(mctx context.Context) error {
+			return dl.w.Store.MarkFailed(mctx, d.ID, dl.owner, "", err.Error(), "", dl.w.now())
+		})
+		log.Error("dispatch failed", "outcome", "failed", "error", err)
+		return Stats{Failed: 1}
+	}
+	log = log.With("message_id", messageID)
+	// In flight means finished: shutdown must not cut a message in half.
+	reply, err := dl.w.Transport.Send(context.WithoutCancel(ctx), m)
+	if err == nil {
+		dl.mark(ctx, d.ID, func(mctx context.Context) error {
+			return dl.w.Store.MarkSent(mctx, d.ID, dl.owner, messageID, reply, dl.w.now())
+		})
+		log.Info("dispatch sent", "outcome", "sent", "reply", reply)
+		return Stats{Sent: 1}
+	}
+	temporary, smtpReply := Classify(err)
+	if temporary && d.Attempts < dl.w.maxAttempts() {
+		next := dl.w.now().Add(dl.w.backoff(d.Attempts))
+		dl.mu.Lock()
+		dl.retries = append(dl.retries, pendingRetry{d: d, messageID: messageID, errText: err.Error(), reply: smtpReply, next: next})
+		dl.mu.Unlock()
+		log.Warn("dispatch will be retried", "outcome", "retry", "reply", smtpReply, "next_attempt", next, "error", err)
+		return Stats{Retried: 1}
+	}
+	dl.mark(ctx, d.ID, func(mctx context.Context) error {
+		return dl.w.Store.MarkFailed(mctx, d.ID, dl.owner, messageID, err.Error(), smtpReply, dl.w.now())
+	})
+	log.Error("dispatch failed", "outcome", "failed", "reply", smtpReply, "temporary", temporary, "error", err)
+	return Stats{Failed: 1}
+}
+
+// flushRetries puts the temporary failures back to pending with their next
+// attempt time.
+func (dl *delivery) flushRetries(ctx context.Context) {
+	dl.mu.Lock()
+	retries := dl.retries
+	dl.retries = nil
+	dl.mu.Unlock()
+	for _, r := range retries {
+		dl.mark(ctx, r.d.ID, func(mctx context.Context) error {
+			return dl.w.Store.MarkRetry(mctx, r.d.ID, dl.owner, r.messageID, r.errText, r.reply, r.next)
+		})
+	}
+}
+
+// release gives a claimed dispatch that was not sent back to pending, due
+// now, keeping its last error, instead of leaving it leased until expiry.
+func (dl *delivery) release(ctx context.Context, d store.Dispatch) {
+	dl.mark(ctx, d.ID, func(mctx context.Context) error {
+		return dl.w.Store.MarkRetry(mctx, d.ID, dl.owner, d.MessageID, d.LastError, d.SMTPReply, dl.w.now())
+	})
+	dl.log.Info("dispatch released", "dispatch", d.ID, "to", d.Recipient, "attempt", d.Attempts, "outcome", "released")
+}
+
+// mark records an outcome on a context that shutdown does not cancel. A
+// lost lease (ErrConflict: another worker took the dispatch over) is logged,
+// not returned: the other worker owns the outcome now.
+func (dl *delivery) mark(ctx context.Context, id int64, update func(context.Context) error) {
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	err := update(mctx)
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrConflict):
+		dl.log.Warn("dispatch lease lost", "dispatch", id, "error", err)
+	default:
+		dl.mu.Lock()
+		dl.errs = append(dl.errs, fmt.Errorf("notify: record dispatch %d: %w", id, err))
+		dl.mu.Unlock()
+	}
+}

@@ -1,0 +1,151 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// scheduleParser accepts the five standard fields and the @ descriptors
+// (@daily, @every 5m), as the config documents.
+var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSchedule parses a cron expression; robfig/cron panics on some
+// malformed input, so the panic is turned into an error.
+func ParseSchedule(expr string) (sched cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			sched, err = nil, fmt.Errorf("invalid schedule %q: %v", expr, r)
+		}
+	}()
+	sched, err = scheduleParser.Parse(expr)
+	if err != nil {
+		return nil, fmt.Errorf("invalid schedule %q: %w", expr, err)
+	}
+	return sched, nil
+}
+
+// lastTick returns the latest time ≤ now at which sched fires, looking back
+// at most window; false when it did not fire in that window. A constant
+// delay (@every) is anchored to the epoch so that replicas agree on it.
+func lastTick(sched cron.Schedule, now time.Time, window time.Duration) (time.Time, bool) {
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
+		t := now.Truncate(every.Delay)
+		return t, now.Sub(t) <= window
+	}
+	var last time.Time
+	found := false
+	for t := sched.Next(now.Add(-window).Add(-time.Second)); !t.IsZero() && !t.After(now); t = sched.Next(t) {
+		last, found = t, true
+	}
+	return last, found
+}
+
+// NextRun is when job fires next after now; false for an unknown job.
+func (s *Scheduler) NextRun(job string, now time.Time) (time.Time, bool) {
+	spec, ok := s.spec(job)
+	if !ok {
+		return time.Time{}, false
+	}
+	sched, err := ParseSchedule(spec.Schedule)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return sched.Next(now.In(s.set.Location)), true
+}
+
+// Spec returns the schedule of a job.
+func (s *Scheduler) spec(job string) (JobSpec, bool) {
+	for _, j := range s.set.Jobs {
+		if j.Name == job {
+			return j, true
+		}
+	}
+	return JobSpec{}, false
+}
+
+// Jobs returns the job specs in display order.
+func (s *Scheduler) Jobs() []JobSpec { return s.set.Jobs }
+
+// Serve runs the cron loop until ctx ends: first one catch-up run per job
+// whose latest scheduled time within its catch-up window has no run, then
+// every tick. It returns after the running jobs have finished.
+func (s *Scheduler) Serve(ctx context.Context) error {
+	c := cron.New(
+		cron.WithLocation(s.set.Location),
+		cron.WithChain(cron.Recover(cronLogger{s.log}), cron.SkipIfStillRunning(cronLogger{s.log})),
+	)
+	for _, spec := range s.set.Jobs {
+		sched, err := ParseSchedule(spec.Schedule)
+		if err != nil {
+			return fmt.Errorf("scheduler: job %s: %w", spec.Name, err)
+		}
+		c.Schedule(sched, cron.FuncJob(func() { s.tick(ctx, spec.Name, sched) }))
+	}
+	s.CatchUp(ctx)
+	c.Start()
+	now := s.now()
+	for _, spec := range s.set.Jobs {
+		if next, ok := s.NextRun(spec.Name, now); ok {
+			s.log.Info("job scheduled", "job", spec.Name, "schedule", spec.Schedule, "next_run", next.Format(time.RFC3339))
+		}
+	}
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return nil
+}
+
+// CatchUp runs, once, each job whose latest scheduled time within its
+// catch_up window has no run row yet. Missed older ticks are never replayed:
+// the rules send the current stage, which supersedes the missed ones.
+func (s *Scheduler) CatchUp(ctx context.Context) {
+	now := s.now().In(s.set.Location)
+	for _, spec := range s.set.Jobs {
+		if spec.CatchUp <= 0 {
+			continue
+		}
+		sched, err := ParseSchedule(spec.Schedule)
+		if err != nil {
+			continue
+		}
+		at, ok := lastTick(sched, now, spec.CatchUp)
+		if !ok {
+			continue
+		}
+		s.log.Info("catch-up run", "job", spec.Name, "scheduled_for", at.Format(time.RFC3339))
+		s.runLogged(ctx, spec.Name, at)
+	}
+}
+
+// tick is what cron calls: the scheduled time is recomputed from the
+// schedule, so every replica claims the same (job, time) row.
+func (s *Scheduler) tick(ctx context.Context, job string, sched cron.Schedule) {
+	at, ok := lastTick(sched, s.now().In(s.set.Location), time.Hour)
+	if !ok {
+		return
+	}
+	s.runLogged(ctx, job, at)
+}
+
+func (s *Scheduler) runLogged(ctx context.Context, job string, at time.Time) {
+	_, err := s.RunJob(ctx, job, at)
+	switch {
+	case errors.Is(err, ErrAlreadyRan):
+		s.log.Debug("run already claimed", "job", job, "scheduled_for", at.Format(time.RFC3339))
+	case err != nil:
+		s.log.Error("job run failed", "job", job, "scheduled_for", at.Format(time.RFC3339), "err", err)
+	}
+}
+
+// cronLogger adapts slog to robfig/cron's logger, used by Recover and
+// SkipIfStillRunning.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}

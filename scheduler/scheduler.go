@@ -1,0 +1,182 @@
+// Package scheduler wakes the jobs up on their cron schedules, claims each
+// run in the database so that replicas never run it twice, decides which
+// reminders are due with the ledger rules, and records them as dispatches
+// for the notify worker.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"duban/ledger"
+	"duban/notify"
+	"duban/store"
+)
+
+// Job names of the CLI contract.
+const (
+	JobDeadlines = "deadlines"
+	JobDuties    = "duties"
+	JobFollowups = "followups"
+	JobSummary   = "summary"
+)
+
+// JobNames lists the jobs in the order they are shown.
+var JobNames = []string{JobDeadlines, JobDuties, JobFollowups, JobSummary}
+
+// ErrUnknownJob is returned for a job name that is not one of JobNames.
+var ErrUnknownJob = errors.New("scheduler: unknown job")
+
+// ErrAlreadyRan is returned when the run for that scheduled time exists:
+// another replica, or an earlier invocation, has it.
+var ErrAlreadyRan = errors.New("scheduler: run already claimed")
+
+// JobSpec is one job's schedule from the config.
+type JobSpec struct {
+	Name     string
+	Schedule string
+	CatchUp  time.Duration
+}
+
+// Settings are the facts of the config the jobs need.
+type Settings struct {
+	Location  *time.Location
+	Policy    ledger.Policy
+	Calendar  *ledger.Calendar
+	Directory ledger.Directory
+	Office    string // who the reminders come from, e.g. 整改办
+	Jobs      []JobSpec
+}
+
+// Scheduler runs the jobs. Build it with New.
+type Scheduler struct {
+	store *store.Store
+	set   Settings
+	tmpl  *notify.Templates
+	owner string
+	now   func() time.Time
+	log   *slog.Logger
+	wake  func()
+}
+
+// Options are the injected collaborators of New.
+type Options struct {
+	Owner  string           // identifies this process in job runs and leases
+	Now    func() time.Time // the clock; time.Now when nil
+	Logger *slog.Logger
+	Wake   func() // called after a run created dispatches (the worker's Wake)
+}
+
+// New returns a Scheduler over the store with the given settings.
+func New(st *store.Store, set Settings, tmpl *notify.Templates, o Options) *Scheduler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Wake == nil {
+		o.Wake = func() {}
+	}
+	if set.Location == nil {
+		set.Location = time.UTC
+	}
+	return &Scheduler{store: st, set: set, tmpl: tmpl, owner: o.Owner, now: o.Now, log: o.Logger, wake: o.Wake}
+}
+
+// Result is what one run did.
+type Result struct {
+	Run        store.Run
+	Skipped    string // why nothing was considered, e.g. a non-workday
+	Reminders  int
+	Dispatches int
+}
+
+// RunJob claims the run of job for scheduledFor and performs it as of that
+// time. ErrAlreadyRan means the run row exists and nothing was done.
+func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Time) (Result, error) {
+	if !knownJob(job) {
+		return Result{}, fmt.Errorf("%w %q", ErrUnknownJob, job)
+	}
+	run, err := s.store.ClaimRun(ctx, job, scheduledFor, s.owner, s.now())
+	if errors.Is(err, store.ErrConflict) {
+		return Result{}, fmt.Errorf("%w: %s at %s", ErrAlreadyRan, job, scheduledFor.In(s.set.Location).Format(time.DateTime))
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("scheduler: claim %s run: %w", job, err)
+	}
+	res, runErr := s.perform(ctx, job, run, scheduledFor)
+	outcome, errText := "ok", ""
+	if runErr != nil {
+		outcome, errText = "failed", runErr.Error()
+	}
+	// Record the outcome even when the caller's context is ending, so that a
+	// run is never left looking as if it were still going.
+	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.store.FinishRun(finishCtx, run.ID, outcome, res.Reminders, res.Dispatches, errText, s.now()); err != nil {
+		return res, errors.Join(runErr, fmt.Errorf("scheduler: finish %s run: %w", job, err))
+	}
+	res.Run = run
+	res.Run.Outcome = outcome
+	s.log.Info("job run finished", "job", job, "scheduled_for", scheduledFor.In(s.set.Location).Format(time.RFC3339),
+		"outcome", outcome, "reminders", res.Reminders, "dispatches", res.Dispatches, "skipped", res.Skipped)
+	if res.Dispatches > 0 {
+		s.wake()
+	}
+	return res, runErr
+}
+
+func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf time.Time) (Result, error) {
+	today := ledger.DateOf(asOf.In(s.set.Location))
+	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
+		return Result{Skipped: "non-workday " + today.String()}, nil
+	}
+	notices, err := s.collect(ctx, job, today)
+	if err != nil {
+		return Result{}, err
+	}
+	digests, byKey := groupByRecipient(notices)
+	build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
+		return s.message(job, asOf, today, recipient, fresh, byKey)
+	}
+	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now())
+	if err != nil {
+		return Result{}, fmt.Errorf("scheduler: commit %s reminders: %w", job, err)
+	}
+	return Result{Reminders: reminders, Dispatches: dispatches}, nil
+}
+
+// collect asks the ledger rules which notices are due today for job.
+func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) ([]ledger.Notice, error) {
+	switch job {
+	case JobDeadlines:
+		return s.deadlineNotices(ctx, today)
+	default:
+		return nil, nil
+	}
+}
+
+func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]ledger.Notice, error) {
+	var out []ledger.Notice
+	err := s.store.EachOpenItem(ctx, func(it ledger.Item) error {
+		out = append(out, ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy)...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: read open items: %w", err)
+	}
+	return out, nil
+}
+
+func knownJob(job string) bool {
+	for _, j := range JobNames {
+		if j == job {
+			return true
+		}
+	}
+	return false
+}

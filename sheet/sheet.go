@@ -1,0 +1,125 @@
+// Package sheet reads the rectification ledger (整改台账) from the CSV and
+// XLSX files the office keeps in Excel or WPS, and turns it into ledger.Items.
+//
+// # File formats
+//
+// CSV: UTF-8 with or without a byte-order mark, or GB18030 (what Chinese
+// Excel writes for "CSV (逗号分隔)"): a file that is valid UTF-8 is read as
+// UTF-8, anything else is decoded as GB18030. Comma separated, quoted as
+// RFC 4180 (Excel's way); cells may span lines. UTF-16 text and .xlsx/.xls
+// content under a .csv name are refused with a hint.
+//
+// XLSX: the first worksheet, read with excelize's streaming row iterator.
+// Date cells (numbers with a date format, or ISO dates) are taken as dates
+// in the deadline column. Merged cells (a category or a leader merged over
+// several rows, as ledgers usually are) count as if every cell of the merged
+// range held the top-left value. .xls is refused: "save as .xlsx".
+//
+// # Header row
+//
+// The header is the first non-empty row that holds at least one known column
+// name; up to five title rows above it (such as "巡察整改台账") are skipped.
+// Names match ignoring surrounding and inner spaces (including full-width
+// spaces) and, for the English names, letter case. Columns in any order;
+// unknown columns are ignored. Known names, with their accepted synonyms:
+//
+//	field     Chinese   English   synonyms                      required
+//	no        编号      no        序号                           yes
+//	category  问题类别  category  类别
+//	problem   问题      problem   问题描述, 具体问题             yes
+//	measures  整改措施  measures
+//	leader    责任领导  leader    分管领导
+//	units     责任部门  units     责任处室, 责任单位             yes
+//	deadline  完成时限  deadline  整改时限, 完成时间             yes
+//	status    整改状态  status    状态, 整改结果                 yes
+//	progress  整改情况  progress  进展情况
+//
+// When a canonical name and a synonym are both present (say 编号 and 序号),
+// the canonical column is used and the synonym ignored; two columns of the
+// same rank for one field are an error.
+//
+// # Cell values
+//
+// Cells are trimmed of whitespace, full-width spaces included; rows whose
+// cells are all empty are skipped. 编号 must be unique in the file; its
+// full-width characters are folded to ASCII (（1） becomes (1)). 责任部门
+// holds one or more unit names or codes separated by 、 , ， ; or ；, resolved
+// through the Directory; 责任领导 holds one leader name or code, or nothing.
+// 编号, 责任部门 and 责任领导 must not contain line breaks or other control
+// characters; 问题, 整改措施 and 整改情况 may span lines. Deadlines and
+// statuses: see parseDeadline and parseStatus. Status 长期坚持 makes the item
+// open and long-term whatever the deadline column says (a date there is
+// checked but not kept: a long-term item has no deadline).
+//
+// # Errors
+//
+// Every bad cell of every row is reported, in one *ImportError, with the row
+// number as Excel shows it, the column header as written and the value; the
+// caller gets either all items or an error, never part of a file.
+package sheet
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"duban/ledger"
+)
+
+// Limits on what an import accepts. The ledger of a whole programme is a few
+// hundred rows; anything near these limits is a mistake or an attack.
+const (
+	// MaxFileSize is the largest file accepted, in bytes (20 MiB).
+	MaxFileSize = 20 << 20
+	// MaxCellChars is the most characters a cell may hold: Excel's own limit.
+	MaxCellChars = 32767
+	// MaxRowErrors is how many errors an ImportError lists; more are counted.
+	MaxRowErrors = 1000
+)
+
+// Directory resolves the names or codes written in the ledger to the codes
+// of the configured units and leaders. *config.Config satisfies it.
+type Directory interface {
+	ResolveUnit(nameOrCode string) (string, bool)
+	ResolveLeader(nameOrCode string) (string, bool)
+}
+
+// msgXLS is what a user who picked an old-format workbook reads.
+const msgXLS = "不支持 .xls 格式,请在 Excel 中另存为 .xlsx 后再导入"
+
+// ReadFile reads the ledger at path, choosing the format by the extension
+// (.csv or .xlsx, any letter case). The items belong to round.
+func ReadFile(ctx context.Context, path, round string, dir Directory) ([]ledger.Item, error) {
+	name := filepath.Base(path)
+	ext := strings.ToLower(filepath.Ext(path))
+	var read func(context.Context, io.Reader, string, string, Directory) ([]ledger.Item, error)
+	switch ext {
+	case ".csv":
+		read = ReadCSV
+	case ".xlsx":
+		read = ReadXLSX
+	case ".xls":
+		return nil, fileError(name, msgXLS)
+	case "":
+		return nil, fileError(name, "文件没有扩展名,请使用 .csv 或 .xlsx 文件")
+	default:
+		return nil, fileError(name, fmt.Sprintf("不支持的文件类型 %q,请使用 .csv 或 .xlsx 文件", ext))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sheet: read %s: %w", name, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("sheet: open ledger: %w", err)
+	}
+	defer f.Close()
+	// Refuse an oversized file before reading it; the readers check again
+	// for inputs that are not regular files.
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxFileSize {
+		return nil, fileError(name, msgTooLarge)
+	}
+	return read(ctx, f, name, round, dir)
+}

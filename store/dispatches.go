@@ -1,0 +1,427 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Reminder is one decision of the rules: tell Recipient about Subject at
+// Stage, by Rule. Key is unique: rule|subject|stage|recipient (derived when
+// empty).
+type Reminder struct {
+	ID                                   int64
+	Key, Rule, Subject, Stage, Recipient string
+}
+
+// Digest is what one run wants to tell one recipient.
+type Digest struct {
+	Recipient string
+	Reminders []Reminder
+}
+
+// Message is a built email. Key is the dispatch's unique key; Refs is JSON
+// text of what the message concerns.
+type Message struct {
+	Key, Subject, Text, HTML, Refs string
+}
+
+// Dispatch states.
+const (
+	StatePending = "pending"
+	StateSending = "sending"
+	StateSent    = "sent"
+	StateFailed  = "failed"
+)
+
+// Dispatch is one email to one recipient and its delivery state.
+type Dispatch struct {
+	ID                                                  int64
+	Key, Job                                            string
+	RunID                                               int64
+	Recipient, Subject, BodyText, BodyHTML, Refs, State string
+	Attempts                                            int
+	NextAttemptAt                                       time.Time
+	LeaseOwner                                          string
+	LeaseUntil                                          time.Time
+	LastError, SMTPReply, MessageID                     string
+	CreatedAt, SentAt                                   time.Time
+}
+
+type dispatchRow struct {
+	ID            int64         `db:"id"`
+	Key           string        `db:"key"`
+	Job           string        `db:"job"`
+	RunID         sql.NullInt64 `db:"run_id"`
+	Recipient     string        `db:"recipient"`
+	Subject       string        `db:"subject"`
+	BodyText      string        `db:"body_text"`
+	BodyHTML      string        `db:"body_html"`
+	Refs          string        `db:"refs"`
+	State         string        `db:"state"`
+	Attempts      int           `db:"attempts"`
+	NextAttemptAt dbTime        `db:"next_attempt_at"`
+	LeaseOwner    string        `db:"lease_owner"`
+	LeaseUntil    dbTime        `db:"lease_until"`
+	LastError     string        `db:"last_error"`
+	SMTPReply     string        `db:"smtp_reply"`
+	MessageID     string        `db:"message_id"`
+	CreatedAt     dbTime        `db:"created_at"`
+	SentAt        dbTime        `db:"sent_at"`
+}
+
+func (r dispatchRow) dispatch() Dispatch {
+	return Dispatch{
+		ID: r.ID, Key: r.Key, Job: r.Job, RunID: r.RunID.Int64, Recipient: r.Recipient,
+		Subject: r.Subject, BodyText: r.BodyText, BodyHTML: r.BodyHTML, Refs: r.Refs, State: r.State,
+		Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.Time, LeaseOwner: r.LeaseOwner,
+		LeaseUntil: r.LeaseUntil.Time, LastError: r.LastError, SMTPReply: r.SMTPReply,
+		MessageID: r.MessageID, CreatedAt: r.CreatedAt.Time, SentAt: r.SentAt.Time,
+	}
+}
+
+func dispatches(rows []dispatchRow) []Dispatch {
+	out := make([]Dispatch, len(rows))
+	for i, r := range rows {
+		out[i] = r.dispatch()
+	}
+	return out
+}
+
+// runIDArg stores run id 0 ("no run", e.g. a manual send) as NULL so that
+// the foreign key to job_runs holds.
+func runIDArg(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// reminderKey is the unique key of a reminder: rule|subject|stage|recipient.
+func reminderKey(rule, subject, stage, recipient string) string {
+	return strings.Join([]string{rule, subject, stage, recipient}, "|")
+}
+
+// KnownReminders reports which of keys were already recorded; keys not in
+// the map are unknown.
+func (s *Store) KnownReminders(ctx context.Context, keys []string) (map[string]bool, error) {
+	known := make(map[string]bool)
+	for _, chunk := range chunks(keys, 500) {
+		query, args, err := in(s.rdb, qKnownReminders, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("store: known reminders: %w", err)
+		}
+		var found []string
+		if err := s.rdb.SelectContext(ctx, &found, query, args...); err != nil {
+			return nil, fmt.Errorf("store: known reminders: %w", err)
+		}
+		for _, k := range found {
+			known[k] = true
+		}
+	}
+	return known, nil
+}
+
+// CommitDigests records, in one transaction, the reminders of a run and
+// one dispatch per recipient for the reminders not recorded before
+// ("fresh"). A digest with no fresh reminder produces no message and build
+// is not called for it. A dispatch whose key already exists is not inserted
+// again; its fresh reminders are linked to the existing one. It returns the
+// number of reminders and dispatches inserted. build runs inside the
+// transaction: it may read the store but must not write to it, and an error
+// from it rolls everything back.
+func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, digests []Digest,
+	build func(recipient string, fresh []Reminder) (Message, error), now time.Time) (reminders, dispatchCount int, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		reminders, dispatchCount = 0, 0
+		fresh, err := insertReminders(ctx, tx, job, runID, digests, now)
+		if err != nil {
+			return err
+		}
+		for i, d := range digests {
+			if len(fresh[i]) == 0 {
+				continue
+			}
+			reminders += len(fresh[i])
+			msg, err := build(d.Recipient, fresh[i])
+			if err != nil {
+				return fmt.Errorf("build message to %s: %w", d.Recipient, err)
+			}
+			inserted, err := insertDispatch(ctx, tx, job, runID, d.Recipient, msg, fresh[i], now)
+			if err != nil {
+				return err
+			}
+			if inserted {
+				dispatchCount++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: commit digests of %s: %w", job, err)
+	}
+	return reminders, dispatchCount, nil
+}
+
+// insertReminders inserts every digest's reminders, ignoring known keys,
+// and returns the fresh ones per digest, in the digest's order. Keys are
+// inserted in sorted order so that two transactions racing over the same
+// keys (PostgreSQL) wait for each other instead of deadlocking.
+func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest, now time.Time) ([][]Reminder, error) {
+	type ref struct{ digest, index int }
+	var refs []ref
+	all := make([][]Reminder, len(digests))
+	for i, d := range digests {
+		all[i] = make([]Reminder, len(d.Reminders))
+		for j, r := range d.Reminders {
+			r.Recipient = cmp.Or(r.Recipient, d.Recipient)
+			if r.Key == "" {
+				r.Key = reminderKey(r.Rule, r.Subject, r.Stage, r.Recipient)
+			}
+			all[i][j] = r
+			refs = append(refs, ref{i, j})
+		}
+	}
+	slices.SortStableFunc(refs, func(a, b ref) int {
+		return strings.Compare(all[a.digest][a.index].Key, all[b.digest][b.index].Key)
+	})
+	isFresh := make(map[ref]bool, len(refs))
+	for _, rf := range refs {
+		r := &all[rf.digest][rf.index]
+		err := get(ctx, tx, &r.ID, qInsertReminder, r.Key, r.Rule, r.Subject, r.Stage, r.Recipient,
+			job, runIDArg(runID), ts(now))
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // known key: handled before
+		case err != nil:
+			return nil, fmt.Errorf("insert reminder %s: %w", r.Key, err)
+		default:
+			isFresh[rf] = true
+		}
+	}
+	fresh := make([][]Reminder, len(digests))
+	for i := range all {
+		for j, r := range all[i] {
+			if isFresh[ref{i, j}] {
+				fresh[i] = append(fresh[i], r)
+			}
+		}
+	}
+	return fresh, nil
+}
+
+// insertDispatch queues msg for recipient and links the reminders it
+// carries; it reports whether a new dispatch was inserted.
+func insertDispatch(ctx context.Context, tx *sqlx.Tx, job string, runID int64, recipient string, msg Message, fresh []Reminder, now time.Time) (bool, error) {
+	if msg.Key == "" {
+		return false, fmt.Errorf("message to %s has no key", recipient)
+	}
+	var id int64
+	inserted := true
+	err := get(ctx, tx, &id, qInsertDispatch, msg.Key, job, runIDArg(runID), recipient, msg.Subject,
+		msg.Text, msg.HTML, msg.Refs, ts(now), ts(now), ts(now))
+	if errors.Is(err, sql.ErrNoRows) {
+		inserted = false
+		err = get(ctx, tx, &id, qDispatchIDByKey, msg.Key)
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert dispatch %s: %w", msg.Key, err)
+	}
+	ids := make([]int64, len(fresh))
+	for i, r := range fresh {
+		ids[i] = r.ID
+	}
+	for _, chunk := range chunks(ids, 500) {
+		query, args, err := in(tx, qLinkReminders, id, chunk)
+		if err != nil {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return false, fmt.Errorf("link reminders to dispatch %s: %w", msg.Key, err)
+		}
+	}
+	return inserted, nil
+}
+
+// defaultClaimLimit applies when ClaimDispatches is asked for limit <= 0.
+const defaultClaimLimit = 100
+
+// ClaimDispatches leases up to limit dispatches to owner until now+lease:
+// pending ones whose next attempt is due (any pending one with
+// ignoreBackoff) and sending ones whose lease expired (a crashed worker).
+// Each claim counts an attempt. Concurrent claimers never get the same row.
+// The result is ordered by next attempt time, oldest first.
+func (s *Store) ClaimDispatches(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, ignoreBackoff bool) ([]Dispatch, error) {
+	if owner == "" || lease <= 0 {
+		return nil, errors.New("store: claim dispatches: owner and a positive lease are required")
+	}
+	if limit <= 0 {
+		limit = defaultClaimLimit
+	}
+	query, args, err := sqlx.Named(s.q.claimDispatches, map[string]any{
+		"owner":          owner,
+		"now":            ts(now),
+		"until":          ts(now.Add(lease)),
+		"limit":          limit,
+		"ignore_backoff": ignoreBackoff,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+	}
+	var rows []dispatchRow
+	if err := sel(ctx, s.db, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+	}
+	// RETURNING does not keep the subquery's order.
+	slices.SortFunc(rows, func(a, b dispatchRow) int {
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt.Time), cmp.Compare(a.ID, b.ID))
+	})
+	return dispatches(rows), nil
+}
+
+// MarkSent settles a claimed dispatch as sent.
+func (s *Store) MarkSent(ctx context.Context, id int64, owner, messageID, reply string, now time.Time) error {
+	return s.settle(ctx, "sent", id, owner, qMarkSent, ts(now), ts(now), messageID, reply, id, owner)
+}
+
+// MarkRetry puts a claimed dispatch back to pending, to be tried at next.
+func (s *Store) MarkRetry(ctx context.Context, id int64, owner, messageID, errText, reply string, next time.Time) error {
+	return s.settle(ctx, "for retry", id, owner, qMarkRetry, ts(next), errText, messageID, reply, id, owner)
+}
+
+// MarkFailed settles a claimed dispatch as failed for good.
+func (s *Store) MarkFailed(ctx context.Context, id int64, owner, messageID, errText, reply string, now time.Time) error {
+	return s.settle(ctx, "failed", id, owner, qMarkFailed, ts(now), errText, messageID, reply, id, owner)
+}
+
+// settle runs a Mark* update, which only touches a row still sending and
+// leased by owner: ErrNotFound when the dispatch does not exist,
+// ErrConflict when the lease was lost (expired and claimed by another
+// worker) or the row was settled already.
+func (s *Store) settle(ctx context.Context, what string, id int64, owner, query string, args ...any) error {
+	err := execOne(ctx, s.db, query, args...)
+	if errors.Is(err, ErrNotFound) {
+		var cur struct {
+			State string `db:"state"`
+			Owner string `db:"lease_owner"`
+		}
+		if gerr := get(ctx, s.db, &cur, qDispatchLease, id); gerr != nil {
+			err = classify(gerr)
+		} else {
+			err = fmt.Errorf("state %s leased by %q, not a claim of %q: %w", cur.State, cur.Owner, owner, ErrConflict)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark dispatch %d %s: %w", id, what, err)
+	}
+	return nil
+}
+
+// RetryDispatch puts a failed dispatch back to pending, due at now, with a
+// fresh attempt budget; ErrConflict when it is not failed.
+func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time) error {
+	err := execOne(ctx, s.db, qRetryDispatch, ts(now), ts(now), id)
+	if errors.Is(err, ErrNotFound) {
+		var state string
+		if gerr := get(ctx, s.db, &state, qDispatchState, id); gerr != nil {
+			err = classify(gerr)
+		} else {
+			err = fmt.Errorf("state is %s, not failed: %w", state, ErrConflict)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: retry dispatch %d: %w", id, err)
+	}
+	return nil
+}
+
+// DispatchFilter selects dispatches by creation time (Since inclusive,
+// Until exclusive), state, recipient (case-insensitive) and job; zero
+// fields match everything. Limit <= 0 means no limit.
+type DispatchFilter struct {
+	Since, Until   time.Time
+	State, To, Job string
+	Limit, Offset  int
+}
+
+// ListDispatches returns the dispatches matching f, newest first.
+func (s *Store) ListDispatches(ctx context.Context, f DispatchFilter) ([]Dispatch, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if !f.Since.IsZero() {
+		add(fDispatchSince, ts(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add(fDispatchUntil, ts(f.Until))
+	}
+	if f.State != "" {
+		add(fDispatchState, f.State)
+	}
+	if f.To != "" {
+		add(fDispatchTo, f.To)
+	}
+	if f.Job != "" {
+		add(fDispatchJob, f.Job)
+	}
+	query := qListDispatches
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += qDispatchesOrder
+	switch {
+	case f.Limit > 0:
+		query += ` LIMIT ?`
+		args = append(args, f.Limit)
+	case f.Offset > 0:
+		query += ` LIMIT ` + s.q.noLimit
+	}
+	if f.Offset > 0 {
+		query += ` OFFSET ?`
+		args = append(args, f.Offset)
+	}
+	var rows []dispatchRow
+	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("store: list dispatches: %w", err)
+	}
+	return dispatches(rows), nil
+}
+
+// GetDispatch returns one dispatch, or ErrNotFound.
+func (s *Store) GetDispatch(ctx context.Context, id int64) (Dispatch, error) {
+	var r dispatchRow
+	if err := get(ctx, s.rdb, &r, qGetDispatch, id); err != nil {
+		return Dispatch{}, fmt.Errorf("store: get dispatch %d: %w", id, classify(err))
+	}
+	return r.dispatch(), nil
+}
+
+// NextDispatchDue returns the earliest next attempt time of the pending
+// dispatches; false when none is pending.
+func (s *Store) NextDispatchDue(ctx context.Context) (time.Time, bool, error) {
+	var t dbTime
+	if err := get(ctx, s.rdb, &t, qNextDispatchDue); err != nil {
+		return time.Time{}, false, fmt.Errorf("store: next dispatch due: %w", err)
+	}
+	return t.Time, !t.IsZero(), nil
+}
+
+// CountDispatchesByState counts dispatches per state; every state is present.
+func (s *Store) CountDispatchesByState(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		State string `db:"state"`
+		N     int    `db:"n"`
+	}
+	if err := sel(ctx, s.rdb, &rows, qCountByState); err != nil {
+		return nil, fmt.Errorf("store: count dispatches: %w", err)
+	}
+	out := map[string]int{StatePending: 0, StateSending: 0, StateSent: 0, StateFailed: 0}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, nil
+}

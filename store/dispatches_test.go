@@ -1,0 +1,474 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"duban/ledger"
+	"duban/store"
+	"duban/store/storetest"
+)
+
+func reminder(subject, stage, recipient string) store.Reminder {
+	return store.Reminder{
+		Key:  "deadline|" + subject + "|" + stage + "|" + recipient,
+		Rule: "deadline", Subject: subject, Stage: stage, Recipient: recipient,
+	}
+}
+
+// buildMessage makes a message whose key names its reminders, as notify's would.
+func buildMessage(recipient string, fresh []store.Reminder) (store.Message, error) {
+	var keys []string
+	for _, r := range fresh {
+		keys = append(keys, r.Subject+"@"+r.Stage)
+	}
+	return store.Message{
+		Key:     recipient + "/" + strings.Join(keys, ","),
+		Subject: fmt.Sprintf("【督办】%d 项整改事项", len(fresh)),
+		Text:    "text", HTML: "<p>html</p>", Refs: `["` + strings.Join(keys, `","`) + `"]`,
+	}, nil
+}
+
+// queue commits one single-reminder dispatch per recipient, due at due;
+// the reminder's subject is named after due so that calls do not dedupe.
+func queue(t *testing.T, s *store.Store, runID int64, due time.Time, recipients ...string) {
+	t.Helper()
+	var digests []store.Digest
+	for _, r := range recipients {
+		digests = append(digests, store.Digest{Recipient: r, Reminders: []store.Reminder{reminder("item@"+due.Format(time.RFC3339), "due", r)}})
+	}
+	_, n, err := s.CommitDigests(t.Context(), "deadlines", runID, digests, buildMessage, due)
+	must(t, err)
+	if n != len(recipients) {
+		t.Fatalf("queued %d dispatches, want %d", n, len(recipients))
+	}
+}
+
+func TestCommitDigestsDedupes(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		run, err := s.ClaimRun(ctx, "deadlines", t0, "host-a", t0)
+		must(t, err)
+		digests := []store.Digest{
+			{Recipient: "bgs@example.org", Reminders: []store.Reminder{
+				reminder("2024-7/一.2", "remind-7d", "bgs@example.org"),
+				reminder("2024-7/二.1", "due", "bgs@example.org"),
+			}},
+			{Recipient: "wang@example.org", Reminders: []store.Reminder{
+				{Rule: "deadline", Subject: "2024-7/一.2", Stage: "overdue-2"}, // key and recipient derived
+			}},
+		}
+		var built []string
+		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
+			built = append(built, recipient)
+			for _, r := range fresh {
+				if r.ID == 0 || r.Recipient != recipient {
+					t.Errorf("fresh reminder %+v lacks id or recipient", r)
+				}
+			}
+			return buildMessage(recipient, fresh)
+		}
+		rem, disp, err := s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0)
+		must(t, err)
+		if rem != 3 || disp != 2 || !slices.Equal(built, []string{"bgs@example.org", "wang@example.org"}) {
+			t.Fatalf("first commit: %d reminders, %d dispatches, built for %v", rem, disp, built)
+		}
+		known, err := s.KnownReminders(ctx, []string{
+			"deadline|2024-7/一.2|overdue-2|wang@example.org", "deadline|2024-7/二.1|due|bgs@example.org", "nope",
+		})
+		must(t, err)
+		if !known["deadline|2024-7/一.2|overdue-2|wang@example.org"] || !known["deadline|2024-7/二.1|due|bgs@example.org"] || known["nope"] {
+			t.Errorf("KnownReminders = %v", known)
+		}
+
+		// The same decisions again (a rerun, another replica): nothing new.
+		built = nil
+		rem, disp, err = s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0.Add(time.Hour))
+		must(t, err)
+		if rem != 0 || disp != 0 || len(built) != 0 {
+			t.Fatalf("second commit: %d reminders, %d dispatches, built for %v; want nothing", rem, disp, built)
+		}
+
+		// One new stage among known ones: a message with only the new one.
+		digests[0].Reminders = append(digests[0].Reminders, reminder("2024-7/一.3", "due", "bgs@example.org"))
+		rem, disp, err = s.CommitDigests(ctx, "deadlines", 0, digests, build, t0.Add(2*time.Hour))
+		must(t, err)
+		if rem != 1 || disp != 1 {
+			t.Fatalf("third commit: %d reminders, %d dispatches, want 1 and 1", rem, disp)
+		}
+		list, err := s.ListDispatches(ctx, store.DispatchFilter{})
+		must(t, err)
+		if len(list) != 3 {
+			t.Fatalf("%d dispatches, want 3", len(list))
+		}
+		d := list[0]
+		if d.Key != "bgs@example.org/2024-7/一.3@due" || d.State != store.StatePending || d.RunID != 0 ||
+			d.Job != "deadlines" || d.Attempts != 0 || d.MessageID != "" || d.BodyHTML != "<p>html</p>" {
+			t.Errorf("newest dispatch = %+v", d)
+		}
+		sameTime(t, "NextAttemptAt", d.NextAttemptAt, t0.Add(2*time.Hour))
+		if list[2].RunID != run.ID {
+			t.Errorf("first dispatch run id = %d, want %d", list[2].RunID, run.ID)
+		}
+	})
+}
+
+// Replicas that decide the same reminders at once record each once and
+// queue one message per recipient between them.
+func TestCommitDigestsConcurrently(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		var digests []store.Digest
+		for _, to := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+			digests = append(digests, store.Digest{Recipient: to, Reminders: []store.Reminder{
+				reminder("2024-7/一.2", "due", to), reminder("2024-7/二.1", "overdue-1", to),
+			}})
+		}
+		const replicas = 4
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var reminders, dispatches int
+		for range replicas {
+			wg.Go(func() {
+				r, d, err := s.CommitDigests(t.Context(), "deadlines", 0, digests, buildMessage, t0)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				reminders += r
+				dispatches += d
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if reminders != 6 || dispatches != 3 {
+			t.Errorf("replicas recorded %d reminders and %d dispatches, want 6 and 3", reminders, dispatches)
+		}
+	})
+}
+
+// build runs inside CommitDigests' transaction; reading the store from it
+// must not wait for that transaction (SQLite's single writer connection).
+func TestCommitDigestsBuildMayReadStore(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		importAll(t, s, seedItems())
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		defer cancel()
+		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
+			open, err := s.ListItems(ctx, store.ItemFilter{Status: ledger.StatusOpen})
+			if err != nil {
+				return store.Message{}, err
+			}
+			msg, err := buildMessage(recipient, fresh)
+			msg.Text = fmt.Sprintf("另有 %d 项正在整改", len(open))
+			return msg, err
+		}
+		digests := []store.Digest{{Recipient: "a@example.org", Reminders: []store.Reminder{reminder("x", "due", "a@example.org")}}}
+		_, n, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0)
+		must(t, err)
+		if n != 1 {
+			t.Errorf("%d dispatches, want 1", n)
+		}
+	})
+}
+
+func TestCommitDigestsRollsBackOnBuildError(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		boom := errors.New("template broken")
+		digests := []store.Digest{
+			{Recipient: "a@example.org", Reminders: []store.Reminder{reminder("x", "due", "a@example.org")}},
+			{Recipient: "b@example.org", Reminders: []store.Reminder{reminder("x", "due", "b@example.org")}},
+		}
+		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
+			if recipient == "b@example.org" {
+				return store.Message{}, boom
+			}
+			return buildMessage(recipient, fresh)
+		}
+		_, _, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0)
+		wantErr(t, err, boom)
+		known, err := s.KnownReminders(ctx, []string{digests[0].Reminders[0].Key})
+		must(t, err)
+		if len(known) != 0 {
+			t.Error("reminders survived a failed commit")
+		}
+		counts, err := s.CountDispatchesByState(ctx)
+		must(t, err)
+		if counts[store.StatePending] != 0 {
+			t.Error("dispatches survived a failed commit")
+		}
+	})
+}
+
+func TestClaimDispatchesExclusive(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		const n, workers = 40, 5
+		var recipients []string
+		for i := range n {
+			recipients = append(recipients, fmt.Sprintf("u%02d@example.org", i))
+		}
+		queue(t, s, 0, t0, recipients...)
+
+		var mu sync.Mutex
+		claimed := make(map[int64]string)
+		var wg sync.WaitGroup
+		for w := range workers {
+			owner := fmt.Sprintf("worker-%d", w)
+			wg.Go(func() {
+				for {
+					got, err := s.ClaimDispatches(t.Context(), owner, t0.Add(time.Minute), time.Minute, 3, false)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, d := range got {
+						if prev, dup := claimed[d.ID]; dup {
+							t.Errorf("dispatch %d claimed by %s and %s", d.ID, prev, owner)
+						}
+						claimed[d.ID] = owner
+						if d.State != store.StateSending || d.LeaseOwner != owner || d.Attempts != 1 {
+							t.Errorf("claimed dispatch = %+v", d)
+						}
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(claimed) != n {
+			t.Errorf("%d dispatches claimed, want %d", len(claimed), n)
+		}
+	})
+}
+
+func TestClaimDispatchesBackoffAndLeases(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		queue(t, s, 0, t0.Add(10*time.Minute), "late@example.org")
+		queue(t, s, 0, t0, "early@example.org")
+
+		got, err := s.ClaimDispatches(ctx, "a", t0.Add(time.Minute), time.Minute, 10, false)
+		must(t, err)
+		if len(got) != 1 || got[0].Recipient != "early@example.org" {
+			t.Fatalf("claim before the late one is due = %+v, want only early", got)
+		}
+		early := got[0]
+		sameTime(t, "LeaseUntil", early.LeaseUntil, t0.Add(2*time.Minute))
+
+		// Ignoring backoff takes the pending one early, but not the leased one.
+		got, err = s.ClaimDispatches(ctx, "b", t0.Add(time.Minute), time.Minute, 10, true)
+		must(t, err)
+		if len(got) != 1 || got[0].Recipient != "late@example.org" {
+			t.Fatalf("claim ignoring backoff = %+v, want only late", got)
+		}
+		late := got[0]
+
+		// a crashes; once its lease has expired, c takes early over.
+		got, err = s.ClaimDispatches(ctx, "c", t0.Add(2*time.Minute), time.Minute, 10, false)
+		must(t, err)
+		if len(got) != 0 {
+			t.Fatalf("claim at lease end = %+v, want nothing", got)
+		}
+		got, err = s.ClaimDispatches(ctx, "c", t0.Add(3*time.Minute), time.Minute, 10, false)
+		must(t, err)
+		if len(got) != 2 || got[0].ID != early.ID || got[0].Attempts != 2 || got[0].LeaseOwner != "c" {
+			t.Fatalf("claim after lease expiry = %+v, want early (attempt 2) then late", got)
+		}
+
+		// The old owner may no longer settle it; the new one may.
+		wantErr(t, s.MarkSent(ctx, early.ID, "a", "<m@x>", "250 ok", t0.Add(3*time.Minute)), store.ErrConflict)
+		must(t, s.MarkSent(ctx, early.ID, "c", "<m@x>", "250 ok", t0.Add(3*time.Minute)))
+		must(t, s.MarkSent(ctx, late.ID, "c", "", "250 ok", t0.Add(3*time.Minute)))
+
+		got, err = s.ClaimDispatches(ctx, "d", t0.Add(time.Hour), time.Minute, 10, true)
+		must(t, err)
+		if len(got) != 0 {
+			t.Errorf("sent dispatches claimed again: %+v", got)
+		}
+	})
+}
+
+func TestDispatchStateMachine(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		queue(t, s, 0, t0, "bgs@example.org")
+		claim := func(owner string, now time.Time) store.Dispatch {
+			t.Helper()
+			got, err := s.ClaimDispatches(ctx, owner, now, time.Minute, 1, false)
+			must(t, err)
+			if len(got) != 1 {
+				t.Fatalf("claim at %v: %d dispatches, want 1", now, len(got))
+			}
+			return got[0]
+		}
+		d := claim("w", t0)
+		next, ok, err := s.NextDispatchDue(ctx)
+		must(t, err)
+		if ok {
+			t.Errorf("NextDispatchDue = %v while nothing is pending", next)
+		}
+
+		// A temporary failure: back to pending, due later.
+		must(t, s.MarkRetry(ctx, d.ID, "w", "<id@duban>", "421 try later", "421 4.7.0", t0.Add(5*time.Minute)))
+		wantErr(t, s.MarkRetry(ctx, d.ID, "w", "", "again", "", t0.Add(5*time.Minute)), store.ErrConflict)
+		got, err := s.GetDispatch(ctx, d.ID)
+		must(t, err)
+		if got.State != store.StatePending || got.LastError != "421 try later" || got.SMTPReply != "421 4.7.0" ||
+			got.MessageID != "<id@duban>" || !got.LeaseUntil.IsZero() {
+			t.Errorf("after retry = %+v", got)
+		}
+		next, ok, err = s.NextDispatchDue(ctx)
+		must(t, err)
+		if !ok {
+			t.Fatal("NextDispatchDue: none pending")
+		}
+		sameTime(t, "NextDispatchDue", next, t0.Add(5*time.Minute))
+		if list, _ := s.ClaimDispatches(ctx, "w", t0.Add(time.Minute), time.Minute, 1, false); len(list) != 0 {
+			t.Fatalf("claimed before the backoff ended: %+v", list)
+		}
+
+		// A permanent failure keeps the Message-ID when none is given.
+		d = claim("w", t0.Add(5*time.Minute))
+		if d.Attempts != 2 {
+			t.Errorf("attempts = %d, want 2", d.Attempts)
+		}
+		must(t, s.MarkFailed(ctx, d.ID, "w", "", "550 no such user", "550 5.1.1", t0.Add(6*time.Minute)))
+		got, err = s.GetDispatch(ctx, d.ID)
+		must(t, err)
+		if got.State != store.StateFailed || got.MessageID != "<id@duban>" || got.LastError != "550 no such user" {
+			t.Errorf("after failure = %+v", got)
+		}
+		wantErr(t, s.MarkSent(ctx, d.ID, "w", "", "", t0), store.ErrConflict)
+
+		// The console retries it: pending again, with a fresh budget.
+		must(t, s.RetryDispatch(ctx, d.ID, t0.Add(time.Hour)))
+		wantErr(t, s.RetryDispatch(ctx, d.ID, t0.Add(time.Hour)), store.ErrConflict)
+		d = claim("w", t0.Add(time.Hour))
+		if d.Attempts != 1 {
+			t.Errorf("attempts after console retry = %d, want 1", d.Attempts)
+		}
+		must(t, s.MarkSent(ctx, d.ID, "w", "<id@duban>", "250 2.0.0 queued", t0.Add(time.Hour+time.Second)))
+		got, err = s.GetDispatch(ctx, d.ID)
+		must(t, err)
+		if got.State != store.StateSent || got.SMTPReply != "250 2.0.0 queued" {
+			t.Errorf("after sent = %+v", got)
+		}
+		sameTime(t, "SentAt", got.SentAt, t0.Add(time.Hour+time.Second))
+
+		_, err = s.GetDispatch(ctx, 99999)
+		wantErr(t, err, store.ErrNotFound)
+		wantErr(t, s.MarkSent(ctx, 99999, "w", "", "", t0), store.ErrNotFound)
+		wantErr(t, s.RetryDispatch(ctx, 99999, t0), store.ErrNotFound)
+	})
+}
+
+func TestListDispatches(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		run, err := s.ClaimRun(ctx, "deadlines", t0, "h", t0)
+		must(t, err)
+		queue(t, s, run.ID, t0, "a@example.org", "b@example.org")
+		queue(t, s, run.ID, t0.Add(time.Hour), "a@example.org")
+		_, _, err = s.CommitDigests(ctx, "duties", 0, []store.Digest{{Recipient: "A@example.org", Reminders: []store.Reminder{
+			{Rule: "duty", Subject: "sanzhongyida/2025-05/bgs", Stage: "due"},
+		}}}, buildMessage, t0.Add(2*time.Hour))
+		must(t, err)
+		got, err := s.ClaimDispatches(ctx, "w", t0.Add(3*time.Hour), time.Minute, 1, false)
+		must(t, err)
+		must(t, s.MarkSent(ctx, got[0].ID, "w", "", "250", t0.Add(3*time.Hour)))
+
+		recipients := func(ds []store.Dispatch) []string {
+			var out []string
+			for _, d := range ds {
+				out = append(out, fmt.Sprintf("%s@%d", strings.Split(d.Recipient, "@")[0], d.CreatedAt.Sub(t0)/time.Hour))
+			}
+			return out
+		}
+		tests := []struct {
+			name   string
+			filter store.DispatchFilter
+			want   []string
+		}{
+			{"all, newest first", store.DispatchFilter{}, []string{"A@2", "a@1", "b@0", "a@0"}},
+			{"since", store.DispatchFilter{Since: t0.Add(time.Hour)}, []string{"A@2", "a@1"}},
+			{"until (exclusive)", store.DispatchFilter{Until: t0.Add(time.Hour)}, []string{"b@0", "a@0"}},
+			{"state", store.DispatchFilter{State: store.StateSent}, []string{"a@0"}},
+			{"recipient, any case", store.DispatchFilter{To: "a@EXAMPLE.org"}, []string{"A@2", "a@1", "a@0"}},
+			{"job", store.DispatchFilter{Job: "duties"}, []string{"A@2"}},
+			{"limit", store.DispatchFilter{Limit: 2}, []string{"A@2", "a@1"}},
+			{"page", store.DispatchFilter{Limit: 2, Offset: 1}, []string{"a@1", "b@0"}},
+			{"offset only", store.DispatchFilter{Offset: 3}, []string{"a@0"}},
+		}
+		for _, tt := range tests {
+			list, err := s.ListDispatches(ctx, tt.filter)
+			must(t, err)
+			if got := recipients(list); !slices.Equal(got, tt.want) {
+				t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+			}
+		}
+
+		counts, err := s.CountDispatchesByState(ctx)
+		must(t, err)
+		want := map[string]int{store.StatePending: 3, store.StateSending: 0, store.StateSent: 1, store.StateFailed: 0}
+		if fmt.Sprint(counts) != fmt.Sprint(want) {
+			t.Errorf("CountDispatchesByState = %v, want %v", counts, want)
+		}
+		next, ok, err := s.NextDispatchDue(ctx)
+		must(t, err)
+		if !ok {
+			t.Fatal("NextDispatchDue: none")
+		}
+		sameTime(t, "NextDispatchDue", next, t0)
+	})
+}
+
+func TestLeases(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		acquire := func(owner string, now time.Time, want bool) {
+			t.Helper()
+			got, err := s.AcquireLease(ctx, "daemon", owner, now, time.Minute)
+			must(t, err)
+			if got != want {
+				t.Errorf("AcquireLease(%s, %v) = %v, want %v", owner, now.Sub(t0), got, want)
+			}
+		}
+		acquire("a", t0, true)
+		acquire("b", t0.Add(30*time.Second), false)
+		acquire("a", t0.Add(50*time.Second), true) // renewed until +110s
+		acquire("b", t0.Add(90*time.Second), false)
+		acquire("b", t0.Add(2*time.Minute), true)   // a's lease expired
+		must(t, s.ReleaseLease(ctx, "daemon", "a")) // not a's any more: no effect
+		acquire("a", t0.Add(2*time.Minute), false)
+		must(t, s.ReleaseLease(ctx, "daemon", "b"))
+		acquire("a", t0.Add(2*time.Minute), true)
+	})
+}

@@ -1,0 +1,386 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"duban/ledger"
+)
+
+// EnsureRounds inserts the rounds or updates their names. A round given
+// without a name is created named by its code and never renames one.
+func (s *Store) EnsureRounds(ctx context.Context, rounds []ledger.Round) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, r := range rounds {
+			if r.Code == "" {
+				return errors.New("round without a code")
+			}
+			query := qUpsertRound
+			if r.Name == "" {
+				query = qInsertRoundIfMissing
+			}
+			if _, err := exec(ctx, tx, query, r.Code, cmp.Or(r.Name, r.Code)); err != nil {
+				return fmt.Errorf("round %s: %w", r.Code, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: ensure rounds: %w", err)
+	}
+	return nil
+}
+
+// itemRow is an items row as scanned.
+type itemRow struct {
+	ID                  int64       `db:"id"`
+	Round               string      `db:"round"`
+	No                  string      `db:"no"`
+	Seq                 int         `db:"seq"`
+	Category            string      `db:"category"`
+	Problem             string      `db:"problem"`
+	Measures            string      `db:"measures"`
+	Leader              string      `db:"leader"`
+	Deadline            ledger.Date `db:"deadline"`
+	LongTerm            bool        `db:"long_term"`
+	Status              string      `db:"status"`
+	CompletedOn         ledger.Date `db:"completed_on"`
+	Progress            string      `db:"progress"`
+	FollowupConfirmedOn ledger.Date `db:"followup_confirmed_on"`
+	CreatedAt           dbTime      `db:"created_at"`
+	UpdatedAt           dbTime      `db:"updated_at"`
+
+	units []string
+}
+
+func (r itemRow) item() ledger.Item {
+	return ledger.Item{
+		Round:       r.Round,
+		No:          r.No,
+		Seq:         r.Seq,
+		Category:    r.Category,
+		Problem:     r.Problem,
+		Measures:    r.Measures,
+		Units:       r.units,
+		Leader:      r.Leader,
+		Deadline:    r.Deadline,
+		LongTerm:    r.LongTerm,
+		Status:      ledger.Status(r.Status),
+		CompletedOn: r.CompletedOn,
+		Progress:    r.Progress,
+	}
+}
+
+func items(rows []itemRow) []ledger.Item {
+	out := make([]ledger.Item, len(rows))
+	for i, r := range rows {
+		out[i] = r.item()
+	}
+	return out
+}
+
+// fillUnits loads the units of rows, in ledger order.
+func fillUnits(ctx context.Context, q dbtx, rows []itemRow) error {
+	byID := make(map[int64]*itemRow, len(rows))
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		byID[rows[i].ID] = &rows[i]
+		ids[i] = rows[i].ID
+	}
+	for _, chunk := range chunks(ids, 500) {
+		query, args, err := in(q, qUnitsOfItems, chunk)
+		if err != nil {
+			return err
+		}
+		var units []struct {
+			ItemID int64  `db:"item_id"`
+			Unit   string `db:"unit"`
+		}
+		if err := sqlx.SelectContext(ctx, q, &units, query, args...); err != nil {
+			return fmt.Errorf("units: %w", err)
+		}
+		for _, u := range units {
+			r := byID[u.ItemID]
+			r.units = append(r.units, u.Unit)
+		}
+	}
+	return nil
+}
+
+// getItemRow reads one item with its units, by query (qItemByKey or a
+// locking variant).
+func getItemRow(ctx context.Context, q dbtx, query, round, no string) (itemRow, error) {
+	var r itemRow
+	if err := get(ctx, q, &r, query, round, no); err != nil {
+		return itemRow{}, classify(err)
+	}
+	rows := []itemRow{r}
+	if err := fillUnits(ctx, q, rows); err != nil {
+		return itemRow{}, err
+	}
+	return rows[0], nil
+}
+
+// ItemFilter selects items; empty fields match everything. Text matches
+// number, category, problem, measures and progress, case-insensitively.
+type ItemFilter struct {
+	Round  string
+	Status ledger.Status
+	Unit   string
+	Leader string
+	Text   string
+}
+
+// ListItems returns the items matching f, ordered by round and ledger order.
+func (s *Store) ListItems(ctx context.Context, f ItemFilter) ([]ledger.Item, error) {
+	var where []string
+	var args []any
+	add := func(cond string, vals ...any) {
+		where = append(where, cond)
+		args = append(args, vals...)
+	}
+	if f.Round != "" {
+		add(fItemRound, f.Round)
+	}
+	if f.Status != "" {
+		add(fItemStatus, string(f.Status))
+	}
+	if f.Unit != "" {
+		add(fItemUnit, f.Unit)
+	}
+	if f.Leader != "" {
+		add(fItemLeader, f.Leader)
+	}
+	if f.Text != "" {
+		p := likePattern(f.Text)
+		add(fItemText, p, p, p, p, p)
+	}
+	query := qListItems
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += qItemsOrder
+
+	var rows []itemRow
+	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("store: list items: %w", err)
+	}
+	if err := fillUnits(ctx, s.rdb, rows); err != nil {
+		return nil, fmt.Errorf("store: list items: %w", err)
+	}
+	return items(rows), nil
+}
+
+// likePattern matches text anywhere, literally, in lower case.
+func likePattern(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(text)) + "%"
+}
+
+// openItemsPage is how many open items EachOpenItem reads at a time.
+const openItemsPage = 200
+
+// EachOpenItem calls fn for every open item (whatever its deadline), with
+// its units, in ledger order. Items are read a page at a time and no query
+// is open while fn runs, so fn may use the store. An error from fn stops
+// the iteration and is returned as is.
+func (s *Store) EachOpenItem(ctx context.Context, fn func(ledger.Item) error) error {
+	var last *itemRow
+	for {
+		var rows []itemRow
+		var err error
+		if last == nil {
+			err = sel(ctx, s.rdb, &rows, qOpenItemsFirst, openItemsPage)
+		} else {
+			err = sel(ctx, s.rdb, &rows, qOpenItemsAfter, last.Round, last.Seq, last.ID, openItemsPage)
+		}
+		if err != nil {
+			return fmt.Errorf("store: open items: %w", err)
+		}
+		if err := fillUnits(ctx, s.rdb, rows); err != nil {
+			return fmt.Errorf("store: open items: %w", err)
+		}
+		for _, r := range rows {
+			if err := fn(r.item()); err != nil {
+				return err
+			}
+		}
+		if len(rows) < openItemsPage {
+			return nil
+		}
+		last = &rows[len(rows)-1]
+	}
+}
+
+// GetItem returns the item no of round, or ErrNotFound.
+func (s *Store) GetItem(ctx context.Context, round, no string) (ledger.Item, error) {
+	r, err := getItemRow(ctx, s.rdb, qItemByKey, round, no)
+	if err != nil {
+		return ledger.Item{}, fmt.Errorf("store: get item %s %s: %w", round, no, err)
+	}
+	return r.item(), nil
+}
+
+// FindItem returns the item numbered no in whichever round holds it:
+// ErrNotFound if none does, ErrConflict if several do.
+func (s *Store) FindItem(ctx context.Context, no string) (ledger.Item, error) {
+	var rows []itemRow
+	if err := sel(ctx, s.rdb, &rows, qItemsByNo, no); err != nil {
+		return ledger.Item{}, fmt.Errorf("store: find item %s: %w", no, err)
+	}
+	switch len(rows) {
+	case 0:
+		return ledger.Item{}, fmt.Errorf("store: find item %s: %w", no, ErrNotFound)
+	case 1:
+	default:
+		return ledger.Item{}, fmt.Errorf("store: find item %s: in several rounds (%s, %s, …): %w",
+			no, rows[0].Round, rows[1].Round, ErrConflict)
+	}
+	if err := fillUnits(ctx, s.rdb, rows); err != nil {
+		return ledger.Item{}, fmt.Errorf("store: find item %s: %w", no, err)
+	}
+	return rows[0].item(), nil
+}
+
+// CountItems returns the number of items in all rounds.
+func (s *Store) CountItems(ctx context.Context) (int, error) {
+	var n int
+	if err := get(ctx, s.rdb, &n, qCountItems); err != nil {
+		return 0, fmt.Errorf("store: count items: %w", err)
+	}
+	return n, nil
+}
+
+// ChangeStatus moves an item to status to and records it in the timeline.
+// done and closed set the completion day to on (today's date of at when on
+// is zero); open clears it and any follow-up confirmation. An item already
+// in status to is ErrConflict.
+func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.Status, on ledger.Date, note, actor string, at time.Time) error {
+	if _, err := ledger.ParseStatus(string(to)); err != nil {
+		return fmt.Errorf("store: change status of %s %s: %w", round, no, err)
+	}
+	if on.IsZero() {
+		on = ledger.DateOf(at)
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, round, no)
+		if err != nil {
+			return err
+		}
+		from := ledger.Status(cur.Status)
+		if from == to {
+			return fmt.Errorf("already %s: %w", to, ErrConflict)
+		}
+		completed, followup := on, cur.FollowupConfirmedOn
+		if to == ledger.StatusOpen {
+			completed, followup = ledger.Date{}, ledger.Date{}
+		}
+		if err := execOne(ctx, tx, qSetItemStatus, string(to), completed, followup, ts(at), cur.ID); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, cur.ID, ledger.Event{
+			Kind: ledger.EventStatus, At: at, On: on, FromStatus: from, ToStatus: to, Note: note, Actor: actor,
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("store: change status of %s %s: %w", round, no, err)
+	}
+	return nil
+}
+
+// AddProgress records a dated progress note (kind progress, which also
+// becomes the item's current 整改情况) or a follow-up re-check (kind
+// followup, which confirms the follow-up as of on).
+func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.EventKind, on ledger.Date, note, actor string, at time.Time) error {
+	if kind != ledger.EventProgress && kind != ledger.EventFollowup {
+		return fmt.Errorf("store: add progress to %s %s: kind %q: want progress or followup", round, no, kind)
+	}
+	if on.IsZero() {
+		on = ledger.DateOf(at)
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var id int64
+		if err := get(ctx, tx, &id, qItemIDOf, round, no); err != nil {
+			return classify(err)
+		}
+		var err error
+		switch {
+		case kind == ledger.EventFollowup:
+			err = execOne(ctx, tx, qSetItemFollowup, on, ts(at), id)
+		case note != "":
+			err = execOne(ctx, tx, qSetItemProgress, note, ts(at), id)
+		}
+		if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, id, ledger.Event{Kind: kind, At: at, On: on, Note: note, Actor: actor})
+	})
+	if err != nil {
+		return fmt.Errorf("store: add %s to %s %s: %w", kind, round, no, err)
+	}
+	return nil
+}
+
+// ItemEvents returns the timeline of an item, oldest first; ErrNotFound
+// when the item does not exist.
+func (s *Store) ItemEvents(ctx context.Context, round, no string) ([]ledger.Event, error) {
+	var id int64
+	if err := get(ctx, s.rdb, &id, qItemIDOf, round, no); err != nil {
+		return nil, fmt.Errorf("store: events of %s %s: %w", round, no, classify(err))
+	}
+	var rows []struct {
+		ID         int64       `db:"id"`
+		Kind       string      `db:"kind"`
+		At         dbTime      `db:"at"`
+		On         ledger.Date `db:"on_date"`
+		FromStatus string      `db:"from_status"`
+		ToStatus   string      `db:"to_status"`
+		Note       string      `db:"note"`
+		Actor      string      `db:"actor"`
+	}
+	if err := sel(ctx, s.rdb, &rows, qItemEvents, id); err != nil {
+		return nil, fmt.Errorf("store: events of %s %s: %w", round, no, err)
+	}
+	events := make([]ledger.Event, len(rows))
+	for i, r := range rows {
+		events[i] = ledger.Event{
+			ID: r.ID, Kind: ledger.EventKind(r.Kind), At: r.At.Time, On: r.On,
+			FromStatus: ledger.Status(r.FromStatus), ToStatus: ledger.Status(r.ToStatus),
+			Note: r.Note, Actor: r.Actor,
+		}
+	}
+	return events, nil
+}
+
+func insertEvent(ctx context.Context, q dbtx, itemID int64, e ledger.Event) error {
+	_, err := exec(ctx, q, qInsertItemEvent, itemID, string(e.Kind), ts(e.At), e.On,
+		string(e.FromStatus), string(e.ToStatus), e.Note, e.Actor)
+	if err != nil {
+		return fmt.Errorf("insert %s event: %w", e.Kind, err)
+	}
+	return nil
+}
+
+// replaceUnits writes the units of an item in order, replacing the old ones.
+func replaceUnits(ctx context.Context, q dbtx, itemID int64, units []string) error {
+	if _, err := exec(ctx, q, qDeleteItemUnits, itemID); err != nil {
+		return fmt.Errorf("delete units: %w", err)
+	}
+	return insertUnits(ctx, q, itemID, units)
+}
+
+// insertUnits writes the units of a new item in order.
+func insertUnits(ctx context.Context, q dbtx, itemID int64, units []string) error {
+	for pos, u := range units {
+		if _, err := exec(ctx, q, qInsertItemUnit, itemID, u, pos); err != nil {
+			return fmt.Errorf("insert unit %s: %w", u, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"log/slog"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
+var migrations embed.FS
+
+// Migrate applies the pending migrations and returns the schema version.
+// On PostgreSQL a session advisory lock keeps several processes starting at
+// once from migrating the same schema twice.
+func (s *Store) Migrate(ctx context.Context) (int64, error) {
+	p, err := s.migrationProvider(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		// SQLite has no advisory lock: two processes opening a new file at
+		// once may both find a migration pending, and the second fails on
+		// tables the first created. Each migration runs in a transaction,
+		// so the failed one left nothing behind: look again, once.
+		if s.dialect != dialectSQLite {
+			return 0, fmt.Errorf("store: migrate: %w", err)
+		}
+		if _, err := p.Up(ctx); err != nil {
+			return 0, fmt.Errorf("store: migrate: %w", err)
+		}
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: migrate: read version: %w", err)
+	}
+	return v, nil
+}
+
+func (s *Store) migrationProvider(ctx context.Context) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	opts := []goose.ProviderOption{
+		goose.WithDisableGlobalRegistry(true),
+		goose.WithSlog(slog.New(slog.DiscardHandler)),
+	}
+	dialect := goose.DialectSQLite3
+	if s.dialect == dialectPostgres {
+		dialect = goose.DialectPostgres
+		locker, err := s.migrationLocker(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(dialect, s.db.DB, fsys, opts...)
+}
+
+// migrationLocker returns an advisory lock keyed by the current schema:
+// advisory locks are database-wide, and processes migrating different
+// schemas of one database (tests, several installations) need not wait for
+// each other. It polls every second for up to five minutes.
+func (s *Store) migrationLocker(ctx context.Context) (lock.SessionLocker, error) {
+	var schema *string
+	if err := s.db.GetContext(ctx, &schema, `SELECT current_schema()`); err != nil {
+		return nil, fmt.Errorf("read current schema: %w", err)
+	}
+	id := lock.DefaultLockID
+	if schema != nil {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "duban migrations %s", *schema)
+		id = int64(h.Sum64())
+	}
+	return lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
+}

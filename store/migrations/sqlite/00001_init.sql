@@ -1,0 +1,153 @@
+-- +goose Up
+
+-- SQLite keeps instants as UTC text "2006-01-02T15:04:05.000000Z" (fixed width,
+-- so it sorts and compares like time), dates as "YYYY-MM-DD" text and booleans
+-- as 0/1. The tables mirror migrations/postgres one for one.
+
+-- rounds: one inspection and its feedback (巡察轮次).
+CREATE TABLE rounds (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT ''
+);
+
+-- items: the rectification ledger (整改台账), one row per problem.
+CREATE TABLE items (
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+    round                 TEXT NOT NULL REFERENCES rounds (code) ON UPDATE CASCADE,
+    no                    TEXT NOT NULL,
+    seq                   INTEGER NOT NULL DEFAULT 0,
+    category              TEXT NOT NULL DEFAULT '',
+    problem               TEXT NOT NULL DEFAULT '',
+    measures              TEXT NOT NULL DEFAULT '',
+    leader                TEXT NOT NULL DEFAULT '',
+    deadline              TEXT,
+    long_term             INTEGER NOT NULL DEFAULT 0 CHECK (long_term IN (0, 1)),
+    status                TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'closed')),
+    completed_on          TEXT,
+    progress              TEXT NOT NULL DEFAULT '',
+    followup_confirmed_on TEXT,
+    created_at            TEXT NOT NULL,
+    updated_at            TEXT NOT NULL,
+    UNIQUE (round, no)
+);
+-- Open items by deadline: what the deadline job scans.
+CREATE INDEX items_status_deadline ON items (status, deadline);
+-- FindItem looks an item up by its number in any round.
+CREATE INDEX items_no ON items (no);
+
+-- item_units: responsible units of an item, in ledger order (position 0 leads).
+CREATE TABLE item_units (
+    item_id  INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    unit     TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (item_id, unit)
+);
+CREATE INDEX item_units_unit ON item_units (unit);
+
+-- item_events: an item's timeline (imports, status changes, progress, follow-ups).
+CREATE TABLE item_events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id     INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    on_date     TEXT,
+    from_status TEXT NOT NULL DEFAULT '',
+    to_status   TEXT NOT NULL DEFAULT '',
+    note        TEXT NOT NULL DEFAULT '',
+    actor       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX item_events_item ON item_events (item_id, at, id);
+
+-- submissions: a unit's filing of a duty for one period (报送).
+CREATE TABLE submissions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    duty         TEXT NOT NULL,
+    unit         TEXT NOT NULL,
+    period       TEXT NOT NULL,
+    submitted_on TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT '',
+    actor        TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL,
+    UNIQUE (duty, unit, period)
+);
+
+-- job_runs: one row per (job, scheduled time); the unique key is the claim
+-- that lets several replicas share one database.
+CREATE TABLE job_runs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    job           TEXT NOT NULL,
+    scheduled_for TEXT NOT NULL,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    owner         TEXT NOT NULL DEFAULT '',
+    outcome       TEXT NOT NULL DEFAULT 'running',
+    reminders     INTEGER NOT NULL DEFAULT 0,
+    dispatches    INTEGER NOT NULL DEFAULT 0,
+    error         TEXT NOT NULL DEFAULT '',
+    UNIQUE (job, scheduled_for)
+);
+
+-- dispatches: one email to one recipient, with its delivery state.
+CREATE TABLE dispatches (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    key             TEXT NOT NULL UNIQUE,
+    job             TEXT NOT NULL DEFAULT '',
+    run_id          INTEGER REFERENCES job_runs (id) ON DELETE SET NULL,
+    recipient       TEXT NOT NULL,
+    subject         TEXT NOT NULL DEFAULT '',
+    body_text       TEXT NOT NULL DEFAULT '',
+    body_html       TEXT NOT NULL DEFAULT '',
+    refs            TEXT NOT NULL DEFAULT '',
+    state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    lease_owner     TEXT NOT NULL DEFAULT '',
+    lease_until     TEXT,
+    last_error      TEXT NOT NULL DEFAULT '',
+    smtp_reply      TEXT NOT NULL DEFAULT '',
+    message_id      TEXT NOT NULL DEFAULT '',
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    sent_at         TEXT
+);
+-- Pending dispatches by next attempt: what the delivery worker claims.
+CREATE INDEX dispatches_state_next ON dispatches (state, next_attempt_at);
+-- The dispatch log: newest first, by recipient, by job.
+CREATE INDEX dispatches_created ON dispatches (created_at);
+CREATE INDEX dispatches_recipient ON dispatches (recipient);
+CREATE INDEX dispatches_job ON dispatches (job);
+
+-- reminders: every reminder the rules decided on; the unique key
+-- (rule|subject|stage|recipient) is the dedupe across reruns and replicas.
+CREATE TABLE reminders (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    key         TEXT NOT NULL UNIQUE,
+    rule        TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    stage       TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    job         TEXT NOT NULL DEFAULT '',
+    run_id      INTEGER REFERENCES job_runs (id) ON DELETE SET NULL,
+    dispatch_id INTEGER REFERENCES dispatches (id) ON DELETE SET NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX reminders_subject ON reminders (subject);
+CREATE INDEX reminders_dispatch ON reminders (dispatch_id);
+
+-- leases: named, expiring ownership (one daemon per SQLite file, leader duties).
+CREATE TABLE leases (
+    name  TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until TEXT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE leases;
+DROP TABLE reminders;
+DROP TABLE dispatches;
+DROP TABLE job_runs;
+DROP TABLE submissions;
+DROP TABLE item_events;
+DROP TABLE item_units;
+DROP TABLE items;
+DROP TABLE rounds;

@@ -1,0 +1,201 @@
+package store
+
+// SQL of the store. Every query is written once with ? placeholders and
+// rebound for the dialect by get/sel/exec; the few statements the dialects
+// cannot share are in dialectQueries. Column lists are constants so that
+// SELECT and RETURNING always match the row structs.
+
+// rounds
+const (
+	qUpsertRound = `INSERT INTO rounds (code, name) VALUES (?, ?)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name`
+	qInsertRoundIfMissing = `INSERT INTO rounds (code, name) VALUES (?, ?)
+		ON CONFLICT (code) DO NOTHING`
+)
+
+// items
+const (
+	itemCols = `id, round, no, seq, category, problem, measures, leader, deadline,
+		long_term, status, completed_on, progress, followup_confirmed_on, created_at, updated_at`
+
+	qItemByKey  = `SELECT ` + itemCols + ` FROM items WHERE round = ? AND no = ?`
+	qItemsByNo  = `SELECT ` + itemCols + ` FROM items WHERE no = ? ORDER BY round LIMIT 2`
+	qItemIDOf   = `SELECT id FROM items WHERE round = ? AND no = ?`
+	qCountItems = `SELECT COUNT(*) FROM items`
+	qListItems  = `SELECT ` + itemCols + ` FROM items` // + WHERE filters + qItemsOrder
+	qItemsOrder = ` ORDER BY round, seq, id`
+
+	// Open items are read a page at a time, keyed by their order, so that no
+	// result set stays open while the caller works on an item.
+	qOpenItemsFirst = `SELECT ` + itemCols + ` FROM items WHERE status = 'open'
+		ORDER BY round, seq, id LIMIT ?`
+	qOpenItemsAfter = `SELECT ` + itemCols + ` FROM items WHERE status = 'open'
+		AND (round, seq, id) > (?, ?, ?) ORDER BY round, seq, id LIMIT ?`
+
+	qInsertItem = `INSERT INTO items (round, no, seq, category, problem, measures, leader,
+		deadline, long_term, status, completed_on, progress, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	qUpdateItem = `UPDATE items SET seq = ?, category = ?, problem = ?, measures = ?, leader = ?,
+		deadline = ?, long_term = ?, status = ?, completed_on = ?, progress = ?,
+		followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
+	qSetItemStatus = `UPDATE items SET status = ?, completed_on = ?, followup_confirmed_on = ?,
+		updated_at = ? WHERE id = ?`
+	qSetItemProgress = `UPDATE items SET progress = ?, updated_at = ? WHERE id = ?`
+	qSetItemFollowup = `UPDATE items SET followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
+	qDeleteItemUnits = `DELETE FROM item_units WHERE item_id = ?`
+	qInsertItemUnit  = `INSERT INTO item_units (item_id, unit, position) VALUES (?, ?, ?)`
+	qUnitsOfItems    = `SELECT item_id, unit FROM item_units WHERE item_id IN (?) ORDER BY item_id, position`
+	qInsertItemEvent = `INSERT INTO item_events (item_id, kind, at, on_date, from_status, to_status, note, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	qItemEvents = `SELECT id, kind, at, on_date, from_status, to_status, note, actor
+		FROM item_events WHERE item_id = ? ORDER BY at, id`
+)
+
+// Item filters, joined with AND into qListItems' WHERE clause.
+const (
+	fItemRound  = `round = ?`
+	fItemStatus = `status = ?`
+	fItemLeader = `leader = ?`
+	fItemUnit   = `EXISTS (SELECT 1 FROM item_units u WHERE u.item_id = items.id AND u.unit = ?)`
+	// lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+	fItemText = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
+		OR lower(problem) LIKE ? ESCAPE '\' OR lower(measures) LIKE ? ESCAPE '\'
+		OR lower(progress) LIKE ? ESCAPE '\')`
+)
+
+// submissions
+const (
+	qInsertSubmission = `INSERT INTO submissions (duty, unit, period, submitted_on, note, actor, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	submissionCols       = `duty, unit, period, submitted_on, note, actor, created_at`
+	qListSubmissions     = `SELECT ` + submissionCols + ` FROM submissions ORDER BY duty, period, unit`
+	qListDutySubmissions = `SELECT ` + submissionCols + ` FROM submissions WHERE duty = ? ORDER BY period, unit`
+)
+
+// job runs
+const (
+	runCols   = `id, job, scheduled_for, started_at, finished_at, owner, outcome, reminders, dispatches, error`
+	qClaimRun = `INSERT INTO job_runs (job, scheduled_for, started_at, owner, outcome)
+		VALUES (?, ?, ?, ?, 'running')
+		ON CONFLICT (job, scheduled_for) DO NOTHING RETURNING ` + runCols
+	qFinishRun = `UPDATE job_runs SET finished_at = ?, outcome = ?, reminders = ?, dispatches = ?, error = ?
+		WHERE id = ?`
+	qLastRuns = `SELECT ` + runCols + ` FROM job_runs r
+		WHERE scheduled_for = (SELECT MAX(scheduled_for) FROM job_runs WHERE job = r.job)`
+	qListRuns    = `SELECT ` + runCols + ` FROM job_runs ORDER BY scheduled_for DESC, id DESC`
+	qListJobRuns = `SELECT ` + runCols + ` FROM job_runs WHERE job = ? ORDER BY scheduled_for DESC, id DESC`
+)
+
+// reminders
+const (
+	qKnownReminders = `SELECT key FROM reminders WHERE key IN (?)`
+	qInsertReminder = `INSERT INTO reminders (key, rule, subject, stage, recipient, job, run_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id`
+	qLinkReminders = `UPDATE reminders SET dispatch_id = ? WHERE id IN (?)`
+)
+
+// dispatches
+const (
+	dispatchCols = `id, key, job, run_id, recipient, subject, body_text, body_html, refs, state,
+		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
+		created_at, sent_at`
+
+	qInsertDispatch = `INSERT INTO dispatches (key, job, run_id, recipient, subject, body_text,
+		body_html, refs, state, attempts, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+		ON CONFLICT (key) DO NOTHING RETURNING id`
+	qDispatchIDByKey = `SELECT id FROM dispatches WHERE key = ?`
+	qGetDispatch     = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
+	qListDispatches  = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
+	qDispatchesOrder = ` ORDER BY created_at DESC, id DESC`
+	qNextDispatchDue = `SELECT MIN(next_attempt_at) FROM dispatches WHERE state = 'pending'`
+	qCountByState    = `SELECT state, COUNT(*) AS n FROM dispatches GROUP BY state`
+	qDispatchLease   = `SELECT state, lease_owner FROM dispatches WHERE id = ?`
+	qDispatchState   = `SELECT state FROM dispatches WHERE id = ?`
+
+	// Mark*: only the owner of a live claim may settle it. The Message-ID is
+	// kept when the caller passes none.
+	qMarkSent = `UPDATE dispatches SET state = 'sent', sent_at = ?, updated_at = ?,
+		message_id = COALESCE(NULLIF(?, ''), message_id), smtp_reply = ?, lease_until = NULL
+		WHERE id = ? AND state = 'sending' AND lease_owner = ?`
+	qMarkRetry = `UPDATE dispatches SET state = 'pending', next_attempt_at = ?, last_error = ?,
+		message_id = COALESCE(NULLIF(?, ''), message_id), smtp_reply = ?, lease_until = NULL
+		WHERE id = ? AND state = 'sending' AND lease_owner = ?`
+	qMarkFailed = `UPDATE dispatches SET state = 'failed', updated_at = ?, last_error = ?,
+		message_id = COALESCE(NULLIF(?, ''), message_id), smtp_reply = ?, lease_until = NULL
+		WHERE id = ? AND state = 'sending' AND lease_owner = ?`
+	// A retry from the console starts the attempt budget afresh.
+	qRetryDispatch = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,
+		updated_at = ? WHERE id = ? AND state = 'failed'`
+)
+
+// Dispatch filters, joined with AND into qListDispatches' WHERE clause.
+const (
+	fDispatchSince = `created_at >= ?`
+	fDispatchUntil = `created_at < ?`
+	fDispatchState = `state = ?`
+	fDispatchTo    = `lower(recipient) = lower(?)`
+	fDispatchJob   = `job = ?`
+)
+
+// leases
+const (
+	// The upsert takes the lease when it is free, expired or already ours;
+	// RETURNING yields a row only when it did.
+	qAcquireLease = `INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
+		WHERE leases.owner = excluded.owner OR leases.until < ?
+		RETURNING owner`
+	qReleaseLease = `DELETE FROM leases WHERE name = ? AND owner = ?`
+)
+
+// Claiming due dispatches differs: PostgreSQL locks the chosen rows with
+// FOR UPDATE SKIP LOCKED so that concurrent workers pass each other by; in
+// SQLite the single statement runs under the database's write lock, so the
+// conditional UPDATE alone is exclusive. Both use named parameters.
+const (
+	qClaimDispatchesPostgres = `WITH due AS MATERIALIZED (
+		SELECT id AS due_id FROM dispatches
+		WHERE (state = 'pending' AND (:ignore_backoff OR next_attempt_at <= :now))
+		   OR (state = 'sending' AND lease_until < :now)
+		ORDER BY next_attempt_at, id
+		LIMIT :limit
+		FOR UPDATE SKIP LOCKED)
+	UPDATE dispatches SET state = 'sending', lease_owner = :owner, lease_until = :until,
+		attempts = attempts + 1, updated_at = :now
+	FROM due WHERE id = due.due_id
+	RETURNING ` + dispatchCols
+
+	qClaimDispatchesSQLite = `UPDATE dispatches SET state = 'sending', lease_owner = :owner,
+		lease_until = :until, attempts = attempts + 1, updated_at = :now
+	WHERE id IN (
+		SELECT id FROM dispatches
+		WHERE (state = 'pending' AND (:ignore_backoff OR next_attempt_at <= :now))
+		   OR (state = 'sending' AND lease_until < :now)
+		ORDER BY next_attempt_at, id
+		LIMIT :limit)
+	RETURNING ` + dispatchCols
+)
+
+// dialectQueries holds the statements and fragments that differ by dialect.
+type dialectQueries struct {
+	itemForUpdate   string // qItemByKey, locking the row where the dialect can
+	claimDispatches string
+	noLimit         string // LIMIT value meaning "all rows", for OFFSET without LIMIT
+}
+
+func queriesFor(dialect string) dialectQueries {
+	if dialect == dialectPostgres {
+		return dialectQueries{
+			itemForUpdate:   qItemByKey + ` FOR UPDATE`,
+			claimDispatches: qClaimDispatchesPostgres,
+			noLimit:         `ALL`,
+		}
+	}
+	// SQLite transactions begin IMMEDIATE: the row is already as good as locked.
+	return dialectQueries{
+		itemForUpdate:   qItemByKey,
+		claimDispatches: qClaimDispatchesSQLite,
+		noLimit:         `-1`,
+	}
+}

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Run is one run of a job for one scheduled time.
+type Run struct {
+	ID                      int64
+	Job                     string
+	ScheduledFor, StartedAt time.Time
+	FinishedAt              time.Time // zero while running
+	Owner, Outcome          string    // outcome: running | ok | failed
+	Reminders, Dispatches   int
+	Error                   string
+}
+
+type runRow struct {
+	ID           int64  `db:"id"`
+	Job          string `db:"job"`
+	ScheduledFor dbTime `db:"scheduled_for"`
+	StartedAt    dbTime `db:"started_at"`
+	FinishedAt   dbTime `db:"finished_at"`
+	Owner        string `db:"owner"`
+	Outcome      string `db:"outcome"`
+	Reminders    int    `db:"reminders"`
+	Dispatches   int    `db:"dispatches"`
+	Error        string `db:"error"`
+}
+
+func (r runRow) run() Run {
+	return Run{
+		ID: r.ID, Job: r.Job, ScheduledFor: r.ScheduledFor.Time, StartedAt: r.StartedAt.Time,
+		FinishedAt: r.FinishedAt.Time, Owner: r.Owner, Outcome: r.Outcome,
+		Reminders: r.Reminders, Dispatches: r.Dispatches, Error: r.Error,
+	}
+}
+
+// ClaimRun records that owner runs job for scheduledFor. Exactly one claim
+// per (job, scheduledFor) succeeds, across processes; the others get
+// ErrConflict and must not run the job.
+func (s *Store) ClaimRun(ctx context.Context, job string, scheduledFor time.Time, owner string, now time.Time) (Run, error) {
+	if job == "" || scheduledFor.IsZero() || now.IsZero() {
+		return Run{}, errors.New("store: claim run: job, scheduled time and now are required")
+	}
+	var r runRow
+	if err := get(ctx, s.db, &r, qClaimRun, job, ts(scheduledFor), ts(now), owner); err != nil {
+		err = classify(err)
+		if errors.Is(err, ErrNotFound) { // ON CONFLICT DO NOTHING returned no row
+			err = ErrConflict
+		}
+		return Run{}, fmt.Errorf("store: claim run %s at %s: %w", job, scheduledFor.UTC().Format(time.RFC3339), err)
+	}
+	return r.run(), nil
+}
+
+// FinishRun records the end of a run: outcome ok or failed, what it produced.
+func (s *Store) FinishRun(ctx context.Context, id int64, outcome string, reminders, dispatches int, errText string, now time.Time) error {
+	if err := execOne(ctx, s.db, qFinishRun, ts(now), outcome, reminders, dispatches, errText, id); err != nil {
+		return fmt.Errorf("store: finish run %d: %w", id, err)
+	}
+	return nil
+}
+
+// LastRuns returns each job's latest run by scheduled time.
+func (s *Store) LastRuns(ctx context.Context) (map[string]Run, error) {
+	var rows []runRow
+	if err := sel(ctx, s.rdb, &rows, qLastRuns); err != nil {
+		return nil, fmt.Errorf("store: last runs: %w", err)
+	}
+	out := make(map[string]Run, len(rows))
+	for _, r := range rows {
+		out[r.Job] = r.run()
+	}
+	return out, nil
+}
+
+// ListRuns returns runs newest first, of one job or ("" ) all; limit <= 0
+// means no limit.
+func (s *Store) ListRuns(ctx context.Context, job string, limit int) ([]Run, error) {
+	query, args := qListRuns, []any{}
+	if job != "" {
+		query, args = qListJobRuns, []any{job}
+	}
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	var rows []runRow
+	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("store: list runs: %w", err)
+	}
+	out := make([]Run, len(rows))
+	for i, r := range rows {
+		out[i] = r.run()
+	}
+	return out, nil
+}

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"duban/ledger"
+)
+
+// Submission is a unit's filing of a duty for one period (报送). Period is
+// "2025-03", "2025-Q1", "2025-H1" or "2025"; On is the day it was filed
+// (the day of CreatedAt when zero).
+type Submission struct {
+	Duty, Unit, Period string
+	On                 ledger.Date
+	Note, Actor        string
+	CreatedAt          time.Time
+}
+
+type submissionRow struct {
+	Duty      string      `db:"duty"`
+	Unit      string      `db:"unit"`
+	Period    string      `db:"period"`
+	On        ledger.Date `db:"submitted_on"`
+	Note      string      `db:"note"`
+	Actor     string      `db:"actor"`
+	CreatedAt dbTime      `db:"created_at"`
+}
+
+// AddSubmission records a submission; ErrConflict when the unit has already
+// submitted the duty for that period.
+func (s *Store) AddSubmission(ctx context.Context, sub Submission) error {
+	if sub.Duty == "" || sub.Unit == "" || sub.Period == "" {
+		return errors.New("store: add submission: duty, unit and period are required")
+	}
+	if sub.CreatedAt.IsZero() {
+		return errors.New("store: add submission: CreatedAt is required")
+	}
+	if sub.On.IsZero() {
+		sub.On = ledger.DateOf(sub.CreatedAt)
+	}
+	if _, err := exec(ctx, s.db, qInsertSubmission, sub.Duty, sub.Unit, sub.Period, sub.On,
+		sub.Note, sub.Actor, ts(sub.CreatedAt)); err != nil {
+		return fmt.Errorf("store: add submission %s %s %s: %w", sub.Duty, sub.Unit, sub.Period, classify(err))
+	}
+	return nil
+}
+
+// ListSubmissions returns the submissions of a duty ("" = all duties),
+// ordered by duty, period and unit.
+func (s *Store) ListSubmissions(ctx context.Context, duty string) ([]Submission, error) {
+	var rows []submissionRow
+	var err error
+	if duty == "" {
+		err = sel(ctx, s.rdb, &rows, qListSubmissions)
+	} else {
+		err = sel(ctx, s.rdb, &rows, qListDutySubmissions, duty)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: list submissions: %w", err)
+	}
+	out := make([]Submission, len(rows))
+	for i, r := range rows {
+		out[i] = Submission{
+			Duty: r.Duty, Unit: r.Unit, Period: r.Period, On: r.On,
+			Note: r.Note, Actor: r.Actor, CreatedAt: r.CreatedAt.Time,
+		}
+	}
+	return out, nil
+}
