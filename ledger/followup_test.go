@@ -64,7 +64,7 @@ func TestFollowupNotices(t *testing.T) {
 				t.Fatalf("FollowupNotices:\n got %q\nwant %q", got, tt.want)
 			}
 			for _, n := range ns {
-				if want := "followup|2024-7/二.1.(2)|" + n.Stage.Name + "|" + n.Recipient; n.Key() != want {
+				if want := "followup|2024-7/二.1.(2)|" + n.Stage.Name + "@" + tt.it.CompletedOn.String() + "|" + n.Recipient; n.Key() != want {
 					t.Errorf("Key() = %q, want %q", n.Key(), want)
 				}
 			}

@@ -83,8 +83,23 @@ type Notice struct {
 
 // Key identifies the notice across runs, restarts and replicas:
 // Rule|Subject|Stage.Name|Recipient. A key already stored was already handled.
+//
+// For item rules the stage is anchored to the date it counts from (the
+// deadline, or the completion day for follow-ups): when the office extends a
+// deadline (延期) or an item is reopened and done again, the new dates'
+// stages are new reminders rather than duplicates of the old ones.
 func (n Notice) Key() string {
-	return n.Rule + "|" + n.Subject + "|" + n.Stage.Name + "|" + n.Recipient
+	return n.Rule + "|" + n.Subject + "|" + n.Stage.Name + n.anchor() + "|" + n.Recipient
+}
+
+func (n Notice) anchor() string {
+	switch n.Rule {
+	case RuleDeadline:
+		return "@" + n.Item.Deadline.String()
+	case RuleFollowup:
+		return "@" + n.Item.CompletedOn.String()
+	}
+	return ""
 }
 
 // ItemSubject is the subject of an item's notices: "ROUND/NO".

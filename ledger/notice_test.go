@@ -152,8 +152,27 @@ func TestNoticeKey(t *testing.T) {
 	if len(ns) != 1 {
 		t.Fatalf("got %d notices, want 1", len(ns))
 	}
-	if got, want := ns[0].Key(), "deadline|2024-7/一.3.(1)|overdue-1|cwb@zgh.example.org"; got != want {
+	if got, want := ns[0].Key(), "deadline|2024-7/一.3.(1)|overdue-1@2025-01-31|cwb@zgh.example.org"; got != want {
 		t.Errorf("Key() = %q, want %q", got, want)
+	}
+}
+
+// An extended deadline (延期) starts a new series of reminders: the stages of
+// the new deadline must not collide with those already sent for the old one.
+func TestExtendedDeadlineGetsNewKeys(t *testing.T) {
+	t.Parallel()
+	it := Item{Round: "2024-7", No: "一.3.(1)", Units: []string{"cwb"}, Deadline: NewDate(2025, 1, 31), Status: StatusOpen}
+	before := ItemNotices(it, testDirectory(), NewDate(2025, 1, 24), DefaultPolicy())
+	it.Deadline = NewDate(2025, 3, 31)
+	after := ItemNotices(it, testDirectory(), NewDate(2025, 3, 24), DefaultPolicy())
+	if len(before) != 1 || len(after) != 1 {
+		t.Fatalf("got %d and %d notices, want 1 and 1", len(before), len(after))
+	}
+	if before[0].Stage.Name != after[0].Stage.Name {
+		t.Fatalf("stages %s and %s, want the same stage for both deadlines", before[0].Stage.Name, after[0].Stage.Name)
+	}
+	if before[0].Key() == after[0].Key() {
+		t.Errorf("both deadlines give key %q: the extended deadline would never be reminded", before[0].Key())
 	}
 }
 

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"duban/internal/smtptest"
+	"duban/store/storetest"
+)
+
+// dialects runs fn once per database, each with a fresh database URL.
+func dialects(t *testing.T, fn func(t *testing.T, dbURL string)) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			fn(t, storetest.URL(t, d))
+		})
+	}
+}
+
+// cli runs the duban command line in-process, as a user would from a shell
+// in dir, with the given config file.
+type cli struct {
+	t      *testing.T
+	dir    string
+	config string
+	env    []string
+}
+
+func newCLI(t *testing.T, configText string) *cli {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "duban.toml")
+	if err := os.WriteFile(path, []byte(configText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &cli{t: t, dir: dir, config: path, env: []string{"USER=tester"}}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (c *cli) run(args ...string) result {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), append([]string{"--config", c.config}, args...), &out, &errOut, c.env)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// ok runs args and fails the test unless they exit 0.
+func (c *cli) ok(args ...string) string {
+	c.t.Helper()
+	r := c.run(args...)
+	if r.code != 0 {
+		c.t.Fatalf("duban %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func (c *cli) jsonOut(v any, args ...string) {
+	c.t.Helper()
+	out := c.ok(append(args, "--format", "json")...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		c.t.Fatalf("duban %s: bad JSON: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func (c *cli) write(name, content string) string {
+	c.t.Helper()
+	path := filepath.Join(c.dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	return path
+}
+
+// testOrg is an organisation this project has never seen elsewhere: three
+// units (one with two mailboxes), two leaders and one supervisor.
+const testOrg = `
+timezone = "Asia/Shanghai"
+supervisors = ["sup@jw.example.net"]
+
+[mail]
+from = "督查室 <dcs@jw.example.net>"
+max_attempts = 3
+
+[[rounds]]
+code = "r1"
+name = "省委巡视反馈意见整改"
+
+[[leaders]]
+code = "l1"
+name = "甲领导"
+email = "l1@jw.example.net"
+
+[[leaders]]
+code = "l2"
+name = "乙领导"
+email = "l2@jw.example.net"
+
+[[units]]
+code = "ua"
+name = "综合科"
+emails = ["a@jw.example.net"]
+leader = "l1"
+
+[[units]]
+code = "ub"
+name = "规划科"
+emails = ["b1@jw.example.net", "b2@jw.example.net"]
+leader = "l2"
+
+[[units]]
+code = "uc"
+name = "监督科"
+emails = ["c@jw.example.net"]
+leader = "l1"
+`
+
+func configWith(dbURL, extra string) string {
+	return testOrg + fmt.Sprintf("\n[database]\nurl = %q\n", dbURL) + extra
+}
+
+func smtpConfig(srv *smtptest.Server) string {
+	return fmt.Sprintf("\n[mail.smtp]\nhost = %q\nport = %d\ntls = \"none\"\nmax_connections = 2\ntimeout = \"5s\"\n",
+		srv.Host(), srv.Port())
+}
+
+// textBody returns the decoded text/plain part of a received message.
+func textBody(t *testing.T, m smtptest.Message) string {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatalf("parse message: %v", err)
+	}
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("content type: %v", err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			t.Fatalf("no text/plain part: %v", err)
+		}
+		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+			var r io.Reader = p
+			if p.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
+				r = quotedprintable.NewReader(p)
+			}
+			b, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+}
+
+// logBuffer collects a running command's output and lets a test wait for a
+// line to appear, without sleeping.
+type logBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newLogBuffer() *logBuffer { return &logBuffer{changed: make(chan struct{})} }
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n, err := l.buf.Write(p)
+	close(l.changed)
+	l.changed = make(chan struct{})
+	return n, err
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitFor blocks until the output contains s, failing the test after timeout.
+func (l *logBuffer) waitFor(t *testing.T, s string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		l.mu.Lock()
+		found, changed := strings.Contains(l.buf.String(), s), l.changed
+		l.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("waited %s for %q in:\n%s", timeout, s, l.String())
+		}
+	}
+}
+
+// serveProcess is `duban serve` running in-process until stopped.
+type serveProcess struct {
+	log    *logBuffer
+	cancel context.CancelFunc
+	done   chan int
+}
+
+func (c *cli) serve() *serveProcess {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &serveProcess{log: newLogBuffer(), cancel: cancel, done: make(chan int, 1)}
+	go func() {
+		p.done <- run(ctx, []string{"--config", c.config, "serve"}, p.log, p.log, c.env)
+	}()
+	c.t.Cleanup(func() { p.stop() })
+	return p
+}
+
+// stop sends the equivalent of SIGTERM and waits for the exit code.
+func (p *serveProcess) stop() int {
+	p.cancel()
+	code, ok := <-p.done
+	if ok {
+		close(p.done)
+	}
+	return code
+}
