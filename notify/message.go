@@ -101,7 +101,11 @@ func senderDomain(from string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("notify: %w", err)
 	}
-	return addressDomain(sender.Address)
+	domain, err := addressDomain(sender.Address)
+	if err != nil {
+		return "", fmt.Errorf("notify: sender: %w", err)
+	}
+	return domain, nil
 }
 
 func addressDomain(addr string) (string, error) {

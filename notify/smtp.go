@@ -209,7 +209,13 @@ func (s *SMTP) transact(conn *pooledConn, m *mail.Msg) (reply string, keep bool,
 	if err == nil {
 		return "", false, errors.New("notify: smtp: message not delivered")
 	}
-	return "", keepAfter(err), fmt.Errorf("notify: smtp: send: %w", err)
+	keep = keepAfter(err)
+	if keep {
+		// go-mail resets after a refused MAIL or RCPT, not after a refused
+		// DATA: reset here so the next message starts a clean transaction.
+		keep = s.client.ResetWithSMTPClient(conn.c) == nil
+	}
+	return "", keep, fmt.Errorf("notify: smtp: send: %w", err)
 }
 
 // keepAfter tells whether a connection survives a failed message: after a

@@ -210,12 +210,16 @@ func summary(v digestView) string {
 	return strings.Join(parts, "、")
 }
 
-// entryKind maps an entry to one of the three kinds; anything unknown reads
-// as a deadline entry, the common case, rather than failing the run.
+// entryKind maps an entry to one of the three kinds: the duty rules
+// ("duty", "duty-missing" for the supervisors' roll) read as duties, and
+// anything unknown as a deadline entry, the common case, rather than
+// failing the run.
 func entryKind(e Entry) string {
-	switch e.Kind {
-	case KindDuty, KindFollowup:
-		return e.Kind
+	switch {
+	case e.Kind == KindFollowup:
+		return KindFollowup
+	case strings.HasPrefix(e.Kind, KindDuty):
+		return KindDuty
 	}
 	return KindDeadline
 }

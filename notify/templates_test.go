@@ -42,6 +42,7 @@ func TestRenderDigestSubjectCounts(t *testing.T) {
 		}, "【整改督办】2项已逾期、1项即将到期"},
 		{"due today", []notify.Entry{deadlineEntry("一.1", 0, "2025-06-16")}, "【整改督办】1项今天到期"},
 		{"duties", []notify.Entry{duty, {Kind: notify.KindDuty, DutyName: "党费收支公示", DaysLeft: -1}}, "【报送提醒】1项已逾期、1项即将到期"},
+		{"supervisors' roll of non-submitters", []notify.Entry{{Kind: "duty-missing", DutyName: "党费收支公示", DaysLeft: -3, Missing: []string{"办公室"}}}, "【报送提醒】1项已逾期"},
 		{"follow-up", []notify.Entry{followup}, "【回头看】1项需回头看"},
 		{"mixed", []notify.Entry{deadlineEntry("一.1", -1, "2025-06-15"), duty, followup}, "【督办提醒】1项已逾期、1项即将到期、1项需回头看"},
 	}

@@ -27,7 +27,6 @@ type DispatchStore interface {
 const (
 	DefaultMaxAttempts = 8
 	DefaultLease       = 10 * time.Minute
-	DefaultBatch       = 20
 	DefaultPollEvery   = 30 * time.Second
 
 	// markTimeout bounds the store update that records an outcome; it runs
@@ -50,7 +49,7 @@ type Worker struct {
 	Owner       string        // lease owner; "": host name and pid
 	Lease       time.Duration // 0: DefaultLease; must exceed a batch's sending time
 	Concurrency int           // messages in flight; 0: 1
-	Batch       int           // dispatches claimed at once; 0: DefaultBatch
+	Batch       int           // dispatches claimed at once; 0: twice Concurrency, so claims start well within their lease
 	Now         func() time.Time
 	Logger      *slog.Logger
 	// Backoff is the wait after the attempt-th failed attempt; nil:
@@ -59,6 +58,10 @@ type Worker struct {
 	// PollEvery is the longest Run sleeps without a Wake, to pick up work
 	// other replicas queued; 0: DefaultPollEvery.
 	PollEvery time.Duration
+	// Observe, when set, is told of every hand-over to the transport: the
+	// outcome (sent, retry, failed), the SMTP reply code (0 when there was
+	// no reply) and how long the transport took. The console's metrics use it.
+	Observe func(outcome string, code int, d time.Duration)
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -142,8 +145,10 @@ func (w *Worker) nextWait(ctx context.Context) time.Duration {
 // DeliverDue claims due dispatches batch by batch and sends them, up to
 // Concurrency at a time, until none is due; ignoreBackoff also takes
 // pending dispatches whose next attempt lies ahead (duban deliver --all).
-// Each dispatch is attempted at most once per call: temporary failures
-// keep their lease until the end and only then go back to pending.
+// Each dispatch is attempted at most once per call, so a call ends even
+// when every attempt fails: temporary failures keep their lease until the
+// call ends (or half their lease has passed), and a dispatch claimed again
+// within the call is handed back untouched.
 //
 // When ctx is cancelled it claims nothing more, lets the messages in flight
 // finish, releases the claimed but unsent dispatches back to pending, and
@@ -152,24 +157,35 @@ func (w *Worker) DeliverDue(ctx context.Context, ignoreBackoff bool) (Stats, err
 	if err := w.check(); err != nil {
 		return Stats{}, err
 	}
-	d := delivery{w: w, owner: w.owner(), log: w.logger()}
+	dl := &delivery{w: w, owner: w.owner(), log: w.logger()}
+	attempted := make(map[int64]bool)
 	var stats Stats
 	var errs []error
 	for ctx.Err() == nil {
-		batch, err := w.Store.ClaimDispatches(ctx, d.owner, w.now(), w.lease(), w.batch(), ignoreBackoff)
+		batch, err := w.Store.ClaimDispatches(ctx, dl.owner, w.now(), w.lease(), w.batch(), ignoreBackoff)
 		if err != nil {
 			if ctx.Err() == nil {
 				errs = append(errs, fmt.Errorf("notify: claim dispatches: %w", err))
 			}
 			break
 		}
-		if len(batch) == 0 {
-			break
+		var fresh []store.Dispatch
+		for _, d := range batch {
+			if attempted[d.ID] {
+				dl.handBack(ctx, d)
+				continue
+			}
+			attempted[d.ID] = true
+			fresh = append(fresh, d)
 		}
-		stats.add(d.sendBatch(ctx, batch))
+		if len(fresh) == 0 {
+			break // nothing due, or only what this call has tried already
+		}
+		stats.add(dl.sendBatch(ctx, fresh))
+		dl.flushRetries(ctx, false)
 	}
-	d.flushRetries(ctx)
-	errs = append(errs, d.errs...)
+	dl.flushRetries(ctx, true)
+	errs = append(errs, dl.errs...)
 	return stats, errors.Join(errs...)
 }
 
@@ -212,6 +228,20 @@ func (w *Worker) owner() string {
 	return host + ":" + strconv.Itoa(os.Getpid())
 }
 
+// observe reports a transport outcome to Observe, with the reply's code.
+func (w *Worker) observe(outcome, reply string, d time.Duration) {
+	if w.Observe == nil {
+		return
+	}
+	code := 0
+	if len(reply) >= 3 {
+		if n, err := strconv.Atoi(reply[:3]); err == nil {
+			code = n
+		}
+	}
+	w.Observe(outcome, code, d)
+}
+
 func (w *Worker) lease() time.Duration {
 	if w.Lease > 0 {
 		return w.Lease
@@ -223,7 +253,7 @@ func (w *Worker) batch() int {
 	if w.Batch > 0 {
 		return w.Batch
 	}
-	return DefaultBatch
+	return 2 * w.concurrency()
 }
 
 func (w *Worker) concurrency() int {
@@ -266,7 +296,7 @@ type delivery struct {
 	log   *slog.Logger
 
 	mu      sync.Mutex
-	retries []pendingRetry // temporary failures, marked for retry at the end
+	retries []pendingRetry // temporary failures, still leased until flushed
 	errs    []error
 }
 
@@ -318,10 +348,9 @@ feed:
 	return stats
 }
 
-// deliver sends one claimed dispatch and records the outcome, except a
-// temporary failure, which is queued for flushRetries.
+// deliver sends one claimed dispatch and records the outcome.
 func (dl *delivery) deliver(ctx context.Context, d store.Dispatch) Stats {
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || dl.leaseRunningOut(d) {
 		dl.release(ctx, d)
 		return Stats{}
 	}
@@ -337,8 +366,11 @@ func (dl *delivery) deliver(ctx context.Context, d store.Dispatch) Stats {
 	}
 	log = log.With("message_id", messageID)
 	// In flight means finished: shutdown must not cut a message in half.
+	start := dl.w.now()
 	reply, err := dl.w.Transport.Send(context.WithoutCancel(ctx), m)
+	took := dl.w.now().Sub(start)
 	if err == nil {
+		dl.w.observe("sent", reply, took)
 		dl.mark(ctx, d.ID, func(mctx context.Context) error {
 			return dl.w.Store.MarkSent(mctx, d.ID, dl.owner, messageID, reply, dl.w.now())
 		})
@@ -347,13 +379,14 @@ func (dl *delivery) deliver(ctx context.Context, d store.Dispatch) Stats {
 	}
 	temporary, smtpReply := Classify(err)
 	if temporary && d.Attempts < dl.w.maxAttempts() {
-		next := dl.w.now().Add(dl.w.backoff(d.Attempts))
-		dl.mu.Lock()
-		dl.retries = append(dl.retries, pendingRetry{d: d, messageID: messageID, errText: err.Error(), reply: smtpReply, next: next})
-		dl.mu.Unlock()
-		log.Warn("dispatch will be retried", "outcome", "retry", "reply", smtpReply, "next_attempt", next, "error", err)
+		r := pendingRetry{d: d, messageID: messageID, errText: err.Error(), reply: smtpReply,
+			next: dl.w.now().Add(dl.w.backoff(d.Attempts))}
+		dl.retry(r)
+		log.Warn("dispatch will be retried", "outcome", "retry", "reply", smtpReply, "next_attempt", r.next, "error", err)
+		dl.w.observe("retry", smtpReply, took)
 		return Stats{Retried: 1}
 	}
+	dl.w.observe("failed", smtpReply, took)
 	dl.mark(ctx, d.ID, func(mctx context.Context) error {
 		return dl.w.Store.MarkFailed(mctx, d.ID, dl.owner, messageID, err.Error(), smtpReply, dl.w.now())
 	})
@@ -361,18 +394,46 @@ func (dl *delivery) deliver(ctx context.Context, d store.Dispatch) Stats {
 	return Stats{Failed: 1}
 }
 
-// flushRetries puts the temporary failures back to pending with their next
-// attempt time.
-func (dl *delivery) flushRetries(ctx context.Context) {
+// leaseRunningOut tells whether half of d's lease went by while it waited
+// for its turn: sending it now could outlast the lease and let another
+// worker send it too, so it goes back to pending instead.
+func (dl *delivery) leaseRunningOut(d store.Dispatch) bool {
+	return d.LeaseUntil.Sub(dl.w.now()) < dl.w.lease()/2
+}
+
+// retry holds a temporarily failed dispatch, still leased, so that this
+// call does not claim it again, whatever its backoff; flushRetries puts it
+// back to pending with its next attempt time.
+func (dl *delivery) retry(r pendingRetry) {
 	dl.mu.Lock()
-	retries := dl.retries
-	dl.retries = nil
+	dl.retries = append(dl.retries, r)
 	dl.mu.Unlock()
-	for _, r := range retries {
-		dl.mark(ctx, r.d.ID, func(mctx context.Context) error {
-			return dl.w.Store.MarkRetry(mctx, r.d.ID, dl.owner, r.messageID, r.errText, r.reply, r.next)
-		})
+}
+
+// flushRetries marks held temporary failures for retry: all of them, or
+// those whose lease is half gone, before it expires and another worker
+// claims them ahead of their backoff.
+func (dl *delivery) flushRetries(ctx context.Context, all bool) {
+	dl.mu.Lock()
+	var flush, keep []pendingRetry
+	for _, r := range dl.retries {
+		if all || dl.leaseRunningOut(r.d) {
+			flush = append(flush, r)
+		} else {
+			keep = append(keep, r)
+		}
 	}
+	dl.retries = keep
+	dl.mu.Unlock()
+	for _, r := range flush {
+		dl.markRetry(ctx, r)
+	}
+}
+
+func (dl *delivery) markRetry(ctx context.Context, r pendingRetry) {
+	dl.mark(ctx, r.d.ID, func(mctx context.Context) error {
+		return dl.w.Store.MarkRetry(mctx, r.d.ID, dl.owner, r.messageID, r.errText, r.reply, r.next)
+	})
 }
 
 // release gives a claimed dispatch that was not sent back to pending, due
@@ -382,6 +443,16 @@ func (dl *delivery) release(ctx context.Context, d store.Dispatch) {
 		return dl.w.Store.MarkRetry(mctx, d.ID, dl.owner, d.MessageID, d.LastError, d.SMTPReply, dl.w.now())
 	})
 	dl.log.Info("dispatch released", "dispatch", d.ID, "to", d.Recipient, "attempt", d.Attempts, "outcome", "released")
+}
+
+// handBack returns a dispatch claimed a second time within one call as it
+// was: pending, due when it was due, with its last error. (The claim has
+// counted an attempt; that is the price of not sending it twice.)
+func (dl *delivery) handBack(ctx context.Context, d store.Dispatch) {
+	dl.mark(ctx, d.ID, func(mctx context.Context) error {
+		return dl.w.Store.MarkRetry(mctx, d.ID, dl.owner, d.MessageID, d.LastError, d.SMTPReply, d.NextAttemptAt)
+	})
+	dl.log.Debug("dispatch handed back", "dispatch", d.ID, "to", d.Recipient, "attempt", d.Attempts, "next_attempt", d.NextAttemptAt)
 }
 
 // mark records an outcome on a context that shutdown does not cancel. A
