@@ -33,6 +33,12 @@ type Config struct {
 	Policy   ledger.Policy
 	Calendar CalendarConfig
 
+	Heartbeat HeartbeatConfig
+
+	// Warnings are problems that do not stop duban, such as a config file
+	// that others may read although it holds a secret; the caller logs them.
+	Warnings []string
+
 	// Jobs always holds the four jobs (JobDeadlines, JobDuties,
 	// JobFollowups, JobSummary), defaulted when the file leaves them out.
 	Jobs map[string]Job
@@ -58,7 +64,14 @@ type MailConfig struct {
 	OutboxDir    string // where the outbox transport writes .eml files, default "outbox"
 	MaxAttempts  int    // delivery attempts before a dispatch fails, default 8
 	TemplatesDir string // overrides of the embedded templates; "" = embedded only
-	SMTP         SMTPConfig
+	// Lease is how long a replica owns a dispatch it claimed; a crashed
+	// replica's dispatches are taken over by the others once it expires.
+	// 0 = derived: four times the SMTP timeout (2m for the outbox).
+	Lease Duration
+	// RetryBase is the wait after the first failed attempt; each further
+	// failure doubles it (with jitter), up to 6h. Default 1m.
+	RetryBase Duration
+	SMTP      SMTPConfig
 }
 
 // SMTPConfig is the [mail.smtp] table.
@@ -81,6 +94,14 @@ type AdminConfig struct {
 	Listen       string // host:port, default 127.0.0.1:8080
 	Password     string // secret; DUBAN_ADMIN_PASSWORD overrides
 	PasswordHash string // secret
+}
+
+// HeartbeatConfig is the [heartbeat] table: a URL requested (GET) after
+// every successful job run, so that an external monitor (healthchecks.io,
+// Uptime Kuma, …) notices a daemon that stopped running its jobs.
+type HeartbeatConfig struct {
+	URL     string   // http(s) URL; "" = no heartbeat
+	Timeout Duration // of each request, default 10s
 }
 
 // LogConfig is the [log] table.

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -28,7 +29,7 @@ import (
 //
 // The error is a *Error or an errors.Join of all of them.
 func Load(path string, env []string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSmallFile(path, MaxFileSize)
 	if err != nil {
 		msg := err.Error()
 		var pe *fs.PathError
@@ -37,7 +38,84 @@ func Load(path string, env []string) (*Config, error) {
 		}
 		return nil, &Error{File: path, Msg: "cannot read config: " + msg, err: err}
 	}
-	return parse(path, data, env)
+	if len(data) > MaxFileSize {
+		return nil, &Error{File: path, Msg: "config file is larger than the 1 MiB limit"}
+	}
+	c, err := parse(path, data, env)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = append(c.Warnings, permissionWarnings(path, data, c)...)
+	return c, nil
+}
+
+// MaxFileSize bounds the config file (1 MiB): a config of a few hundred
+// units is well under 100 KiB, and a mistaken path (a log, a device) must
+// not exhaust memory.
+const MaxFileSize = 1 << 20
+
+// permissionWarnings warns about secrets that other local users may read:
+// a config file holding one, or the SMTP password file, readable by its
+// group or by others.
+func permissionWarnings(path string, data []byte, c *Config) []string {
+	var out []string
+	if secrets := fileSecrets(data); len(secrets) > 0 {
+		if mode, ok := readableByOthers(path); ok {
+			out = append(out, fmt.Sprintf("config file %s is readable by group or others (mode %04o) and holds "+
+				"secrets (%s): chmod 600 it, or move the secrets to the environment", path, mode, strings.Join(secrets, ", ")))
+		}
+	}
+	if pf := c.Mail.SMTP.PasswordFile; pf != "" {
+		if mode, ok := readableByOthers(pf); ok {
+			out = append(out, fmt.Sprintf("mail.smtp.password_file %s is readable by group or others (mode %04o): chmod 600 it", pf, mode))
+		}
+	}
+	return out
+}
+
+func readableByOthers(path string) (fs.FileMode, bool) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	mode := st.Mode().Perm()
+	return mode, mode&0o044 != 0
+}
+
+// fileSecrets names the secret keys the file itself sets (the environment
+// is not a file others can read): the SMTP and admin passwords, the
+// password hash, a password in the database URL.
+func fileSecrets(data []byte) []string {
+	var f struct {
+		Database struct {
+			URL string `toml:"url"`
+		} `toml:"database"`
+		Mail struct {
+			SMTP struct {
+				Password string `toml:"password"`
+			} `toml:"smtp"`
+		} `toml:"mail"`
+		Admin struct {
+			Password     string `toml:"password"`
+			PasswordHash string `toml:"password_hash"`
+		} `toml:"admin"`
+	}
+	// The file parsed already; a part of the wrong type just holds no secret.
+	_ = toml.Unmarshal(bytes.TrimPrefix(data, utf8BOM), &f)
+	var out []string
+	if redactURL(f.Database.URL) != f.Database.URL {
+		out = append(out, "database.url")
+	}
+	for _, s := range []struct{ name, value string }{
+		{"mail.smtp.password", f.Mail.SMTP.Password},
+		{"admin.password", f.Admin.Password},
+		{"admin.password_hash", f.Admin.PasswordHash},
+	} {
+		if s.value != "" {
+			out = append(out, s.name)
+		}
+	}
+	return out
 }
 
 // utf8BOM starts files saved by Windows Notepad, which TOML does not allow.

@@ -71,6 +71,7 @@ type fileConfig struct {
 	Database    fileDatabase       `toml:"database"`
 	Mail        fileMail           `toml:"mail"`
 	Admin       fileAdmin          `toml:"admin"`
+	Heartbeat   fileHeartbeat      `toml:"heartbeat"`
 	Log         fileLog            `toml:"log"`
 	Policy      filePolicy         `toml:"policy"`
 	Calendar    fileCalendar       `toml:"calendar"`
@@ -92,6 +93,8 @@ type fileMail struct {
 	OutboxDir    string   `toml:"outbox_dir"`
 	MaxAttempts  int      `toml:"max_attempts"`
 	TemplatesDir string   `toml:"templates_dir"`
+	Lease        string   `toml:"lease"`
+	RetryBase    string   `toml:"retry_base"`
 	SMTP         fileSMTP `toml:"smtp"`
 }
 
@@ -111,6 +114,11 @@ type fileAdmin struct {
 	Listen       string `toml:"listen"`
 	Password     string `toml:"password"`
 	PasswordHash string `toml:"password_hash"`
+}
+
+type fileHeartbeat struct {
+	URL     string `toml:"url"`
+	Timeout string `toml:"timeout"`
 }
 
 type fileLog struct {
@@ -185,6 +193,7 @@ func (c *Config) printable() fileConfig {
 		Mail: fileMail{
 			Transport: c.Mail.Transport, From: c.Mail.From, OutboxDir: c.Mail.OutboxDir,
 			MaxAttempts: c.Mail.MaxAttempts, TemplatesDir: c.Mail.TemplatesDir,
+			Lease: c.Mail.Lease.String(), RetryBase: c.Mail.RetryBase.String(),
 			SMTP: fileSMTP{
 				Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username,
 				Password: redact(s.Password), PasswordFile: s.PasswordFile,
@@ -196,7 +205,8 @@ func (c *Config) printable() fileConfig {
 			Listen: c.Admin.Listen, Password: redact(c.Admin.Password),
 			PasswordHash: redact(c.Admin.PasswordHash),
 		},
-		Log: fileLog{Level: c.Log.Level, Format: c.Log.Format},
+		Heartbeat: fileHeartbeat{URL: redactURL(c.Heartbeat.URL), Timeout: c.Heartbeat.Timeout.String()},
+		Log:       fileLog{Level: c.Log.Level, Format: c.Log.Format},
 		Policy: filePolicy{
 			LeadDays: list(p.LeadDays), OverdueEveryDays: p.OverdueEveryDays,
 			EscalateAfterDays: p.EscalateAfterDays, SevereAfterDays: p.SevereAfterDays,

@@ -18,21 +18,23 @@ func defaultConfig() *Config {
 			Transport:   TransportOutbox,
 			OutboxDir:   "outbox",
 			MaxAttempts: 8,
+			RetryBase:   Duration{time.Minute},
 			SMTP: SMTPConfig{
 				TLS:            TLSStartTLS,
 				MaxConnections: 2,
 				Timeout:        Duration{30 * time.Second},
 			},
 		},
-		Admin:    AdminConfig{Listen: "127.0.0.1:8080"},
-		Log:      LogConfig{Level: "info", Format: "text"},
-		Policy:   ledger.DefaultPolicy(),
-		Calendar: CalendarConfig{Holidays: []ledger.Date{}, Workdays: []ledger.Date{}},
-		Jobs:     defaultJobs(),
-		Rounds:   []ledger.Round{},
-		Leaders:  []ledger.Leader{},
-		Units:    []ledger.Unit{},
-		Duties:   []Duty{},
+		Admin:     AdminConfig{Listen: "127.0.0.1:8080"},
+		Heartbeat: HeartbeatConfig{Timeout: Duration{10 * time.Second}},
+		Log:       LogConfig{Level: "info", Format: "text"},
+		Policy:    ledger.DefaultPolicy(),
+		Calendar:  CalendarConfig{Holidays: []ledger.Date{}, Workdays: []ledger.Date{}},
+		Jobs:      defaultJobs(),
+		Rounds:    []ledger.Round{},
+		Leaders:   []ledger.Leader{},
+		Units:     []ledger.Unit{},
+		Duties:    []Duty{},
 	}
 }
 
@@ -73,6 +75,11 @@ func (d *decoder) decodeRoot(t *table, c *Config) {
 		s.str("listen", &c.Admin.Listen)
 		s.str("password", &c.Admin.Password)
 		s.str("password_hash", &c.Admin.PasswordHash)
+		s.finish()
+	}
+	if s := t.sub("heartbeat"); s != nil {
+		s.str("url", &c.Heartbeat.URL)
+		s.duration("timeout", &c.Heartbeat.Timeout)
 		s.finish()
 	}
 	if s := t.sub("log"); s != nil {
@@ -118,6 +125,8 @@ func decodeMail(t *table, m *MailConfig) {
 	t.str("outbox_dir", &m.OutboxDir)
 	t.integer("max_attempts", &m.MaxAttempts)
 	t.str("templates_dir", &m.TemplatesDir)
+	t.duration("lease", &m.Lease)
+	t.duration("retry_base", &m.RetryBase)
 	if s := t.sub("smtp"); s != nil {
 		decodeSMTP(s, &m.SMTP)
 	}

@@ -104,6 +104,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkDatabase(c.Database)
 	d.checkMail(c.Mail)
 	d.checkAdmin(c.Admin)
+	d.checkHeartbeat(c.Heartbeat)
 	d.checkLog(c.Log)
 	d.checkPolicy(c.Policy)
 	d.checkCalendar(c.Calendar)
@@ -162,6 +163,12 @@ func (d *decoder) checkMail(m MailConfig) {
 		d.errorf("mail.from", "invalid email address %q", m.From)
 	}
 	d.atLeast("mail.max_attempts", m.MaxAttempts, 1)
+	if m.Lease.Duration != 0 && m.Lease.Duration < time.Second {
+		d.errorf("mail.lease", "must be 1s or more (or 0s: four times mail.smtp.timeout), got %s", m.Lease)
+	}
+	if m.RetryBase.Duration <= 0 {
+		d.errorf("mail.retry_base", "must be positive, got %s", m.RetryBase)
+	}
 
 	s := m.SMTP
 	if defaultSMTPPort(s.TLS) == 0 {
@@ -184,6 +191,25 @@ func (d *decoder) checkAdmin(a AdminConfig) {
 	}
 	if err != nil {
 		d.errorf("admin.listen", "invalid address %q: want host:port, like 127.0.0.1:8080", a.Listen)
+	}
+}
+
+// checkHeartbeat accepts an absolute http or https URL: the request is a
+// plain GET, and anything else (a file, a mailto:) would never arrive.
+func (d *decoder) checkHeartbeat(h HeartbeatConfig) {
+	if h.URL != "" {
+		u, err := url.Parse(h.URL)
+		switch {
+		case err != nil:
+			d.errorf("heartbeat.url", "invalid URL: %v", errors.Unwrap(err))
+		case u.Scheme != "http" && u.Scheme != "https":
+			d.errorf("heartbeat.url", "want an http:// or https:// URL, got scheme %q", u.Scheme)
+		case u.Host == "":
+			d.errorf("heartbeat.url", "has no host: want like https://hc-ping.com/UUID")
+		}
+	}
+	if h.Timeout.Duration <= 0 {
+		d.errorf("heartbeat.timeout", "must be positive, got %s", h.Timeout)
 	}
 }
 
@@ -296,7 +322,8 @@ func (d *decoder) checkUnits(c *Config) {
 		if !validKind(u.Kind) {
 			d.errorf(path+".kind", "unknown kind %q: want department, unit or branch", u.Kind)
 		}
-		if len(u.Emails) == 0 {
+		// An address rejected while decoding is not also "missing".
+		if len(u.Emails) == 0 && !d.failedUnder(path+".emails") {
 			d.errorf(path+".emails", "is required: at least one address")
 		}
 		d.checkAddresses(path+".emails", u.Emails)
@@ -432,6 +459,16 @@ func (d *decoder) checkSelector(c *Config, path, sel string) bool {
 		return false
 	}
 	return true
+}
+
+// failedUnder reports whether a field at or under path has an error.
+func (d *decoder) failedUnder(path string) bool {
+	for p := range d.failed {
+		if p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // required reports an empty required field; it returns whether s is set.

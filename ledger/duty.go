@@ -13,7 +13,7 @@ type DutySpec struct {
 	DueDay            int   // due this many days after the period ends
 	RemindDays        []int // remind-Nd on due−N
 	OverdueEveryDays  int   // overdue-K on due + K·OverdueEveryDays; ≤ 0: none
-	EscalateAfterDays int   // from this many days overdue the units' leaders are told too; ≤ 0: never
+	EscalateAfterDays int   // the supervisors get the roll of non-submitters this many days after the due date; ≤ 0: the day after
 	DueOnWorkday      bool  // a due date on a day off moves to the next workday
 	Start             Period
 	Units             []string // assigned unit codes, exempt ones already removed
@@ -74,18 +74,21 @@ func DutyPeriods(spec DutySpec, today Date) []Period {
 // DutyPeriods whose stage has been reached and each assigned unit for which
 // submitted reports false (nil: nothing submitted):
 //
-//   - RuleDuty to each mailbox of the unit (Role unit, remind or urge);
-//   - from EscalateAfterDays past the due date, RuleDuty also to the unit's
-//     leader in charge (Role leader, 告诫);
-//   - once the due date has passed, RuleDutyMissing to each supervisor of the
-//     duty (or of the directory, when the duty names none), listing all
-//     non-submitters in Units (Role supervisor, 催办).
+//   - RuleDuty to each mailbox of the unit (Role unit, remind or urge), at
+//     the latest stage of DutyStage;
+//   - once EscalateAfterDays (at least one) days have passed since the due
+//     date, RuleDutyMissing to each supervisor of the duty (or of the
+//     directory, when the duty names none), listing all non-submitters in
+//     Units (Role supervisor, 催办). Its stage is always StageMissing, dated
+//     the day the roll is due: the supervisors get one roll per duty and
+//     period, not one per overdue step (the weekly summary keeps them
+//     informed after that).
 //
 // RuleDuty notices are one per address and period: a mailbox shared by two
-// units, or a leader in charge of several, gets one notice listing them in
-// Units. The supervisors' roll has its own rule so that an address that is
-// both a unit mailbox and a supervisor gets both. Units listed in
-// spec.Units but missing from dir still appear on the roll.
+// units gets one notice listing them in Units. The supervisors' roll has its
+// own rule so that an address that is both a unit mailbox and a supervisor
+// gets both. Units listed in spec.Units but missing from dir still appear on
+// the roll.
 func DutyNotices(spec DutySpec, submitted func(unit string, p Period) bool, dir Directory, today Date, cal *Calendar) []Notice {
 	var out []Notice
 	for _, p := range DutyPeriods(spec, today) {
@@ -111,13 +114,6 @@ func dutyPeriodNotices(spec DutySpec, p Period, submitted func(string, Period) b
 			units.add(addr, RoleUnit, []string{code}, "")
 		}
 	}
-	if reached(overdue, spec.EscalateAfterDays) {
-		for _, code := range missing {
-			if lc := dir.Units[code].Leader; lc != "" {
-				units.add(dir.Leaders[lc].Email, RoleLeader, []string{code}, lc)
-			}
-		}
-	}
 	base := Notice{
 		Rule:     RuleDuty,
 		Subject:  spec.ID + "/" + p.String(),
@@ -128,16 +124,24 @@ func dutyPeriodNotices(spec DutySpec, p Period, submitted func(string, Period) b
 		Period:   p,
 		Due:      due,
 	}
-	out := units.notices(base, escalatedLevels(stage.Level(), LevelWarn, LevelUrge))
-	if overdue > 0 {
+	out := units.notices(base, escalatedLevels(stage.Level(), LevelUrge, LevelUrge))
+	if after := spec.rollAfterDays(); overdue >= after {
 		var sups recipientSet
 		for _, addr := range spec.supervisors(dir) {
 			sups.add(addr, RoleSupervisor, missing, "")
 		}
 		base.Rule = RuleDutyMissing
+		base.Stage = Stage{Name: StageMissing, On: due.AddDays(after)}
 		out = append(out, sups.notices(base, escalatedLevels(LevelUrge, LevelUrge, LevelUrge))...)
 	}
 	return out
+}
+
+// rollAfterDays is how many days after the due date the supervisors get
+// the roll of non-submitters: EscalateAfterDays, and at least one, since a
+// unit may still submit on the due date itself.
+func (s DutySpec) rollAfterDays() int {
+	return max(1, s.EscalateAfterDays)
 }
 
 // supervisors are the duty's own supervisors, or the programme's

@@ -14,7 +14,7 @@ func sanzhongyida(t testing.TB) DutySpec {
 	}
 	return DutySpec{
 		ID: "sanzhongyida", Name: "“三重一大”事项情况报告表", Kind: Monthly,
-		DueDay: 5, RemindDays: []int{3, 1}, OverdueEveryDays: 3, EscalateAfterDays: 10,
+		DueDay: 5, RemindDays: []int{3, 1}, OverdueEveryDays: 3, EscalateAfterDays: 0,
 		DueOnWorkday: true, Start: start,
 		Units:       []string{"bgs", "cwb", "ghost"},
 		Supervisors: []string{"bgs@zgh.example.org", "zgb@zgh.example.org"},
@@ -118,6 +118,8 @@ func TestDutyNotices(t *testing.T) {
 	sharedMailbox.Units = []string{"zzb", "dzb"}
 	sharedMailbox.Supervisors = nil
 	allSubmitted := func(string, Period) bool { return true }
+	graceDays := spec
+	graceDays.EscalateAfterDays = 3
 	submittedBeforeFebruary := func(_ string, p Period) bool { return p.Compare(Period{Monthly, 2025, 2}) < 0 }
 
 	tests := []struct {
@@ -136,21 +138,28 @@ func TestDutyNotices(t *testing.T) {
 		}},
 		{"after the due date: supervisors get the roll", spec, bgsSubmittedMarch, "2025-04-08", []string{
 			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge due [cwb] -1",
-			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge due [cwb ghost] -1",
-			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge due [cwb ghost] -1",
+			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -1",
+			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [cwb ghost] -1",
 		}},
 		{"nobody submitted: a unit mailbox that is also a supervisor gets both", spec, nil, "2025-04-08", []string{
 			"duty sanzhongyida/2025-03 bgs@zgh.example.org unit urge due [bgs] -1",
 			"duty sanzhongyida/2025-03 bgs2@zgh.example.org unit urge due [bgs] -1",
 			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge due [cwb] -1",
-			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge due [bgs cwb ghost] -1",
-			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge due [bgs cwb ghost] -1",
+			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [bgs cwb ghost] -1",
+			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [bgs cwb ghost] -1",
 		}},
-		{"10 days overdue: the unit's leader is warned", spec, bgsSubmittedMarch, "2025-04-17", []string{
+		{"10 days overdue: units are urged, the roll keeps its one stage, no leader", spec, bgsSubmittedMarch, "2025-04-17", []string{
 			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge overdue-3 [cwb] -10",
-			"duty sanzhongyida/2025-03 li@zgh.example.org leader warn overdue-3 [cwb] -10",
-			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge overdue-3 [cwb ghost] -10",
-			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge overdue-3 [cwb ghost] -10",
+			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -10",
+			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [cwb ghost] -10",
+		}},
+		{"escalate_after_days: no roll while the units have grace", graceDays, bgsSubmittedMarch, "2025-04-09", []string{
+			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge due [cwb] -2",
+		}},
+		{"escalate_after_days: the roll after the grace", graceDays, bgsSubmittedMarch, "2025-04-10", []string{
+			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge overdue-1 [cwb] -3",
+			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -3",
+			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [cwb ghost] -3",
 		}},
 		{"everyone submitted", spec, allSubmitted, "2025-04-17", nil},
 		{"the start period is respected", spec, nil, "2025-03-06", nil},
@@ -161,9 +170,9 @@ func TestDutyNotices(t *testing.T) {
 		}},
 		{"a mailbox shared by two units: one notice; supervisors from the directory", sharedMailbox, nil, "2025-04-08", []string{
 			"duty sanzhongyida/2025-03 zzb@zgh.example.org unit urge due [zzb dzb] -1",
-			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge due [zzb dzb] -1",
-			"duty-missing sanzhongyida/2025-03 BGS@zgh.example.org supervisor urge due [zzb dzb] -1",
-			"duty-missing sanzhongyida/2025-03 Wang@zgh.example.org supervisor urge due [zzb dzb] -1",
+			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [zzb dzb] -1",
+			"duty-missing sanzhongyida/2025-03 BGS@zgh.example.org supervisor urge missing [zzb dzb] -1",
+			"duty-missing sanzhongyida/2025-03 Wang@zgh.example.org supervisor urge missing [zzb dzb] -1",
 		}},
 	}
 	for _, tt := range tests {
@@ -175,6 +184,9 @@ func TestDutyNotices(t *testing.T) {
 				got = append(got, n.Rule+" "+n.Subject+" "+summary(n))
 				if n.Duty != tt.spec.ID || n.DutyName != tt.spec.Name || n.Subject != n.Duty+"/"+n.Period.String() || n.Due.IsZero() {
 					t.Errorf("notice %+v: duty fields not filled", n)
+				}
+				if n.Rule == RuleDutyMissing && !n.Stage.On.Equal(n.Due.AddDays(max(1, tt.spec.EscalateAfterDays))) {
+					t.Errorf("roll dated %s, want %d days after the due date %s", n.Stage.On, max(1, tt.spec.EscalateAfterDays), n.Due)
 				}
 			}
 			if !slices.Equal(got, tt.want) {
@@ -198,9 +210,9 @@ func TestDutyNoticesSeveralPeriods(t *testing.T) {
 	}
 	want := []string{
 		"duty|sanzhongyida/2025-01|overdue-20|cwb@zgh.example.org",
-		"duty-missing|sanzhongyida/2025-01|overdue-20|zgb@zgh.example.org",
+		"duty-missing|sanzhongyida/2025-01|missing|zgb@zgh.example.org",
 		"duty|sanzhongyida/2025-03|due|cwb@zgh.example.org",
-		"duty-missing|sanzhongyida/2025-03|due|zgb@zgh.example.org",
+		"duty-missing|sanzhongyida/2025-03|missing|zgb@zgh.example.org",
 	}
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys:\n got %q\nwant %q", keys, want)

@@ -68,8 +68,9 @@ func (l Level) Label() string {
 // "remind-7d" (7 days before), "overdue-2" (second overdue step),
 // "followup-90" (90 days after completion).
 const (
-	StageOpen = "open" // a duty period has ended: its submission is expected
-	StageDue  = "due"  // the deadline or due date itself
+	StageOpen    = "open"    // a duty period has ended: its submission is expected
+	StageMissing = "missing" // the supervisors' roll of a duty period's non-submitters
+	StageDue     = "due"     // the deadline or due date itself
 
 	stageRemindPrefix   = "remind-"
 	stageOverduePrefix  = "overdue-"
@@ -110,6 +111,8 @@ func (s Stage) Label() string {
 		return "到期催办"
 	case StageOpen:
 		return "报送提醒"
+	case StageMissing:
+		return "未报送名单"
 	}
 	return s.Name
 }

@@ -44,7 +44,9 @@ type Entry struct {
 	DutyName   string
 	Period     string
 	DueDate    string
-	Missing    []string // duties: units that have not submitted (supervisor copies)
+	Missing    []string // duties: units that have not submitted (the supervisors' roll)
+	// CompletedOn is the completion day of a follow-up entry's item.
+	CompletedOn string
 }
 
 // DigestData is everything one digest email says to one recipient.
@@ -71,11 +73,12 @@ const (
 //go:embed templates/*.tmpl
 var embeddedTemplates embed.FS
 
-// Templates renders digest emails.
+// Templates renders digest emails and the weekly summary.
 type Templates struct {
 	subject *texttemplate.Template
 	text    *texttemplate.Template
 	html    *htmltemplate.Template
+	summary templateSet
 }
 
 // LoadTemplates parses the embedded templates, each replaced by the file of
@@ -102,6 +105,9 @@ func LoadTemplates(dir string) (*Templates, error) {
 	}
 	if t.html, err = htmltemplate.New(digestHTMLFile).Funcs(htmltemplate.FuncMap(templateFuncs)).Parse(src); err != nil {
 		return nil, fmt.Errorf("notify: parse %s: %w", digestHTMLFile, err)
+	}
+	if t.summary, err = loadTemplateSet(dir, summarySubjectFile, summaryTextFile, summaryHTMLFile); err != nil {
+		return nil, err
 	}
 	return &t, nil
 }
@@ -157,14 +163,20 @@ type digestView struct {
 	Coming    int
 	Followups int
 	// Copy is true for a leader's or supervisor's copy (抄送).
-	Copy                              bool
+	Copy bool
+	// Roll is true when every entry is a duty's roll of non-submitters for
+	// the supervisors: no copy of anyone's reminder, a list to act on.
+	Roll                              bool
 	HasDeadline, HasDuty, HasFollowup bool
 }
 
 func newDigestView(d DigestData) digestView {
-	v := digestView{DigestData: d, Copy: d.Role == RoleLeader || d.Role == RoleSupervisor}
+	v := digestView{DigestData: d, Roll: len(d.Entries) > 0}
 	kinds := map[string]bool{}
 	for _, e := range d.Entries {
+		if entryKind(e) != KindDuty || len(e.Missing) == 0 {
+			v.Roll = false
+		}
 		kind := entryKind(e)
 		kinds[kind] = true
 		switch {
@@ -178,6 +190,7 @@ func newDigestView(d DigestData) digestView {
 			v.Coming++
 		}
 	}
+	v.Copy = !v.Roll && (d.Role == RoleLeader || d.Role == RoleSupervisor)
 	v.HasDeadline, v.HasDuty, v.HasFollowup = kinds[KindDeadline], kinds[KindDuty], kinds[KindFollowup]
 	v.Summary = summary(v)
 	v.Tag = "督办提醒"
@@ -229,8 +242,17 @@ var templateFuncs = texttemplate.FuncMap{
 	"kind":      entryKind,
 	"inc":       func(i int) int { return i + 1 },
 	"join":      func(s []string) string { return strings.Join(s, "、") },
+	"book":      bookTitle,
 	"daysText":  daysText,
 	"daysColor": daysColor,
+}
+
+// bookTitle puts a document's name in 《》 unless the config already did.
+func bookTitle(name string) string {
+	if strings.HasPrefix(name, "《") {
+		return name
+	}
+	return "《" + name + "》"
 }
 
 // daysText says how far a date is, in the office's words.

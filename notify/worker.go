@@ -23,6 +23,14 @@ type DispatchStore interface {
 	NextDispatchDue(ctx context.Context) (time.Time, bool, error)
 }
 
+// SentBatcher is what a store may offer to settle many sent dispatches with
+// one commit (*store.Store does). A worker whose store has it records
+// deliveries in groups, off the sending path; otherwise it marks each
+// message on its own before sending the next on that connection.
+type SentBatcher interface {
+	MarkSentMany(ctx context.Context, owner string, marks []store.SentMark, now time.Time) (lost []int64, err error)
+}
+
 // Worker defaults, for zero fields.
 const (
 	DefaultMaxAttempts = 8
@@ -36,6 +44,12 @@ const (
 	// minWait keeps Run from spinning when something is due again at once
 	// (a zero backoff); Wake still cuts any wait short.
 	minWait = time.Second
+	// maxSentGroup bounds how many sent dispatches one MarkSentMany settles.
+	maxSentGroup = 500
+	// maxBatch bounds the claims sized by the delivery rate: a claim is one
+	// statement and one commit, so fewer, larger claims keep the database's
+	// share of a fast delivery small.
+	maxBatch = 64
 )
 
 // Worker delivers due dispatches: it claims them with a lease, builds each
@@ -49,9 +63,13 @@ type Worker struct {
 	Owner       string        // lease owner; "": host name and pid
 	Lease       time.Duration // 0: DefaultLease; must exceed a batch's sending time
 	Concurrency int           // messages in flight; 0: 1
-	Batch       int           // dispatches claimed at once; 0: twice Concurrency, so claims start well within their lease
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Batch is how many dispatches are claimed at once; 0: sized by the
+	// delivery rate of the call so far, from twice Concurrency up to
+	// maxBatch, so that a claimed dispatch starts well within its lease
+	// even behind a slow or rate-limited server.
+	Batch  int
+	Now    func() time.Time
+	Logger *slog.Logger
 	// Backoff is the wait after the attempt-th failed attempt; nil:
 	// exponential 1m·2^(attempt-1) with ±20% jitter, capped at 6h.
 	Backoff func(attempt int) time.Duration
@@ -148,7 +166,10 @@ func (w *Worker) nextWait(ctx context.Context) time.Duration {
 // Each dispatch is attempted at most once per call, so a call ends even
 // when every attempt fails: temporary failures keep their lease until the
 // call ends (or half their lease has passed), and a dispatch claimed again
-// within the call is handed back untouched.
+// within the call is handed back untouched. When the store is a
+// SentBatcher, delivered dispatches are recorded as sent in groups, one
+// commit per group, by a goroutine of their own, and all of them are
+// recorded before DeliverDue returns.
 //
 // When ctx is cancelled it claims nothing more, lets the messages in flight
 // finish, releases the claimed but unsent dispatches back to pending, and
@@ -157,17 +178,42 @@ func (w *Worker) DeliverDue(ctx context.Context, ignoreBackoff bool) (Stats, err
 	if err := w.check(); err != nil {
 		return Stats{}, err
 	}
-	dl := &delivery{w: w, owner: w.owner(), log: w.logger()}
+	dl := &delivery{w: w, owner: w.owner(), log: w.logger(), started: w.now()}
+	dl.startSettling(ctx)
+	// The senders stay up for the whole call, one per connection, and take
+	// dispatches from a queue one batch long: the next claim is made while
+	// the senders still have a batch to send.
+	jobs := make(chan store.Dispatch, dl.maxQueued())
+	var senders sync.WaitGroup
+	for range w.concurrency() {
+		senders.Go(func() {
+			for d := range jobs {
+				dl.count(dl.deliver(ctx, d))
+			}
+		})
+	}
+	claimErr := dl.feed(ctx, jobs, ignoreBackoff)
+	close(jobs)
+	senders.Wait()
+	dl.stopSettling()
+	dl.flushRetries(ctx, true)
+	return dl.stats, errors.Join(append([]error{claimErr}, dl.errs...)...)
+}
+
+// feed claims due dispatches batch by batch and hands them to the senders,
+// until none is due or ctx is cancelled. Each dispatch is handed out at most
+// once per call; one claimed again is handed back untouched. After ctx is
+// cancelled, the claimed dispatches not yet handed out are released.
+func (dl *delivery) feed(ctx context.Context, jobs chan<- store.Dispatch, ignoreBackoff bool) error {
+	w := dl.w
 	attempted := make(map[int64]bool)
-	var stats Stats
-	var errs []error
 	for ctx.Err() == nil {
-		batch, err := w.Store.ClaimDispatches(ctx, dl.owner, w.now(), w.lease(), w.batch(), ignoreBackoff)
+		batch, err := w.Store.ClaimDispatches(ctx, dl.owner, w.now(), w.lease(), dl.batch(), ignoreBackoff)
 		if err != nil {
 			if ctx.Err() == nil {
-				errs = append(errs, fmt.Errorf("notify: claim dispatches: %w", err))
+				return fmt.Errorf("notify: claim dispatches: %w", err)
 			}
-			break
+			return nil
 		}
 		var fresh []store.Dispatch
 		for _, d := range batch {
@@ -179,14 +225,21 @@ func (w *Worker) DeliverDue(ctx context.Context, ignoreBackoff bool) (Stats, err
 			fresh = append(fresh, d)
 		}
 		if len(fresh) == 0 {
-			break // nothing due, or only what this call has tried already
+			return nil // nothing due, or only what this call has tried already
 		}
-		stats.add(dl.sendBatch(ctx, fresh))
+		for i, d := range fresh {
+			select {
+			case jobs <- d:
+			case <-ctx.Done():
+				for _, u := range fresh[i:] {
+					dl.release(ctx, u)
+				}
+				return nil
+			}
+		}
 		dl.flushRetries(ctx, false)
 	}
-	dl.flushRetries(ctx, true)
-	errs = append(errs, dl.errs...)
-	return stats, errors.Join(errs...)
+	return nil
 }
 
 func (w *Worker) check() error {
@@ -249,11 +302,25 @@ func (w *Worker) lease() time.Duration {
 	return DefaultLease
 }
 
-func (w *Worker) batch() int {
+// batch is the size of the next claim: Batch, or as many dispatches as the
+// call has been delivering in an eighth of the lease. Claimed dispatches
+// wait behind at most two batches (one queued for the senders, one being
+// handed over), so they start within a quarter of their lease.
+func (dl *delivery) batch() int {
+	w := dl.w
 	if w.Batch > 0 {
 		return w.Batch
 	}
-	return 2 * w.concurrency()
+	least := 2 * w.concurrency()
+	dl.mu.Lock()
+	done := dl.stats.Sent + dl.stats.Retried + dl.stats.Failed
+	dl.mu.Unlock()
+	elapsed := w.now().Sub(dl.started)
+	if done == 0 || elapsed <= 0 {
+		return least
+	}
+	perLease := float64(done) / elapsed.Seconds() * w.lease().Seconds()
+	return max(least, min(maxBatch, int(perLease/8)))
 }
 
 func (w *Worker) concurrency() int {
@@ -291,13 +358,102 @@ func DefaultBackoff(attempt int) time.Duration {
 
 // delivery is the state of one DeliverDue call.
 type delivery struct {
-	w     *Worker
-	owner string
-	log   *slog.Logger
+	w       *Worker
+	owner   string
+	log     *slog.Logger
+	started time.Time
 
 	mu      sync.Mutex
 	retries []pendingRetry // temporary failures, still leased until flushed
 	errs    []error
+	stats   Stats
+
+	// sent carries delivered dispatches to the goroutine that settles them
+	// in groups; nil when the store cannot (each is marked on its own).
+	sent    chan store.SentMark
+	settled chan struct{} // closed when that goroutine is done
+}
+
+// maxQueued is the capacity of the senders' queue: the largest batch.
+func (dl *delivery) maxQueued() int {
+	if dl.w.Batch > 0 {
+		return dl.w.Batch
+	}
+	return max(2*dl.w.concurrency(), maxBatch)
+}
+
+func (dl *delivery) count(s Stats) {
+	dl.mu.Lock()
+	dl.stats.add(s)
+	dl.mu.Unlock()
+}
+
+// startSettling starts the goroutine that marks delivered dispatches sent,
+// when the store can settle several at once. It takes whatever has arrived
+// since its last commit, so that a group grows with the delivery rate
+// while a lone message is recorded at once.
+func (dl *delivery) startSettling(ctx context.Context) {
+	batcher, ok := dl.w.Store.(SentBatcher)
+	if !ok {
+		return
+	}
+	dl.sent = make(chan store.SentMark, maxSentGroup)
+	dl.settled = make(chan struct{})
+	go func() {
+		defer close(dl.settled)
+		for m := range dl.sent {
+			group := []store.SentMark{m}
+		drain:
+			for len(group) < maxSentGroup {
+				select {
+				case m, ok := <-dl.sent:
+					if !ok {
+						break drain
+					}
+					group = append(group, m)
+				default:
+					break drain
+				}
+			}
+			dl.settleGroup(ctx, batcher, group)
+		}
+	}()
+}
+
+// stopSettling waits until every delivered dispatch is recorded.
+func (dl *delivery) stopSettling() {
+	if dl.sent == nil {
+		return
+	}
+	close(dl.sent)
+	<-dl.settled
+}
+
+func (dl *delivery) settleGroup(ctx context.Context, batcher SentBatcher, group []store.SentMark) {
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	lost, err := batcher.MarkSentMany(mctx, dl.owner, group, dl.w.now())
+	if err != nil {
+		dl.mu.Lock()
+		dl.errs = append(dl.errs, fmt.Errorf("notify: record %d sent dispatches: %w", len(group), err))
+		dl.mu.Unlock()
+		return
+	}
+	for _, id := range lost {
+		dl.log.Warn("dispatch lease lost", "dispatch", id, "error", "settled or claimed by another worker before it was recorded as sent")
+	}
+}
+
+// markSent records a delivered dispatch: through the settling goroutine
+// when there is one, else at once.
+func (dl *delivery) markSent(ctx context.Context, d store.Dispatch, messageID, reply string) {
+	if dl.sent != nil {
+		dl.sent <- store.SentMark{ID: d.ID, MessageID: messageID, Reply: reply}
+		return
+	}
+	dl.mark(ctx, d.ID, func(mctx context.Context) error {
+		return dl.w.Store.MarkSent(mctx, d.ID, dl.owner, messageID, reply, dl.w.now())
+	})
 }
 
 type pendingRetry struct {
@@ -306,46 +462,6 @@ type pendingRetry struct {
 	errText   string
 	reply     string
 	next      time.Time
-}
-
-// sendBatch sends a claimed batch with up to Concurrency workers; after
-// ctx is cancelled, the dispatches not yet started are released.
-func (dl *delivery) sendBatch(ctx context.Context, batch []store.Dispatch) Stats {
-	jobs := make(chan store.Dispatch)
-	results := make(chan Stats, len(batch))
-	var wg sync.WaitGroup
-	for range min(dl.w.concurrency(), len(batch)) {
-		wg.Go(func() {
-			for d := range jobs {
-				results <- dl.deliver(ctx, d)
-			}
-		})
-	}
-	var unstarted []store.Dispatch
-feed:
-	for i, d := range batch {
-		if ctx.Err() != nil {
-			unstarted = batch[i:]
-			break
-		}
-		select {
-		case jobs <- d:
-		case <-ctx.Done():
-			unstarted = batch[i:]
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	close(results)
-	var stats Stats
-	for s := range results {
-		stats.add(s)
-	}
-	for _, d := range unstarted {
-		dl.release(ctx, d)
-	}
-	return stats
 }
 
 // deliver sends one claimed dispatch and records the outcome.
@@ -371,9 +487,7 @@ func (dl *delivery) deliver(ctx context.Context, d store.Dispatch) Stats {
 	took := dl.w.now().Sub(start)
 	if err == nil {
 		dl.w.observe("sent", reply, took)
-		dl.mark(ctx, d.ID, func(mctx context.Context) error {
-			return dl.w.Store.MarkSent(mctx, d.ID, dl.owner, messageID, reply, dl.w.now())
-		})
+		dl.markSent(ctx, d, messageID, reply)
 		log.Info("dispatch sent", "outcome", "sent", "reply", reply)
 		return Stats{Sent: 1}
 	}

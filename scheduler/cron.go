@@ -45,6 +45,25 @@ func lastTick(sched cron.Schedule, now time.Time, window time.Duration) (time.Ti
 	return last, found
 }
 
+// alignedEvery fires an @every schedule on the multiples of its delay since
+// the epoch (robfig/cron counts the delay from whenever the daemon started):
+// replicas then wake at the same instants, compute the same scheduled time
+// with lastTick and claim one run between them, instead of each running its
+// own ticks a little apart.
+type alignedEvery struct{ delay time.Duration }
+
+func (a alignedEvery) Next(t time.Time) time.Time {
+	return t.Truncate(a.delay).Add(a.delay)
+}
+
+// aligned returns sched with a constant delay replaced by alignedEvery.
+func aligned(sched cron.Schedule) cron.Schedule {
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
+		return alignedEvery{delay: every.Delay}
+	}
+	return sched
+}
+
 // NextRun is when job fires next after now; false for an unknown job.
 func (s *Scheduler) NextRun(job string, now time.Time) (time.Time, bool) {
 	spec, ok := s.spec(job)
@@ -55,7 +74,7 @@ func (s *Scheduler) NextRun(job string, now time.Time) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	return sched.Next(now.In(s.set.Location)), true
+	return aligned(sched).Next(now.In(s.set.Location)), true
 }
 
 // Spec returns the schedule of a job.
@@ -84,7 +103,7 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("scheduler: job %s: %w", spec.Name, err)
 		}
-		c.Schedule(sched, cron.FuncJob(func() { s.tick(ctx, spec.Name, sched) }))
+		c.Schedule(aligned(sched), cron.FuncJob(func() { s.tick(ctx, spec.Name, sched) }))
 	}
 	s.CatchUp(ctx)
 	c.Start()

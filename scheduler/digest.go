@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -45,27 +46,52 @@ func dispatchKey(job string, asOf time.Time, recipient string) string {
 	return fmt.Sprintf("%s/%s/%s", job, asOf.UTC().Format("20060102T150405Z"), recipient)
 }
 
-// Ref is one entry of a dispatch's refs: what it concerns and at which stage.
+// Ref is one entry of a dispatch's refs: what it concerns ("ROUND/NO",
+// "DUTY/PERIOD" or the summary's ISO week), at which stage, by which rule.
 type Ref struct {
 	Ref   string `json:"ref"`
 	Stage string `json:"stage"`
+	Rule  string `json:"rule"`
 }
 
-func (s *Scheduler) message(job string, asOf time.Time, today ledger.Date, recipient string,
-	fresh []store.Reminder, byKey map[string]ledger.Notice) (store.Message, error) {
+// renderFunc turns the notices one recipient gets from a run into the
+// message's subject and bodies.
+type renderFunc func(recipient string, notices []ledger.Notice) (subject, text, html string, err error)
+
+// renderer returns how job's messages are rendered: the weekly summary's
+// facts are gathered once per run, before any message is built; every other
+// job renders a digest of the recipient's notices.
+func (s *Scheduler) renderer(ctx context.Context, job string, asOf time.Time, today ledger.Date) (renderFunc, error) {
+	if job == JobSummary {
+		facts, err := s.summaryFacts(ctx, asOf, today)
+		if err != nil {
+			return nil, err
+		}
+		return func(recipient string, _ []ledger.Notice) (string, string, string, error) {
+			d := facts
+			d.To = recipient
+			return s.tmpl.RenderSummary(d)
+		}, nil
+	}
+	return func(recipient string, notices []ledger.Notice) (string, string, string, error) {
+		return s.tmpl.RenderDigest(s.digestData(recipient, today, notices))
+	}, nil
+}
+
+func (s *Scheduler) message(job string, asOf time.Time, recipient string,
+	fresh []store.Reminder, byKey map[string]ledger.Notice, render renderFunc) (store.Message, error) {
 	notices := make([]ledger.Notice, 0, len(fresh))
 	for _, r := range fresh {
 		notices = append(notices, byKey[r.Key])
 	}
 	ledger.SortByUrgency(notices)
-	data := s.digestData(recipient, today, notices)
-	subject, text, html, err := s.tmpl.RenderDigest(data)
+	subject, text, html, err := render(recipient, notices)
 	if err != nil {
-		return store.Message{}, fmt.Errorf("render digest for %s: %w", recipient, err)
+		return store.Message{}, fmt.Errorf("render %s message for %s: %w", job, recipient, err)
 	}
 	refs := make([]Ref, len(notices))
 	for i, n := range notices {
-		refs[i] = Ref{Ref: n.Subject, Stage: n.Stage.Name}
+		refs[i] = Ref{Ref: n.Subject, Stage: n.Stage.Name, Rule: n.Rule}
 	}
 	refsJSON, err := json.Marshal(refs)
 	if err != nil {
@@ -119,7 +145,12 @@ func (s *Scheduler) recipientName(addr string, notices []ledger.Notice) string {
 	for _, n := range notices {
 		switch n.Role {
 		case ledger.RoleUnit:
-			for _, code := range n.Item.Units {
+			// A unit's notice names the unit(s) whose mailbox it is.
+			codes := n.Units
+			if len(codes) == 0 {
+				codes = n.Item.Units
+			}
+			for _, code := range codes {
 				u := s.set.Directory.Units[code]
 				for _, e := range u.Emails {
 					if strings.EqualFold(e, addr) {
@@ -139,6 +170,9 @@ func (s *Scheduler) recipientName(addr string, notices []ledger.Notice) string {
 }
 
 func (s *Scheduler) entry(n ledger.Notice) notify.Entry {
+	if n.Rule == ledger.RuleDuty || n.Rule == ledger.RuleDutyMissing {
+		return s.dutyEntry(n)
+	}
 	it := n.Item
 	e := notify.Entry{
 		Kind:       n.Rule,
@@ -150,21 +184,58 @@ func (s *Scheduler) entry(n ledger.Notice) notify.Entry {
 		Deadline:   it.Deadline.String(),
 		DaysLeft:   n.DaysLeft,
 	}
+	if n.Rule == ledger.RuleFollowup {
+		e.CompletedOn = it.CompletedOn.String()
+	}
 	if l, ok := s.set.Directory.Leaders[it.Leader]; ok {
 		e.LeaderName = l.Name
 	}
-	for _, code := range it.Units {
-		name := code
-		if u, ok := s.set.Directory.Units[code]; ok {
-			name = u.Name
-		}
-		e.UnitNames = append(e.UnitNames, name)
+	e.UnitNames = s.unitNames(it.Units)
+	return e
+}
+
+// dutyEntry describes a duty period: to a unit, which of its units has not
+// submitted; to the supervisors, the roll of all that have not.
+func (s *Scheduler) dutyEntry(n ledger.Notice) notify.Entry {
+	e := notify.Entry{
+		Kind:       notify.KindDuty,
+		Stage:      n.Stage.Name,
+		StageLabel: stageLabel(n),
+		DaysLeft:   n.DaysLeft,
+		DutyName:   n.DutyName,
+		Period:     n.Period.Label(),
+		DueDate:    n.Due.String(),
+	}
+	if n.Rule == ledger.RuleDutyMissing {
+		e.Missing = s.unitNames(n.Units)
+	} else {
+		e.UnitNames = s.unitNames(n.Units)
 	}
 	return e
 }
 
+// unitNames are the configured names of unit codes; an unknown code stands
+// for itself.
+func (s *Scheduler) unitNames(codes []string) []string {
+	var names []string
+	for _, code := range codes {
+		name := code
+		if u, ok := s.set.Directory.Units[code]; ok {
+			name = u.Name
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
 // stageLabel is the rung of the escalation ladder in the office's words.
 func stageLabel(n ledger.Notice) string {
+	switch n.Rule {
+	case ledger.RuleFollowup:
+		return "回头看"
+	case ledger.RuleDutyMissing:
+		return "逾期未报"
+	}
 	switch n.Level {
 	case ledger.LevelRemind:
 		return "提醒"

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"fmt"
-
 	"time"
 
 	"duban/ledger"
@@ -33,6 +32,10 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if err != nil {
 		return nil, err
 	}
+	render, err := s.renderer(ctx, job, asOf, today)
+	if err != nil {
+		return nil, err
+	}
 	digests, byKey := groupByRecipient(notices)
 	known, err := s.store.KnownReminders(ctx, allKeys(digests))
 	if err != nil {
@@ -44,13 +47,13 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 		if len(fresh) == 0 {
 			continue
 		}
-		msg, err := s.message(job, asOf, today, d.Recipient, fresh, byKey)
+		msg, err := s.message(job, asOf, d.Recipient, fresh, byKey, render)
 		if err != nil {
 			return nil, err
 		}
 		p := Planned{Job: job, To: d.Recipient, Subject: msg.Subject}
 		for _, r := range fresh {
-			p.Refs = append(p.Refs, Ref{Ref: r.Subject, Stage: r.Stage})
+			p.Refs = append(p.Refs, Ref{Ref: r.Subject, Stage: r.Stage, Rule: r.Rule})
 		}
 		out = append(out, p)
 	}

@@ -49,6 +49,9 @@ type Settings struct {
 	Directory ledger.Directory
 	Office    string // who the reminders come from, e.g. 整改办
 	Jobs      []JobSpec
+	// Duties are the recurring reports (定期任务) of the duties job, their
+	// units resolved to codes and exempt units left out.
+	Duties []ledger.DutySpec
 }
 
 // Scheduler runs the jobs. Build it with New.
@@ -60,6 +63,9 @@ type Scheduler struct {
 	now   func() time.Time
 	log   *slog.Logger
 	wake  func()
+	onRun func(job, outcome string, d time.Duration)
+
+	afterRun func(job string, res Result)
 }
 
 // Options are the injected collaborators of New.
@@ -68,6 +74,13 @@ type Options struct {
 	Now    func() time.Time // the clock; time.Now when nil
 	Logger *slog.Logger
 	Wake   func() // called after a run created dispatches (the worker's Wake)
+	// OnRun, when set, is told of every finished run: the job, its outcome
+	// (ok or failed) and how long it took. The console's metrics use it.
+	OnRun func(job, outcome string, d time.Duration)
+	// AfterRun, when set, is called after every successful run (outcome ok,
+	// a skipped non-workday included), e.g. to ping a heartbeat URL. It must
+	// not block: the run waits for it.
+	AfterRun func(job string, res Result)
 }
 
 // New returns a Scheduler over the store with the given settings.
@@ -84,7 +97,14 @@ func New(st *store.Store, set Settings, tmpl *notify.Templates, o Options) *Sche
 	if set.Location == nil {
 		set.Location = time.UTC
 	}
-	return &Scheduler{store: st, set: set, tmpl: tmpl, owner: o.Owner, now: o.Now, log: o.Logger, wake: o.Wake}
+	if o.OnRun == nil {
+		o.OnRun = func(string, string, time.Duration) {}
+	}
+	if o.AfterRun == nil {
+		o.AfterRun = func(string, Result) {}
+	}
+	return &Scheduler{store: st, set: set, tmpl: tmpl, owner: o.Owner, now: o.Now, log: o.Logger, wake: o.Wake,
+		onRun: o.OnRun, afterRun: o.AfterRun}
 }
 
 // Result is what one run did.
@@ -113,6 +133,7 @@ func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Ti
 	if runErr != nil {
 		outcome, errText = "failed", runErr.Error()
 	}
+	s.onRun(job, outcome, s.now().Sub(run.StartedAt))
 	// Record the outcome even when the caller's context is ending, so that a
 	// run is never left looking as if it were still going.
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -127,6 +148,9 @@ func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Ti
 	if res.Dispatches > 0 {
 		s.wake()
 	}
+	if runErr == nil {
+		s.afterRun(job, res)
+	}
 	return res, runErr
 }
 
@@ -139,9 +163,13 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if err != nil {
 		return Result{}, err
 	}
+	render, err := s.renderer(ctx, job, asOf, today)
+	if err != nil {
+		return Result{}, err
+	}
 	digests, byKey := groupByRecipient(notices)
 	build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
-		return s.message(job, asOf, today, recipient, fresh, byKey)
+		return s.message(job, asOf, recipient, fresh, byKey, render)
 	}
 	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now())
 	if err != nil {
@@ -155,6 +183,12 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 	switch job {
 	case JobDeadlines:
 		return s.deadlineNotices(ctx, today)
+	case JobDuties:
+		return s.dutyNotices(ctx, today)
+	case JobFollowups:
+		return s.followupNotices(ctx, today)
+	case JobSummary:
+		return s.summaryNotices(today), nil
 	default:
 		return nil, nil
 	}

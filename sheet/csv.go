@@ -84,11 +84,18 @@ func decodeCSV(data []byte, name string) (string, error) {
 	return string(decoded), nil
 }
 
+// rowSink takes the records of a file: the ledger's assembler, or the
+// plain records of ReadCSVRecords.
+type rowSink interface {
+	add(row int, cells []string) bool // false: stop reading
+	stop(e RowError)                  // a file-level error; nothing more is read
+}
+
 // feedCSV parses the CSV text and hands each record to a with the row
 // number Excel would show for it. encoding/csv skips blank lines, which
 // Excel shows as empty rows, and a quoted cell may span lines; so the row
 // number is worked out from the lines each record starts and ends on.
-func feedCSV(ctx context.Context, text string, a *assembler) error {
+func feedCSV(ctx context.Context, text string, a rowSink) error {
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.FieldsPerRecord = -1 // ledgers have ragged rows: trailing empty cells left out
 	row, lastLine := 0, 0

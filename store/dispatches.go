@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Reminder is one decision of the rules: tell Recipient about Subject at
@@ -259,12 +260,16 @@ func (s *Store) ClaimDispatches(ctx context.Context, owner string, now time.Time
 	if limit <= 0 {
 		limit = defaultClaimLimit
 	}
+	dueBy := now
+	if ignoreBackoff {
+		dueBy = farFuture
+	}
 	query, args, err := sqlx.Named(s.q.claimDispatches, map[string]any{
-		"owner":          owner,
-		"now":            ts(now),
-		"until":          ts(now.Add(lease)),
-		"limit":          limit,
-		"ignore_backoff": ignoreBackoff,
+		"owner":  owner,
+		"now":    ts(now),
+		"until":  ts(now.Add(lease)),
+		"limit":  limit,
+		"due_by": ts(dueBy),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
@@ -283,6 +288,94 @@ func (s *Store) ClaimDispatches(ctx context.Context, owner string, now time.Time
 // MarkSent settles a claimed dispatch as sent.
 func (s *Store) MarkSent(ctx context.Context, id int64, owner, messageID, reply string, now time.Time) error {
 	return s.settle(ctx, "sent", id, owner, qMarkSent, ts(now), ts(now), messageID, reply, id, owner)
+}
+
+// farFuture is later than any next attempt: what "due by" means when the
+// backoff is ignored.
+var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// SentMark is a dispatch the transport handed over, to be settled as sent.
+type SentMark struct {
+	ID               int64
+	MessageID, Reply string
+}
+
+// MarkSentMany settles claimed dispatches as sent, each as MarkSent would,
+// in one statement (PostgreSQL) or one transaction (SQLite): a worker
+// records a stream of deliveries with one commit per group instead of one
+// per message. It returns the ids it did not settle because they are no
+// longer sending under owner's lease (where MarkSent says ErrConflict or
+// ErrNotFound).
+func (s *Store) MarkSentMany(ctx context.Context, owner string, marks []SentMark, now time.Time) (lost []int64, err error) {
+	if len(marks) == 0 {
+		return nil, nil
+	}
+	var settled []int64
+	if s.dialect == dialectPostgres {
+		settled, err = s.markSentManyPostgres(ctx, owner, marks, now)
+	} else {
+		settled, err = s.markSentManyEach(ctx, owner, marks, now)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: mark %d dispatches sent: %w", len(marks), err)
+	}
+	done := make(map[int64]bool, len(settled))
+	for _, id := range settled {
+		done[id] = true
+	}
+	for _, m := range marks {
+		if !done[m.ID] {
+			lost = append(lost, m.ID)
+		}
+	}
+	return lost, nil
+}
+
+func (s *Store) markSentManyPostgres(ctx context.Context, owner string, marks []SentMark, now time.Time) ([]int64, error) {
+	ids := make([]int64, len(marks))
+	messageIDs := make([]string, len(marks))
+	replies := make([]string, len(marks))
+	for i, m := range marks {
+		ids[i], messageIDs[i], replies[i] = m.ID, m.MessageID, m.Reply
+	}
+	query, args, err := sqlx.Named(qMarkSentManyPostgres, map[string]any{
+		"now": ts(now), "owner": owner,
+		"ids": pq.Array(ids), "message_ids": pq.Array(messageIDs), "replies": pq.Array(replies),
+	})
+	if err != nil {
+		return nil, err
+	}
+	var settled []int64
+	if err := sel(ctx, s.db, &settled, query, args...); err != nil {
+		return nil, err
+	}
+	return settled, nil
+}
+
+// markSentManyEach runs MarkSent's statement for each mark in one
+// transaction: SQLite statements cost no round trip, the commit is what counts.
+func (s *Store) markSentManyEach(ctx context.Context, owner string, marks []SentMark, now time.Time) ([]int64, error) {
+	var settled []int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		stmt, err := tx.PreparexContext(ctx, tx.Rebind(qMarkSent))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, m := range marks {
+			res, err := stmt.ExecContext(ctx, ts(now), ts(now), m.MessageID, m.Reply, m.ID, owner)
+			if err != nil {
+				return fmt.Errorf("dispatch %d: %w", m.ID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				settled = append(settled, m.ID)
+			}
+		}
+		return nil
+	})
+	return settled, err
 }
 
 // MarkRetry puts a claimed dispatch back to pending, to be tried at next.

@@ -183,35 +183,48 @@ func likePattern(text string) string {
 	return "%" + r.Replace(strings.ToLower(text)) + "%"
 }
 
-// openItemsPage is how many open items EachOpenItem reads at a time.
-const openItemsPage = 200
+// itemsPage is how many items EachOpenItem and EachDoneItem read at a time.
+const itemsPage = 200
 
 // EachOpenItem calls fn for every open item (whatever its deadline), with
 // its units, in ledger order. Items are read a page at a time and no query
 // is open while fn runs, so fn may use the store. An error from fn stops
 // the iteration and is returned as is.
 func (s *Store) EachOpenItem(ctx context.Context, fn func(ledger.Item) error) error {
+	return s.eachItemIn(ctx, ledger.StatusOpen, func(r itemRow) error { return fn(r.item()) })
+}
+
+// EachDoneItem calls fn for every done item (not closed: 销号 is the
+// office's own verification), with its units and the day of its latest
+// follow-up (回头看) re-check, zero when none was recorded: what the
+// follow-up rule needs. Like EachOpenItem, fn may use the store.
+func (s *Store) EachDoneItem(ctx context.Context, fn func(it ledger.Item, lastCheck ledger.Date) error) error {
+	return s.eachItemIn(ctx, ledger.StatusDone, func(r itemRow) error { return fn(r.item(), r.FollowupConfirmedOn) })
+}
+
+// eachItemIn pages through the items in status, in ledger order.
+func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, fn func(itemRow) error) error {
 	var last *itemRow
 	for {
 		var rows []itemRow
 		var err error
 		if last == nil {
-			err = sel(ctx, s.rdb, &rows, qOpenItemsFirst, openItemsPage)
+			err = sel(ctx, s.rdb, &rows, qStatusItemsFirst, string(status), itemsPage)
 		} else {
-			err = sel(ctx, s.rdb, &rows, qOpenItemsAfter, last.Round, last.Seq, last.ID, openItemsPage)
+			err = sel(ctx, s.rdb, &rows, qStatusItemsAfter, string(status), last.Round, last.Seq, last.ID, itemsPage)
 		}
 		if err != nil {
-			return fmt.Errorf("store: open items: %w", err)
+			return fmt.Errorf("store: %s items: %w", status, err)
 		}
 		if err := fillUnits(ctx, s.rdb, rows); err != nil {
-			return fmt.Errorf("store: open items: %w", err)
+			return fmt.Errorf("store: %s items: %w", status, err)
 		}
 		for _, r := range rows {
-			if err := fn(r.item()); err != nil {
+			if err := fn(r); err != nil {
 				return err
 			}
 		}
-		if len(rows) < openItemsPage {
+		if len(rows) < itemsPage {
 			return nil
 		}
 		last = &rows[len(rows)-1]

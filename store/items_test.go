@@ -277,6 +277,75 @@ func TestEachOpenItem(t *testing.T) {
 	})
 }
 
+// EachDoneItem is what the follow-up (回头看) job reads: done items only,
+// over several pages, each with the day of its latest re-check.
+func TestEachDoneItem(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		var items []ledger.Item
+		for i := range 320 {
+			it := ledger.Item{
+				Round: "2024-7", No: fmt.Sprintf("%03d", i), Seq: i, Problem: "问题",
+				Units: []string{"cwb", "u" + fmt.Sprint(i%5)}, Status: ledger.StatusDone, CompletedOn: day("2025-03-01"),
+			}
+			switch i % 4 {
+			case 1:
+				it.Status, it.CompletedOn = ledger.StatusOpen, ledger.Date{}
+			case 2:
+				it.Status = ledger.StatusClosed
+			}
+			items = append(items, it)
+		}
+		importAll(t, s, items)
+		must(t, s.AddProgress(ctx, "2024-7", "004", ledger.EventFollowup, day("2025-06-02"), "回头看无反弹", "cli:root", t0))
+		must(t, s.AddProgress(ctx, "2024-7", "008", ledger.EventProgress, day("2025-06-03"), "进展", "cli:root", t0))
+		// A re-check recorded before a reopen does not count for the next completion.
+		must(t, s.AddProgress(ctx, "2024-7", "012", ledger.EventFollowup, day("2025-06-02"), "回头看", "cli:root", t0))
+		must(t, s.ChangeStatus(ctx, "2024-7", "012", ledger.StatusOpen, day("2025-06-05"), "问题反弹", "cli:root", t0))
+		must(t, s.ChangeStatus(ctx, "2024-7", "012", ledger.StatusDone, day("2025-07-01"), "再次完成", "cli:root", t0))
+
+		checks := map[string]ledger.Date{}
+		var seen []ledger.Item
+		err := s.EachDoneItem(ctx, func(it ledger.Item, lastCheck ledger.Date) error {
+			if _, err := s.GetItem(ctx, it.Round, it.No); err != nil { // the store is usable meanwhile
+				return err
+			}
+			seen = append(seen, it)
+			checks[it.No] = lastCheck
+			return nil
+		})
+		must(t, err)
+		if len(seen) != 160 {
+			t.Fatalf("EachDoneItem saw %d items, want the 160 done ones", len(seen))
+		}
+		for i, it := range seen {
+			if it.Status != ledger.StatusDone || len(it.Units) != 2 || it.Units[0] != "cwb" || it.CompletedOn.IsZero() {
+				t.Fatalf("item %d = %+v, want done, completed, with its two units", i, it)
+			}
+			if i > 0 && seen[i-1].Seq >= it.Seq {
+				t.Fatalf("items out of ledger order at %d: seq %d then %d", i, seen[i-1].Seq, it.Seq)
+			}
+		}
+		for no, want := range map[string]string{"000": "", "004": "2025-06-02", "008": "", "012": ""} {
+			if got := checks[no].String(); got != want {
+				t.Errorf("last check of %s = %q, want %q", no, got, want)
+			}
+		}
+		if got := seen[6]; got.No != "012" || got.CompletedOn.String() != "2025-07-01" {
+			t.Errorf("the item done again = %s completed %s, want 012 completed 2025-07-01", got.No, got.CompletedOn)
+		}
+
+		stop := fmt.Errorf("stop")
+		calls := 0
+		err = s.EachDoneItem(ctx, func(ledger.Item, ledger.Date) error { calls++; return stop })
+		if err != stop || calls != 1 {
+			t.Errorf("EachDoneItem returned %v after %d calls, want the callback's error after 1", err, calls)
+		}
+	})
+}
+
 func TestGetAndFindItem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {

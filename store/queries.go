@@ -25,11 +25,11 @@ const (
 	qListItems  = `SELECT ` + itemCols + ` FROM items` // + WHERE filters + qItemsOrder
 	qItemsOrder = ` ORDER BY round, seq, id`
 
-	// Open items are read a page at a time, keyed by their order, so that no
-	// result set stays open while the caller works on an item.
-	qOpenItemsFirst = `SELECT ` + itemCols + ` FROM items WHERE status = 'open'
+	// Open (or done) items are read a page at a time, keyed by their order,
+	// so that no result set stays open while the caller works on an item.
+	qStatusItemsFirst = `SELECT ` + itemCols + ` FROM items WHERE status = ?
 		ORDER BY round, seq, id LIMIT ?`
-	qOpenItemsAfter = `SELECT ` + itemCols + ` FROM items WHERE status = 'open'
+	qStatusItemsAfter = `SELECT ` + itemCols + ` FROM items WHERE status = ?
 		AND (round, seq, id) > (?, ?, ?) ORDER BY round, seq, id LIMIT ?`
 
 	qInsertItem = `INSERT INTO items (round, no, seq, category, problem, measures, leader,
@@ -138,6 +138,12 @@ const (
 	fDispatchJob   = `job = ?`
 )
 
+// Every dispatch that carried a reminder about a subject (an item's
+// "ROUND/NO", a duty's "DUTY/PERIOD"), newest first.
+const qDispatchesForSubject = `SELECT ` + dispatchCols + ` FROM dispatches
+	WHERE id IN (SELECT dispatch_id FROM reminders WHERE subject = ? AND dispatch_id IS NOT NULL)` +
+	qDispatchesOrder
+
 // leases
 const (
 	// The upsert takes the lease when it is free, expired or already ours;
@@ -152,15 +158,31 @@ const (
 // Claiming due dispatches differs: PostgreSQL locks the chosen rows with
 // FOR UPDATE SKIP LOCKED so that concurrent workers pass each other by; in
 // SQLite the single statement runs under the database's write lock, so the
-// conditional UPDATE alone is exclusive. Both use named parameters.
+// conditional UPDATE alone is exclusive. Both use named parameters; :due_by
+// is now, or the far future when backoff is ignored.
+//
+// The two kinds of claimable rows (pending and due; sending with an expired
+// lease) are looked up separately, each in the order of the dispatches_due
+// index (state, next_attempt_at, id), so that a claim reads the first rows
+// of the index: one OR over both would scan and sort every row of the
+// table, sent ones included, on every claim.
 const (
-	qClaimDispatchesPostgres = `WITH due AS MATERIALIZED (
-		SELECT id AS due_id FROM dispatches
-		WHERE (state = 'pending' AND (:ignore_backoff OR next_attempt_at <= :now))
-		   OR (state = 'sending' AND lease_until < :now)
+	qClaimDispatchesPostgres = `WITH pending AS MATERIALIZED (
+		SELECT id AS due_id, next_attempt_at AS due_at FROM dispatches
+		WHERE state = 'pending' AND next_attempt_at <= :due_by
 		ORDER BY next_attempt_at, id
 		LIMIT :limit
-		FOR UPDATE SKIP LOCKED)
+		FOR UPDATE SKIP LOCKED),
+	expired AS MATERIALIZED (
+		SELECT id AS due_id, next_attempt_at AS due_at FROM dispatches
+		WHERE state = 'sending' AND lease_until < :now
+		ORDER BY next_attempt_at, id
+		LIMIT :limit
+		FOR UPDATE SKIP LOCKED),
+	due AS (
+		SELECT due_id FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) d
+		ORDER BY due_at, due_id
+		LIMIT :limit)
 	UPDATE dispatches SET state = 'sending', lease_owner = :owner, lease_until = :until,
 		attempts = attempts + 1, updated_at = :now
 	FROM due WHERE id = due.due_id
@@ -169,12 +191,27 @@ const (
 	qClaimDispatchesSQLite = `UPDATE dispatches SET state = 'sending', lease_owner = :owner,
 		lease_until = :until, attempts = attempts + 1, updated_at = :now
 	WHERE id IN (
-		SELECT id FROM dispatches
-		WHERE (state = 'pending' AND (:ignore_backoff OR next_attempt_at <= :now))
-		   OR (state = 'sending' AND lease_until < :now)
+		SELECT id FROM (
+			SELECT * FROM (SELECT id, next_attempt_at FROM dispatches
+				WHERE state = 'pending' AND next_attempt_at <= :due_by
+				ORDER BY next_attempt_at, id LIMIT :limit)
+			UNION ALL
+			SELECT * FROM (SELECT id, next_attempt_at FROM dispatches
+				WHERE state = 'sending' AND lease_until < :now
+				ORDER BY next_attempt_at, id LIMIT :limit))
 		ORDER BY next_attempt_at, id
 		LIMIT :limit)
 	RETURNING ` + dispatchCols
+
+	// Settling many sent dispatches at once: the rows still sending under
+	// the owner's lease are settled, and their ids returned.
+	qMarkSentManyPostgres = `UPDATE dispatches SET state = 'sent', sent_at = :now, updated_at = :now,
+		message_id = COALESCE(NULLIF(v.message_id, ''), dispatches.message_id), smtp_reply = v.reply,
+		lease_until = NULL
+	FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS text[]), CAST(:replies AS text[]))
+		AS v(id, message_id, reply)
+	WHERE dispatches.id = v.id AND dispatches.state = 'sending' AND dispatches.lease_owner = :owner
+	RETURNING dispatches.id`
 )
 
 // dialectQueries holds the statements and fragments that differ by dialect.

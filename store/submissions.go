@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"duban/ledger"
 )
 
@@ -32,6 +34,10 @@ type submissionRow struct {
 // AddSubmission records a submission; ErrConflict when the unit has already
 // submitted the duty for that period.
 func (s *Store) AddSubmission(ctx context.Context, sub Submission) error {
+	return insertSubmission(ctx, s.db, sub)
+}
+
+func insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
 	if sub.Duty == "" || sub.Unit == "" || sub.Period == "" {
 		return errors.New("store: add submission: duty, unit and period are required")
 	}
@@ -41,9 +47,26 @@ func (s *Store) AddSubmission(ctx context.Context, sub Submission) error {
 	if sub.On.IsZero() {
 		sub.On = ledger.DateOf(sub.CreatedAt)
 	}
-	if _, err := exec(ctx, s.db, qInsertSubmission, sub.Duty, sub.Unit, sub.Period, sub.On,
+	if _, err := exec(ctx, q, qInsertSubmission, sub.Duty, sub.Unit, sub.Period, sub.On,
 		sub.Note, sub.Actor, ts(sub.CreatedAt)); err != nil {
 		return fmt.Errorf("store: add submission %s %s %s: %w", sub.Duty, sub.Unit, sub.Period, classify(err))
+	}
+	return nil
+}
+
+// AddSubmissions records several submissions in one transaction: all or
+// none. ErrConflict when any of them exists already.
+func (s *Store) AddSubmissions(ctx context.Context, subs []Submission) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, sub := range subs {
+			if err := insertSubmission(ctx, tx, sub); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: add %d submissions: %w", len(subs), err)
 	}
 	return nil
 }

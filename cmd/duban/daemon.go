@@ -13,6 +13,7 @@ import (
 	"duban/ledger"
 	"duban/scheduler"
 	"duban/store"
+	"duban/web"
 )
 
 func (a *app) serveCommand() *cobra.Command {
@@ -21,9 +22,26 @@ func (a *app) serveCommand() *cobra.Command {
 		Short: "Run the daemon: cron jobs, delivery worker, admin console",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withStore(cmd.Context(), func(cfg *config.Config, st *store.Store) error {
-				return a.serve(cmd.Context(), cfg, st)
-			})
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			if err := checkConsoleAccess(cfg); err != nil {
+				return err
+			}
+			// One daemon per SQLite file: taken before the store is opened,
+			// held until the process ends (the kernel drops it if it dies).
+			unlock, err := lockSQLiteDaemon(cfg.Database.URL)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			st, err := a.openStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return a.serve(cmd.Context(), cfg, st)
 		},
 	}
 }
@@ -40,17 +58,24 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) er
 		return err
 	}
 	defer worker.Transport.Close()
-	sched, err := a.newScheduler(cfg, st, worker.Wake)
+	metrics := web.NewMetrics()
+	worker.Observe = metrics.ObserveSend
+	sched, err := a.newScheduler(cfg, st, worker.Wake, func(o *scheduler.Options) { o.OnRun = metrics.ObserveRun })
 	if err != nil {
 		return err
 	}
 	if cfg.Mail.Transport != "smtp" {
 		a.logger.Info("messages are written as .eml files", "outbox_dir", cfg.Mail.OutboxDir)
 	}
+	waitConsole, err := a.startConsole(ctx, cfg, st, metrics, worker.Wake)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
 	wg.Go(func() { errs <- worker.Run(ctx) })
 	wg.Go(func() { errs <- sched.Serve(ctx) })
+	wg.Go(func() { errs <- waitConsole() })
 	<-ctx.Done()
 	a.logger.Info("shutting down: finishing in-flight work")
 	wg.Wait()
@@ -95,7 +120,16 @@ func (a *app) seedLedgerIfEmpty(ctx context.Context, cfg *config.Config, st *sto
 		return nil
 	}
 	a.logger.Info("database has no items: importing the seed ledger", "file", cfg.Database.SeedLedger)
-	return a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, "", false)
+	err = a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, "", false)
+	// Replicas started together on an empty PostgreSQL database all try;
+	// the one that loses the race on the items' keys finds them imported.
+	if errors.Is(err, store.ErrConflict) {
+		if n, cerr := st.CountItems(ctx); cerr == nil && n > 0 {
+			a.logger.Info("another replica imported the seed ledger", "items", n)
+			return nil
+		}
+	}
+	return err
 }
 
 func (a *app) runCommand() *cobra.Command {
@@ -131,6 +165,7 @@ func (a *app) runJob(ctx context.Context, cfg *config.Config, st *store.Store, j
 		return err
 	}
 	res, err := sched.RunJob(ctx, job, at)
+	defer a.waitHeartbeat(ctx)
 	switch {
 	case errors.Is(err, scheduler.ErrUnknownJob):
 		return badInputf("unknown job %q: want deadlines, duties, followups or summary", job)
@@ -148,6 +183,14 @@ func (a *app) runJob(ctx context.Context, cfg *config.Config, st *store.Store, j
 	fmt.Fprintf(a.stdout, "%s as of %s: %d reminders in %d messages; delivered %d, retrying %d, failed %d\n",
 		job, at.In(cfg.Location).Format("2006-01-02 15:04"), res.Reminders, res.Dispatches, stats.Sent, stats.Retried, stats.Failed)
 	return err
+}
+
+// waitHeartbeat lets a heartbeat ping finish before a one-shot command
+// exits; each ping is bounded by [heartbeat] timeout.
+func (a *app) waitHeartbeat(ctx context.Context) {
+	if a.pinger != nil {
+		a.pinger.Wait(ctx)
+	}
 }
 
 func (a *app) deliverCommand() *cobra.Command {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +18,8 @@ func exampleCLI(t *testing.T, dbURL string) *cli {
 	}
 	text := strings.Replace(string(raw), `url = "sqlite:duban.db"`, "url = \""+dbURL+"\"", 1)
 	text = strings.Replace(text, `seed_ledger = "examples/ledger.csv"`, `seed_ledger = ""`, 1)
+	// Keep .eml files out of the source tree.
+	text = strings.Replace(text, `outbox_dir = "outbox"`, fmt.Sprintf("outbox_dir = %q", t.TempDir()), 1)
 	return newCLI(t, text)
 }
 

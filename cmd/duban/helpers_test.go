@@ -47,7 +47,10 @@ func newCLI(t *testing.T, configText string) *cli {
 	if err := os.WriteFile(path, []byte(configText), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &cli{t: t, dir: dir, config: path, env: []string{"USER=tester"}}
+	// The console listens on a port of its own for each serve, so that
+	// tests running serve in parallel do not fight over 127.0.0.1:8080; a
+	// test may set its own (later variables win).
+	return &cli{t: t, dir: dir, config: path, env: []string{"USER=tester", "DUBAN_ADMIN__LISTEN=127.0.0.1:0"}}
 }
 
 type result struct {

@@ -30,6 +30,7 @@ func (a *app) itemCommand() *cobra.Command {
 		a.itemStatusCommand("close", ledger.StatusClosed, "Close an item after verification (已销号)"),
 		a.itemStatusCommand("reopen", ledger.StatusOpen, "Put an item back under deadline supervision"),
 		a.itemProgressCommand(),
+		a.itemConfirmCommand(),
 	)
 	return cmd
 }

@@ -11,5 +11,8 @@ func (a *app) addLaterCommands(root *cobra.Command) {
 		a.deliverCommand(),
 		a.logsCommand(),
 		a.jobsCommand(),
+		a.reportCommand(),
+		a.submitCommand(),
+		a.dutiesCommand(),
 	)
 }

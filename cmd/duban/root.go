@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"duban/config"
+	"duban/internal/heartbeat"
 	"duban/store"
 )
 
@@ -24,6 +25,7 @@ type app struct {
 	now            func() time.Time
 	configPath     string
 	logger         *slog.Logger
+	pinger         *heartbeat.Pinger // set when the config has a heartbeat URL
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
@@ -97,6 +99,9 @@ func (a *app) loadConfig() (*config.Config, error) {
 		return nil, badInput(err)
 	}
 	a.logger = newLogger(a.stderr, cfg.Log.Level, cfg.Log.Format)
+	for _, w := range cfg.Warnings {
+		a.logger.Warn(w)
+	}
 	return cfg, nil
 }
 

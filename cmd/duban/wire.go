@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"duban/config"
+	"duban/internal/heartbeat"
 	"duban/ledger"
 	"duban/notify"
 	"duban/scheduler"
@@ -47,8 +48,37 @@ func officeName(from string) string {
 	return addr.Name
 }
 
-func settingsOf(cfg *config.Config) scheduler.Settings {
+// dutySpecs turns the config's [[duties]] into what the rules need: units
+// resolved (kind:KIND, "*") with the exempt ones left out, and the period
+// kind and start parsed. The config requires start, so there is no "first
+// loaded" rule to apply: the first supervised period is always explicit.
+func dutySpecs(cfg *config.Config) ([]ledger.DutySpec, error) {
+	specs := make([]ledger.DutySpec, 0, len(cfg.Duties))
+	for _, d := range cfg.Duties {
+		kind, err := ledger.ParsePeriodKind(d.Period)
+		if err != nil {
+			return nil, badInputf("duties %s: %w", d.ID, err)
+		}
+		start, err := ledger.ParsePeriodOf(kind, d.Start)
+		if err != nil {
+			return nil, badInputf("duties %s: start: %w", d.ID, err)
+		}
+		specs = append(specs, ledger.DutySpec{
+			ID: d.ID, Name: d.Name, Kind: kind, DueDay: d.DueDay,
+			RemindDays: d.RemindDays, OverdueEveryDays: d.OverdueEveryDays, EscalateAfterDays: d.EscalateAfterDays,
+			DueOnWorkday: d.DueOnWorkday, Start: start, Units: cfg.DutyUnits(d), Supervisors: d.Supervisors,
+		})
+	}
+	return specs, nil
+}
+
+func settingsOf(cfg *config.Config) (scheduler.Settings, error) {
+	duties, err := dutySpecs(cfg)
+	if err != nil {
+		return scheduler.Settings{}, err
+	}
 	set := scheduler.Settings{
+		Duties:    duties,
 		Location:  cfg.Location,
 		Policy:    cfg.Policy,
 		Calendar:  ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays),
@@ -60,17 +90,38 @@ func settingsOf(cfg *config.Config) scheduler.Settings {
 			set.Jobs = append(set.Jobs, scheduler.JobSpec{Name: name, Schedule: j.Schedule, CatchUp: j.CatchUp.Duration})
 		}
 	}
-	return set
+	return set, nil
 }
 
-func (a *app) newScheduler(cfg *config.Config, st *store.Store, wake func()) (*scheduler.Scheduler, error) {
+// newScheduler builds the scheduler; opts adjust its Options (serve adds
+// the console's metrics hook).
+func (a *app) newScheduler(cfg *config.Config, st *store.Store, wake func(), opts ...func(*scheduler.Options)) (*scheduler.Scheduler, error) {
 	tmpl, err := notify.LoadTemplates(cfg.Mail.TemplatesDir)
 	if err != nil {
 		return nil, badInputf("mail.templates_dir: %w", err)
 	}
-	return scheduler.New(st, settingsOf(cfg), tmpl, scheduler.Options{
-		Owner: owner(), Now: a.now, Logger: a.logger, Wake: wake,
-	}), nil
+	set, err := settingsOf(cfg)
+	if err != nil {
+		return nil, err
+	}
+	o := scheduler.Options{
+		Owner: owner(), Now: a.now, Logger: a.logger, Wake: wake, AfterRun: a.heartbeat(cfg),
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return scheduler.New(st, set, tmpl, o), nil
+}
+
+// heartbeat returns the scheduler's AfterRun hook that pings [heartbeat]
+// url in the background; nil without a URL. The pinger is kept on the app
+// so that a one-shot command can let the ping finish before it exits.
+func (a *app) heartbeat(cfg *config.Config) func(string, scheduler.Result) {
+	if cfg.Heartbeat.URL == "" {
+		return nil
+	}
+	a.pinger = &heartbeat.Pinger{URL: cfg.Heartbeat.URL, Timeout: cfg.Heartbeat.Timeout.Duration, Logger: a.logger}
+	return func(job string, _ scheduler.Result) { a.pinger.Ping(job) }
 }
 
 func newTransport(cfg *config.Config) (notify.Transport, error) {
@@ -88,10 +139,20 @@ func newTransport(cfg *config.Config) (notify.Transport, error) {
 // slow SMTP exchange, short enough that a crashed replica's work is soon
 // picked up by another.
 func deliveryLease(cfg *config.Config) time.Duration {
+	if cfg.Mail.Lease.Duration > 0 {
+		return cfg.Mail.Lease.Duration
+	}
 	if cfg.Mail.Transport == "smtp" && cfg.Mail.SMTP.Timeout.Duration > 0 {
 		return 4 * cfg.Mail.SMTP.Timeout.Duration
 	}
 	return 2 * time.Minute
+}
+
+// pollEvery is how often an idle worker looks for work it was not woken
+// for: dispatches queued by another replica, and the expired leases of a
+// replica that died, which should be taken over within about one lease.
+func pollEvery(lease time.Duration) time.Duration {
+	return min(notify.DefaultPollEvery, max(lease/2, time.Second))
 }
 
 func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, error) {
@@ -106,5 +167,7 @@ func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, er
 	return &notify.Worker{
 		Store: st, Transport: tr, From: cfg.Mail.From, MaxAttempts: cfg.Mail.MaxAttempts,
 		Owner: owner(), Lease: deliveryLease(cfg), Concurrency: conc, Now: a.now, Logger: a.logger,
+		Backoff:   notify.ExponentialBackoff(cfg.Mail.RetryBase.Duration),
+		PollEvery: pollEvery(deliveryLease(cfg)),
 	}, nil
 }

@@ -1,0 +1,235 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	netmail "net/mail"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/wneessen/go-mail"
+
+	"duban/notify"
+	"duban/store"
+	"duban/store/storetest"
+)
+
+// deliveryRounds is how many times each side sends the whole batch; the
+// sides alternate, and the median of each side is reported, so that a burst
+// of load on the machine does not favour one side.
+const deliveryRounds = 3
+
+// BenchmarkDelivery sends the same pending dispatches to a loopback SMTP
+// sink twice over N connections: with duban's notify.Worker (claiming from
+// PostgreSQL, building, sending over the pooled transport, marking each
+// sent) and with a bare go-mail loop that builds the same messages from
+// memory and sends them over N connections of its own. The ratio is
+// duban's messages per second over the bare loop's.
+func BenchmarkDelivery(b *testing.B) {
+	for _, conns := range []int{1, 4} {
+		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) { benchDelivery(b, conns) })
+	}
+}
+
+func benchDelivery(b *testing.B, conns int) {
+	ctx := b.Context()
+	n := EnvInt("DUBAN_BENCH_MESSAGES", 10000)
+	url := storetest.URL(b, "postgres")
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	sink, err := StartSink()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sink.Close()
+
+	at := time.Date(2025, 6, 16, 1, 0, 0, 0, time.UTC)
+	msgs, err := DigestMessages(n, 5, at)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := insertDispatches(ctx, db, msgs, at); err != nil {
+		b.Fatal(err)
+	}
+
+	var bare, duban []float64
+	b.ResetTimer()
+	for range b.N {
+		for range deliveryRounds {
+			rate, err := sendBare(ctx, sink, conns, msgs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			bare = append(bare, rate)
+			if err := resetDispatches(ctx, db, at); err != nil {
+				b.Fatal(err)
+			}
+			rate, err = sendWorker(ctx, st, sink, conns, n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			duban = append(duban, rate)
+		}
+	}
+	b.StopTimer()
+	mb, md := median(bare), median(duban)
+	b.ReportMetric(mb, "bare_msgs/s")
+	b.ReportMetric(md, "duban_msgs/s")
+	b.ReportMetric(md/mb, "ratio")
+	b.Logf("bare %v, duban %v msgs/s", bare, duban)
+	if err := Record(Row{Bench: "delivery", Case: fmt.Sprintf("%d msgs, N=%d", n, conns), Unit: "msgs/s",
+		Duban: md, Floor: mb, Ratio: md / mb, Target: "≥ 0.9", MemMB: NA,
+		Note: fmt.Sprintf("median of %d alternating rounds", len(duban))}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// insertDispatches queues msgs as pending dispatches due at at, in one statement.
+func insertDispatches(ctx context.Context, db *sql.DB, msgs []store.Dispatch, at time.Time) error {
+	cols := make([][]string, 6)
+	for _, m := range msgs {
+		for i, v := range []string{m.Key, m.Job, m.Recipient, m.Subject, m.BodyText, m.BodyHTML} {
+			cols[i] = append(cols[i], v)
+		}
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO dispatches (key, job, recipient, subject, body_text, body_html,
+		refs, state, next_attempt_at, created_at, updated_at)
+		SELECT k, j, r, s, t, h, '[]', 'pending', $7, $7, $7
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(k, j, r, s, t, h)`,
+		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(cols[5]), at)
+	if err != nil {
+		return fmt.Errorf("insert dispatches: %w", err)
+	}
+	_, err = db.ExecContext(ctx, `VACUUM ANALYZE dispatches`)
+	return err
+}
+
+// resetDispatches makes every dispatch pending again, as if never sent.
+func resetDispatches(ctx context.Context, db *sql.DB, at time.Time) error {
+	if _, err := db.ExecContext(ctx, `UPDATE dispatches SET state = 'pending', attempts = 0, lease_owner = '',
+		lease_until = NULL, sent_at = NULL, message_id = '', smtp_reply = '', last_error = '',
+		next_attempt_at = $1, updated_at = $1`, at); err != nil {
+		return fmt.Errorf("reset dispatches: %w", err)
+	}
+	_, err := db.ExecContext(ctx, `VACUUM ANALYZE dispatches`)
+	return err
+}
+
+// sendWorker delivers the pending dispatches with duban's worker and
+// transport, as serve would with max_connections = conns.
+func sendWorker(ctx context.Context, st *store.Store, sink *Sink, conns, want int) (float64, error) {
+	tr, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: sink.Port(), TLS: notify.TLSNone,
+		MaxConnections: conns, Timeout: 30 * time.Second, HeloName: "bench.local"})
+	if err != nil {
+		return 0, err
+	}
+	defer tr.Close()
+	w := &notify.Worker{Store: st, Transport: tr, From: From, Owner: "bench", Lease: 10 * time.Minute, Concurrency: conns}
+	before := sink.Messages()
+	start := time.Now()
+	stats, err := w.DeliverDue(ctx, false)
+	took := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	if stats.Sent != want || sink.Messages()-before != int64(want) {
+		return 0, fmt.Errorf("worker sent %d (sink got %d), want %d: %+v", stats.Sent, sink.Messages()-before, want, stats)
+	}
+	return float64(want) / took.Seconds(), nil
+}
+
+// sendBare is the floor: go-mail alone, conns connections each sending
+// messages from a shared queue, building each message as it goes, exactly
+// as notify.BuildMessage builds it (same headers, same parts).
+func sendBare(ctx context.Context, sink *Sink, conns int, msgs []store.Dispatch) (float64, error) {
+	client, err := mail.NewClient("127.0.0.1", mail.WithPort(sink.Port()), mail.WithTLSPolicy(mail.NoTLS),
+		mail.WithTimeout(30*time.Second), mail.WithHELO("bench.local"))
+	if err != nil {
+		return 0, err
+	}
+	sender, err := netmail.ParseAddress(From)
+	if err != nil {
+		return 0, err
+	}
+	domain := sender.Address[strings.LastIndexByte(sender.Address, '@')+1:]
+	before := sink.Messages()
+	var next atomic.Int64
+	errs := make([]error, conns)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range conns {
+		wg.Go(func() {
+			conn, err := client.DialToSMTPClientWithContext(ctx)
+			if err != nil {
+				errs[c] = err
+				return
+			}
+			defer client.CloseWithSMTPClient(conn)
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(msgs)) {
+					return
+				}
+				d := msgs[i]
+				rcpt, err := netmail.ParseAddress(d.Recipient)
+				if err != nil {
+					errs[c] = err
+					return
+				}
+				m := mail.NewMsg(mail.WithNoDefaultUserAgent())
+				m.FromMailAddress(sender)
+				m.ToMailAddress(rcpt)
+				m.Subject(d.Subject)
+				m.SetMessageIDWithValue(strings.Trim(notify.MessageID(d.Key, domain), "<>"))
+				m.SetDateWithValue(d.CreatedAt)
+				m.SetGenHeader("Auto-Submitted", "auto-generated")
+				m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+				m.SetGenHeader(notify.HeaderKey, d.Key)
+				m.SetUserAgent("duban")
+				m.SetBodyString(mail.TypeTextPlain, d.BodyText)
+				m.AddAlternativeString(mail.TypeTextHTML, d.BodyHTML)
+				if err := client.SendWithSMTPClient(conn, m); err != nil {
+					errs[c] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	took := time.Since(start)
+	for _, err := range errs {
+		if err != nil {
+			return 0, err
+		}
+	}
+	if got := sink.Messages() - before; got != int64(len(msgs)) {
+		return 0, fmt.Errorf("bare loop: sink got %d messages, want %d", got, len(msgs))
+	}
+	return float64(len(msgs)) / took.Seconds(), nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return NA
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

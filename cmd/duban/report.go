@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"duban/config"
+	"duban/ledger"
+	"duban/report"
+	"duban/store"
+)
+
+const (
+	reportMarkdown = "md"
+	reportHTML     = "html"
+	reportXLSX     = "xlsx"
+)
+
+func (a *app) reportCommand() *cobra.Command {
+	var round, format, asOf, output string
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Write the progress notice (整改进展情况通报) as Markdown, HTML or XLSX",
+		Long: "Write the progress notice of a round in the shape the office publishes it: the totals\n" +
+			"(问题总数, 已完成, 正在整改), each problem category with its problems, their 整改情况 and\n" +
+			"整改结果, then the problems still being rectified with their units and deadlines.\n" +
+			"XLSX has one row per item, the light as the cell colour, set up to print on A4 landscape;\n" +
+			"it goes to --output FILE, or to stdout when stdout is not a terminal.",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch format {
+			case reportMarkdown, reportHTML, reportXLSX:
+			default:
+				return badInputf("invalid --format %q: want md, html or xlsx", format)
+			}
+			if format == reportXLSX && output == "" && isTerminal(a.stdout) {
+				return badInputf("an XLSX workbook is not for a terminal: pass --output FILE.xlsx or redirect stdout to a file")
+			}
+			ctx := cmd.Context()
+			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
+				code, err := pickRound(cfg, round)
+				if err != nil {
+					return err
+				}
+				at, err := a.parseAsOf(cfg, asOf)
+				if err != nil {
+					return err
+				}
+				items, err := st.ListItems(ctx, store.ItemFilter{Round: code})
+				if err != nil {
+					return err
+				}
+				n := report.Build(items, reportNames(cfg, code), ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays)
+				return a.writeReport(n, format, output)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
+	cmd.Flags().StringVar(&format, "format", reportMarkdown, "md, html or xlsx")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the notice speaks of: 2025-06-16 (default today)")
+	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	return cmd
+}
+
+// reportNames gives the notice its title and the names of units and leaders.
+func reportNames(cfg *config.Config, round string) report.Names {
+	names := report.Names{Units: map[string]string{}, Leaders: map[string]string{}}
+	if r, ok := cfg.Round(round); ok {
+		names.Title = report.TitleFor(r.Name)
+	}
+	for _, u := range cfg.Units {
+		names.Units[u.Code] = u.Name
+	}
+	for _, l := range cfg.Leaders {
+		names.Leaders[l.Code] = l.Name
+	}
+	return names
+}
+
+func (a *app) writeReport(n report.Notice, format, output string) error {
+	var buf bytes.Buffer
+	switch format {
+	case reportHTML:
+		html, err := report.HTML(n)
+		if err != nil {
+			return err
+		}
+		buf.WriteString(html)
+	case reportXLSX:
+		if err := report.WriteXLSX(&buf, n); err != nil {
+			return err
+		}
+	default:
+		buf.WriteString(report.Markdown(n))
+	}
+	if output == "" {
+		_, err := buf.WriteTo(a.stdout)
+		return err
+	}
+	if err := writeFileAtomically(output, buf.Bytes()); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "report written to %s\n", output)
+	return nil
+}
+
+// writeFileAtomically writes through a temporary file in the same folder,
+// so that a reader never sees half a workbook.
+func writeFileAtomically(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".duban-report-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// isTerminal reports whether w is a character device such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,31 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+)
+
+//go:embed notice.html.tmpl
+var noticeHTML string
+
+// noticeTemplate is parsed once per call: a report is rendered once per
+// command, and a package-level template would be work done at init.
+func noticeTemplate() (*template.Template, error) {
+	return template.New("notice").Parse(noticeHTML)
+}
+
+// HTML renders the notice as a standalone HTML document, styled for the
+// screen and for printing; every ledger text is escaped.
+func HTML(n Notice) (string, error) {
+	t, err := noticeTemplate()
+	if err != nil {
+		return "", fmt.Errorf("report: parse html template: %w", err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, n); err != nil {
+		return "", fmt.Errorf("report: render html: %w", err)
+	}
+	return b.String(), nil
+}

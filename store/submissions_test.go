@@ -1,0 +1,41 @@
+package store_test
+
+import (
+	"testing"
+
+	"duban/store"
+	"duban/store/storetest"
+)
+
+// A file of submissions is recorded whole or not at all: one that exists
+// already (or a duplicate within the batch) leaves nothing behind.
+func TestAddSubmissionsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		must(t, s.AddSubmission(ctx, store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), CreatedAt: t0}))
+
+		batch := []store.Submission{
+			{Duty: "monthly", Unit: "ub", Period: "2025-03", On: day("2025-04-03"), Note: "纸质", Actor: "cli:x", CreatedAt: t0},
+			{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-04"), CreatedAt: t0}, // exists
+		}
+		wantErr(t, s.AddSubmissions(ctx, batch), store.ErrConflict)
+		inBatch := []store.Submission{batch[0], batch[0]}
+		wantErr(t, s.AddSubmissions(ctx, inBatch), store.ErrConflict)
+		got, err := s.ListSubmissions(ctx, "monthly")
+		must(t, err)
+		if len(got) != 1 || got[0].Unit != "ua" {
+			t.Fatalf("after failed batches: %+v, want only the first submission", got)
+		}
+
+		must(t, s.AddSubmissions(ctx, []store.Submission{batch[0],
+			{Duty: "quarterly", Unit: "b1", Period: "2025-Q4", On: day("2026-01-09"), CreatedAt: t0}}))
+		all, err := s.ListSubmissions(ctx, "")
+		must(t, err)
+		if len(all) != 3 || all[1].Unit != "ub" || all[1].Note != "纸质" || !all[1].On.Equal(day("2025-04-03")) || all[2].Period != "2025-Q4" {
+			t.Fatalf("after a good batch: %+v", all)
+		}
+		must(t, s.AddSubmissions(ctx, nil))
+	})
+}

@@ -1,0 +1,303 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"duban/notify"
+	"duban/scheduler"
+	"duban/store"
+)
+
+// dispatchesPerPage is the length of a page of the dispatch log.
+const dispatchesPerPage = 50
+
+type dispatchFilterView struct{ Since, Until, Status, To, Job string }
+
+type dispatchesView struct {
+	Filter    dispatchFilterView
+	Error     string
+	States    []option
+	Jobs      []option
+	Rows      []store.Dispatch
+	Page      int
+	PrevURL   string
+	NextURL   string
+	ExportURL string
+}
+
+// dispatchFilter reads the log's filters from the query: days in the
+// configured zone, the until day included. A bad day is reported and
+// ignored.
+func (s *Server) dispatchFilter(q url.Values) (store.DispatchFilter, dispatchFilterView, string) {
+	fv := dispatchFilterView{
+		Since: strings.TrimSpace(q.Get("since")), Until: strings.TrimSpace(q.Get("until")),
+		Status: q.Get("status"), To: strings.TrimSpace(q.Get("to")), Job: q.Get("job"),
+	}
+	f := store.DispatchFilter{To: fv.To}
+	var problems []string
+	if fv.Since != "" {
+		if t, err := time.ParseInLocation(time.DateOnly, fv.Since, s.cfg.Location); err == nil {
+			f.Since = t
+		} else {
+			problems = append(problems, "起始日期“"+fv.Since+"”无效,应为 2025-06-16 这样的日期")
+			fv.Since = ""
+		}
+	}
+	if fv.Until != "" {
+		if t, err := time.ParseInLocation(time.DateOnly, fv.Until, s.cfg.Location); err == nil {
+			f.Until = t.AddDate(0, 0, 1)
+		} else {
+			problems = append(problems, "截止日期“"+fv.Until+"”无效,应为 2025-06-16 这样的日期")
+			fv.Until = ""
+		}
+	}
+	switch fv.Status {
+	case store.StatePending, store.StateSending, store.StateSent, store.StateFailed:
+		f.State = fv.Status
+	default:
+		fv.Status = ""
+	}
+	for _, j := range scheduler.JobNames {
+		if fv.Job == j {
+			f.Job = j
+		}
+	}
+	if f.Job == "" {
+		fv.Job = ""
+	}
+	return f, fv, strings.Join(problems, ";")
+}
+
+func (fv dispatchFilterView) query() url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"since": fv.Since, "until": fv.Until, "status": fv.Status, "to": fv.To, "job": fv.Job} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+var stateOptions = []option{
+	{store.StatePending, stateLabel(store.StatePending)},
+	{store.StateSending, stateLabel(store.StateSending)},
+	{store.StateSent, stateLabel(store.StateSent)},
+	{store.StateFailed, stateLabel(store.StateFailed)},
+}
+
+func jobOptions() []option {
+	out := make([]option, len(scheduler.JobNames))
+	for i, j := range scheduler.JobNames {
+		out[i] = option{j, jobLabel(j)}
+	}
+	return out
+}
+
+// dispatchList is 发送记录: the dispatch log, newest first, a page at a time.
+func (s *Server) dispatchList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, fv, problem := s.dispatchFilter(q)
+	pageNo, err := strconv.Atoi(q.Get("page"))
+	if err != nil || pageNo < 1 {
+		pageNo = 1
+	}
+	f.Limit = dispatchesPerPage + 1 // one more tells whether a next page exists
+	f.Offset = (pageNo - 1) * dispatchesPerPage
+	rows, err := s.st.ListDispatches(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := dispatchesView{Filter: fv, Error: problem, States: stateOptions, Jobs: jobOptions(), Page: pageNo}
+	base := fv.query()
+	v.ExportURL = "/dispatches.csv"
+	if len(base) > 0 {
+		v.ExportURL += "?" + base.Encode()
+	}
+	pageURL := func(n int) string {
+		q := fv.query()
+		q.Set("page", strconv.Itoa(n))
+		return "/dispatches?" + q.Encode()
+	}
+	if len(rows) > dispatchesPerPage {
+		rows = rows[:dispatchesPerPage]
+		v.NextURL = pageURL(pageNo + 1)
+	}
+	if pageNo > 1 {
+		v.PrevURL = pageURL(pageNo - 1)
+	}
+	v.Rows = rows
+	s.render(w, r, http.StatusOK, "dispatches", "发送记录", v)
+}
+
+// dispatchCSV exports the filtered log, all pages, as CSV that Excel on a
+// Chinese Windows opens as UTF-8 (with a byte order mark).
+func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
+	f, _, problem := s.dispatchFilter(r.URL.Query())
+	if problem != "" {
+		s.errorPage(w, r, http.StatusBadRequest, problem)
+		return
+	}
+	rows, err := s.st.ListDispatches(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	cw := csv.NewWriter(&buf)
+	cw.Write([]string{"编号", "创建时间", "任务", "收件人", "状态", "尝试次数", "主题", "最后错误", "服务器回复", "Message-ID", "发送时间"})
+	for _, d := range rows {
+		sent := ""
+		if !d.SentAt.IsZero() {
+			sent = s.fmtTime(d.SentAt)
+		}
+		cw.Write([]string{
+			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), jobLabel(d.Job), d.Recipient, stateLabel(d.State),
+			strconv.Itoa(d.Attempts), d.Subject, d.LastError, d.SMTPReply, d.MessageID, sent,
+		})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := "duban-dispatches-" + s.now().In(s.cfg.Location).Format("20060102") + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	buf.WriteTo(w)
+}
+
+// refView is one thing a dispatch concerned, linked to its page.
+type refView struct {
+	Ref, Stage, URL, Label string
+}
+
+type dispatchView struct {
+	D          store.Dispatch
+	Headers    string
+	HeadersErr string
+	Refs       []refView
+	RawRefs    string
+	Retried    bool
+}
+
+func (s *Server) dispatchOf(w http.ResponseWriter, r *http.Request) (store.Dispatch, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.notFound(w, r)
+		return store.Dispatch{}, false
+	}
+	d, err := s.st.GetDispatch(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.errorPage(w, r, http.StatusNotFound, "没有编号为 "+strconv.FormatInt(id, 10)+" 的发送记录。")
+		return store.Dispatch{}, false
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return store.Dispatch{}, false
+	}
+	return d, true
+}
+
+// dispatchPage shows one message exactly as it was sent: subject, text,
+// HTML (in a sandboxed frame, and as source), the headers rebuilt as the
+// worker builds them, and how delivery went.
+func (s *Server) dispatchPage(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.dispatchOf(w, r)
+	if !ok {
+		return
+	}
+	v := dispatchView{D: d, Retried: r.URL.Query().Get("retried") == "1"}
+	v.Headers, v.HeadersErr = s.rebuildHeaders(d)
+	refs, parsed := parseRefs(d.Refs)
+	if !parsed {
+		v.RawRefs = d.Refs
+	}
+	for _, ref := range refs {
+		v.Refs = append(v.Refs, s.refView(ref))
+	}
+	s.render(w, r, http.StatusOK, "dispatch", "发送记录 #"+strconv.FormatInt(d.ID, 10), v)
+}
+
+// rebuildHeaders builds the message as the worker does and keeps its
+// header block.
+func (s *Server) rebuildHeaders(d store.Dispatch) (string, string) {
+	m, _, err := notify.BuildMessage(s.cfg.Mail.From, d)
+	if err != nil {
+		return "", err.Error()
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return "", err.Error()
+	}
+	head, _, _ := strings.Cut(buf.String(), "\r\n\r\n")
+	return strings.ReplaceAll(head, "\r\n", "\n"), ""
+}
+
+// refView links an item ("ROUND/NO") to its page and a duty period
+// ("DUTY/PERIOD") to the duty matrix.
+func (s *Server) refView(ref dispatchRef) refView {
+	v := refView{Ref: ref.Ref, Stage: ref.Stage, Label: ref.Ref}
+	prefix, rest, ok := strings.Cut(ref.Ref, "/")
+	if !ok {
+		return v
+	}
+	if _, isRound := s.cfg.Round(prefix); isRound {
+		v.URL, v.Label = itemURL(prefix, rest), rest
+		return v
+	}
+	if d, isDuty := s.cfg.Duty(prefix); isDuty {
+		v.URL, v.Label = "/duties?duty="+url.QueryEscape(prefix), d.Name+" "+rest
+	}
+	return v
+}
+
+// dispatchHTML serves a sent message's HTML for the preview frame, under
+// a CSP sandbox: no script runs, it gets an opaque origin (no cookies, no
+// access to the console), and it loads nothing from the network.
+func (s *Server) dispatchHTML(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.dispatchOf(w, r)
+	if !ok {
+		return
+	}
+	if d.BodyHTML == "" {
+		s.errorPage(w, r, http.StatusNotFound, "这封邮件没有 HTML 正文。")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.Write([]byte(d.BodyHTML))
+}
+
+// retryDispatch puts a failed dispatch back to pending: the console's only
+// write.
+func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.dispatchOf(w, r)
+	if !ok {
+		return
+	}
+	err := s.st.RetryDispatch(r.Context(), d.ID, s.now())
+	if errors.Is(err, store.ErrConflict) {
+		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送;这封邮件当前状态为“"+stateLabel(d.State)+"”。")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("dispatch retry requested from the console", "dispatch", d.ID, "to", d.Recipient, "remote", remoteIP(r))
+	s.wake()
+	http.Redirect(w, r, "/dispatches/"+strconv.FormatInt(d.ID, 10)+"?retried=1", http.StatusSeeOther)
+}

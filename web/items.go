@@ -1,0 +1,170 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"duban/ledger"
+	"duban/store"
+)
+
+// itemRow is an item with its light and days to the deadline, as listed.
+type itemRow struct {
+	Item  ledger.Item
+	Light ledger.Light
+	Days  string // 还剩3天, 逾期5天; "" when not open or no deadline
+}
+
+func (s *Server) itemRowOf(it ledger.Item, today ledger.Date) itemRow {
+	row := itemRow{Item: it, Light: ledger.LightOf(it, today, s.cfg.Policy.YellowDays)}
+	if it.Status == ledger.StatusOpen && !it.LongTerm {
+		row.Days = daysNote(it.Deadline, today)
+	}
+	return row
+}
+
+type option struct{ Value, Label string }
+
+var statusOptions = []option{
+	{string(ledger.StatusOpen), ledger.StatusOpen.Label()},
+	{string(ledger.StatusDone), ledger.StatusDone.Label()},
+	{string(ledger.StatusClosed), ledger.StatusClosed.Label()},
+}
+
+func lightOptions() []option {
+	out := make([]option, len(allLights))
+	for i, l := range allLights {
+		out[i] = option{string(l), l.Label()}
+	}
+	return out
+}
+
+type itemFilterView struct{ Round, Unit, Leader, Status, Light, Q string }
+
+type itemsView struct {
+	Filter   itemFilterView
+	Rounds   []ledger.Round
+	Units    []ledger.Unit
+	Leaders  []ledger.Leader
+	Statuses []option
+	Lights   []option
+	Rows     []itemRow
+}
+
+// itemList is 整改台账: the ledger, filtered.
+func (s *Server) itemList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	fv := itemFilterView{
+		Round: q.Get("round"), Unit: q.Get("unit"), Leader: q.Get("leader"),
+		Status: q.Get("status"), Light: q.Get("light"), Q: strings.TrimSpace(q.Get("q")),
+	}
+	f := store.ItemFilter{Round: fv.Round, Unit: fv.Unit, Leader: fv.Leader, Text: fv.Q}
+	if st, err := ledger.ParseStatus(fv.Status); err == nil {
+		f.Status = st
+	} else {
+		fv.Status = ""
+	}
+	light, err := ledger.ParseLight(fv.Light)
+	if err != nil {
+		fv.Light = ""
+	}
+	items, err := s.st.ListItems(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := itemsView{
+		Filter: fv, Rounds: s.cfg.Rounds, Units: s.cfg.Units, Leaders: s.cfg.Leaders,
+		Statuses: statusOptions, Lights: lightOptions(),
+	}
+	today := s.today()
+	for _, it := range items {
+		row := s.itemRowOf(it, today)
+		if fv.Light != "" && row.Light != light {
+			continue
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	s.render(w, r, http.StatusOK, "items", "整改台账", v)
+}
+
+// itemDispatch is a dispatch that concerned an item, with the item's
+// stages in it.
+type itemDispatch struct {
+	D      store.Dispatch
+	Stages []string
+}
+
+type itemView struct {
+	itemRow
+	RoundName  string
+	Events     []ledger.Event
+	Dispatches []itemDispatch
+}
+
+// itemPage shows one item: its fields, its timeline and every dispatch
+// that concerned it.
+func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	round, no := r.PathValue("round"), r.PathValue("no")
+	it, err := s.st.GetItem(ctx, round, no)
+	if errors.Is(err, store.ErrNotFound) {
+		s.errorPage(w, r, http.StatusNotFound, "台账中没有编号为“"+no+"”的问题。")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	events, err := s.st.ItemEvents(ctx, round, no)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	subject := ledger.ItemSubject(it)
+	ds, err := s.st.DispatchesForSubject(ctx, subject)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := itemView{itemRow: s.itemRowOf(it, s.today()), Events: events, RoundName: round}
+	if rd, ok := s.cfg.Round(round); ok {
+		v.RoundName = rd.Name
+	}
+	for _, d := range ds {
+		v.Dispatches = append(v.Dispatches, itemDispatch{D: d, Stages: stagesFor(d.Refs, subject)})
+	}
+	s.render(w, r, http.StatusOK, "item", it.No+" "+it.Problem, v)
+}
+
+// dispatchRef is one entry of a dispatch's refs, as the scheduler writes
+// them: what it concerns and at which stage.
+type dispatchRef struct {
+	Ref   string `json:"ref"`
+	Stage string `json:"stage"`
+}
+
+func parseRefs(refs string) ([]dispatchRef, bool) {
+	var out []dispatchRef
+	if strings.TrimSpace(refs) == "" {
+		return nil, true
+	}
+	if err := json.Unmarshal([]byte(refs), &out); err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// stagesFor lists the stages of subject a dispatch carried.
+func stagesFor(refs, subject string) []string {
+	parsed, _ := parseRefs(refs)
+	var out []string
+	for _, r := range parsed {
+		if r.Ref == subject {
+			out = append(out, r.Stage)
+		}
+	}
+	return out
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"duban/ledger"
+	"duban/scheduler"
+	"duban/store"
+)
+
+// dueSoonDays is how far ahead the overview lists deadlines.
+const dueSoonDays = 14
+
+type countView struct {
+	Value, Label string
+	N            int
+}
+
+// dutyNow is where a duty stands for the period being collected now: the
+// last one that has ended.
+type dutyNow struct {
+	Spec      ledger.DutySpec
+	Period    ledger.Period
+	Due       ledger.Date
+	Overdue   bool // the due date has passed
+	Submitted int  // on time or late
+	Late      int
+	Total     int
+	Missing   []string // unit codes without a submission
+}
+
+type jobView struct {
+	Name, Schedule string
+	Last           store.Run
+	HasLast        bool
+	Next           time.Time
+}
+
+type overviewView struct {
+	Today       ledger.Date
+	Total       int
+	Lights      []countView
+	Statuses    []countView
+	DueSoon     []itemRow
+	Overdue     []itemRow
+	Duties      []dutyNow
+	Jobs        []jobView
+	Failed      []store.Dispatch
+	FailedTotal int
+}
+
+// overview is 总览: the state of the programme at a glance.
+func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	today := s.today()
+	v := overviewView{Today: today}
+	items, err := s.st.ListItems(ctx, store.ItemFilter{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.summarizeItems(&v, items, today)
+	if v.Duties, err = s.dutiesNow(ctx, today); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v.Jobs, err = s.jobViews(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	counts, err := s.st.CountDispatchesByState(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.FailedTotal = counts[store.StateFailed]
+	if v.Failed, err = s.st.ListDispatches(ctx, store.DispatchFilter{State: store.StateFailed, Limit: 10}); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "overview", "总览", v)
+}
+
+func (s *Server) summarizeItems(v *overviewView, items []ledger.Item, today ledger.Date) {
+	lights := map[ledger.Light]int{}
+	statuses := map[ledger.Status]int{}
+	soon := today.AddDays(dueSoonDays)
+	for _, it := range items {
+		row := s.itemRowOf(it, today)
+		lights[row.Light]++
+		statuses[it.Status]++
+		if it.Status != ledger.StatusOpen || it.LongTerm || it.Deadline.IsZero() {
+			continue
+		}
+		switch {
+		case it.Deadline.Before(today):
+			v.Overdue = append(v.Overdue, row)
+		case !it.Deadline.After(soon):
+			v.DueSoon = append(v.DueSoon, row)
+		}
+	}
+	v.Total = len(items)
+	for _, l := range allLights {
+		v.Lights = append(v.Lights, countView{Value: string(l), Label: l.Label(), N: lights[l]})
+	}
+	for _, o := range statusOptions {
+		v.Statuses = append(v.Statuses, countView{Value: o.Value, Label: o.Label, N: statuses[ledger.Status(o.Value)]})
+	}
+}
+
+func (s *Server) dutiesNow(ctx context.Context, today ledger.Date) ([]dutyNow, error) {
+	cal := ledger.NewCalendar(s.cfg.Calendar.Holidays, s.cfg.Calendar.Workdays)
+	var out []dutyNow
+	for _, d := range s.duties() {
+		p := ledger.LastEndedPeriod(d.Spec.Kind, today)
+		if !d.Spec.Start.IsZero() && p.Compare(d.Spec.Start) < 0 {
+			continue // not supervised yet
+		}
+		submitted, err := s.submittedFunc(ctx, d.Spec.ID)
+		if err != nil {
+			return nil, err
+		}
+		g := ledger.DutyMatrix(d.Spec, nil, []ledger.Period{p}, submitted, today, cal)
+		n := dutyNow{Spec: d.Spec, Period: p, Due: g.Due[0], Overdue: today.After(g.Due[0]), Total: len(g.Rows)}
+		for _, row := range g.Rows {
+			switch row.Cells[0].State {
+			case ledger.DutySubmitted:
+				n.Submitted++
+			case ledger.DutyLate:
+				n.Submitted++
+				n.Late++
+			default:
+				n.Missing = append(n.Missing, row.Unit)
+			}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// jobViews are the jobs with their last run and next run.
+func (s *Server) jobViews(ctx context.Context) ([]jobView, error) {
+	last, err := s.st.LastRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().In(s.cfg.Location)
+	var out []jobView
+	for _, name := range scheduler.JobNames {
+		spec, ok := s.cfg.Jobs[name]
+		if !ok {
+			continue
+		}
+		j := jobView{Name: name, Schedule: spec.Schedule}
+		j.Last, j.HasLast = last[name]
+		if sched, err := scheduler.ParseSchedule(spec.Schedule); err == nil {
+			j.Next = sched.Next(now)
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}

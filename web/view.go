@@ -1,0 +1,258 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"duban/ledger"
+	"duban/store"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// pageTemplate is one page: the layout with the page's blocks.
+type pageTemplate struct{ t *template.Template }
+
+// pageNames are the pages, each templates/NAME.html defining "content".
+var pageNames = []string{"login", "error", "overview", "items", "item", "dispatches", "dispatch", "duties", "jobs"}
+
+func loadPages(funcs template.FuncMap) (map[string]*pageTemplate, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	pages := make(map[string]*pageTemplate, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.Must(layout.Clone()).ParseFS(assets, "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse page %s: %w", name, err)
+		}
+		pages[name] = &pageTemplate{t: t}
+	}
+	return pages, nil
+}
+
+// page is what the layout renders around a page's content.
+type page struct {
+	Title  string
+	Nav    string // the page's section, highlighted in the menu
+	CSRF   string // the session's token for forms; "" when logged out
+	Logout bool   // show the logout button (a password is configured)
+	Data   any
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	p := page{Title: title, Nav: name, Data: data}
+	if sess := sessionOf(r.Context()); sess != nil {
+		p.CSRF = sess.csrf
+		p.Logout = !s.auth.open()
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.log.Error("render page", "page", name, "error", err)
+		http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+type errorView struct {
+	Status  int
+	Message string
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	s.render(w, r, status, "error", http.StatusText(status), errorView{Status: status, Message: msg})
+}
+
+// fail logs an unexpected error and shows a 500 page without its details.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("console request failed", "path", r.URL.Path, "error", err)
+	s.errorPage(w, r, http.StatusInternalServerError, "服务器内部错误,请稍后重试;详情见服务日志。")
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusNotFound, "未找到此页面。")
+}
+
+// today is the calendar day of now in the configured zone.
+func (s *Server) today() ledger.Date { return ledger.DateOf(s.now().In(s.cfg.Location)) }
+
+// funcs are the helpers templates use to print the store's codes and
+// times the way the office reads them.
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"time":        s.fmtTime,
+		"unitName":    s.unitName,
+		"unitNames":   s.unitNames,
+		"leaderName":  s.leaderName,
+		"itemURL":     itemURL,
+		"statusLabel": func(st ledger.Status) string { return st.Label() },
+		"stateLabel":  stateLabel,
+		"jobLabel":    jobLabel,
+		"outcomeLabel": func(o string) string {
+			switch o {
+			case "ok":
+				return "成功"
+			case "failed":
+				return "失败"
+			case "running":
+				return "运行中"
+			}
+			return o
+		},
+		"stageLabel": func(name string) string { return ledger.Stage{Name: name}.Label() },
+		"eventLabel": eventLabel,
+		"deadline":   deadlineText,
+		"daysNote":   daysNote,
+		"add":        func(a, b int) int { return a + b },
+		"duration":   runDuration,
+		"cellLabel":  cellLabel,
+	}
+}
+
+func (s *Server) fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(s.cfg.Location).Format("2006-01-02 15:04")
+}
+
+func (s *Server) unitName(code string) string {
+	if u, ok := s.cfg.Unit(code); ok {
+		return u.Name
+	}
+	return code
+}
+
+func (s *Server) unitNames(codes []string) string {
+	names := make([]string, len(codes))
+	for i, c := range codes {
+		names[i] = s.unitName(c)
+	}
+	return strings.Join(names, "、")
+}
+
+func (s *Server) leaderName(code string) string {
+	if code == "" {
+		return "—"
+	}
+	if l, ok := s.cfg.Leader(code); ok {
+		return l.Name
+	}
+	return code
+}
+
+func itemURL(round, no string) string {
+	return "/items/" + url.PathEscape(round) + "/" + url.PathEscape(no)
+}
+
+func stateLabel(state string) string {
+	switch state {
+	case store.StatePending:
+		return "待发送"
+	case store.StateSending:
+		return "发送中"
+	case store.StateSent:
+		return "已发送"
+	case store.StateFailed:
+		return "发送失败"
+	}
+	return state
+}
+
+func jobLabel(job string) string {
+	switch job {
+	case "deadlines":
+		return "到期提醒"
+	case "duties":
+		return "定期任务提醒"
+	case "followups":
+		return "回头看提醒"
+	case "summary":
+		return "定期调度汇总"
+	}
+	return job
+}
+
+func eventLabel(k ledger.EventKind) string {
+	switch k {
+	case ledger.EventImported:
+		return "导入台账"
+	case ledger.EventStatus:
+		return "状态变更"
+	case ledger.EventProgress:
+		return "整改进展"
+	case ledger.EventFollowup:
+		return "回头看"
+	case ledger.EventEdited:
+		return "台账更新"
+	}
+	return string(k)
+}
+
+func deadlineText(it ledger.Item) string {
+	if it.LongTerm {
+		return "长期坚持"
+	}
+	if it.Deadline.IsZero() {
+		return "—"
+	}
+	return it.Deadline.String()
+}
+
+// daysNote says how far a deadline is from today: 还剩3天, 今日到期, 逾期5天.
+func daysNote(deadline, today ledger.Date) string {
+	if deadline.IsZero() {
+		return ""
+	}
+	switch d := deadline.DaysSince(today); {
+	case d > 0:
+		return "还剩" + strconv.Itoa(d) + "天"
+	case d == 0:
+		return "今日到期"
+	default:
+		return "逾期" + strconv.Itoa(-d) + "天"
+	}
+}
+
+// runDuration is how long a run took, "运行中" while it runs.
+func runDuration(r store.Run) string {
+	if r.FinishedAt.IsZero() {
+		return "运行中"
+	}
+	d := r.FinishedAt.Sub(r.StartedAt)
+	if d < time.Second {
+		return strconv.FormatInt(d.Milliseconds(), 10) + " 毫秒"
+	}
+	return d.Round(100 * time.Millisecond).String()
+}
+
+// cellLabel names a duty matrix cell as `duban duties` does: a pending
+// cell is 未到期 while its period runs and 未报送 once it has ended; a
+// missing one (past the due date) is 逾期未报.
+func cellLabel(c ledger.DutyCell, p ledger.Period, today ledger.Date) string {
+	switch c.State {
+	case ledger.DutyMissing:
+		return "逾期未报"
+	case ledger.DutyPending:
+		if p.End().Before(today) {
+			return "未报送"
+		}
+		return "未到期"
+	}
+	return c.State.Label()
+}
