@@ -160,8 +160,8 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 			sent = s.fmtTime(d.SentAt)
 		}
 		cw.Write([]string{
-			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), jobLabel(d.Job), d.Recipient, stateLabel(d.State),
-			strconv.Itoa(d.Attempts), d.Subject, d.LastError, d.SMTPReply, d.MessageID, sent,
+			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), jobLabel(d.Job), csvText(d.Recipient), stateLabel(d.State),
+			strconv.Itoa(d.Attempts), csvText(d.Subject), csvText(d.LastError), csvText(d.SMTPReply), csvText(d.MessageID), sent,
 		})
 	}
 	cw.Flush()
@@ -174,6 +174,15 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	buf.WriteTo(w)
+}
+
+// csvText keeps Excel from reading a cell as a formula: text that starts
+// with = + - @ (a server's reply can say anything) gets a leading quote.
+func csvText(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 // refView is one thing a dispatch concerned, linked to its page.

@@ -223,3 +223,15 @@ func TestOpenConsoleOnLoopback(t *testing.T) {
 		t.Errorf("retry on an open console: %d, want 303", res.status)
 	}
 }
+
+func TestCSVTextDefusesFormulas(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1": "'+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)",
+		"550 5.1.1 no such user": "550 5.1.1 no such user", "【整改督办】": "【整改督办】", "": "",
+	} {
+		if got := csvText(in); got != want {
+			t.Errorf("csvText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -86,26 +86,29 @@ func TestLoginAfterRedirectReturnsToPage(t *testing.T) {
 
 func TestWrongPasswordAndRateLimit(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, storetest.Open(t, "sqlite"), "DUBAN_ADMIN_PASSWORD="+testPassword)
-	b := consoleFor(t, f)
-	for i := range loginFailures {
-		res := b.login("wrong-" + strconv.Itoa(i))
-		if res.status != http.StatusUnauthorized || !strings.Contains(res.body, "口令错误") {
-			t.Fatalf("wrong password %d: %d, want 401 with 口令错误\n%s", i, res.status, res.body)
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
+		b := consoleFor(t, f)
+		for i := range loginFailures {
+			res := b.login("wrong-" + strconv.Itoa(i))
+			if res.status != http.StatusUnauthorized || !strings.Contains(res.body, "口令错误") {
+				t.Fatalf("wrong password %d: %d, want 401 with 口令错误\n%s", i, res.status, res.body)
+			}
 		}
-	}
-	// The limit holds even for the right password until the minute is over.
-	res := b.login(testPassword)
-	if res.status != http.StatusTooManyRequests || !strings.Contains(res.body, "登录尝试过于频繁") {
-		t.Fatalf("sixth attempt: %d, want 429 with 登录尝试过于频繁\n%s", res.status, res.body)
-	}
-	if res := b.get("/"); res.status != http.StatusSeeOther {
-		t.Fatalf("refused login opened a session: %d", res.status)
-	}
-	f.clock.Add(loginWindow + time.Second)
-	if res := b.login(testPassword); res.status != http.StatusSeeOther {
-		t.Fatalf("login a minute later: %d, want 303\n%s", res.status, res.body)
-	}
+		// The limit holds even for the right password until the minute is over.
+		res := b.login(testPassword)
+		if res.status != http.StatusTooManyRequests || !strings.Contains(res.body, "登录尝试过于频繁") {
+			t.Fatalf("sixth attempt: %d, want 429 with 登录尝试过于频繁\n%s", res.status, res.body)
+		}
+		if res := b.get("/"); res.status != http.StatusSeeOther {
+			t.Fatalf("refused login opened a session: %d", res.status)
+		}
+		f.clock.Add(loginWindow + time.Second)
+		if res := b.login(testPassword); res.status != http.StatusSeeOther {
+			t.Fatalf("login a minute later: %d, want 303\n%s", res.status, res.body)
+		}
+	})
 }
 
 func TestBcryptPasswordHash(t *testing.T) {
@@ -127,29 +130,32 @@ func TestBcryptPasswordHash(t *testing.T) {
 
 func TestCSRFRejected(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, storetest.Open(t, "sqlite"), "DUBAN_ADMIN_PASSWORD="+testPassword)
-	f.run()
-	failFirstDispatch(t, f)
-	b := consoleFor(t, f)
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
+		f.run()
+		failFirstDispatch(t, f)
+		b := consoleFor(t, f)
 
-	// The login form needs the token of its own cookie.
-	if res := b.post("/login", url.Values{"token": {"forged"}, "password": {testPassword}}); res.status != http.StatusForbidden {
-		t.Errorf("login without the form's token: %d, want 403", res.status)
-	}
-	b.mustLogin()
-	for _, form := range []url.Values{{}, {"csrf": {""}}, {"csrf": {"forged"}}} {
-		res := b.post("/dispatches/1/retry", form)
-		if res.status != http.StatusForbidden || !strings.Contains(res.body, "请刷新页面后重试") {
-			t.Errorf("retry with csrf %q: %d, want 403", form.Get("csrf"), res.status)
+		// The login form needs the token of its own cookie.
+		if res := b.post("/login", url.Values{"token": {"forged"}, "password": {testPassword}}); res.status != http.StatusForbidden {
+			t.Errorf("login without the form's token: %d, want 403", res.status)
 		}
-	}
-	d, err := f.st.GetDispatch(t.Context(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.State != store.StateFailed {
-		t.Errorf("a rejected retry changed the dispatch to %s", d.State)
-	}
+		b.mustLogin()
+		for _, form := range []url.Values{{}, {"csrf": {""}}, {"csrf": {"forged"}}} {
+			res := b.post("/dispatches/1/retry", form)
+			if res.status != http.StatusForbidden || !strings.Contains(res.body, "请刷新页面后重试") {
+				t.Errorf("retry with csrf %q: %d, want 403", form.Get("csrf"), res.status)
+			}
+		}
+		d, err := f.st.GetDispatch(t.Context(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.State != store.StateFailed {
+			t.Errorf("a rejected retry changed the dispatch to %s", d.State)
+		}
+	})
 }
 
 // failFirstDispatch settles dispatch 1 as failed with a 5xx reply, as the
@@ -217,53 +223,56 @@ func TestRetryFailedDispatch(t *testing.T) {
 
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, storetest.Open(t, "sqlite"), "DUBAN_ADMIN_PASSWORD="+testPassword)
-	f.runDeadlines()
-	b := consoleFor(t, f)
-	check := func(path string, res response) {
-		t.Helper()
-		csp := res.header.Get("Content-Security-Policy")
-		if path == "/dispatches/1/html" {
-			if !strings.HasPrefix(csp, "sandbox;") || !strings.Contains(csp, "default-src 'none'") {
-				t.Errorf("%s: CSP %q, want a sandbox loading nothing", path, csp)
-			}
-			if res.header.Get("X-Frame-Options") != "SAMEORIGIN" {
-				t.Errorf("%s: X-Frame-Options %q, want SAMEORIGIN", path, res.header.Get("X-Frame-Options"))
-			}
-		} else {
-			for _, want := range []string{"default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"} {
-				if !strings.Contains(csp, want) {
-					t.Errorf("%s: CSP %q lacks %q", path, csp, want)
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
+		f.runDeadlines()
+		b := consoleFor(t, f)
+		check := func(path string, res response) {
+			t.Helper()
+			csp := res.header.Get("Content-Security-Policy")
+			if path == "/dispatches/1/html" {
+				if !strings.HasPrefix(csp, "sandbox;") || !strings.Contains(csp, "default-src 'none'") {
+					t.Errorf("%s: CSP %q, want a sandbox loading nothing", path, csp)
+				}
+				if res.header.Get("X-Frame-Options") != "SAMEORIGIN" {
+					t.Errorf("%s: X-Frame-Options %q, want SAMEORIGIN", path, res.header.Get("X-Frame-Options"))
+				}
+			} else {
+				for _, want := range []string{"default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"} {
+					if !strings.Contains(csp, want) {
+						t.Errorf("%s: CSP %q lacks %q", path, csp, want)
+					}
+				}
+				if strings.Contains(csp, "unsafe-inline") {
+					t.Errorf("%s: CSP allows inline code: %q", path, csp)
+				}
+				if res.header.Get("X-Frame-Options") != "DENY" {
+					t.Errorf("%s: X-Frame-Options %q, want DENY", path, res.header.Get("X-Frame-Options"))
 				}
 			}
-			if strings.Contains(csp, "unsafe-inline") {
-				t.Errorf("%s: CSP allows inline code: %q", path, csp)
+			if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Referrer-Policy") == "" {
+				t.Errorf("%s: nosniff %q, referrer policy %q", path, res.header.Get("X-Content-Type-Options"), res.header.Get("Referrer-Policy"))
 			}
-			if res.header.Get("X-Frame-Options") != "DENY" {
-				t.Errorf("%s: X-Frame-Options %q, want DENY", path, res.header.Get("X-Frame-Options"))
+			if strings.Contains(res.body, "<script") || strings.Contains(res.body, " style=\"") && path != "/dispatches/1/html" {
+				t.Errorf("%s: inline script or style in the page", path)
 			}
 		}
-		if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Referrer-Policy") == "" {
-			t.Errorf("%s: nosniff %q, referrer policy %q", path, res.header.Get("X-Content-Type-Options"), res.header.Get("Referrer-Policy"))
+		for _, path := range []string{"/login", "/healthz", "/readyz", "/metrics", "/static/style.css", "/"} {
+			check(path, b.get(path))
 		}
-		if strings.Contains(res.body, "<script") || strings.Contains(res.body, " style=\"") && path != "/dispatches/1/html" {
-			t.Errorf("%s: inline script or style in the page", path)
+		b.mustLogin()
+		for _, path := range []string{"/", "/items", "/items/2024-7/" + url.PathEscape("四.2"), "/dispatches", "/dispatches/1",
+			"/dispatches/1/html", "/duties", "/jobs", "/nowhere"} {
+			check(path, b.get(path))
 		}
-	}
-	for _, path := range []string{"/login", "/healthz", "/readyz", "/metrics", "/static/style.css", "/"} {
-		check(path, b.get(path))
-	}
-	b.mustLogin()
-	for _, path := range []string{"/", "/items", "/items/2024-7/" + url.PathEscape("四.2"), "/dispatches", "/dispatches/1",
-		"/dispatches/1/html", "/duties", "/jobs", "/nowhere"} {
-		check(path, b.get(path))
-	}
-	// The session cookie is HttpOnly and SameSite=Strict.
-	res := consoleFor(t, f).login(testPassword)
-	cookie := strings.Join(res.header.Values("Set-Cookie"), "\n")
-	if !strings.Contains(cookie, sessionCookie+"=") || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") {
-		t.Errorf("session cookie %q, want HttpOnly and SameSite=Strict", cookie)
-	}
+		// The session cookie is HttpOnly and SameSite=Strict.
+		res := consoleFor(t, f).login(testPassword)
+		cookie := strings.Join(res.header.Values("Set-Cookie"), "\n")
+		if !strings.Contains(cookie, sessionCookie+"=") || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") {
+			t.Errorf("session cookie %q, want HttpOnly and SameSite=Strict", cookie)
+		}
+	})
 }
 
 // scrape reads /metrics into "name{labels}" → value.
