@@ -14,8 +14,8 @@ const redactedSecret = "******"
 
 // Redacted prints the effective configuration as TOML, every section with
 // its defaults filled in, secrets (SMTP and admin passwords, the password
-// hash, a password in the database URL) shown as "******" when set and ""
-// when not. The output loads again with Load.
+// hash, a password in the database or heartbeat URL) shown as "******"
+// when set and "" when not. The output loads again with Load.
 func (c *Config) Redacted() string {
 	out, err := toml.Marshal(c.printable())
 	if err != nil {

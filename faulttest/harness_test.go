@@ -111,10 +111,10 @@ type rig struct {
 
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
-	dubanBinary(t) // build before the clock of any scenario starts
 	if o.dbURL == "" {
-		o.dbURL = storetest.URL(t, "postgres")
+		o.dbURL = storetest.URL(t, "postgres") // skips without a test database
 	}
+	dubanBinary(t) // build before the clock of any scenario starts
 	r := &rig{t: t, dir: t.TempDir(), dbURL: o.dbURL, srv: smtptest.New(t, o.smtp...), units: o.units}
 	r.config = filepath.Join(r.dir, "duban.toml")
 	if err := os.WriteFile(r.config, []byte(orgConfig(o.units, o.dbURL, r.srv)+o.config), 0o600); err != nil {

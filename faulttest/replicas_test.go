@@ -44,6 +44,7 @@ func ownerPid(owner string) int {
 func TestThreeReplicasDeliverEachReminderOnce(t *testing.T) {
 	const units, perUnit = 60, 2
 	r := newRig(t, rigOptions{units: units})
+	launched := time.Now()
 	ds := []*daemon{r.serve("replica-a"), r.serve("replica-b"), r.serve("replica-c")}
 	waitStarted(t, ds...)
 
@@ -62,6 +63,7 @@ func TestThreeReplicasDeliverEachReminderOnce(t *testing.T) {
 	for _, d := range ds {
 		d.stop(t)
 	}
+	running := time.Since(launched)
 
 	x := r.tally()
 	checked := r.checkItems(items, "remind-3d")
@@ -78,8 +80,9 @@ func TestThreeReplicasDeliverEachReminderOnce(t *testing.T) {
 	if err := r.db.QueryRow(`SELECT COUNT(DISTINCT lease_owner) FROM dispatches WHERE state = 'sent'`).Scan(&sendOwners); err != nil {
 		t.Fatal(err)
 	}
-	if maxRuns := int(elapsed/(2*time.Second)) + 3; runs > maxRuns || runs < 2 {
-		t.Errorf("%d deadline runs in %s, want between 2 and %d: the replicas must share the ticks", runs, elapsed.Round(time.Second), maxRuns)
+	// One run per tick while they ran, plus at most one catch-up run each.
+	if maxRuns := int(running/(2*time.Second)) + 1 + len(ds); runs > maxRuns || runs < 2 {
+		t.Errorf("%d deadline runs in %s, want between 2 and %d: the replicas must share the ticks", runs, running.Round(time.Second), maxRuns)
 	}
 	var misaligned int
 	if err := r.db.QueryRow(`SELECT COUNT(*) FROM job_runs
@@ -128,6 +131,9 @@ func TestKillReplicaMidDelivery(t *testing.T) {
 			victim = d
 		}
 	}
+	if len(claimed[victim.pid()]) == 0 {
+		t.Fatalf("messages are in flight but no replica holds a claim: %v", claimed)
+	}
 	held := r.srv.Holding()
 	victim.kill(t)
 	r.srv.Release()
@@ -157,10 +163,10 @@ func TestKillReplicaMidDelivery(t *testing.T) {
 			t.Errorf("dispatch %s arrived twice but was not claimed by the killed replica", k)
 		}
 	}
-	var takenOver int
-	if err := r.db.QueryRow(`SELECT COUNT(*) FROM dispatches WHERE state = 'sent' AND attempts > 1`).Scan(&takenOver); err != nil {
+	var retried int
+	if err := r.db.QueryRow(`SELECT COUNT(*) FROM dispatches WHERE state = 'sent' AND attempts > 1`).Scan(&retried); err != nil {
 		t.Fatal(err)
 	}
-	report(t, "kill-9", x, fmt.Sprintf("killed_claims=%d held_at_server=%d taken_over=%d max_connections=%d",
-		len(claimed[victim.pid()]), held, takenOver, maxConnections))
+	report(t, "kill-9", x, fmt.Sprintf("killed_claims=%d held_at_server=%d retried=%d max_connections=%d",
+		len(claimed[victim.pid()]), held, retried, maxConnections))
 }

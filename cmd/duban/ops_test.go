@@ -152,3 +152,27 @@ func TestSMTPPasswordFromFile(t *testing.T) {
 		}
 	}
 }
+
+// A config file others may read is used, with a warning, when it holds a
+// secret; the secret itself is not in the warning.
+func TestWarnsAboutReadableSecrets(t *testing.T) {
+	t.Parallel()
+	c := sqliteCLI(t, filepath.Join(t.TempDir(), "duban.db"), "\n[admin]\npassword = \"cfg-Pw-6Rv2\"\n")
+	if err := os.Chmod(c.config, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := c.run("check-config")
+	if r.code != 0 || !strings.Contains(r.stderr, "level=WARN") ||
+		!strings.Contains(r.stderr, "is readable by group or others (mode 0644) and holds secrets (admin.password)") {
+		t.Fatalf("check-config: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr+r.stdout, "cfg-Pw-6Rv2") {
+		t.Fatalf("the password is shown:\n%s%s", r.stdout, r.stderr)
+	}
+	if err := os.Chmod(c.config, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.run("check-config"); r.code != 0 || strings.Contains(r.stderr, "WARN") {
+		t.Fatalf("check-config of a private file: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
