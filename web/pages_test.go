@@ -170,7 +170,7 @@ func TestDutiesAndJobsPages(t *testing.T) {
 	page := b.get("/duties?duty=sanhuiyike")
 	for _, want := range []string{
 		"“三会一课”落实情况", "2026年第3季度", "截止 2026-10-10",
-		`<tr><th>机关第一党支部</th><td class="duty-missing">逾期未报</td><td class="duty-missing">逾期未报</td><td class="duty-submitted">已报送<br><small>2026-10-09</small></td><td class="duty-pending">未到期</td></tr>`,
+		`<tr><th>机关第一党支部</th><td class="duty-submitted">已报送<br><small>2026-10-09</small></td><td class="duty-pending">未到期</td></tr>`,
 		`<td class="duty-late">逾期报送<br><small>2026-10-20</small></td>`,
 	} {
 		if !strings.Contains(page.body, want) {

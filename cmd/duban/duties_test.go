@@ -409,9 +409,9 @@ func TestExampleConfigDuties(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"sanzhongyida":    "monthly 2025-01 due+5 11 units", // every department and affiliated unit
-		"sanhuiyike":      "quarterly 2025-Q1 due+10 4 units",
-		"congyanzhidang":  "half-yearly 2025-H1 due+15 2 units",
+		"sanzhongyida":    "monthly 2026-10 due+5 11 units", // every department and affiliated unit
+		"sanhuiyike":      "quarterly 2026-Q3 due+10 4 units",
+		"congyanzhidang":  "half-yearly 2026-H1 due+15 2 units",
 		"lianzhengtanhua": "yearly 2025 due+31 2 units",
 		"dangfeigongshi":  "yearly 2025 due+31 4 units",
 	}
