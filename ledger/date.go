@@ -25,11 +25,21 @@ func DateOf(t time.Time) Date {
 	return NewDate(y, m, d)
 }
 
-// ParseDate parses the ISO form "2006-01-02".
+// Years outside this range are typing mistakes in a ledger or a config, and
+// the first day of year 1 would read back as "no date".
+const (
+	minYear = 1900
+	maxYear = 9999
+)
+
+// ParseDate parses the ISO form "2006-01-02", years 1900 to 9999.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
 	if err != nil {
 		return Date{}, fmt.Errorf("invalid date %q: want YYYY-MM-DD", s)
+	}
+	if t.Year() < minYear || t.Year() > maxYear {
+		return Date{}, fmt.Errorf("invalid date %q: year out of range %d-%d", s, minYear, maxYear)
 	}
 	return Date{t: t}, nil
 }
