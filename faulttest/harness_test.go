@@ -6,12 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
-	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +20,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"duban/internal/smtptest"
+	"duban/internal/testlog"
 	"duban/store/storetest"
 )
 
@@ -268,7 +264,7 @@ type daemon struct {
 	name  string
 	admin string // host:port of its admin console (and /readyz)
 	cmd   *exec.Cmd
-	log   *logBuffer
+	log   *testlog.Buffer
 	done  chan struct{}
 	err   error // Wait's result, once done is closed
 }
@@ -280,7 +276,7 @@ func (r *rig) serve(name string, extraEnv ...string) *daemon {
 	cmd.Dir = r.dir
 	admin := freeAddr(r.t)
 	cmd.Env = append(append(append([]string(nil), r.env...), "DUBAN_ADMIN__LISTEN="+admin), extraEnv...)
-	d := &daemon{name: name, admin: admin, cmd: cmd, log: newLogBuffer(), done: make(chan struct{})}
+	d := &daemon{name: name, admin: admin, cmd: cmd, log: testlog.New(), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = d.log, d.log
 	if err := cmd.Start(); err != nil {
 		r.t.Fatalf("start %s: %v", name, err)
@@ -319,7 +315,7 @@ func (d *daemon) kill(t *testing.T) {
 func (d *daemon) stop(t *testing.T) {
 	t.Helper()
 	if !d.running() {
-		t.Fatalf("%s exited before it was stopped: %v\n%s", d.name, d.err, d.log.tail(4000))
+		t.Fatalf("%s exited before it was stopped: %v\n%s", d.name, d.err, d.log.Tail(4000))
 	}
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -330,7 +326,7 @@ func (d *daemon) stop(t *testing.T) {
 		t.Fatalf("%s did not stop within 45s of SIGTERM", d.name)
 	}
 	if d.err != nil {
-		t.Errorf("%s exited with %v after SIGTERM\n%s", d.name, d.err, d.log.tail(4000))
+		t.Errorf("%s exited with %v after SIGTERM\n%s", d.name, d.err, d.log.Tail(4000))
 	}
 }
 
@@ -344,7 +340,7 @@ func (r *rig) cleanup() {
 			<-d.done
 		}
 		if r.t.Failed() {
-			r.t.Logf("---- log of %s (pid %d), last part ----\n%s", d.name, d.pid(), d.log.tail(6000))
+			r.t.Logf("---- log of %s (pid %d), last part ----\n%s", d.name, d.pid(), d.log.Tail(6000))
 		}
 	}
 }
@@ -570,83 +566,11 @@ func report(t *testing.T, scenario string, x tally, extra string) {
 // textBody returns the decoded text/plain part of a received message.
 func textBody(t *testing.T, m smtptest.Message) string {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	body, err := m.TextBody()
 	if err != nil {
-		t.Fatalf("parse message: %v", err)
+		t.Fatal(err)
 	}
-	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("content type: %v", err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			t.Fatalf("no text/plain part: %v", err)
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-			var rd io.Reader = p
-			if p.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
-				rd = quotedprintable.NewReader(p)
-			}
-			b, err := io.ReadAll(rd)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
-		}
-	}
-}
-
-// logBuffer collects a process's output and lets a test wait for a line.
-type logBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-func newLogBuffer() *logBuffer { return &logBuffer{changed: make(chan struct{})} }
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n, err := l.buf.Write(p)
-	close(l.changed)
-	l.changed = make(chan struct{})
-	return n, err
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) tail(n int) string {
-	s := l.String()
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
-
-// waitFor blocks until the output contains s, failing the test after timeout.
-func (l *logBuffer) waitFor(t *testing.T, s string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.After(timeout)
-	for {
-		l.mu.Lock()
-		found, changed := strings.Contains(l.buf.String(), s), l.changed
-		l.mu.Unlock()
-		if found {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("waited %s for %q in:\n%s", timeout, s, l.tail(4000))
-		}
-	}
+	return body
 }
 
 // faultDuration is how long the replica test runs its daemons.

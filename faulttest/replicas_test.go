@@ -12,7 +12,7 @@ import (
 func waitStarted(t *testing.T, ds ...*daemon) {
 	t.Helper()
 	for _, d := range ds {
-		d.log.waitFor(t, "job scheduled", 60*time.Second)
+		d.log.WaitFor(t, "job scheduled", 60*time.Second)
 	}
 }
 

@@ -17,7 +17,7 @@ var consoleURLLine = regexp.MustCompile(`admin console: (http://127\.0\.0\.1:[0-
 func startedConsole(t *testing.T, c *cli) (*serveProcess, string) {
 	t.Helper()
 	p := c.serve()
-	p.log.waitFor(t, "admin console: http://", 30*time.Second)
+	p.log.WaitFor(t, "admin console: http://", 30*time.Second)
 	m := consoleURLLine.FindStringSubmatch(p.log.String())
 	if m == nil {
 		t.Fatalf("serve printed no console URL:\n%s", p.log.String())

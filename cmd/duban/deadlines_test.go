@@ -243,7 +243,7 @@ func TestServeCatchesUpAndDrains(t *testing.T) {
 		// Every open item is long overdue today: all six unit and leader
 		// mailboxes and the supervisor hear of it.
 		srv.WaitForMessages(t, 7, 30*time.Second)
-		p.log.waitFor(t, "job scheduled", 30*time.Second)
+		p.log.WaitFor(t, "job scheduled", 30*time.Second)
 		if code := p.stop(); code != 0 {
 			t.Fatalf("serve exited %d\n%s", code, p.log)
 		}
@@ -260,7 +260,7 @@ func TestServeCatchesUpAndDrains(t *testing.T) {
 
 		// A restart within the catch-up window finds the run done: nothing again.
 		p = c.serve()
-		p.log.waitFor(t, "job scheduled", 30*time.Second)
+		p.log.WaitFor(t, "job scheduled", 30*time.Second)
 		if code := p.stop(); code != 0 {
 			t.Fatalf("second serve exited %d\n%s", code, p.log)
 		}

@@ -5,19 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"duban/internal/smtptest"
+	"duban/internal/testlog"
 	"duban/store/storetest"
 )
 
@@ -147,88 +141,23 @@ func smtpConfig(srv *smtptest.Server) string {
 // textBody returns the decoded text/plain part of a received message.
 func textBody(t *testing.T, m smtptest.Message) string {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	body, err := m.TextBody()
 	if err != nil {
-		t.Fatalf("parse message: %v", err)
+		t.Fatal(err)
 	}
-	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("content type: %v", err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			t.Fatalf("no text/plain part: %v", err)
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-			var r io.Reader = p
-			if p.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
-				r = quotedprintable.NewReader(p)
-			}
-			b, err := io.ReadAll(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
-		}
-	}
-}
-
-// logBuffer collects a running command's output and lets a test wait for a
-// line to appear, without sleeping.
-type logBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-func newLogBuffer() *logBuffer { return &logBuffer{changed: make(chan struct{})} }
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n, err := l.buf.Write(p)
-	close(l.changed)
-	l.changed = make(chan struct{})
-	return n, err
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// waitFor blocks until the output contains s, failing the test after timeout.
-func (l *logBuffer) waitFor(t *testing.T, s string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.After(timeout)
-	for {
-		l.mu.Lock()
-		found, changed := strings.Contains(l.buf.String(), s), l.changed
-		l.mu.Unlock()
-		if found {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("waited %s for %q in:\n%s", timeout, s, l.String())
-		}
-	}
+	return body
 }
 
 // serveProcess is `duban serve` running in-process until stopped.
 type serveProcess struct {
-	log    *logBuffer
+	log    *testlog.Buffer
 	cancel context.CancelFunc
 	done   chan int
 }
 
 func (c *cli) serve() *serveProcess {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &serveProcess{log: newLogBuffer(), cancel: cancel, done: make(chan int, 1)}
+	p := &serveProcess{log: testlog.New(), cancel: cancel, done: make(chan int, 1)}
 	go func() {
 		p.done <- run(ctx, []string{"--config", c.config, "serve"}, p.log, p.log, c.env)
 	}()

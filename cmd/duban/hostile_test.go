@@ -15,49 +15,9 @@ import (
 // hostileOrg is a valid config on an SQLite file in dir, its own copy so
 // that the line numbers the table expects stay put.
 func hostileOrg(dir string) string {
-	return hostileBase + fmt.Sprintf("\n[database]\nurl = %q\n", "sqlite:"+filepath.Join(dir, "duban.db"))
+	return testOrg + fmt.Sprintf("\n[database]\nurl = %q\n", "sqlite:"+filepath.Join(dir, "duban.db"))
 }
 
-const hostileBase = `
-timezone = "Asia/Shanghai"
-supervisors = ["sup@jw.example.net"]
-
-[mail]
-from = "督查室 <dcs@jw.example.net>"
-max_attempts = 3
-
-[[rounds]]
-code = "r1"
-name = "省委巡视反馈意见整改"
-
-[[leaders]]
-code = "l1"
-name = "甲领导"
-email = "l1@jw.example.net"
-
-[[leaders]]
-code = "l2"
-name = "乙领导"
-email = "l2@jw.example.net"
-
-[[units]]
-code = "ua"
-name = "综合科"
-emails = ["a@jw.example.net"]
-leader = "l1"
-
-[[units]]
-code = "ub"
-name = "规划科"
-emails = ["b1@jw.example.net", "b2@jw.example.net"]
-leader = "l2"
-
-[[units]]
-code = "uc"
-name = "监督科"
-emails = ["c@jw.example.net"]
-leader = "l1"
-`
 
 // hostileCase is one malformed input: a config (checked with check-config)
 // or a ledger (imported). want is the message's exact text after

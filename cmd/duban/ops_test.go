@@ -21,7 +21,7 @@ func TestSecondDaemonOnSQLiteIsRefused(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "duban.db")
 	c := sqliteCLI(t, db, "")
 	first := c.serve()
-	first.log.waitFor(t, "job scheduled", 30*time.Second)
+	first.log.WaitFor(t, "job scheduled", 30*time.Second)
 
 	r := c.run("serve")
 	want := fmt.Sprintf("duban: another duban serve (pid %d) is already running on the SQLite database %s (lock %s.lock): "+
@@ -36,7 +36,7 @@ func TestSecondDaemonOnSQLiteIsRefused(t *testing.T) {
 		t.Fatalf("first serve exited %d:\n%s", code, first.log)
 	}
 	second := c.serve()
-	second.log.waitFor(t, "job scheduled", 30*time.Second)
+	second.log.WaitFor(t, "job scheduled", 30*time.Second)
 	second.stop()
 }
 
@@ -110,7 +110,7 @@ func TestFailingHeartbeatNeverBlocksJobs(t *testing.T) {
 	// The daemon's ticks go on while every ping hangs until its timeout.
 	c.env = append(c.env, "DUBAN_JOBS__DEADLINES__SCHEDULE=@every 1s", "DUBAN_JOBS__DEADLINES__CATCH_UP=0s")
 	p := c.serve()
-	p.log.waitFor(t, "job scheduled", 30*time.Second)
+	p.log.WaitFor(t, "job scheduled", 30*time.Second)
 	deadline := time.After(30 * time.Second)
 	for strings.Count(p.log.String(), `msg="job run finished" job=deadlines`) < 3 || strings.Count(p.log.String(), "heartbeat failed") < 2 {
 		select {

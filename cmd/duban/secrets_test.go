@@ -79,7 +79,7 @@ func TestSecretsStayHidden(t *testing.T) {
 
 	// The daemon's log, and the console's pages when this build serves them.
 	p := c.serve()
-	p.log.waitFor(t, "job scheduled", 30*time.Second)
+	p.log.WaitFor(t, "job scheduled", 30*time.Second)
 	fmt.Fprintf(&seen, "== console\n%s\n", fetchConsole(t, admin))
 	if code := p.stop(); code != 0 {
 		t.Fatalf("serve exited %d:\n%s", code, p.log)

@@ -14,6 +14,8 @@ import (
 	"io"
 	"log"
 	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strconv"
@@ -44,6 +46,41 @@ func (m Message) Subject() string {
 
 // MessageID returns the Message-ID header.
 func (m Message) MessageID() string { return m.Header.Get("Message-Id") }
+
+// TextBody returns the decoded text/plain part of a multipart message, or
+// the decoded body of a plain one.
+func (m Message) TextBody() (string, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return "", fmt.Errorf("parse message: %w", err)
+	}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		return "", fmt.Errorf("content type: %w", err)
+	}
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		return readDecoded(msg.Body, msg.Header.Get("Content-Transfer-Encoding"))
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return "", fmt.Errorf("no text/plain part: %w", err)
+		}
+		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+			// multipart.Reader already undoes quoted-printable.
+			return readDecoded(p, p.Header.Get("Content-Transfer-Encoding"))
+		}
+	}
+}
+
+func readDecoded(r io.Reader, encoding string) (string, error) {
+	if strings.EqualFold(encoding, "quoted-printable") {
+		r = quotedprintable.NewReader(r)
+	}
+	b, err := io.ReadAll(r)
+	return string(b), err
+}
 
 // DecodeHeader decodes RFC 2047 encoded words; undecodable text is returned as is.
 func DecodeHeader(v string) string {
