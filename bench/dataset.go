@@ -34,7 +34,7 @@ func (l Ledger) Generate(ctx context.Context, db *sql.DB, dialect string) error 
 	var series, deadline, completed, falseLit, unit0, unit1, p string
 	if dialect == "postgres" {
 		series = fmt.Sprintf("generate_series(1, %d) AS s(g)", l.Items)
-		deadline = fmt.Sprintf("DATE '%s' + ((g * 7919) %% 460 - 400)", today)
+		deadline = fmt.Sprintf("DATE '%s' + ((g::bigint * 7919) %% 460 - 400)::int", today)
 		completed = fmt.Sprintf("DATE '%s' - (g %% 300)", today)
 		falseLit = "false"
 		unit0 = fmt.Sprintf("'u' || lpad((seq %% %d)::text, 5, '0')", l.Units)
@@ -103,6 +103,20 @@ func ResetRuns(ctx context.Context, db *sql.DB, dialect string) error {
 	}
 	_, err := db.ExecContext(ctx, "VACUUM")
 	return err
+}
+
+// Maintain does what autovacuum (PostgreSQL: VACUUM ANALYZE, which also
+// lets index-only scans skip the heap) or an occasional ANALYZE (SQLite)
+// does in the day between two daily runs.
+func Maintain(ctx context.Context, db *sql.DB, dialect string) error {
+	q := "ANALYZE"
+	if dialect == "postgres" {
+		q = "VACUUM ANALYZE"
+	}
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("maintain: %w", err)
+	}
+	return nil
 }
 
 // floorQuery reads the open items with their units in one query, as little

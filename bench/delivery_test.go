@@ -26,7 +26,7 @@ import (
 const deliveryRounds = 3
 
 // BenchmarkDelivery sends the same pending dispatches to a loopback SMTP
-// sink twice over N connections: with duban's notify.Worker (claiming from
+// sink (cmd/smtpsink, a process of its own) twice over N connections: with duban's notify.Worker (claiming from
 // PostgreSQL, building, sending over the pooled transport, marking each
 // sent) and with a bare go-mail loop that builds the same messages from
 // memory and sends them over N connections of its own. The ratio is
@@ -51,11 +51,7 @@ func benchDelivery(b *testing.B, conns int) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	sink, err := StartSink()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sink.Close()
+	sink := startSinkProcess(b)
 
 	at := time.Date(2025, 6, 16, 1, 0, 0, 0, time.UTC)
 	msgs, err := DigestMessages(n, 5, at)
@@ -98,6 +94,12 @@ func benchDelivery(b *testing.B, conns int) {
 	}
 }
 
+// smtpServer is the sink, in process or not.
+type smtpServer interface {
+	Port() int
+	Messages() int64
+}
+
 // insertDispatches queues msgs as pending dispatches due at at, in one statement.
 func insertDispatches(ctx context.Context, db *sql.DB, msgs []store.Dispatch, at time.Time) error {
 	cols := make([][]string, 6)
@@ -131,7 +133,7 @@ func resetDispatches(ctx context.Context, db *sql.DB, at time.Time) error {
 
 // sendWorker delivers the pending dispatches with duban's worker and
 // transport, as serve would with max_connections = conns.
-func sendWorker(ctx context.Context, st *store.Store, sink *Sink, conns, want int) (float64, error) {
+func sendWorker(ctx context.Context, st *store.Store, sink smtpServer, conns, want int) (float64, error) {
 	tr, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: sink.Port(), TLS: notify.TLSNone,
 		MaxConnections: conns, Timeout: 30 * time.Second, HeloName: "bench.local"})
 	if err != nil {
@@ -155,7 +157,7 @@ func sendWorker(ctx context.Context, st *store.Store, sink *Sink, conns, want in
 // sendBare is the floor: go-mail alone, conns connections each sending
 // messages from a shared queue, building each message as it goes, exactly
 // as notify.BuildMessage builds it (same headers, same parts).
-func sendBare(ctx context.Context, sink *Sink, conns int, msgs []store.Dispatch) (float64, error) {
+func sendBare(ctx context.Context, sink smtpServer, conns int, msgs []store.Dispatch) (float64, error) {
 	client, err := mail.NewClient("127.0.0.1", mail.WithPort(sink.Port()), mail.WithTLSPolicy(mail.NoTLS),
 		mail.WithTimeout(30*time.Second), mail.WithHELO("bench.local"))
 	if err != nil {

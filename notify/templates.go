@@ -58,8 +58,11 @@ type DigestData struct {
 	Entries  []Entry
 	// OtherOpen counts the recipient's other open items, not in this digest.
 	OtherOpen int
-	AsOf      string // the day of the run, "2025-06-16"
-	Office    string // signature, e.g. 整改领导小组办公室
+	// Omitted counts the entries left out of a long digest, the least
+	// urgent: the message counts them, the dispatch's refs name them all.
+	Omitted int
+	AsOf    string // the day of the run, "2025-06-16"
+	Office  string // signature, e.g. 整改领导小组办公室
 }
 
 // Template file names; a templates_dir may hold any of them to override the

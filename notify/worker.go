@@ -46,6 +46,9 @@ const (
 	minWait = time.Second
 	// maxSentGroup bounds how many sent dispatches one MarkSentMany settles.
 	maxSentGroup = 500
+	// sentGroupWait is how long a delivered dispatch may wait for others to
+	// be recorded with it.
+	sentGroupWait = 20 * time.Millisecond
 	// maxBatch bounds the claims sized by the delivery rate: a claim is one
 	// statement and one commit, so fewer, larger claims keep the database's
 	// share of a fast delivery small.
@@ -402,22 +405,33 @@ func (dl *delivery) startSettling(ctx context.Context) {
 	go func() {
 		defer close(dl.settled)
 		for m := range dl.sent {
-			group := []store.SentMark{m}
-		drain:
-			for len(group) < maxSentGroup {
-				select {
-				case m, ok := <-dl.sent:
-					if !ok {
-						break drain
-					}
-					group = append(group, m)
-				default:
-					break drain
-				}
-			}
+			group := dl.gather(m)
 			dl.settleGroup(ctx, batcher, group)
 		}
 	}()
+}
+
+// gather groups first with the deliveries that follow it within
+// sentGroupWait, up to maxSentGroup: one commit then records a group of
+// messages even when they come one at a time over one connection. A crash
+// in between costs at most that much re-sending (at least once, same
+// Message-ID).
+func (dl *delivery) gather(first store.SentMark) []store.SentMark {
+	group := []store.SentMark{first}
+	timer := time.NewTimer(sentGroupWait)
+	defer timer.Stop()
+	for len(group) < maxSentGroup {
+		select {
+		case m, ok := <-dl.sent:
+			if !ok {
+				return group
+			}
+			group = append(group, m)
+		case <-timer.C:
+			return group
+		}
+	}
+	return group
 }
 
 // stopSettling waits until every delivered dispatch is recorded.

@@ -14,11 +14,14 @@ import (
 )
 
 // groupByRecipient turns notices into one digest per recipient, in a stable
-// order, and indexes the notices by reminder key for rendering.
-func groupByRecipient(notices []ledger.Notice) ([]store.Digest, map[string]ledger.Notice) {
-	byKey := make(map[string]ledger.Notice, len(notices))
+// order, and indexes the notices by reminder key for rendering. The index
+// points into notices rather than copying them: a large run has hundreds
+// of thousands.
+func groupByRecipient(notices []ledger.Notice) ([]store.Digest, map[string]*ledger.Notice) {
+	byKey := make(map[string]*ledger.Notice, len(notices))
 	byRecipient := make(map[string][]store.Reminder)
-	for _, n := range notices {
+	for i := range notices {
+		n := &notices[i]
 		key := n.Key()
 		if _, dup := byKey[key]; dup {
 			continue
@@ -79,10 +82,10 @@ func (s *Scheduler) renderer(ctx context.Context, job string, asOf time.Time, to
 }
 
 func (s *Scheduler) message(job string, asOf time.Time, recipient string,
-	fresh []store.Reminder, byKey map[string]ledger.Notice, render renderFunc) (store.Message, error) {
+	fresh []store.Reminder, byKey map[string]*ledger.Notice, render renderFunc) (store.Message, error) {
 	notices := make([]ledger.Notice, 0, len(fresh))
 	for _, r := range fresh {
-		notices = append(notices, byKey[r.Key])
+		notices = append(notices, *byKey[r.Key])
 	}
 	ledger.SortByUrgency(notices)
 	subject, text, html, err := render(recipient, notices)
@@ -102,12 +105,25 @@ func (s *Scheduler) message(job string, asOf time.Time, recipient string,
 	}, nil
 }
 
+// maxDigestEntries is the most entries a digest lists one by one; the
+// rest, the least urgent, are counted. At province scale a supervisor's
+// copy of a day's severe escalations runs to thousands of items: listed in
+// full it would be tens of MiB, beyond what mail servers accept (and what
+// anyone reads), and rendering it would dominate the run's memory.
+const maxDigestEntries = 200
+
+// digestData gathers what the digest templates show; notices come sorted
+// most urgent first.
 func (s *Scheduler) digestData(recipient string, today ledger.Date, notices []ledger.Notice) notify.DigestData {
 	d := notify.DigestData{
 		To:     recipient,
 		Role:   string(mainRole(notices)),
 		AsOf:   today.String(),
 		Office: s.set.Office,
+	}
+	if len(notices) > maxDigestEntries {
+		d.Omitted = len(notices) - maxDigestEntries
+		notices = notices[:maxDigestEntries]
 	}
 	d.ToName = s.recipientName(recipient, notices)
 	concerns := map[string]bool{}

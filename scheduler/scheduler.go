@@ -194,16 +194,20 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 	}
 }
 
+// deadlineNotices streams the open items through the deadline rule and
+// keeps the notices whose reminders are not recorded yet (see freshFilter).
 func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]ledger.Notice, error) {
-	var out []ledger.Notice
+	fresh := newFreshFilter(s.store)
 	err := s.store.EachOpenItem(ctx, func(it ledger.Item) error {
-		out = append(out, ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy)...)
-		return nil
+		// The digest shows neither the category nor the progress notes, the
+		// longest texts of an item: do not keep them with its notices.
+		it.Category, it.Progress = "", ""
+		return fresh.add(ctx, ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: read open items: %w", err)
 	}
-	return out, nil
+	return fresh.finish(ctx)
 }
 
 func knownJob(job string) bool {

@@ -45,23 +45,26 @@ func ReadXLSX(ctx context.Context, r io.Reader, name, round string, dir Director
 		return nil, fileError(name, msgNoData)
 	}
 	a := newAssembler(name, round, dir)
-	if err := feedSheet(ctx, f, sheets[0], a); err != nil {
+	if err := feedSheet(ctx, f, data, sheets[0], a); err != nil {
 		return nil, err
 	}
 	return a.finish()
 }
 
 // feedSheet streams the rows of sheet into a, numbered as Excel numbers them.
-func feedSheet(ctx context.Context, f *excelize.File, sheet string, a *assembler) error {
+func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string, a *assembler) error {
 	props, err := f.GetWorkbookProps()
 	if err != nil {
 		return fileError(a.file, fmt.Sprintf("无法读取工作簿属性: %v", err))
 	}
 	date1904 := props.Date1904 != nil && *props.Date1904
 	a.deadlineCell = func(v string) string { return excelDate(v, date1904) }
-	merges, err := f.GetMergeCells(sheet, true)
-	if err != nil {
-		return fileError(a.file, fmt.Sprintf("无法读取工作表 %q: %v", sheet, err))
+	merges, ok := mergedRanges(data)
+	if !ok {
+		var err error
+		if merges, err = f.GetMergeCells(sheet, true); err != nil {
+			return fileError(a.file, fmt.Sprintf("无法读取工作表 %q: %v", sheet, err))
+		}
 	}
 	fill := newMergeFill(merges)
 	rows, err := f.Rows(sheet)

@@ -109,8 +109,15 @@ func reminderKey(rule, subject, stage, recipient string) string {
 // the map are unknown.
 func (s *Store) KnownReminders(ctx context.Context, keys []string) (map[string]bool, error) {
 	known := make(map[string]bool)
-	for _, chunk := range chunks(keys, 500) {
+	size := 500
+	if s.dialect == dialectPostgres {
+		size = reminderChunk // one array parameter, whatever its length
+	}
+	for _, chunk := range chunks(keys, size) {
 		query, args, err := in(s.rdb, qKnownReminders, chunk)
+		if s.dialect == dialectPostgres {
+			query, args, err = qKnownRemindersPostgres, []any{pq.Array(chunk)}, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: known reminders: %w", err)
 		}
@@ -141,6 +148,20 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 		if err != nil {
 			return err
 		}
+		// Messages are queued a group at a time: on PostgreSQL each group is
+		// one INSERT and one UPDATE linking its reminders, not two round
+		// trips per recipient.
+		insert := insertDispatchesEach
+		if tx.DriverName() == dialectPostgres {
+			insert = insertDispatchesPostgres
+		}
+		var group []queued
+		flush := func() error {
+			n, err := insert(ctx, tx, job, runID, group, now)
+			dispatchCount += n
+			group = group[:0]
+			return err
+		}
 		for i, d := range digests {
 			if len(fresh[i]) == 0 {
 				continue
@@ -150,15 +171,17 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 			if err != nil {
 				return fmt.Errorf("build message to %s: %w", d.Recipient, err)
 			}
-			inserted, err := insertDispatch(ctx, tx, job, runID, d.Recipient, msg, fresh[i], now)
-			if err != nil {
-				return err
+			if msg.Key == "" {
+				return fmt.Errorf("message to %s has no key", d.Recipient)
 			}
-			if inserted {
-				dispatchCount++
+			group = append(group, queued{recipient: d.Recipient, msg: msg, fresh: fresh[i]})
+			if len(group) == dispatchChunk {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
+		return flush()
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: commit digests of %s: %w", job, err)
@@ -188,16 +211,20 @@ func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, 
 	slices.SortStableFunc(refs, func(a, b ref) int {
 		return strings.Compare(all[a.digest][a.index].Key, all[b.digest][b.index].Key)
 	})
+	sorted := make([]*Reminder, len(refs))
+	for i, rf := range refs {
+		sorted[i] = &all[rf.digest][rf.index]
+	}
+	insert := insertRemindersEach
+	if tx.DriverName() == dialectPostgres {
+		insert = insertRemindersPostgres
+	}
+	if err := insert(ctx, tx, job, runID, sorted, now); err != nil {
+		return nil, err
+	}
 	isFresh := make(map[ref]bool, len(refs))
 	for _, rf := range refs {
-		r := &all[rf.digest][rf.index]
-		err := get(ctx, tx, &r.ID, qInsertReminder, r.Key, r.Rule, r.Subject, r.Stage, r.Recipient,
-			job, runIDArg(runID), ts(now))
-		switch {
-		case errors.Is(err, sql.ErrNoRows): // known key: handled before
-		case err != nil:
-			return nil, fmt.Errorf("insert reminder %s: %w", r.Key, err)
-		default:
+		if all[rf.digest][rf.index].ID != 0 {
 			isFresh[rf] = true
 		}
 	}
@@ -210,6 +237,158 @@ func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, 
 		}
 	}
 	return fresh, nil
+}
+
+// reminderChunk is how many reminders one multi-row INSERT carries.
+const reminderChunk = 5000
+
+// insertRemindersPostgres inserts the reminders a chunk at a time, in
+// their order, each chunk one INSERT … SELECT FROM unnest(…) ON CONFLICT
+// DO NOTHING, and sets the ID of those inserted; known keys keep ID 0. A
+// run records tens of thousands of reminders: one round trip each would be
+// most of its time.
+func insertRemindersPostgres(ctx context.Context, tx *sqlx.Tx, job string, runID int64, rs []*Reminder, now time.Time) error {
+	for _, chunk := range chunks(rs, reminderChunk) {
+		cols := make([][]string, 5)
+		byKey := make(map[string]*Reminder, len(chunk))
+		for _, r := range chunk {
+			for i, v := range []string{r.Key, r.Rule, r.Subject, r.Stage, r.Recipient} {
+				cols[i] = append(cols[i], v)
+			}
+			byKey[r.Key] = r
+		}
+		rows, err := tx.QueryContext(ctx, qInsertRemindersPostgres, pq.Array(cols[0]), pq.Array(cols[1]),
+			pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), job, runIDArg(runID), ts(now))
+		if err != nil {
+			return fmt.Errorf("insert reminders: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return fmt.Errorf("insert reminders: %w", err)
+			}
+			if r := byKey[key]; r != nil {
+				r.ID = id
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("insert reminders: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("insert reminders: %w", err)
+		}
+	}
+	return nil
+}
+
+// insertRemindersEach inserts the reminders one by one with a prepared
+// statement: SQLite runs in process, a statement costs no round trip.
+func insertRemindersEach(ctx context.Context, tx *sqlx.Tx, job string, runID int64, rs []*Reminder, now time.Time) error {
+	stmt, err := tx.PreparexContext(ctx, tx.Rebind(qInsertReminder))
+	if err != nil {
+		return fmt.Errorf("insert reminders: %w", err)
+	}
+	defer stmt.Close()
+	for _, r := range rs {
+		err := stmt.QueryRowxContext(ctx, r.Key, r.Rule, r.Subject, r.Stage, r.Recipient,
+			job, runIDArg(runID), ts(now)).Scan(&r.ID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // known key: handled before
+			r.ID = 0
+		case err != nil:
+			return fmt.Errorf("insert reminder %s: %w", r.Key, err)
+		}
+	}
+	return nil
+}
+
+// dispatchChunk is how many messages one multi-row INSERT carries: a few
+// MiB of bodies.
+const dispatchChunk = 200
+
+// queued is a built message waiting to be inserted with the reminders it carries.
+type queued struct {
+	recipient string
+	msg       Message
+	fresh     []Reminder
+}
+
+// insertDispatchesEach inserts and links the messages one by one.
+func insertDispatchesEach(ctx context.Context, tx *sqlx.Tx, job string, runID int64, group []queued, now time.Time) (int, error) {
+	n := 0
+	for _, q := range group {
+		inserted, err := insertDispatch(ctx, tx, job, runID, q.recipient, q.msg, q.fresh, now)
+		if err != nil {
+			return n, err
+		}
+		if inserted {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// insertDispatchesPostgres inserts the group's messages with one INSERT …
+// SELECT FROM unnest(…) ON CONFLICT (key) DO NOTHING, finds the ids of
+// keys that existed already, and links every fresh reminder to its
+// message with one UPDATE.
+func insertDispatchesPostgres(ctx context.Context, tx *sqlx.Tx, job string, runID int64, group []queued, now time.Time) (int, error) {
+	if len(group) == 0 {
+		return 0, nil
+	}
+	// Plain parameters, not arrays: a body as an array element would be
+	// quoted and escaped byte by byte on the way.
+	args := []any{job, runIDArg(runID), ts(now)}
+	var values strings.Builder
+	for i, q := range group {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&values, "($%d, $1, $2, $%d, $%d, $%d, $%d, $%d, 'pending', 0, $3, $3, $3)", n+1, n+2, n+3, n+4, n+5, n+6)
+		args = append(args, q.msg.Key, q.recipient, q.msg.Subject, q.msg.Text, q.msg.HTML, q.msg.Refs)
+	}
+	ids := make(map[string]int64, len(group))
+	rows, err := tx.QueryContext(ctx, qInsertDispatchesPostgres+values.String()+qInsertDispatchesPostgresEnd, args...)
+	if err != nil {
+		return 0, fmt.Errorf("insert dispatches: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("insert dispatches: %w", err)
+		}
+		ids[key] = id
+	}
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("insert dispatches: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("insert dispatches: %w", err)
+	}
+	inserted := len(ids)
+	var reminderIDs, dispatchIDs []int64
+	for _, q := range group {
+		id, ok := ids[q.msg.Key]
+		if !ok { // the key existed: link the fresh reminders to that message
+			if err := get(ctx, tx, &id, qDispatchIDByKey, q.msg.Key); err != nil {
+				return 0, fmt.Errorf("insert dispatch %s: %w", q.msg.Key, err)
+			}
+			ids[q.msg.Key] = id
+		}
+		for _, r := range q.fresh {
+			reminderIDs = append(reminderIDs, r.ID)
+			dispatchIDs = append(dispatchIDs, id)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, qLinkRemindersPostgres, pq.Array(reminderIDs), pq.Array(dispatchIDs)); err != nil {
+		return 0, fmt.Errorf("link reminders to dispatches: %w", err)
+	}
+	return inserted, nil
 }
 
 // insertDispatch queues msg for recipient and links the reminders it

@@ -47,7 +47,9 @@ func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOp
 	}
 	o.Actor = cmp.Or(o.Actor, "import")
 	var res ImportResult
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(sqltx *sqlx.Tx) error {
+		tx := newPreparedTx(sqltx)
+		defer tx.Close()
 		seen := make(map[[2]string]bool, len(batch))
 		rounds := make(map[string]bool)
 		for _, it := range batch {
@@ -125,7 +127,7 @@ func completionDay(it ledger.Item, stored ledger.Date, at time.Time) ledger.Date
 	return ledger.DateOf(at)
 }
 
-func (s *Store) importItem(ctx context.Context, tx *sqlx.Tx, it ledger.Item, o ImportOptions) (importOutcome, error) {
+func (s *Store) importItem(ctx context.Context, tx dbtx, it ledger.Item, o ImportOptions) (importOutcome, error) {
 	cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, it.Round, it.No)
 	if errors.Is(err, ErrNotFound) {
 		return importedNew, insertImported(ctx, tx, it, o)
@@ -179,7 +181,7 @@ func (s *Store) importItem(ctx context.Context, tx *sqlx.Tx, it ledger.Item, o I
 	return importedChanged, nil
 }
 
-func insertImported(ctx context.Context, tx *sqlx.Tx, it ledger.Item, o ImportOptions) error {
+func insertImported(ctx context.Context, tx dbtx, it ledger.Item, o ImportOptions) error {
 	it.CompletedOn = completionDay(it, ledger.Date{}, o.At)
 	var id int64
 	if err := get(ctx, tx, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.Problem,

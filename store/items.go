@@ -93,7 +93,7 @@ func fillUnits(ctx context.Context, q dbtx, rows []itemRow) error {
 		byID[rows[i].ID] = &rows[i]
 		ids[i] = rows[i].ID
 	}
-	for _, chunk := range chunks(ids, 500) {
+	for _, chunk := range chunks(ids, itemsPage) {
 		query, args, err := in(q, qUnitsOfItems, chunk)
 		if err != nil {
 			return err
@@ -184,7 +184,7 @@ func likePattern(text string) string {
 }
 
 // itemsPage is how many items EachOpenItem and EachDoneItem read at a time.
-const itemsPage = 200
+const itemsPage = 1000
 
 // EachOpenItem calls fn for every open item (whatever its deadline), with
 // its units, in ledger order. Items are read a page at a time and no query

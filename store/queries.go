@@ -88,10 +88,17 @@ const (
 
 // reminders
 const (
-	qKnownReminders = `SELECT key FROM reminders WHERE key IN (?)`
-	qInsertReminder = `INSERT INTO reminders (key, rule, subject, stage, recipient, job, run_id, created_at)
+	qKnownReminders         = `SELECT key FROM reminders WHERE key IN (?)`
+	qKnownRemindersPostgres = `SELECT key FROM reminders WHERE key = ANY($1::text[])`
+	qInsertReminder         = `INSERT INTO reminders (key, rule, subject, stage, recipient, job, run_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id`
 	qLinkReminders = `UPDATE reminders SET dispatch_id = ? WHERE id IN (?)`
+	// Many at once, in PostgreSQL's own placeholders: key, rule, subject,
+	// stage and recipient as parallel arrays.
+	qInsertRemindersPostgres = `INSERT INTO reminders (key, rule, subject, stage, recipient, job, run_id, created_at)
+		SELECT v.key, v.rule, v.subject, v.stage, v.recipient, $6::text, $7::bigint, $8::timestamptz
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(key, rule, subject, stage, recipient)
+		ON CONFLICT (key) DO NOTHING RETURNING id, key`
 )
 
 // dispatches
@@ -105,6 +112,13 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
 		ON CONFLICT (key) DO NOTHING RETURNING id`
 	qDispatchIDByKey = `SELECT id FROM dispatches WHERE key = ?`
+	// Many at once: the VALUES rows are added by insertDispatchesPostgres
+	// ($1 job, $2 run, $3 now, then six per message).
+	qInsertDispatchesPostgres = `INSERT INTO dispatches (key, job, run_id, recipient, subject, body_text,
+		body_html, refs, state, attempts, next_attempt_at, created_at, updated_at) VALUES `
+	qInsertDispatchesPostgresEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
+	qLinkRemindersPostgres       = `UPDATE reminders SET dispatch_id = v.dispatch_id
+		FROM unnest($1::bigint[], $2::bigint[]) AS v(id, dispatch_id) WHERE reminders.id = v.id`
 	qGetDispatch     = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
 	qListDispatches  = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
 	qDispatchesOrder = ` ORDER BY created_at DESC, id DESC`

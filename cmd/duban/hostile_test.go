@@ -18,7 +18,6 @@ func hostileOrg(dir string) string {
 	return testOrg + fmt.Sprintf("\n[database]\nurl = %q\n", "sqlite:"+filepath.Join(dir, "duban.db"))
 }
 
-
 // hostileCase is one malformed input: a config (checked with check-config)
 // or a ledger (imported). want is the message's exact text after
 // "duban: ", with {config} and {dir} standing for the config file and the
