@@ -188,10 +188,36 @@ func openSQLitePool(ctx context.Context, path, params string, conns int) (*sqlx.
 	// connection, and reopening a file costs the pragmas each time.
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if err := ping(ctx, db, "sqlite "+path); err != nil {
-		return nil, err
+	if err := pingSQLite(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect to sqlite %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// pingSQLite opens the first connection, which applies the pragmas. Turning
+// a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY
+// at once, without its busy handler, when another process is doing the same
+// (several daemons started together on a new file): wait briefly and retry.
+func pingSQLite(ctx context.Context, db *sqlx.DB) error {
+	const attempts = 50
+	var err error
+	for i := range attempts {
+		if err = db.PingContext(ctx); err == nil || !isSQLiteBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(10+10*i) * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func isSQLiteBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Close closes the database handles.
