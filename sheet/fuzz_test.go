@@ -8,6 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"duban/ledger"
+
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -32,41 +34,45 @@ func FuzzReadCSV(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		items, err := ReadCSV(context.Background(), bytes.NewReader(data), "fuzz.csv", "r", testDir())
-		if err != nil {
-			ie, ok := errors.AsType[*ImportError](err)
-			if !ok {
-				t.Fatalf("error %v (%T) is not an *ImportError", err, err)
-			}
-			if len(ie.Rows) == 0 || ie.Error() == "" {
-				t.Fatalf("empty ImportError %#v", ie)
-			}
-			for _, r := range ie.Rows {
-				if r.Row < 0 || r.Reason == "" || utf8.RuneCountInString(r.Value) > maxValueChars+1 {
-					t.Fatalf("bad row error %#v", r)
-				}
-			}
-			return
-		}
-		if len(items) == 0 {
-			t.Fatal("no items and no error")
-		}
-		seen := map[string]bool{}
-		for i, it := range items {
-			if it.Seq != i+1 || it.No == "" || seen[it.No] || it.Problem == "" || len(it.Units) == 0 || it.Status == "" {
-				t.Fatalf("item %d: %+v", i, it)
-			}
-			if it.LongTerm && !it.Deadline.IsZero() {
-				t.Fatalf("item %s: long-term with a deadline", it.No)
-			}
-			if !it.LongTerm && it.Deadline.IsZero() {
-				t.Fatalf("item %s: no deadline and not long-term", it.No)
-			}
-			if hasControl(it.No) {
-				t.Fatalf("item %s: control character in the number", it.No)
-			}
-			seen[it.No] = true
-		}
+		checkReadResult(t, items, err)
 	})
+}
+
+// checkReadResult holds what any ledger read must give, whatever its input:
+// an *ImportError that names each bad row, or well-formed items.
+func checkReadResult(t *testing.T, items []ledger.Item, err error) {
+	t.Helper()
+	if err != nil {
+		ie, ok := errors.AsType[*ImportError](err)
+		if !ok {
+			t.Fatalf("error %v (%T) is not an *ImportError", err, err)
+		}
+		if len(ie.Rows) == 0 || ie.Error() == "" {
+			t.Fatalf("empty ImportError %#v", ie)
+		}
+		for _, r := range ie.Rows {
+			if r.Row < 0 || r.Reason == "" || utf8.RuneCountInString(r.Value) > maxValueChars+1 {
+				t.Fatalf("bad row error %#v", r)
+			}
+		}
+		return
+	}
+	if len(items) == 0 {
+		t.Fatal("no items and no error")
+	}
+	seen := map[string]bool{}
+	for i, it := range items {
+		if it.Seq != i+1 || it.No == "" || seen[it.No] || it.Problem == "" || len(it.Units) == 0 || it.Status == "" {
+			t.Fatalf("item %d: %+v", i, it)
+		}
+		if it.LongTerm == !it.Deadline.IsZero() {
+			t.Fatalf("item %s: long-term %v with deadline %v", it.No, it.LongTerm, it.Deadline)
+		}
+		if hasControl(it.No) || hasControl(it.Leader) {
+			t.Fatalf("item %s: control character in the number or leader", it.No)
+		}
+		seen[it.No] = true
+	}
 }
 
 func FuzzParseDeadline(f *testing.F) {

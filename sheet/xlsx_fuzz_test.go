@@ -3,10 +3,8 @@ package sheet
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -81,36 +79,6 @@ func FuzzReadXLSX(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		items, err := ReadXLSX(context.Background(), bytes.NewReader(data), "fuzz.xlsx", "r", testDir())
-		if err != nil {
-			ie, ok := errors.AsType[*ImportError](err)
-			if !ok {
-				t.Fatalf("error %v (%T) is not an *ImportError", err, err)
-			}
-			if len(ie.Rows) == 0 || ie.Error() == "" {
-				t.Fatalf("empty ImportError %#v", ie)
-			}
-			for _, r := range ie.Rows {
-				if r.Row < 0 || r.Reason == "" || utf8.RuneCountInString(r.Value) > maxValueChars+1 {
-					t.Fatalf("bad row error %#v", r)
-				}
-			}
-			return
-		}
-		if len(items) == 0 {
-			t.Fatal("no items and no error")
-		}
-		seen := map[string]bool{}
-		for i, it := range items {
-			if it.Seq != i+1 || it.No == "" || seen[it.No] || it.Problem == "" || len(it.Units) == 0 || it.Status == "" {
-				t.Fatalf("item %d: %+v", i, it)
-			}
-			if it.LongTerm == !it.Deadline.IsZero() {
-				t.Fatalf("item %s: long-term %v with deadline %v", it.No, it.LongTerm, it.Deadline)
-			}
-			if hasControl(it.No) || hasControl(it.Leader) {
-				t.Fatalf("item %s: control character in the number or leader", it.No)
-			}
-			seen[it.No] = true
-		}
+		checkReadResult(t, items, err)
 	})
 }
