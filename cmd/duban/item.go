@@ -189,29 +189,37 @@ func (a *app) itemProgressCommand() *cobra.Command {
 			if strings.TrimSpace(f.note) == "" {
 				return badInputf("--note is required")
 			}
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				on, err := a.day(cfg, f.date)
-				if err != nil {
-					return err
-				}
-				it, err := findItem(ctx, st, f.round, args[0])
-				if err != nil {
-					return err
-				}
-				kind := ledger.EventProgress
-				if followup {
-					kind = ledger.EventFollowup
-				}
-				if err := st.AddProgress(ctx, it.Round, it.No, kind, on, f.note, a.actor(), a.now()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "item %s (%s): %s recorded for %s\n", it.No, it.Round, kind, on)
-				return nil
-			})
+			kind := ledger.EventProgress
+			if followup {
+				kind = ledger.EventFollowup
+			}
+			return a.recordEvent(cmd.Context(), f, args[0], kind, f.note)
 		},
 	}
 	f.bind(cmd, true)
 	cmd.Flags().BoolVar(&followup, "followup", false, "record the 回头看 re-check of a done item (stops follow-up reminders)")
 	return cmd
+}
+
+// recordEvent adds a dated progress note or the 回头看 re-check to an item's
+// timeline; the re-check is only for an item that was done.
+func (a *app) recordEvent(ctx context.Context, f itemFlags, no string, kind ledger.EventKind, note string) error {
+	return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
+		on, err := a.day(cfg, f.date)
+		if err != nil {
+			return err
+		}
+		it, err := findItem(ctx, st, f.round, no)
+		if err != nil {
+			return err
+		}
+		if kind == ledger.EventFollowup && it.Status == ledger.StatusOpen {
+			return badInputf("item %s is open: a 回头看 re-check confirms a done item (use item done first)", it.No)
+		}
+		if err := st.AddProgress(ctx, it.Round, it.No, kind, on, note, a.actor(), a.now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "item %s (%s): %s recorded for %s\n", it.No, it.Round, kind, on)
+		return nil
+	})
 }
