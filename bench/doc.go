@@ -18,4 +18,5 @@
 //	DUBAN_BENCH_SQLITE_ITEMS items of the SQLite planning case (100000)
 //	DUBAN_BENCH_MESSAGES     messages of the delivery case (10000)
 //	DUBAN_BENCH_ROWS         rows of the import case (100000)
+//	DUBAN_BENCH_CPUPROFILE   prefix of CPU profiles of each planning run
 package bench

@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -90,9 +92,11 @@ func benchPlanning(b *testing.B, dialect string, items int) {
 			if err := ResetPeak(); err != nil {
 				b.Fatal(err)
 			}
+			stopProfile := startProfile(b, dialect+"."+run.name[:5])
 			start := time.Now()
 			res, err := sched.RunJob(ctx, scheduler.JobDeadlines, run.at)
 			took := time.Since(start).Seconds()
+			stopProfile()
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -112,6 +116,27 @@ func benchPlanning(b *testing.B, dialect string, items int) {
 			}
 		}
 		b.ReportMetric(floor, "floor_s")
+	}
+}
+
+// startProfile writes a CPU profile of one run to
+// $DUBAN_BENCH_CPUPROFILE.NAME.cpu when that variable is set, for finding
+// where a run's time goes; it returns the function that stops it.
+func startProfile(b *testing.B, name string) func() {
+	prefix := os.Getenv("DUBAN_BENCH_CPUPROFILE")
+	if prefix == "" {
+		return func() {}
+	}
+	f, err := os.Create(prefix + "." + name + ".cpu")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }
 
