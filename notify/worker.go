@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -23,12 +24,24 @@ type DispatchStore interface {
 	NextDispatchDue(ctx context.Context) (time.Time, bool, error)
 }
 
+// claimer claims dispatches: the store, or its prepared statements.
+type claimer interface {
+	ClaimDispatches(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, ignoreBackoff bool) ([]store.Dispatch, error)
+}
+
 // SentBatcher is what a store may offer to settle many sent dispatches with
 // one commit (*store.Store does). A worker whose store has it records
 // deliveries in groups, off the sending path; otherwise it marks each
 // message on its own before sending the next on that connection.
 type SentBatcher interface {
 	MarkSentMany(ctx context.Context, owner string, marks []store.SentMark, now time.Time) (lost []int64, err error)
+}
+
+// DeliveryPreparer is what a store may offer to prepare the statements a
+// delivery pass runs again and again, claiming and settling in groups
+// (*store.Store does): DeliverDue then claims and settles through them.
+type DeliveryPreparer interface {
+	PrepareDelivery() *store.PreparedDelivery
 }
 
 // Worker defaults, for zero fields.
@@ -172,7 +185,8 @@ func (w *Worker) nextWait(ctx context.Context) time.Duration {
 // within the call is handed back untouched. When the store is a
 // SentBatcher, delivered dispatches are recorded as sent in groups, one
 // commit per group, by a goroutine of their own, and all of them are
-// recorded before DeliverDue returns.
+// recorded before DeliverDue returns. When it is a DeliveryPreparer, the
+// claims and those groups run as statements prepared for the call.
 //
 // When ctx is cancelled it claims nothing more, lets the messages in flight
 // finish, releases the claimed but unsent dispatches back to pending, and
@@ -181,37 +195,42 @@ func (w *Worker) DeliverDue(ctx context.Context, ignoreBackoff bool) (Stats, err
 	if err := w.check(); err != nil {
 		return Stats{}, err
 	}
-	dl := &delivery{w: w, owner: w.owner(), log: w.logger(), started: w.now()}
+	dl := &delivery{w: w, owner: w.owner(), log: w.logger(), started: w.now(), claims: w.Store}
+	if closeStatements := dl.prepare(); closeStatements != nil {
+		defer closeStatements()
+	}
 	dl.startSettling(ctx)
 	// The senders stay up for the whole call, one per connection, and take
-	// dispatches from a queue one batch long: the next claim is made while
-	// the senders still have a batch to send.
-	jobs := make(chan store.Dispatch, dl.maxQueued())
+	// dispatches from a queue that is refilled a batch at a time: the next
+	// claim is made while the senders still have a batch to send.
+	queue := newSendQueue()
 	var senders sync.WaitGroup
 	for range w.concurrency() {
-		senders.Go(func() {
-			for d := range jobs {
-				dl.count(dl.deliver(ctx, d))
-			}
-		})
+		senders.Go(func() { dl.sendAll(ctx, queue) })
 	}
-	claimErr := dl.feed(ctx, jobs, ignoreBackoff)
-	close(jobs)
+	claimErr := dl.feed(ctx, queue, ignoreBackoff)
+	queue.close()
 	senders.Wait()
 	dl.stopSettling()
 	dl.flushRetries(ctx, true)
 	return dl.stats, errors.Join(append([]error{claimErr}, dl.errs...)...)
 }
 
-// feed claims due dispatches batch by batch and hands them to the senders,
-// until none is due or ctx is cancelled. Each dispatch is handed out at most
-// once per call; one claimed again is handed back untouched. After ctx is
-// cancelled, the claimed dispatches not yet handed out are released.
-func (dl *delivery) feed(ctx context.Context, jobs chan<- store.Dispatch, ignoreBackoff bool) error {
+// feed claims due dispatches batch by batch and queues them for the
+// senders, until none is due or ctx is cancelled. It claims a batch when
+// the queue is down to at most one batch, so that a claimed dispatch waits
+// behind at most two. Each dispatch is queued at most once per call; one
+// claimed again is handed back untouched. The senders release what is
+// still queued after ctx is cancelled.
+func (dl *delivery) feed(ctx context.Context, queue *sendQueue, ignoreBackoff bool) error {
 	w := dl.w
 	attempted := make(map[int64]bool)
 	for ctx.Err() == nil {
-		batch, err := w.Store.ClaimDispatches(ctx, dl.owner, w.now(), w.lease(), dl.batch(), ignoreBackoff)
+		n := dl.batch()
+		if queue.waitRoom(ctx, n) != nil {
+			return nil
+		}
+		batch, err := dl.claims.ClaimDispatches(ctx, dl.owner, w.now(), w.lease(), n, ignoreBackoff)
 		if err != nil {
 			if ctx.Err() == nil {
 				return fmt.Errorf("notify: claim dispatches: %w", err)
@@ -230,19 +249,88 @@ func (dl *delivery) feed(ctx context.Context, jobs chan<- store.Dispatch, ignore
 		if len(fresh) == 0 {
 			return nil // nothing due, or only what this call has tried already
 		}
-		for i, d := range fresh {
-			select {
-			case jobs <- d:
-			case <-ctx.Done():
-				for _, u := range fresh[i:] {
-					dl.release(ctx, u)
-				}
-				return nil
-			}
-		}
+		queue.push(fresh)
 		dl.flushRetries(ctx, false)
 	}
 	return nil
+}
+
+// sendQueue holds the claimed dispatches that the senders take one at a
+// time. Senders wait only when it is empty, and the feeder is woken once
+// per batch, when the queue runs low: with a channel, every message taken
+// woke the feeder blocked on the full channel, and those goroutine
+// hand-overs cost the delivery a share of the CPU it shares with the
+// server and the database.
+type sendQueue struct {
+	mu       sync.Mutex
+	nonEmpty *sync.Cond // senders wait on it while the queue is empty
+	items    []store.Dispatch
+	room     int // the feeder waits until at most room dispatches are queued
+	closed   bool
+	low      chan struct{} // capacity 1: the queue is down to room
+}
+
+func newSendQueue() *sendQueue {
+	q := &sendQueue{low: make(chan struct{}, 1)}
+	q.nonEmpty = sync.NewCond(&q.mu)
+	return q
+}
+
+// push queues claimed dispatches and wakes the senders waiting for them.
+func (q *sendQueue) push(ds []store.Dispatch) {
+	q.mu.Lock()
+	q.items = append(q.items, ds...)
+	q.mu.Unlock()
+	q.nonEmpty.Broadcast()
+}
+
+// take returns the next queued dispatch, waiting while there is none; false
+// when the queue is closed and empty.
+func (q *sendQueue) take() (store.Dispatch, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) == 0 && !q.closed {
+		q.nonEmpty.Wait()
+	}
+	if len(q.items) == 0 {
+		return store.Dispatch{}, false
+	}
+	d := q.items[0]
+	q.items[0] = store.Dispatch{} // let the bodies go once sent
+	q.items = q.items[1:]
+	if len(q.items) <= q.room {
+		select {
+		case q.low <- struct{}{}:
+		default: // the feeder has been told already
+		}
+	}
+	return d, true
+}
+
+// waitRoom waits until at most n dispatches are queued, or ctx is done.
+func (q *sendQueue) waitRoom(ctx context.Context, n int) error {
+	for {
+		q.mu.Lock()
+		q.room = n
+		short := len(q.items) <= n
+		q.mu.Unlock()
+		if short {
+			return nil
+		}
+		select {
+		case <-q.low:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// close tells the senders that nothing more comes once the queue is empty.
+func (q *sendQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.nonEmpty.Broadcast()
 }
 
 func (w *Worker) check() error {
@@ -365,24 +453,18 @@ type delivery struct {
 	owner   string
 	log     *slog.Logger
 	started time.Time
+	claims  claimer     // the store, or its prepared statements
+	batcher SentBatcher // settles sent dispatches in groups; nil: one by one
 
 	mu      sync.Mutex
 	retries []pendingRetry // temporary failures, still leased until flushed
 	errs    []error
 	stats   Stats
 
-	// sent carries delivered dispatches to the goroutine that settles them
-	// in groups; nil when the store cannot (each is marked on its own).
-	sent    chan store.SentMark
+	// sent collects delivered dispatches for the goroutine that settles
+	// them in groups; nil when the store cannot (each is marked on its own).
+	sent    *sentMarks
 	settled chan struct{} // closed when that goroutine is done
-}
-
-// maxQueued is the capacity of the senders' queue: the largest batch.
-func (dl *delivery) maxQueued() int {
-	if dl.w.Batch > 0 {
-		return dl.w.Batch
-	}
-	return max(2*dl.w.concurrency(), maxBatch)
 }
 
 func (dl *delivery) count(s Stats) {
@@ -391,47 +473,44 @@ func (dl *delivery) count(s Stats) {
 	dl.mu.Unlock()
 }
 
+// prepare has the call claim and settle through the store's prepared
+// statements when it offers them, or settle in groups when it can, and
+// returns what closes the statements (nil when none were prepared).
+func (dl *delivery) prepare() (closeStatements func()) {
+	if p, ok := dl.w.Store.(DeliveryPreparer); ok {
+		prepared := p.PrepareDelivery()
+		dl.claims, dl.batcher = prepared, prepared
+		return func() {
+			if err := prepared.Close(); err != nil {
+				dl.log.Warn("close delivery statements", "error", err)
+			}
+		}
+	}
+	if b, ok := dl.w.Store.(SentBatcher); ok {
+		dl.batcher = b
+	}
+	return nil
+}
+
 // startSettling starts the goroutine that marks delivered dispatches sent,
 // when the store can settle several at once. It takes whatever has arrived
 // since its last commit, so that a group grows with the delivery rate
 // while a lone message is recorded at once.
 func (dl *delivery) startSettling(ctx context.Context) {
-	batcher, ok := dl.w.Store.(SentBatcher)
-	if !ok {
+	batcher := dl.batcher
+	if batcher == nil {
 		return
 	}
-	dl.sent = make(chan store.SentMark, maxSentGroup)
+	dl.sent = newSentMarks()
 	dl.settled = make(chan struct{})
 	go func() {
 		defer close(dl.settled)
-		for m := range dl.sent {
-			group := dl.gather(m)
-			dl.settleGroup(ctx, batcher, group)
+		for dl.sent.gather() {
+			for group := range slices.Chunk(dl.sent.takeAll(), maxSentGroup) {
+				dl.settleGroup(ctx, batcher, group)
+			}
 		}
 	}()
-}
-
-// gather groups first with the deliveries that follow it within
-// sentGroupWait, up to maxSentGroup: one commit then records a group of
-// messages even when they come one at a time over one connection. A crash
-// in between costs at most that much re-sending (at least once, same
-// Message-ID).
-func (dl *delivery) gather(first store.SentMark) []store.SentMark {
-	group := []store.SentMark{first}
-	timer := time.NewTimer(sentGroupWait)
-	defer timer.Stop()
-	for len(group) < maxSentGroup {
-		select {
-		case m, ok := <-dl.sent:
-			if !ok {
-				return group
-			}
-			group = append(group, m)
-		case <-timer.C:
-			return group
-		}
-	}
-	return group
 }
 
 // stopSettling waits until every delivered dispatch is recorded.
@@ -439,8 +518,96 @@ func (dl *delivery) stopSettling() {
 	if dl.sent == nil {
 		return
 	}
-	close(dl.sent)
+	dl.sent.stop()
 	<-dl.settled
+}
+
+// sentMarks collects delivered dispatches for the settling goroutine. A
+// sender wakes that goroutine only for the first mark of a group (and when
+// a group is full), not for every message; it waits while maxSentGroup
+// marks are waiting already, so that a stalled database stops delivery
+// instead of piling up sent but unrecorded messages.
+type sentMarks struct {
+	mu    sync.Mutex
+	taken *sync.Cond // senders wait on it while the marks are many
+	marks []store.SentMark
+	first chan struct{} // capacity 1: a group has begun
+	full  chan struct{} // capacity 1: a group is full
+	done  chan struct{} // closed by stop
+}
+
+func newSentMarks() *sentMarks {
+	s := &sentMarks{first: make(chan struct{}, 1), full: make(chan struct{}, 1), done: make(chan struct{})}
+	s.taken = sync.NewCond(&s.mu)
+	return s
+}
+
+func (s *sentMarks) add(m store.SentMark) {
+	s.mu.Lock()
+	for len(s.marks) >= maxSentGroup {
+		s.taken.Wait()
+	}
+	s.marks = append(s.marks, m)
+	n := len(s.marks)
+	s.mu.Unlock()
+	if n == 1 {
+		signal(s.first)
+	}
+	if n == maxSentGroup {
+		signal(s.full)
+	}
+}
+
+// gather waits for a group: from its first mark, sentGroupWait for others
+// to join it, or until it is full, so that one commit records a group even
+// when messages come one at a time over one connection (a crash in between
+// costs at most that much re-sending: at least once, same Message-ID). It
+// reports false when stop was called and nothing is left to take.
+func (s *sentMarks) gather() bool {
+	select {
+	case <-s.first:
+	case <-s.done:
+		return s.pending() > 0
+	}
+	timer := time.NewTimer(sentGroupWait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-s.full:
+	case <-s.done:
+	}
+	return true
+}
+
+// takeAll takes the marks gathered so far.
+func (s *sentMarks) takeAll() []store.SentMark {
+	s.mu.Lock()
+	marks := s.marks
+	s.marks = nil
+	s.mu.Unlock()
+	s.taken.Broadcast()
+	select {
+	case <-s.full: // told of a group taken now
+	default:
+	}
+	return marks
+}
+
+func (s *sentMarks) pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.marks)
+}
+
+// stop has gather return at once from now on.
+func (s *sentMarks) stop() { close(s.done) }
+
+// signal wakes whoever waits on ch, unless a wake-up is pending already.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
 
 func (dl *delivery) settleGroup(ctx context.Context, batcher SentBatcher, group []store.SentMark) {
@@ -462,7 +629,7 @@ func (dl *delivery) settleGroup(ctx context.Context, batcher SentBatcher, group 
 // when there is one, else at once.
 func (dl *delivery) markSent(ctx context.Context, d store.Dispatch, messageID, reply string) {
 	if dl.sent != nil {
-		dl.sent <- store.SentMark{ID: d.ID, MessageID: messageID, Reply: reply}
+		dl.sent.add(store.SentMark{ID: d.ID, MessageID: messageID, Reply: reply})
 		return
 	}
 	dl.mark(ctx, d.ID, func(mctx context.Context) error {
@@ -476,6 +643,14 @@ type pendingRetry struct {
 	errText   string
 	reply     string
 	next      time.Time
+}
+
+// sendAll delivers the queued dispatches, one at a time, until the queue
+// is closed and empty.
+func (dl *delivery) sendAll(ctx context.Context, queue *sendQueue) {
+	for d, ok := queue.take(); ok; d, ok = queue.take() {
+		dl.count(dl.deliver(ctx, d))
+	}
 }
 
 // deliver sends one claimed dispatch and records the outcome.

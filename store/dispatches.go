@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -109,6 +110,23 @@ const defaultClaimLimit = 100
 // Each claim counts an attempt. Concurrent claimers never get the same row.
 // The result is ordered by next attempt time, oldest first.
 func (s *Store) ClaimDispatches(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, ignoreBackoff bool) ([]Dispatch, error) {
+	args, err := claimArgs(owner, now, lease, limit, ignoreBackoff)
+	if err != nil {
+		return nil, err
+	}
+	query, qargs, err := sqlx.Named(s.q.claimDispatches, args)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+	}
+	var rows []dispatchRow
+	if err := sel(ctx, s.db, &rows, query, qargs...); err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+	}
+	return claimed(rows), nil
+}
+
+// claimArgs checks a claim's arguments and names them for the claim statement.
+func claimArgs(owner string, now time.Time, lease time.Duration, limit int, ignoreBackoff bool) (map[string]any, error) {
 	if owner == "" || lease <= 0 {
 		return nil, errors.New("store: claim dispatches: owner and a positive lease are required")
 	}
@@ -119,25 +137,22 @@ func (s *Store) ClaimDispatches(ctx context.Context, owner string, now time.Time
 	if ignoreBackoff {
 		dueBy = farFuture
 	}
-	query, args, err := sqlx.Named(s.q.claimDispatches, map[string]any{
+	return map[string]any{
 		"owner":  owner,
 		"now":    ts(now),
 		"until":  ts(now.Add(lease)),
 		"limit":  limit,
 		"due_by": ts(dueBy),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: claim dispatches: %w", err)
-	}
-	var rows []dispatchRow
-	if err := sel(ctx, s.db, &rows, query, args...); err != nil {
-		return nil, fmt.Errorf("store: claim dispatches: %w", err)
-	}
-	// RETURNING does not keep the subquery's order.
+	}, nil
+}
+
+// claimed orders claimed rows by next attempt: RETURNING does not keep the
+// subquery's order.
+func claimed(rows []dispatchRow) []Dispatch {
 	slices.SortFunc(rows, func(a, b dispatchRow) int {
 		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt.Time), cmp.Compare(a.ID, b.ID))
 	})
-	return dispatches(rows), nil
+	return dispatches(rows)
 }
 
 // MarkSent settles a claimed dispatch as sent.
@@ -174,6 +189,11 @@ func (s *Store) MarkSentMany(ctx context.Context, owner string, marks []SentMark
 	if err != nil {
 		return nil, fmt.Errorf("store: mark %d dispatches sent: %w", len(marks), err)
 	}
+	return unsettled(marks, settled), nil
+}
+
+// unsettled returns the ids of marks that are not among settled.
+func unsettled(marks []SentMark, settled []int64) (lost []int64) {
 	done := make(map[int64]bool, len(settled))
 	for _, id := range settled {
 		done[id] = true
@@ -183,20 +203,11 @@ func (s *Store) MarkSentMany(ctx context.Context, owner string, marks []SentMark
 			lost = append(lost, m.ID)
 		}
 	}
-	return lost, nil
+	return lost
 }
 
 func (s *Store) markSentManyPostgres(ctx context.Context, owner string, marks []SentMark, now time.Time) ([]int64, error) {
-	ids := make([]int64, len(marks))
-	messageIDs := make([]string, len(marks))
-	replies := make([]string, len(marks))
-	for i, m := range marks {
-		ids[i], messageIDs[i], replies[i] = m.ID, m.MessageID, m.Reply
-	}
-	query, args, err := sqlx.Named(qMarkSentManyPostgres, map[string]any{
-		"now": ts(now), "owner": owner,
-		"ids": pq.Array(ids), "message_ids": pq.Array(messageIDs), "replies": pq.Array(replies),
-	})
+	query, args, err := sqlx.Named(qMarkSentManyPostgres, sentManyArgs(owner, marks, now))
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +216,21 @@ func (s *Store) markSentManyPostgres(ctx context.Context, owner string, marks []
 		return nil, err
 	}
 	return settled, nil
+}
+
+// sentManyArgs names the arguments of qMarkSentManyPostgres: the marks as
+// parallel arrays.
+func sentManyArgs(owner string, marks []SentMark, now time.Time) map[string]any {
+	ids := make([]int64, len(marks))
+	messageIDs := make([]string, len(marks))
+	replies := make([]string, len(marks))
+	for i, m := range marks {
+		ids[i], messageIDs[i], replies[i] = m.ID, m.MessageID, m.Reply
+	}
+	return map[string]any{
+		"now": ts(now), "owner": owner,
+		"ids": pq.Array(ids), "message_ids": pq.Array(messageIDs), "replies": pq.Array(replies),
+	}
 }
 
 // markSentManyEach runs MarkSent's statement for each mark in one
@@ -262,6 +288,90 @@ func (s *Store) settle(ctx context.Context, what string, id int64, owner, query 
 	}
 	if err != nil {
 		return fmt.Errorf("store: mark dispatch %d %s: %w", id, what, err)
+	}
+	return nil
+}
+
+// PreparedDelivery claims and settles dispatches as the Store does, with
+// statements prepared once and run again and again: a delivery pass claims
+// and settles hundreds of times, and each unprepared run of the claim had
+// PostgreSQL parse and plan it afresh (and cost lib/pq a round trip more).
+// Statements are prepared on first use; Close releases them. It is safe for
+// concurrent use.
+type PreparedDelivery struct {
+	s *Store
+
+	mu    sync.Mutex
+	claim *sqlx.NamedStmt
+	sent  *sqlx.NamedStmt // PostgreSQL only; SQLite settles in one transaction
+}
+
+// PrepareDelivery returns the prepared statements of one delivery pass;
+// the caller closes them when the pass ends.
+func (s *Store) PrepareDelivery() *PreparedDelivery {
+	return &PreparedDelivery{s: s}
+}
+
+// ClaimDispatches is Store.ClaimDispatches with a prepared statement.
+func (p *PreparedDelivery) ClaimDispatches(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, ignoreBackoff bool) ([]Dispatch, error) {
+	args, err := claimArgs(owner, now, lease, limit, ignoreBackoff)
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := p.prepared(ctx, &p.claim, p.s.q.claimDispatches)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+	}
+	var rows []dispatchRow
+	if err := stmt.SelectContext(ctx, &rows, args); err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+	}
+	return claimed(rows), nil
+}
+
+// MarkSentMany is Store.MarkSentMany with a prepared statement.
+func (p *PreparedDelivery) MarkSentMany(ctx context.Context, owner string, marks []SentMark, now time.Time) (lost []int64, err error) {
+	if len(marks) == 0 || p.s.dialect != dialectPostgres {
+		return p.s.MarkSentMany(ctx, owner, marks, now)
+	}
+	stmt, err := p.prepared(ctx, &p.sent, qMarkSentManyPostgres)
+	if err != nil {
+		return nil, fmt.Errorf("store: mark %d dispatches sent: %w", len(marks), err)
+	}
+	var settled []int64
+	if err := stmt.SelectContext(ctx, &settled, sentManyArgs(owner, marks, now)); err != nil {
+		return nil, fmt.Errorf("store: mark %d dispatches sent: %w", len(marks), err)
+	}
+	return unsettled(marks, settled), nil
+}
+
+// prepared returns *slot, preparing query into it on first use.
+func (p *PreparedDelivery) prepared(ctx context.Context, slot **sqlx.NamedStmt, query string) (*sqlx.NamedStmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if *slot == nil {
+		stmt, err := p.s.db.PrepareNamedContext(ctx, query)
+		if err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*slot = stmt
+	}
+	return *slot, nil
+}
+
+// Close releases the prepared statements.
+func (p *PreparedDelivery) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, slot := range []**sqlx.NamedStmt{&p.claim, &p.sent} {
+		if *slot != nil {
+			errs = append(errs, (*slot).Close())
+			*slot = nil
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close delivery statements: %w", err)
 	}
 	return nil
 }

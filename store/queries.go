@@ -175,11 +175,16 @@ const (
 // conditional UPDATE alone is exclusive. Both use named parameters; :due_by
 // is now, or the far future when backoff is ignored.
 //
-// The two kinds of claimable rows (pending and due; sending with an expired
-// lease) are looked up separately, each in the order of the dispatches_due
-// index (state, next_attempt_at, id), so that a claim reads the first rows
-// of the index: one OR over both would scan and sort every row of the
-// table, sent ones included, on every claim.
+// The two kinds of claimable rows are looked up separately, each in an
+// index of its own (migration 00006): pending and due ones in the order of
+// dispatches_pending (next_attempt_at, id) WHERE state = 'pending', so that
+// a claim reads the first rows of the index; sending ones whose lease
+// expired in dispatches_leased (lease_until) WHERE lease_until IS NOT NULL
+// (which lease_until < :now implies), so that the leases still running are
+// not even looked at. One OR over both would scan and sort every row of the
+// table, sent ones included, on every claim. The worker runs the claim as a
+// prepared statement (PreparedDelivery): it is parsed once per connection
+// and costs lib/pq one round trip instead of two.
 const (
 	qClaimDispatchesPostgres = `WITH pending AS MATERIALIZED (
 		SELECT id AS due_id, next_attempt_at AS due_at FROM dispatches
