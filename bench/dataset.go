@@ -85,12 +85,13 @@ func (l Ledger) Generate(ctx context.Context, db *sql.DB, dialect string) error 
 	return err
 }
 
-// ResetRuns forgets every run, reminder and dispatch, so that the next run
-// of the deadline job is a first run again.
+// ResetRuns forgets every run, reminder, dispatch and check day, so that
+// the next run of the deadline job is a first run again.
 func ResetRuns(ctx context.Context, db *sql.DB, dialect string) error {
-	stmts := []string{"TRUNCATE reminders, dispatches, job_runs"}
+	stmts := []string{"TRUNCATE reminders, dispatches, job_runs, deadline_checks, check_marks"}
 	if dialect != "postgres" {
-		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatches", "DELETE FROM job_runs"}
+		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatches", "DELETE FROM job_runs",
+			"DELETE FROM deadline_checks", "DELETE FROM check_marks"}
 	}
 	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {

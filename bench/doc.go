@@ -19,4 +19,5 @@
 //	DUBAN_BENCH_MESSAGES     messages of the delivery case (10000)
 //	DUBAN_BENCH_ROWS         rows of the import case (100000)
 //	DUBAN_BENCH_CPUPROFILE   prefix of CPU profiles of each planning run
+//	DUBAN_BENCH_HEAPPROFILE  prefix of heap profiles (at the peak) of each planning run
 package bench

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"testing"
 	"time"
@@ -120,23 +121,68 @@ func benchPlanning(b *testing.B, dialect string, items int) {
 }
 
 // startProfile writes a CPU profile of one run to
-// $DUBAN_BENCH_CPUPROFILE.NAME.cpu when that variable is set, for finding
-// where a run's time goes; it returns the function that stops it.
+// $DUBAN_BENCH_CPUPROFILE.NAME.cpu when that variable is set, and the heap
+// profile at the run's largest heap to $DUBAN_BENCH_HEAPPROFILE.NAME.heap
+// when that one is, for finding where a run's time and memory go; it
+// returns the function that stops them.
 func startProfile(b *testing.B, name string) func() {
-	prefix := os.Getenv("DUBAN_BENCH_CPUPROFILE")
-	if prefix == "" {
-		return func() {}
+	stopCPU, stopHeap := func() {}, func() {}
+	if prefix := os.Getenv("DUBAN_BENCH_CPUPROFILE"); prefix != "" {
+		f, err := os.Create(prefix + "." + name + ".cpu")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		stopCPU = func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
 	}
-	f, err := os.Create(prefix + "." + name + ".cpu")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		b.Fatal(err)
+	if prefix := os.Getenv("DUBAN_BENCH_HEAPPROFILE"); prefix != "" {
+		stopHeap = watchHeap(b, prefix+"."+name+".heap")
 	}
 	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
+		stopCPU()
+		stopHeap()
+	}
+}
+
+// watchHeap samples the heap every 100 ms and writes a heap profile to
+// path whenever it is larger than at any sample before.
+func watchHeap(b *testing.B, path string) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		var peak uint64
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse <= peak {
+				continue
+			}
+			peak = ms.HeapInuse
+			f, err := os.Create(path)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
 	}
 }
 

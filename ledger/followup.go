@@ -48,7 +48,7 @@ func FollowupNotices(it Item, dir Directory, today Date, p Policy, lastCheck Dat
 		Subject:  ItemSubject(it),
 		Stage:    stage,
 		DaysLeft: stage.On.DaysSince(today),
-		Item:     it,
+		Item:     &it,
 	}
 	return rs.notices(base, escalatedLevels(LevelRemind, LevelRemind, LevelRemind))
 }

@@ -65,8 +65,10 @@ type Notice struct {
 	// minus today, so zero or negative.
 	DaysLeft int
 
-	// Item is the item concerned (deadline and follow-up rules); zero for duties.
-	Item Item
+	// Item is the item concerned (deadline and follow-up rules); nil for
+	// duties. The notices of one item share it: a large run holds hundreds
+	// of thousands of notices.
+	Item *Item
 	// Units are the unit codes the notice is about for this recipient: for a
 	// unit, the unit(s) whose mailbox it is; for a leader or a supervisor, the
 	// item's units, or the non-submitting units of a duty they are told about.
@@ -93,6 +95,9 @@ func (n Notice) Key() string {
 }
 
 func (n Notice) anchor() string {
+	if n.Item == nil {
+		return ""
+	}
 	switch n.Rule {
 	case RuleDeadline:
 		return "@" + n.Item.Deadline.String()
@@ -142,7 +147,7 @@ func ItemNotices(it Item, dir Directory, today Date, p Policy) []Notice {
 		Subject:  ItemSubject(it),
 		Stage:    stage,
 		DaysLeft: -overdue,
-		Item:     it,
+		Item:     &it,
 	}
 	return rs.notices(base, escalatedLevels(stage.Level(), LevelWarn, LevelSummon))
 }
@@ -153,9 +158,12 @@ func reached(overdue, threshold int) bool {
 	return threshold > 0 && overdue >= threshold
 }
 
-// escalatedLevels maps each role to the level it is addressed at.
-func escalatedLevels(unit, leader, supervisor Level) map[Role]Level {
-	return map[Role]Level{RoleUnit: unit, RoleLeader: leader, RoleSupervisor: supervisor}
+// roleLevels is the level each role is addressed at, by Role.rank.
+type roleLevels [3]Level
+
+// escalatedLevels gives each role the level it is addressed at.
+func escalatedLevels(unit, leader, supervisor Level) roleLevels {
+	return roleLevels{unit, leader, supervisor}
 }
 
 // SortByUrgency orders notices most urgent first: the most overdue (smallest
@@ -165,8 +173,8 @@ func SortByUrgency(ns []Notice) {
 	slices.SortStableFunc(ns, func(a, b Notice) int {
 		return cmp.Or(
 			cmp.Compare(a.DaysLeft, b.DaysLeft),
-			cmp.Compare(a.Item.Round, b.Item.Round),
-			cmp.Compare(a.Item.Seq, b.Item.Seq),
+			cmp.Compare(a.itemRound(), b.itemRound()),
+			cmp.Compare(a.itemSeq(), b.itemSeq()),
 			cmp.Compare(a.Subject, b.Subject),
 			cmp.Compare(a.Rule, b.Rule),
 			cmp.Compare(a.Recipient, b.Recipient),
@@ -174,11 +182,25 @@ func SortByUrgency(ns []Notice) {
 	})
 }
 
+func (n *Notice) itemRound() string {
+	if n.Item == nil {
+		return ""
+	}
+	return n.Item.Round
+}
+
+func (n *Notice) itemSeq() int {
+	if n.Item == nil {
+		return 0
+	}
+	return n.Item.Seq
+}
+
 // recipientSet collects the addresses of one notice subject, one entry per
-// address (compared case-insensitively), in the order first met.
+// address (compared case-insensitively), in the order first met. A subject
+// has a handful of addresses: a list is searched faster than a map is built.
 type recipientSet struct {
-	index map[string]int
-	list  []recipient
+	list []recipient
 }
 
 type recipient struct {
@@ -195,13 +217,8 @@ func (s *recipientSet) add(addr string, role Role, units []string, leader string
 	if addr == "" {
 		return
 	}
-	key := strings.ToLower(addr)
-	i, seen := s.index[key]
-	if !seen {
-		if s.index == nil {
-			s.index = map[string]int{}
-		}
-		s.index[key] = len(s.list)
+	i := slices.IndexFunc(s.list, func(r recipient) bool { return strings.EqualFold(r.addr, addr) })
+	if i < 0 {
 		s.list = append(s.list, recipient{addr: addr, role: role, units: appendNew(nil, units...), leader: leader})
 		return
 	}
@@ -213,7 +230,7 @@ func (s *recipientSet) add(addr string, role Role, units []string, leader string
 }
 
 // notices turns the set into notices built on base, one per address.
-func (s *recipientSet) notices(base Notice, levels map[Role]Level) []Notice {
+func (s *recipientSet) notices(base Notice, levels roleLevels) []Notice {
 	if len(s.list) == 0 {
 		return nil
 	}
@@ -222,7 +239,7 @@ func (s *recipientSet) notices(base Notice, levels map[Role]Level) []Notice {
 		n := base
 		n.Recipient = r.addr
 		n.Role = r.role
-		n.Level = levels[r.role]
+		n.Level = levels[r.role.rank()]
 		n.Units = r.units
 		if r.role == RoleLeader {
 			n.Leader = r.leader

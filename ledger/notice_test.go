@@ -191,7 +191,7 @@ func TestLeaderlessItemIsNotEscalatedToALeader(t *testing.T) {
 func TestSortByUrgency(t *testing.T) {
 	t.Parallel()
 	n := func(round string, seq, left int, to string) Notice {
-		return Notice{Rule: RuleDeadline, Subject: fmt.Sprintf("%s/%d", round, seq), DaysLeft: left, Recipient: to, Item: Item{Round: round, Seq: seq}}
+		return Notice{Rule: RuleDeadline, Subject: fmt.Sprintf("%s/%d", round, seq), DaysLeft: left, Recipient: to, Item: &Item{Round: round, Seq: seq}}
 	}
 	ns := []Notice{
 		n("2024-7", 5, 3, "a"),

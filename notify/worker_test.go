@@ -69,7 +69,7 @@ func queue(t *testing.T, st *store.Store, now time.Time, recipients ...string) {
 			Subject: subject, Text: text, HTML: html, Refs: `[{"ref":"2024-7/一.3.(1)","stage":"overdue-2"}]`,
 		}, nil
 	}
-	_, n, err := st.CommitDigests(ctx, "deadlines", run.ID, digests, build, now)
+	_, n, err := st.CommitDigests(ctx, "deadlines", run.ID, digests, build, now, nil)
 	if err != nil {
 		t.Fatalf("CommitDigests: %v", err)
 	}

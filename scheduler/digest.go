@@ -13,15 +13,18 @@ import (
 	"duban/store"
 )
 
-// groupByRecipient turns notices into one digest per recipient, in a stable
-// order, and indexes the notices by reminder key for rendering. The index
-// points into notices rather than copying them: a large run has hundreds
-// of thousands.
-func groupByRecipient(notices []ledger.Notice) ([]store.Digest, map[string]*ledger.Notice) {
-	byKey := make(map[string]*ledger.Notice, len(notices))
+// groupByRecipient turns notices (in batches) into one digest per
+// recipient, in a stable order, and indexes the notices by reminder key for
+// rendering. The index points into the batches rather than copying them: a
+// large run has hundreds of thousands.
+func groupByRecipient(batches [][]ledger.Notice) ([]store.Digest, map[string]*ledger.Notice) {
+	size := 0
+	for _, b := range batches {
+		size += len(b)
+	}
+	byKey := make(map[string]*ledger.Notice, size)
 	byRecipient := make(map[string][]store.Reminder)
-	for i := range notices {
-		n := &notices[i]
+	for _, n := range allNotices(batches) {
 		key := n.Key()
 		if _, dup := byKey[key]; dup {
 			continue
@@ -41,6 +44,21 @@ func groupByRecipient(notices []ledger.Notice) ([]store.Digest, map[string]*ledg
 		digests[i] = store.Digest{Recipient: r, Reminders: byRecipient[r]}
 	}
 	return digests, byKey
+}
+
+// allNotices ranges over the notices of the batches, by pointer.
+func allNotices(batches [][]ledger.Notice) func(yield func(int, *ledger.Notice) bool) {
+	return func(yield func(int, *ledger.Notice) bool) {
+		k := 0
+		for _, b := range batches {
+			for i := range b {
+				if !yield(k, &b[i]) {
+					return
+				}
+				k++
+			}
+		}
+	}
 }
 
 // dispatchKey names the one message a recipient gets from one run; the
@@ -163,7 +181,7 @@ func (s *Scheduler) recipientName(addr string, notices []ledger.Notice) string {
 		case ledger.RoleUnit:
 			// A unit's notice names the unit(s) whose mailbox it is.
 			codes := n.Units
-			if len(codes) == 0 {
+			if len(codes) == 0 && n.Item != nil {
 				codes = n.Item.Units
 			}
 			for _, code := range codes {
@@ -189,7 +207,7 @@ func (s *Scheduler) entry(n ledger.Notice) notify.Entry {
 	if n.Rule == ledger.RuleDuty || n.Rule == ledger.RuleDutyMissing {
 		return s.dutyEntry(n)
 	}
-	it := n.Item
+	it := n.Item // item rules always have one
 	e := notify.Entry{
 		Kind:       n.Rule,
 		Stage:      n.Stage.Name,

@@ -25,7 +25,7 @@ func TestDigestCapsLongDigests(t *testing.T) {
 			it := ledger.Item{Round: "r", No: fmt.Sprint(i), Seq: i, Problem: "问题", Deadline: today.AddDays(-30 - i), Status: ledger.StatusOpen}
 			notices = append(notices, ledger.Notice{Rule: ledger.RuleDeadline, Subject: ledger.ItemSubject(it),
 				Stage: ledger.Stage{Name: "overdue-4"}, Level: ledger.LevelSummon, Recipient: "zgb@x.org",
-				Role: ledger.RoleSupervisor, DaysLeft: -30 - i, Item: it})
+				Role: ledger.RoleSupervisor, DaysLeft: -30 - i, Item: &it})
 		}
 		ledger.SortByUrgency(notices)
 		d := s.digestData("zgb@x.org", today, notices)

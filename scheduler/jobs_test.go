@@ -65,11 +65,16 @@ func office() ledger.Directory {
 
 func newScheduler(t *testing.T, st *store.Store, clk *clock, duties ...ledger.DutySpec) *scheduler.Scheduler {
 	t.Helper()
+	return schedulerWith(t, st, clk, office(), duties...)
+}
+
+// schedulerWith is newScheduler with another directory.
+func schedulerWith(t *testing.T, st *store.Store, clk *clock, dir ledger.Directory, duties ...ledger.DutySpec) *scheduler.Scheduler {
+	t.Helper()
 	tmpl, err := notify.LoadTemplates("")
 	must(t, err)
-	p := ledger.DefaultPolicy()
 	set := scheduler.Settings{
-		Location: cst, Policy: p, Calendar: ledger.NewCalendar(nil, nil), Directory: office(),
+		Location: cst, Policy: ledger.DefaultPolicy(), Calendar: ledger.NewCalendar(nil, nil), Directory: dir,
 		Office: "督查室", Duties: duties,
 	}
 	return scheduler.New(st, set, tmpl, scheduler.Options{Owner: "test", Now: clk.now})
@@ -279,7 +284,7 @@ func failDispatch(t *testing.T, st *store.Store, clk *clock, addr string) {
 		{Rule: "deadline", Subject: "r1/S1", Stage: "due"},
 	}}}, func(string, []store.Reminder) (store.Message, error) {
 		return store.Message{Key: "k-" + addr, Subject: "【整改督办】1项今天到期", Text: "t", HTML: "h", Refs: "[]"}, nil
-	}, clk.t)
+	}, clk.t, nil)
 	must(t, err)
 	claimed, err := st.ClaimDispatches(ctx, "w", clk.t, time.Minute, 10, true)
 	must(t, err)

@@ -28,7 +28,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return nil, nil
 	}
-	notices, err := s.collect(ctx, job, today)
+	c, err := s.collect(ctx, job, today)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if err != nil {
 		return nil, err
 	}
-	digests, byKey := groupByRecipient(notices)
+	digests, byKey := groupByRecipient(c.notices)
 	known, err := s.store.KnownReminders(ctx, allKeys(digests))
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: plan %s: %w", job, err)

@@ -159,7 +159,7 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return Result{Skipped: "non-workday " + today.String()}, nil
 	}
-	notices, err := s.collect(ctx, job, today)
+	c, err := s.collect(ctx, job, today)
 	if err != nil {
 		return Result{}, err
 	}
@@ -167,47 +167,82 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if err != nil {
 		return Result{}, err
 	}
-	digests, byKey := groupByRecipient(notices)
+	digests, byKey := groupByRecipient(c.notices)
 	build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
 		return s.message(job, asOf, recipient, fresh, byKey, render)
 	}
-	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now())
+	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now(), c.checks)
 	if err != nil {
 		return Result{}, fmt.Errorf("scheduler: commit %s reminders: %w", job, err)
 	}
 	return Result{Reminders: reminders, Dispatches: dispatches}, nil
 }
 
+// collected is what the rules decided for one run: the notices due (in
+// batches: a large run's are not copied into one ever larger slice), and
+// for the deadline job the check days of the items it looked at.
+type collected struct {
+	notices [][]ledger.Notice
+	checks  *store.Checks
+}
+
 // collect asks the ledger rules which notices are due today for job.
-func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) ([]ledger.Notice, error) {
+func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) (collected, error) {
+	var ns []ledger.Notice
+	var err error
 	switch job {
 	case JobDeadlines:
 		return s.deadlineNotices(ctx, today)
 	case JobDuties:
-		return s.dutyNotices(ctx, today)
+		ns, err = s.dutyNotices(ctx, today)
 	case JobFollowups:
-		return s.followupNotices(ctx, today)
+		ns, err = s.followupNotices(ctx, today)
 	case JobSummary:
-		return s.summaryNotices(today), nil
-	default:
-		return nil, nil
+		ns = s.summaryNotices(today)
 	}
+	return collected{notices: [][]ledger.Notice{ns}}, err
 }
 
-// deadlineNotices streams the open items through the deadline rule and
-// keeps the notices whose reminders are not recorded yet (see freshFilter).
-func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]ledger.Notice, error) {
-	fresh := newFreshFilter(s.store)
-	err := s.store.EachOpenItem(ctx, func(it ledger.Item) error {
-		// The digest shows neither the category nor the progress notes, the
-		// longest texts of an item: do not keep them with its notices.
-		it.Category, it.Progress = "", ""
-		return fresh.add(ctx, ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy))
+// deadlineNotices streams the open items due for a check through the
+// deadline rule; reading every open item, it keeps only the notices whose
+// reminders are not recorded yet (see freshFilter). An item's check day is the next day the rule has
+// something new to say about it (ledger.NextDeadlineChange): on a daily run
+// most open items are between two stages and are not read at all. Under
+// other settings than the last run's, or as of an earlier day, every open
+// item is read.
+func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) (collected, error) {
+	checks := &store.Checks{Job: JobDeadlines, Mark: store.CheckMark{
+		Fingerprint: ledger.DeadlineFingerprint(s.set.Directory, s.set.Policy), AsOf: today}}
+	all, err := s.checkAll(ctx, checks.Mark)
+	if err != nil {
+		return collected{}, err
+	}
+	fresh := newFreshFilter(s.store, all)
+	err = s.store.EachOpenItemToCheck(ctx, today, all, func(oi store.OpenItem) error {
+		next, _ := ledger.NextDeadlineChange(oi.Item, today, s.set.Policy)
+		checks.Items = append(checks.Items, store.ItemCheck{ID: oi.ID, Seen: oi.UpdatedAt, Next: next})
+		return fresh.add(ctx, ledger.ItemNotices(oi.Item, s.set.Directory, today, s.set.Policy))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("scheduler: read open items: %w", err)
+		return collected{}, fmt.Errorf("scheduler: read open items: %w", err)
 	}
-	return fresh.finish(ctx)
+	notices, err := fresh.finish(ctx)
+	return collected{notices: notices, checks: checks}, err
+}
+
+// checkAll reports whether the items' check days cannot be trusted for a
+// run under mark: none were recorded, they were worked out under other
+// settings, or on a later day than this run's (a catch-up or a manual run
+// as of the past).
+func (s *Scheduler) checkAll(ctx context.Context, mark store.CheckMark) (bool, error) {
+	prev, err := s.store.GetCheckMark(ctx, JobDeadlines)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("scheduler: %w", err)
+	}
+	return prev.Fingerprint != mark.Fingerprint || mark.AsOf.Before(prev.AsOf), nil
 }
 
 func knownJob(job string) bool {

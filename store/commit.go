@@ -6,8 +6,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -51,51 +54,54 @@ func (s *Store) KnownReminders(ctx context.Context, keys []string) (map[string]b
 // ("fresh"). A digest with no fresh reminder produces no message and build
 // is not called for it. A dispatch whose key already exists is not inserted
 // again; its fresh reminders are linked to the existing one. It returns the
-// number of reminders and dispatches inserted. build runs inside the
-// transaction: it may read the store but must not write to it, and an error
-// from it rolls everything back.
+// number of reminders and dispatches inserted. build may be called from
+// several goroutines at once, while the transaction is open: it may read
+// the store but must not write to it, and an error from it rolls everything
+// back. checks, when not nil, are recorded in the same transaction (see
+// Checks).
 func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, digests []Digest,
-	build func(recipient string, fresh []Reminder) (Message, error), now time.Time) (reminders, dispatchCount int, err error) {
+	build BuildFunc, now time.Time, checks *Checks) (reminders, dispatchCount int, err error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		reminders, dispatchCount = 0, 0
-		fresh, err := insertReminders(ctx, tx, job, runID, digests, now)
+		// Each digest's message id is reserved first, so that its reminders
+		// are inserted already linked to it (the foreign key is checked at
+		// commit), instead of being updated again once it is queued.
+		ids, err := reserveDispatchIDs(ctx, tx, len(digests))
+		if err != nil {
+			return err
+		}
+		fresh, err := insertReminders(ctx, tx, job, runID, digests, ids, now)
 		if err != nil {
 			return err
 		}
 		// Messages are queued a group at a time: on PostgreSQL each group is
-		// one INSERT and one UPDATE linking its reminders, not two round
-		// trips per recipient.
+		// one INSERT, not a round trip per recipient. The next group is built
+		// while one is inserted.
 		insert := insertDispatchesEach
 		if tx.DriverName() == dialectPostgres {
 			insert = insertDispatchesPostgres
 		}
-		var group []queued
-		flush := func() error {
-			n, err := insert(ctx, tx, job, runID, group, now)
+		buildCtx, stop := context.WithCancel(ctx)
+		groups := buildAhead(buildCtx, digests, fresh, ids, build)
+		defer func() {
+			stop()
+			for range groups { // wait for the builders to stop
+			}
+		}()
+		for g := range groups {
+			if g.err != nil {
+				return g.err
+			}
+			for _, q := range g.queued {
+				reminders += len(q.fresh)
+			}
+			n, err := insert(ctx, tx, job, runID, g.queued, now)
 			dispatchCount += n
-			group = group[:0]
-			return err
-		}
-		for i, d := range digests {
-			if len(fresh[i]) == 0 {
-				continue
-			}
-			reminders += len(fresh[i])
-			msg, err := build(d.Recipient, fresh[i])
 			if err != nil {
-				return fmt.Errorf("build message to %s: %w", d.Recipient, err)
-			}
-			if msg.Key == "" {
-				return fmt.Errorf("message to %s has no key", d.Recipient)
-			}
-			group = append(group, queued{recipient: d.Recipient, msg: msg, fresh: fresh[i]})
-			if len(group) == dispatchChunk {
-				if err := flush(); err != nil {
-					return err
-				}
+				return err
 			}
 		}
-		return flush()
+		return recordChecks(ctx, tx, checks)
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: commit digests of %s: %w", job, err)
@@ -103,14 +109,112 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 	return reminders, dispatchCount, nil
 }
 
+// reserveDispatchIDs takes n ids for the messages of a commit, and defers
+// the checks of the reminders' links to them to the commit.
+func reserveDispatchIDs(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, error) {
+	if tx.DriverName() == dialectPostgres {
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, qReserveDispatchIDsPostgres, n); err != nil {
+			return nil, fmt.Errorf("reserve dispatch ids: %w", err)
+		}
+		return ids, nil
+	}
+	// PostgreSQL's foreign key is declared deferred (migration 00005);
+	// SQLite's is deferred for this transaction.
+	if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+		return nil, fmt.Errorf("defer foreign keys: %w", err)
+	}
+	var last int64
+	if err := tx.GetContext(ctx, &last, qLastDispatchID); err != nil {
+		return nil, fmt.Errorf("reserve dispatch ids: %w", err)
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = last + 1 + int64(i)
+	}
+	return ids, nil
+}
+
+// BuildFunc builds the message that tells recipient of its fresh reminders.
+type BuildFunc func(recipient string, fresh []Reminder) (Message, error)
+
+// builtGroup is up to dispatchChunk built messages, or why one could not be built.
+type builtGroup struct {
+	queued []queued
+	err    error
+}
+
+// buildAhead builds the messages of the digests that have fresh reminders,
+// a group at a time, each group's messages on all cores, and sends the
+// groups in digest order, one group ahead of the caller: rendering runs
+// while the previous group is on its way to the database. The channel is
+// closed after the last group, after an error, or when ctx ends.
+func buildAhead(ctx context.Context, digests []Digest, fresh [][]Reminder, ids []int64, build BuildFunc) <-chan builtGroup {
+	out := make(chan builtGroup, 1)
+	go func() {
+		defer close(out)
+		var todo []int
+		for i := range digests {
+			if len(fresh[i]) > 0 {
+				todo = append(todo, i)
+			}
+		}
+		for _, window := range chunks(todo, dispatchChunk) {
+			g := buildGroup(digests, fresh, ids, window, build)
+			select {
+			case out <- g:
+			case <-ctx.Done():
+				return
+			}
+			if g.err != nil {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// buildGroup builds the messages of the digests at indices, in parallel.
+func buildGroup(digests []Digest, fresh [][]Reminder, ids []int64, indices []int, build BuildFunc) builtGroup {
+	g := builtGroup{queued: make([]queued, len(indices))}
+	errs := make([]error, len(indices))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(indices)) {
+		wg.Go(func() {
+			for j := int(next.Add(1) - 1); j < len(indices); j = int(next.Add(1) - 1) {
+				i := indices[j]
+				msg, err := build(digests[i].Recipient, fresh[i])
+				if err == nil && msg.Key == "" {
+					err = fmt.Errorf("message to %s has no key", digests[i].Recipient)
+				}
+				if err != nil {
+					errs[j] = fmt.Errorf("build message to %s: %w", digests[i].Recipient, err)
+					continue
+				}
+				g.queued[j] = queued{recipient: digests[i].Recipient, msg: msg, fresh: fresh[i]}
+				g.queued[j].id = ids[i]
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			g.err = err // the first in digest order, as a sequential build would stop at
+			break
+		}
+	}
+	return g
+}
+
 // insertReminders inserts every digest's reminders, ignoring known keys,
 // and returns the fresh ones per digest, in the digest's order. Keys are
 // inserted in sorted order so that two transactions racing over the same
-// keys (PostgreSQL) wait for each other instead of deadlocking.
-func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest, now time.Time) ([][]Reminder, error) {
-	type ref struct{ digest, index int }
-	var refs []ref
+// keys (PostgreSQL) wait for each other instead of deadlocking. ids are
+// the digests' message ids the reminders are linked to.
+func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest, ids []int64, now time.Time) ([][]Reminder, error) {
 	all := make([][]Reminder, len(digests))
+	total := 0
 	for i, d := range digests {
 		all[i] = make([]Reminder, len(d.Reminders))
 		for j, r := range d.Reminders {
@@ -118,17 +222,18 @@ func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, 
 			if r.Key == "" {
 				r.Key = reminderKey(r.Rule, r.Subject, r.Stage, r.Recipient)
 			}
+			r.dispatchID = ids[i]
 			all[i][j] = r
-			refs = append(refs, ref{i, j})
+		}
+		total += len(d.Reminders)
+	}
+	sorted := make([]*Reminder, 0, total)
+	for i := range all {
+		for j := range all[i] {
+			sorted = append(sorted, &all[i][j])
 		}
 	}
-	slices.SortStableFunc(refs, func(a, b ref) int {
-		return strings.Compare(all[a.digest][a.index].Key, all[b.digest][b.index].Key)
-	})
-	sorted := make([]*Reminder, len(refs))
-	for i, rf := range refs {
-		sorted[i] = &all[rf.digest][rf.index]
-	}
+	slices.SortStableFunc(sorted, func(a, b *Reminder) int { return strings.Compare(a.Key, b.Key) })
 	insert := insertRemindersEach
 	if tx.DriverName() == dialectPostgres {
 		insert = insertRemindersPostgres
@@ -136,21 +241,12 @@ func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, 
 	if err := insert(ctx, tx, job, runID, sorted, now); err != nil {
 		return nil, err
 	}
-	isFresh := make(map[ref]bool, len(refs))
-	for _, rf := range refs {
-		if all[rf.digest][rf.index].ID != 0 {
-			isFresh[rf] = true
-		}
-	}
-	fresh := make([][]Reminder, len(digests))
+	// The fresh reminders are kept in place, in all's arrays: a first run
+	// has hundreds of thousands.
 	for i := range all {
-		for j, r := range all[i] {
-			if isFresh[ref{i, j}] {
-				fresh[i] = append(fresh[i], r)
-			}
-		}
+		all[i] = slices.DeleteFunc(all[i], func(r Reminder) bool { return r.ID == 0 })
 	}
-	return fresh, nil
+	return all, nil
 }
 
 // reminderChunk is how many reminders one multi-row INSERT carries.
@@ -164,15 +260,17 @@ const reminderChunk = 5000
 func insertRemindersPostgres(ctx context.Context, tx *sqlx.Tx, job string, runID int64, rs []*Reminder, now time.Time) error {
 	for _, chunk := range chunks(rs, reminderChunk) {
 		cols := make([][]string, 5)
+		dispatchIDs := make([]int64, len(chunk))
 		byKey := make(map[string]*Reminder, len(chunk))
-		for _, r := range chunk {
+		for j, r := range chunk {
 			for i, v := range []string{r.Key, r.Rule, r.Subject, r.Stage, r.Recipient} {
 				cols[i] = append(cols[i], v)
 			}
+			dispatchIDs[j] = r.dispatchID
 			byKey[r.Key] = r
 		}
 		rows, err := tx.QueryContext(ctx, qInsertRemindersPostgres, pq.Array(cols[0]), pq.Array(cols[1]),
-			pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), job, runIDArg(runID), ts(now))
+			pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(dispatchIDs), job, runIDArg(runID), ts(now))
 		if err != nil {
 			return fmt.Errorf("insert reminders: %w", err)
 		}
@@ -206,7 +304,7 @@ func insertRemindersEach(ctx context.Context, tx *sqlx.Tx, job string, runID int
 	}
 	defer stmt.Close()
 	for _, r := range rs {
-		err := stmt.QueryRowxContext(ctx, r.Key, r.Rule, r.Subject, r.Stage, r.Recipient,
+		err := stmt.QueryRowxContext(ctx, r.Key, r.Rule, r.Subject, r.Stage, r.Recipient, r.dispatchID,
 			job, runIDArg(runID), ts(now)).Scan(&r.ID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows): // known key: handled before
@@ -218,36 +316,66 @@ func insertRemindersEach(ctx context.Context, tx *sqlx.Tx, job string, runID int
 	return nil
 }
 
-// dispatchChunk is how many messages one multi-row INSERT carries: a few
-// MiB of bodies.
-const dispatchChunk = 200
+// dispatchChunk is how many messages are built at once and carried by one
+// multi-row INSERT: enough to keep the cores busy and the round trips few,
+// few enough that the bodies in flight (a group being built, one being
+// inserted, and the driver's copy of it) stay a few MiB even when a first
+// run's digests run to 100 KiB each.
+const dispatchChunk = 32
 
 // queued is a built message waiting to be inserted with the reminders it carries.
 type queued struct {
 	recipient string
 	msg       Message
 	fresh     []Reminder
+	id        int64 // reserved for the message, its reminders linked to it
 }
 
-// insertDispatchesEach inserts and links the messages one by one.
+// insertDispatchesEach inserts the messages one by one, under the ids
+// their reminders were inserted with, with a prepared statement: SQLite
+// runs in process, a statement costs no round trip.
 func insertDispatchesEach(ctx context.Context, tx *sqlx.Tx, job string, runID int64, group []queued, now time.Time) (int, error) {
+	stmt, err := tx.PreparexContext(ctx, tx.Rebind(qInsertDispatch))
+	if err != nil {
+		return 0, fmt.Errorf("insert dispatches: %w", err)
+	}
+	defer stmt.Close()
 	n := 0
 	for _, q := range group {
-		inserted, err := insertDispatch(ctx, tx, job, runID, q.recipient, q.msg, q.fresh, now)
-		if err != nil {
-			return n, err
-		}
-		if inserted {
+		var id int64
+		err := stmt.QueryRowxContext(ctx, q.id, q.msg.Key, job, runIDArg(runID), q.recipient, q.msg.Subject,
+			q.msg.Text, q.msg.HTML, q.msg.Refs, ts(now), ts(now), ts(now)).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if err := relinkToExisting(ctx, tx, q); err != nil {
+				return n, err
+			}
+		case err != nil:
+			return n, fmt.Errorf("insert dispatch %s: %w", q.msg.Key, err)
+		default:
 			n++
 		}
 	}
 	return n, nil
 }
 
-// insertDispatchesPostgres inserts the group's messages with one INSERT …
-// SELECT FROM unnest(…) ON CONFLICT (key) DO NOTHING, finds the ids of
-// keys that existed already, and links every fresh reminder to its
-// message with one UPDATE.
+// relinkToExisting moves the reminders inserted linked to q's reserved id
+// to the message queued before under q's key.
+func relinkToExisting(ctx context.Context, tx *sqlx.Tx, q queued) error {
+	var existing int64
+	if err := get(ctx, tx, &existing, qDispatchIDByKey, q.msg.Key); err != nil {
+		return fmt.Errorf("insert dispatch %s: %w", q.msg.Key, err)
+	}
+	if _, err := exec(ctx, tx, qRelinkReminders, existing, q.id); err != nil {
+		return fmt.Errorf("link reminders to dispatch %s: %w", q.msg.Key, err)
+	}
+	return nil
+}
+
+// insertDispatchesPostgres inserts the group's messages, under the ids
+// their reminders were inserted with, in one INSERT … VALUES … ON CONFLICT
+// (key) DO NOTHING. A message whose key existed already is not inserted:
+// its reminders are moved to that message.
 func insertDispatchesPostgres(ctx context.Context, tx *sqlx.Tx, job string, runID int64, group []queued, now time.Time) (int, error) {
 	if len(group) == 0 {
 		return 0, nil
@@ -261,79 +389,27 @@ func insertDispatchesPostgres(ctx context.Context, tx *sqlx.Tx, job string, runI
 			values.WriteString(", ")
 		}
 		n := len(args)
-		fmt.Fprintf(&values, "($%d, $1, $2, $%d, $%d, $%d, $%d, $%d, 'pending', 0, $3, $3, $3)", n+1, n+2, n+3, n+4, n+5, n+6)
-		args = append(args, q.msg.Key, q.recipient, q.msg.Subject, q.msg.Text, q.msg.HTML, q.msg.Refs)
+		fmt.Fprintf(&values, "($%d, $%d, $1, $2, $%d, $%d, $%d, $%d, $%d, 'pending', 0, $3, $3, $3)",
+			n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+		args = append(args, q.id, q.msg.Key, q.recipient, q.msg.Subject, q.msg.Text, q.msg.HTML, q.msg.Refs)
 	}
-	ids := make(map[string]int64, len(group))
-	rows, err := tx.QueryContext(ctx, qInsertDispatchesPostgres+values.String()+qInsertDispatchesPostgresEnd, args...)
-	if err != nil {
+	var inserted []int64
+	if err := tx.SelectContext(ctx, &inserted, qInsertDispatchesPostgres+values.String()+qInsertDispatchesPostgresEnd, args...); err != nil {
 		return 0, fmt.Errorf("insert dispatches: %w", err)
 	}
-	for rows.Next() {
-		var id int64
-		var key string
-		if err := rows.Scan(&id, &key); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("insert dispatches: %w", err)
-		}
-		ids[key] = id
+	if len(inserted) == len(group) {
+		return len(inserted), nil
 	}
-	if err := rows.Close(); err != nil {
-		return 0, fmt.Errorf("insert dispatches: %w", err)
+	isNew := make(map[int64]bool, len(inserted))
+	for _, id := range inserted {
+		isNew[id] = true
 	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("insert dispatches: %w", err)
-	}
-	inserted := len(ids)
-	var reminderIDs, dispatchIDs []int64
 	for _, q := range group {
-		id, ok := ids[q.msg.Key]
-		if !ok { // the key existed: link the fresh reminders to that message
-			if err := get(ctx, tx, &id, qDispatchIDByKey, q.msg.Key); err != nil {
-				return 0, fmt.Errorf("insert dispatch %s: %w", q.msg.Key, err)
+		if !isNew[q.id] {
+			if err := relinkToExisting(ctx, tx, q); err != nil {
+				return 0, err
 			}
-			ids[q.msg.Key] = id
-		}
-		for _, r := range q.fresh {
-			reminderIDs = append(reminderIDs, r.ID)
-			dispatchIDs = append(dispatchIDs, id)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, qLinkRemindersPostgres, pq.Array(reminderIDs), pq.Array(dispatchIDs)); err != nil {
-		return 0, fmt.Errorf("link reminders to dispatches: %w", err)
-	}
-	return inserted, nil
-}
-
-// insertDispatch queues msg for recipient and links the reminders it
-// carries; it reports whether a new dispatch was inserted.
-func insertDispatch(ctx context.Context, tx *sqlx.Tx, job string, runID int64, recipient string, msg Message, fresh []Reminder, now time.Time) (bool, error) {
-	if msg.Key == "" {
-		return false, fmt.Errorf("message to %s has no key", recipient)
-	}
-	var id int64
-	inserted := true
-	err := get(ctx, tx, &id, qInsertDispatch, msg.Key, job, runIDArg(runID), recipient, msg.Subject,
-		msg.Text, msg.HTML, msg.Refs, ts(now), ts(now), ts(now))
-	if errors.Is(err, sql.ErrNoRows) {
-		inserted = false
-		err = get(ctx, tx, &id, qDispatchIDByKey, msg.Key)
-	}
-	if err != nil {
-		return false, fmt.Errorf("insert dispatch %s: %w", msg.Key, err)
-	}
-	ids := make([]int64, len(fresh))
-	for i, r := range fresh {
-		ids[i] = r.ID
-	}
-	for _, chunk := range chunks(ids, 500) {
-		query, args, err := in(tx, qLinkReminders, id, chunk)
-		if err != nil {
-			return false, err
-		}
-		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-			return false, fmt.Errorf("link reminders to dispatch %s: %w", msg.Key, err)
-		}
-	}
-	return inserted, nil
+	return len(inserted), nil
 }

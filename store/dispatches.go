@@ -21,6 +21,8 @@ import (
 type Reminder struct {
 	ID                                   int64
 	Key, Rule, Subject, Stage, Recipient string
+
+	dispatchID int64 // the message (its reserved id) it is inserted linked to
 }
 
 // Digest is what one run wants to tell one recipient.

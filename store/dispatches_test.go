@@ -43,7 +43,7 @@ func queue(t *testing.T, s *store.Store, runID int64, due time.Time, recipients 
 	for _, r := range recipients {
 		digests = append(digests, store.Digest{Recipient: r, Reminders: []store.Reminder{reminder("item@"+due.Format(time.RFC3339), "due", r)}})
 	}
-	_, n, err := s.CommitDigests(t.Context(), "deadlines", runID, digests, buildMessage, due)
+	_, n, err := s.CommitDigests(t.Context(), "deadlines", runID, digests, buildMessage, due, nil)
 	must(t, err)
 	if n != len(recipients) {
 		t.Fatalf("queued %d dispatches, want %d", n, len(recipients))
@@ -66,9 +66,13 @@ func TestCommitDigestsDedupes(t *testing.T) {
 				{Rule: "deadline", Subject: "2024-7/一.2", Stage: "overdue-2"}, // key and recipient derived
 			}},
 		}
+		var mu sync.Mutex // build runs on several goroutines
 		var built []string
 		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
+			mu.Lock()
 			built = append(built, recipient)
+			slices.Sort(built)
+			mu.Unlock()
 			for _, r := range fresh {
 				if r.ID == 0 || r.Recipient != recipient {
 					t.Errorf("fresh reminder %+v lacks id or recipient", r)
@@ -76,7 +80,7 @@ func TestCommitDigestsDedupes(t *testing.T) {
 			}
 			return buildMessage(recipient, fresh)
 		}
-		rem, disp, err := s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0)
+		rem, disp, err := s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0, nil)
 		must(t, err)
 		if rem != 3 || disp != 2 || !slices.Equal(built, []string{"bgs@example.org", "wang@example.org"}) {
 			t.Fatalf("first commit: %d reminders, %d dispatches, built for %v", rem, disp, built)
@@ -91,7 +95,7 @@ func TestCommitDigestsDedupes(t *testing.T) {
 
 		// The same decisions again (a rerun, another replica): nothing new.
 		built = nil
-		rem, disp, err = s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0.Add(time.Hour))
+		rem, disp, err = s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0.Add(time.Hour), nil)
 		must(t, err)
 		if rem != 0 || disp != 0 || len(built) != 0 {
 			t.Fatalf("second commit: %d reminders, %d dispatches, built for %v; want nothing", rem, disp, built)
@@ -99,7 +103,7 @@ func TestCommitDigestsDedupes(t *testing.T) {
 
 		// One new stage among known ones: a message with only the new one.
 		digests[0].Reminders = append(digests[0].Reminders, reminder("2024-7/一.3", "due", "bgs@example.org"))
-		rem, disp, err = s.CommitDigests(ctx, "deadlines", 0, digests, build, t0.Add(2*time.Hour))
+		rem, disp, err = s.CommitDigests(ctx, "deadlines", 0, digests, build, t0.Add(2*time.Hour), nil)
 		must(t, err)
 		if rem != 1 || disp != 1 {
 			t.Fatalf("third commit: %d reminders, %d dispatches, want 1 and 1", rem, disp)
@@ -117,6 +121,36 @@ func TestCommitDigestsDedupes(t *testing.T) {
 		sameTime(t, "NextAttemptAt", d.NextAttemptAt, t0.Add(2*time.Hour))
 		if list[2].RunID != run.ID {
 			t.Errorf("first dispatch run id = %d, want %d", list[2].RunID, run.ID)
+		}
+	})
+}
+
+// A message whose key was queued before (the same run's message, built
+// again) is not queued twice: the new reminders are linked to it.
+func TestCommitDigestsLinksToExistingMessage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
+			msg, err := buildMessage(recipient, fresh)
+			msg.Key = "deadlines/20250616T010000Z/" + recipient
+			return msg, err
+		}
+		for i, subject := range []string{"2024-7/一.2", "2024-7/二.1"} {
+			digests := []store.Digest{{Recipient: "a@example.org", Reminders: []store.Reminder{reminder(subject, "due", "a@example.org")}}}
+			rem, disp, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0, nil)
+			must(t, err)
+			if rem != 1 || disp != 1-i {
+				t.Fatalf("commit %d: %d reminders, %d dispatches; want 1 and %d", i+1, rem, disp, 1-i)
+			}
+		}
+		first, err := s.DispatchesForSubject(ctx, "2024-7/一.2")
+		must(t, err)
+		second, err := s.DispatchesForSubject(ctx, "2024-7/二.1")
+		must(t, err)
+		if len(first) != 1 || len(second) != 1 || first[0].ID != second[0].ID {
+			t.Fatalf("the second reminder is not linked to the queued message: %+v, %+v", first, second)
 		}
 	})
 }
@@ -139,7 +173,7 @@ func TestCommitDigestsConcurrently(t *testing.T) {
 		var reminders, dispatches int
 		for range replicas {
 			wg.Go(func() {
-				r, d, err := s.CommitDigests(t.Context(), "deadlines", 0, digests, buildMessage, t0)
+				r, d, err := s.CommitDigests(t.Context(), "deadlines", 0, digests, buildMessage, t0, nil)
 				if err != nil {
 					t.Error(err)
 				}
@@ -175,7 +209,7 @@ func TestCommitDigestsBuildMayReadStore(t *testing.T) {
 			return msg, err
 		}
 		digests := []store.Digest{{Recipient: "a@example.org", Reminders: []store.Reminder{reminder("x", "due", "a@example.org")}}}
-		_, n, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0)
+		_, n, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0, nil)
 		must(t, err)
 		if n != 1 {
 			t.Errorf("%d dispatches, want 1", n)
@@ -199,7 +233,7 @@ func TestCommitDigestsRollsBackOnBuildError(t *testing.T) {
 			}
 			return buildMessage(recipient, fresh)
 		}
-		_, _, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0)
+		_, _, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0, nil)
 		wantErr(t, err, boom)
 		known, err := s.KnownReminders(ctx, []string{digests[0].Reminders[0].Key})
 		must(t, err)
@@ -397,7 +431,7 @@ func TestListDispatches(t *testing.T) {
 		queue(t, s, run.ID, t0.Add(time.Hour), "a@example.org")
 		_, _, err = s.CommitDigests(ctx, "duties", 0, []store.Digest{{Recipient: "A@example.org", Reminders: []store.Reminder{
 			{Rule: "duty", Subject: "sanzhongyida/2025-05/bgs", Stage: "due"},
-		}}}, buildMessage, t0.Add(2*time.Hour))
+		}}}, buildMessage, t0.Add(2*time.Hour), nil)
 		must(t, err)
 		got, err := s.ClaimDispatches(ctx, "w", t0.Add(3*time.Hour), time.Minute, 1, false)
 		must(t, err)

@@ -153,6 +153,9 @@ func (s *Store) importItem(ctx context.Context, tx dbtx, it ledger.Item, o Impor
 		ts(o.At), cur.ID); err != nil {
 		return 0, fmt.Errorf("update: %w", err)
 	}
+	if err := forgetCheck(ctx, tx, cur.ID); err != nil {
+		return 0, err
+	}
 	if !slices.Equal(old.Units, it.Units) {
 		if err := replaceUnits(ctx, tx, cur.ID, it.Units); err != nil {
 			return 0, err

@@ -51,6 +51,42 @@ const (
 		FROM item_events WHERE item_id = ? ORDER BY at, id`
 )
 
+// Deadline check days (checks.go). The open items to check are listed by
+// id first (those without a check day still to come), then read a page at
+// a time; no reminder shows an item's category or progress, so they are
+// not read.
+const (
+	qOpenItemIDs        = `SELECT id FROM items WHERE status = 'open'`
+	qOpenItemIDsToCheck = `SELECT i.id FROM items i WHERE i.status = 'open' AND NOT EXISTS
+		(SELECT 1 FROM deadline_checks c WHERE c.item_id = i.id AND c.check_on > ?)`
+	// With their units, in one round trip: one row per unit, in ledger order.
+	qOpenItemsByID = `SELECT i.id, i.round, i.no, i.seq, i.problem, i.measures, i.leader, i.deadline,
+		i.long_term, i.status, i.completed_on, i.updated_at, u.unit
+		FROM items i LEFT JOIN item_units u ON u.item_id = i.id
+		WHERE i.id IN (?) AND i.status = 'open' ORDER BY i.id, u.position`
+	qOpenItemsByIDPostgres = `SELECT i.id, i.round, i.no, i.seq, i.problem, i.measures, i.leader, i.deadline,
+		i.long_term, i.status, i.completed_on, i.updated_at, u.unit
+		FROM items i LEFT JOIN item_units u ON u.item_id = i.id
+		WHERE i.id = ANY($1::bigint[]) AND i.status = 'open' ORDER BY i.id, u.position`
+
+	// A changed item (its deadline, units, leader or status) loses its
+	// check day: the next deadline run looks at it again.
+	qForgetCheck = `DELETE FROM deadline_checks WHERE item_id = ?`
+	// An item changed after it was read gets no check day (NULL), so the
+	// change is looked at by the next run.
+	qWriteCheck = `INSERT INTO deadline_checks (item_id, check_on)
+		SELECT id, CASE WHEN updated_at = ? THEN ? END FROM items WHERE id = ?
+		ON CONFLICT (item_id) DO UPDATE SET check_on = excluded.check_on`
+	qWriteChecksPostgres = `INSERT INTO deadline_checks (item_id, check_on)
+		SELECT m.id, CASE WHEN i.updated_at = m.seen THEN m.next END
+		FROM unnest($1::bigint[], $2::timestamptz[], $3::date[]) AS m(id, seen, next) JOIN items i ON i.id = m.id
+		ON CONFLICT (item_id) DO UPDATE SET check_on = excluded.check_on`
+
+	qCheckMark       = `SELECT fingerprint, as_of FROM check_marks WHERE job = ?`
+	qUpsertCheckMark = `INSERT INTO check_marks (job, fingerprint, as_of) VALUES (?, ?, ?)
+		ON CONFLICT (job) DO UPDATE SET fingerprint = excluded.fingerprint, as_of = excluded.as_of`
+)
+
 // Item filters, joined with AND into qListItems' WHERE clause.
 const (
 	fItemRound  = `round = ?`
@@ -90,14 +126,19 @@ const (
 const (
 	qKnownReminders         = `SELECT key FROM reminders WHERE key IN (?)`
 	qKnownRemindersPostgres = `SELECT key FROM reminders WHERE key = ANY($1::text[])`
-	qInsertReminder         = `INSERT INTO reminders (key, rule, subject, stage, recipient, job, run_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id`
-	qLinkReminders = `UPDATE reminders SET dispatch_id = ? WHERE id IN (?)`
+	qInsertReminder         = `INSERT INTO reminders (key, rule, subject, stage, recipient, dispatch_id, job, run_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id`
+	// A message queued under a key that existed takes the reminders that
+	// were inserted linked to the id reserved for it.
+	qRelinkReminders = `UPDATE reminders SET dispatch_id = ? WHERE dispatch_id = ?`
 	// Many at once, in PostgreSQL's own placeholders: key, rule, subject,
 	// stage and recipient as parallel arrays.
-	qInsertRemindersPostgres = `INSERT INTO reminders (key, rule, subject, stage, recipient, job, run_id, created_at)
-		SELECT v.key, v.rule, v.subject, v.stage, v.recipient, $6::text, $7::bigint, $8::timestamptz
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(key, rule, subject, stage, recipient)
+	// Inserted already linked to their message (its id reserved with
+	// qReserveDispatchIDsPostgres): the foreign key is checked at commit.
+	qInsertRemindersPostgres = `INSERT INTO reminders (key, rule, subject, stage, recipient, dispatch_id, job, run_id, created_at)
+		SELECT v.key, v.rule, v.subject, v.stage, v.recipient, v.dispatch_id, $7::text, $8::bigint, $9::timestamptz
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+			AS v(key, rule, subject, stage, recipient, dispatch_id)
 		ON CONFLICT (key) DO NOTHING RETURNING id, key`
 )
 
@@ -107,25 +148,28 @@ const (
 		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
 		created_at, sent_at`
 
-	qInsertDispatch = `INSERT INTO dispatches (key, job, run_id, recipient, subject, body_text,
+	qInsertDispatch = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body_text,
 		body_html, refs, state, attempts, next_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
 		ON CONFLICT (key) DO NOTHING RETURNING id`
+	// SQLite: the writer holds the database's write lock for the whole
+	// transaction (BEGIN IMMEDIATE), so the ids after the largest are free.
+	qLastDispatchID  = `SELECT COALESCE(MAX(id), 0) FROM dispatches`
 	qDispatchIDByKey = `SELECT id FROM dispatches WHERE key = ?`
-	// Many at once: the VALUES rows are added by insertDispatchesPostgres
-	// ($1 job, $2 run, $3 now, then six per message).
-	qInsertDispatchesPostgres = `INSERT INTO dispatches (key, job, run_id, recipient, subject, body_text,
+	// Many at once, under reserved ids: the VALUES rows are added by
+	// insertDispatchesPostgres ($1 job, $2 run, $3 now, then seven per message).
+	qReserveDispatchIDsPostgres = `SELECT nextval(pg_get_serial_sequence('dispatches', 'id'))
+		FROM generate_series(1, $1::int)`
+	qInsertDispatchesPostgres = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body_text,
 		body_html, refs, state, attempts, next_attempt_at, created_at, updated_at) VALUES `
-	qInsertDispatchesPostgresEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
-	qLinkRemindersPostgres       = `UPDATE reminders SET dispatch_id = v.dispatch_id
-		FROM unnest($1::bigint[], $2::bigint[]) AS v(id, dispatch_id) WHERE reminders.id = v.id`
-	qGetDispatch     = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
-	qListDispatches  = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
-	qDispatchesOrder = ` ORDER BY created_at DESC, id DESC`
-	qNextDispatchDue = `SELECT MIN(next_attempt_at) FROM dispatches WHERE state = 'pending'`
-	qCountByState    = `SELECT state, COUNT(*) AS n FROM dispatches GROUP BY state`
-	qDispatchLease   = `SELECT state, lease_owner FROM dispatches WHERE id = ?`
-	qDispatchState   = `SELECT state FROM dispatches WHERE id = ?`
+	qInsertDispatchesPostgresEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id`
+	qGetDispatch                 = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
+	qListDispatches              = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
+	qDispatchesOrder             = ` ORDER BY created_at DESC, id DESC`
+	qNextDispatchDue             = `SELECT MIN(next_attempt_at) FROM dispatches WHERE state = 'pending'`
+	qCountByState                = `SELECT state, COUNT(*) AS n FROM dispatches GROUP BY state`
+	qDispatchLease               = `SELECT state, lease_owner FROM dispatches WHERE id = ?`
+	qDispatchState               = `SELECT state FROM dispatches WHERE id = ?`
 
 	// Mark*: only the owner of a live claim may settle it. The Message-ID is
 	// kept when the caller passes none.

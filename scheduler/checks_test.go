@@ -1,0 +1,74 @@
+package scheduler_test
+
+import (
+	"testing"
+
+	"duban/ledger"
+	"duban/scheduler"
+	"duban/store"
+	"duban/store/storetest"
+)
+
+// The deadline job reads only the items whose check day has come; these
+// are the cases where an item between two stages must still be looked at.
+func TestDeadlinesJobChecks(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		clk := &clock{t: at(t, "2025-06-16T09:00")}
+		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
+		items := []ledger.Item{
+			{Round: "r1", No: "D1", Seq: 1, Problem: "制度缺失", Units: []string{"ua"}, Deadline: day(t, "2025-06-20"), Status: ledger.StatusOpen},
+			{Round: "r1", No: "D2", Seq: 2, Problem: "台账不全", Units: []string{"ub"}, Deadline: day(t, "2025-06-02"), Status: ledger.StatusOpen},
+		}
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		must(t, err)
+		s := newScheduler(t, st, clk)
+
+		// Monday: D1 is 4 days ahead (remind-7d), D2 14 days overdue
+		// (overdue-2, and its leader is told).
+		got := runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-16T09:00")
+		wantSent(t, "06-16", got,
+			"a@t.example deadline r1/D1 remind-7d",
+			"b1@t.example deadline r1/D2 overdue-2",
+			"b2@t.example deadline r1/D2 overdue-2",
+			"l2@t.example deadline r1/D2 overdue-2")
+		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-17T09:00")
+		wantSent(t, "06-17", got, "a@t.example deadline r1/D1 remind-3d")
+
+		// A new mailbox for ub: D2 has no new stage before 06-23, but the
+		// new mailbox has never been told.
+		dir := office()
+		ub := dir.Units["ub"]
+		ub.Emails = append(ub.Emails, "b3@t.example")
+		dir.Units["ub"] = ub
+		s = schedulerWith(t, st, clk, dir)
+		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-18T09:00")
+		wantSent(t, "06-18", got, "b3@t.example deadline r1/D2 overdue-2")
+
+		// D2's deadline is extended (延期) to 06-26: its ladder starts again
+		// from the new deadline, remind-7d the next day, although the old
+		// ladder had nothing new before 06-23.
+		items[1].Deadline = day(t, "2025-06-26")
+		_, err = st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		must(t, err)
+		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-19T09:00")
+		wantSent(t, "06-19", got,
+			"a@t.example deadline r1/D1 remind-1d",
+			"b1@t.example deadline r1/D2 remind-7d",
+			"b2@t.example deadline r1/D2 remind-7d",
+			"b3@t.example deadline r1/D2 remind-7d")
+		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-23T09:00")
+		wantSent(t, "06-23", got,
+			"a@t.example deadline r1/D1 due",
+			"b1@t.example deadline r1/D2 remind-3d",
+			"b2@t.example deadline r1/D2 remind-3d",
+			"b3@t.example deadline r1/D2 remind-3d")
+
+		// A catch-up run as of an earlier day than the last one reads every
+		// open item; what that day's rules give was told already.
+		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-20T09:00")
+		wantSent(t, "06-20, late", got)
+	})
+}

@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"duban/ledger"
+)
+
+// CheckMark is what the items' check days were worked out under: the
+// fingerprint of the rule's settings, and the day of the run.
+type CheckMark struct {
+	Fingerprint string
+	AsOf        ledger.Date
+}
+
+// ItemCheck is what a run worked out about one open item it looked at:
+// the day it next needs looking at (zero: not while it stays as it is).
+// Seen is the item's updated_at as read: an item changed since keeps no
+// check day.
+type ItemCheck struct {
+	ID   int64
+	Seen time.Time
+	Next ledger.Date
+}
+
+// Checks are recorded with a run's reminders, in the same transaction, so
+// that a check day never outlives the reminders it relies on.
+type Checks struct {
+	Job   string
+	Mark  CheckMark
+	Items []ItemCheck
+}
+
+// OpenItem is an open item as the deadline job reads it, with what a check
+// of it records. Its Category and Progress are not read: no reminder
+// shows them.
+type OpenItem struct {
+	ID        int64
+	UpdatedAt time.Time
+	Item      ledger.Item
+}
+
+// neverCheck stands for "no check day": far later than any run.
+var neverCheck = ledger.NewDate(9999, 12, 31)
+
+// GetCheckMark returns the mark of job's check days, or ErrNotFound.
+func (s *Store) GetCheckMark(ctx context.Context, job string) (CheckMark, error) {
+	var row struct {
+		Fingerprint string      `db:"fingerprint"`
+		AsOf        ledger.Date `db:"as_of"`
+	}
+	if err := get(ctx, s.rdb, &row, qCheckMark, job); err != nil {
+		return CheckMark{}, fmt.Errorf("store: check mark of %s: %w", job, classify(err))
+	}
+	return CheckMark{Fingerprint: row.Fingerprint, AsOf: row.AsOf}, nil
+}
+
+// EachOpenItemToCheck calls fn for the open items whose check day has come
+// by day, or that have none; with all, for every open item. Items come in
+// no particular order, a page at a time, with their units; fn may use the
+// store.
+func (s *Store) EachOpenItemToCheck(ctx context.Context, day ledger.Date, all bool, fn func(OpenItem) error) error {
+	var ids []int64
+	var err error
+	if all {
+		err = sel(ctx, s.rdb, &ids, qOpenItemIDs)
+	} else {
+		err = sel(ctx, s.rdb, &ids, qOpenItemIDsToCheck, day)
+	}
+	if err != nil {
+		return fmt.Errorf("store: open items to check: %w", err)
+	}
+	for _, page := range chunks(ids, itemsPage) {
+		if err := s.eachOpenItemOf(ctx, page, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachOpenItemOf reads the open items of ids with their units, in one
+// query, and calls fn for each.
+func (s *Store) eachOpenItemOf(ctx context.Context, ids []int64, fn func(OpenItem) error) error {
+	query, args, err := in(s.rdb, qOpenItemsByID, ids)
+	if s.dialect == dialectPostgres {
+		query, args, err = qOpenItemsByIDPostgres, []any{pq.Array(ids)}, nil
+	}
+	if err != nil {
+		return err
+	}
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("store: open items to check: %w", err)
+	}
+	defer rows.Close()
+	var items []OpenItem
+	for rows.Next() {
+		var r itemRow
+		var unit sql.NullString
+		if err := rows.Scan(&r.ID, &r.Round, &r.No, &r.Seq, &r.Problem, &r.Measures, &r.Leader, &r.Deadline,
+			&r.LongTerm, &r.Status, &r.CompletedOn, &r.UpdatedAt, &unit); err != nil {
+			return fmt.Errorf("store: open items to check: %w", err)
+		}
+		if n := len(items); n > 0 && items[n-1].ID == r.ID {
+			items[n-1].Item.Units = append(items[n-1].Item.Units, unit.String)
+			continue
+		}
+		oi := OpenItem{ID: r.ID, UpdatedAt: r.UpdatedAt.Time, Item: r.item()}
+		if unit.Valid {
+			oi.Item.Units = []string{unit.String}
+		}
+		items = append(items, oi)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: open items to check: %w", err)
+	}
+	rows.Close() // before fn, which may use the store
+	for _, oi := range items {
+		if err := fn(oi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forgetCheck takes a changed item's check day away: the next deadline run
+// looks at it again.
+func forgetCheck(ctx context.Context, q dbtx, itemID int64) error {
+	if _, err := exec(ctx, q, qForgetCheck, itemID); err != nil {
+		return fmt.Errorf("forget check day: %w", err)
+	}
+	return nil
+}
+
+// recordChecks stores the items' check days and the mark they were worked
+// out under.
+func recordChecks(ctx context.Context, tx *sqlx.Tx, c *Checks) error {
+	if c == nil {
+		return nil
+	}
+	write := writeChecksEach
+	if tx.DriverName() == dialectPostgres {
+		write = writeChecksPostgres
+	}
+	if err := write(ctx, tx, c.Items); err != nil {
+		return fmt.Errorf("record check days: %w", err)
+	}
+	if _, err := exec(ctx, tx, qUpsertCheckMark, c.Job, c.Mark.Fingerprint, c.Mark.AsOf); err != nil {
+		return fmt.Errorf("record check mark: %w", err)
+	}
+	return nil
+}
+
+// checkChunk is how many check days one PostgreSQL UPDATE carries.
+const checkChunk = 10000
+
+func writeChecksPostgres(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) error {
+	for _, chunk := range chunks(checks, checkChunk) {
+		ids := make([]int64, len(chunk))
+		seen := make([]string, len(chunk))
+		next := make([]string, len(chunk))
+		for i, c := range chunk {
+			ids[i], seen[i], next[i] = c.ID, c.Seen.UTC().Format(timeLayout), checkDay(c.Next).String()
+		}
+		if _, err := tx.ExecContext(ctx, qWriteChecksPostgres, pq.Array(ids), pq.Array(seen), pq.Array(next)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeChecksEach writes the check days one by one with a prepared
+// statement: SQLite runs in process.
+func writeChecksEach(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) error {
+	stmt, err := tx.PreparexContext(ctx, tx.Rebind(qWriteCheck))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range checks {
+		if _, err := stmt.ExecContext(ctx, ts(c.Seen), checkDay(c.Next), c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkDay(d ledger.Date) ledger.Date {
+	if d.IsZero() {
+		return neverCheck
+	}
+	return d
+}

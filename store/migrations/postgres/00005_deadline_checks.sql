@@ -1,0 +1,30 @@
+-- +goose Up
+-- deadline_checks: the day the deadline job next has something new to say
+-- about an open item (a new stage of its ladder, an escalation), as its
+-- last successful run worked it out. No row, or a NULL day, means not
+-- worked out yet or the item changed since. A daily run reads only the
+-- items whose day has come instead of every open item. A table of its own,
+-- narrow, so that recording the days does not rewrite the items' rows.
+CREATE TABLE deadline_checks (
+    item_id  BIGINT PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+    check_on DATE
+);
+
+-- check_marks: what the check days were worked out under (a fingerprint of
+-- the rules' settings: policy and directory) and on which day; a run under
+-- other settings, or as of an earlier day, reads every open item again.
+CREATE TABLE check_marks (
+    job         TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    as_of       DATE NOT NULL
+);
+
+-- A run inserts its reminders already linked to their message, whose id it
+-- reserved, and inserts the message after them: the link is checked at
+-- commit instead of at each insert.
+ALTER TABLE reminders ALTER CONSTRAINT reminders_dispatch_id_fkey DEFERRABLE INITIALLY DEFERRED;
+
+-- +goose Down
+ALTER TABLE reminders ALTER CONSTRAINT reminders_dispatch_id_fkey NOT DEFERRABLE;
+DROP TABLE check_marks;
+DROP TABLE deadline_checks;
