@@ -23,16 +23,23 @@ const freshBatch = 4096
 // With lookup false it keeps every notice and asks nothing: when the items
 // read are those whose check day has come, their notices are nearly all
 // new, and CommitDigests' own dedupe is enough.
+//
+// It keeps at most limit notices (none: no limit). Past the limit it drops
+// them and only counts them by recipient, for the run to be committed in
+// parts (see Scheduler.performDeadlines).
 type freshFilter struct {
 	store   *store.Store
 	lookup  bool
+	limit   int
 	pending []ledger.Notice
 	keys    []string
 	fresh   [][]ledger.Notice
+	kept    int
+	counts  map[string]int // by recipient, once past the limit
 }
 
-func newFreshFilter(st *store.Store, lookup bool) *freshFilter {
-	return &freshFilter{store: st, lookup: lookup}
+func newFreshFilter(st *store.Store, lookup bool, limit int) *freshFilter {
+	return &freshFilter{store: st, lookup: lookup, limit: limit}
 }
 
 // add takes the notices of one subject.
@@ -54,7 +61,7 @@ func (f *freshFilter) flush(ctx context.Context) error {
 		return nil
 	}
 	if !f.lookup {
-		f.fresh = append(f.fresh, slices.Clone(f.pending))
+		f.keep(slices.Clone(f.pending))
 		f.pending = f.pending[:0]
 		return nil
 	}
@@ -75,16 +82,41 @@ func (f *freshFilter) flush(ctx context.Context) error {
 				batch = append(batch, f.pending[i])
 			}
 		}
-		f.fresh = append(f.fresh, batch)
+		f.keep(batch)
 	}
 	f.pending, f.keys = f.pending[:0], f.keys[:0]
 	return nil
 }
 
-// finish returns the fresh notices, in batches, in the order they came.
-func (f *freshFilter) finish(ctx context.Context) ([][]ledger.Notice, error) {
-	if err := f.flush(ctx); err != nil {
-		return nil, err
+// keep adds a batch of fresh notices, or counts it once past the limit.
+func (f *freshFilter) keep(batch []ledger.Notice) {
+	if f.counts == nil {
+		f.fresh = append(f.fresh, batch)
+		f.kept += len(batch)
+		if f.limit <= 0 || f.kept <= f.limit {
+			return
+		}
+		f.counts = map[string]int{}
+		batch = nil
+		for _, b := range f.fresh {
+			f.count(b)
+		}
+		f.fresh = nil
 	}
-	return f.fresh, nil
+	f.count(batch)
+}
+
+func (f *freshFilter) count(batch []ledger.Notice) {
+	for _, n := range batch {
+		f.counts[n.Recipient]++
+	}
+}
+
+// finish returns the fresh notices, in batches, in the order they came;
+// past the limit, none but their counts by recipient.
+func (f *freshFilter) finish(ctx context.Context) ([][]ledger.Notice, map[string]int, error) {
+	if err := f.flush(ctx); err != nil {
+		return nil, nil, err
+	}
+	return f.fresh, f.counts, nil
 }

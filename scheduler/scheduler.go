@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"duban/ledger"
@@ -66,6 +68,8 @@ type Scheduler struct {
 	onRun func(job, outcome string, d time.Duration)
 
 	afterRun func(job string, res Result)
+
+	maxNotices int // maxRunNotices; lowered by tests
 }
 
 // Options are the injected collaborators of New.
@@ -104,7 +108,7 @@ func New(st *store.Store, set Settings, tmpl *notify.Templates, o Options) *Sche
 		o.AfterRun = func(string, Result) {}
 	}
 	return &Scheduler{store: st, set: set, tmpl: tmpl, owner: o.Owner, now: o.Now, log: o.Logger, wake: o.Wake,
-		onRun: o.OnRun, afterRun: o.AfterRun}
+		onRun: o.OnRun, afterRun: o.AfterRun, maxNotices: maxRunNotices}
 }
 
 // Result is what one run did.
@@ -159,10 +163,18 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return Result{Skipped: "non-workday " + today.String()}, nil
 	}
+	if job == JobDeadlines {
+		return s.performDeadlines(ctx, run, asOf, today)
+	}
 	c, err := s.collect(ctx, job, today)
 	if err != nil {
 		return Result{}, err
 	}
+	return s.commit(ctx, job, run, asOf, today, c)
+}
+
+// commit renders and records what collect decided, in one transaction.
+func (s *Scheduler) commit(ctx context.Context, job string, run store.Run, asOf time.Time, today ledger.Date, c collected) (Result, error) {
 	render, err := s.renderer(ctx, job, asOf, today)
 	if err != nil {
 		return Result{}, err
@@ -176,6 +188,73 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 		return Result{}, fmt.Errorf("scheduler: commit %s reminders: %w", job, err)
 	}
 	return Result{Reminders: reminders, Dispatches: dispatches}, nil
+}
+
+// maxRunNotices bounds the new reminders a deadline run holds in memory at
+// once. A run with more (the backlog of a first run over a large ledger,
+// or a run after the directory changed) is committed in parts: recipients
+// are split into groups of at most this many reminders (a recipient with
+// more is a group of its own), and the open items are read again for each
+// group. Every recipient still gets one message; the check days are
+// recorded with the last part, so a run that stops half-way is read in
+// full again the next time, and the parts already committed are not
+// repeated.
+const maxRunNotices = 60000
+
+// performDeadlines runs the deadline job, in parts when it has more than
+// maxRunNotices new reminders.
+func (s *Scheduler) performDeadlines(ctx context.Context, run store.Run, asOf time.Time, today ledger.Date) (Result, error) {
+	c, counts, err := s.deadlineNotices(ctx, today, nil, s.maxNotices)
+	if err != nil {
+		return Result{}, err
+	}
+	if counts == nil {
+		return s.commit(ctx, JobDeadlines, run, asOf, today, c)
+	}
+	parts := recipientGroups(counts, s.maxNotices)
+	s.log.Info("deadline run in parts", "reminders", sum(counts), "parts", len(parts))
+	var res Result
+	for i, part := range parts {
+		pc, _, err := s.deadlineNotices(ctx, today, part, 0)
+		if err != nil {
+			return res, err
+		}
+		pc.checks = nil
+		if i == len(parts)-1 {
+			pc.checks = c.checks
+		}
+		r, err := s.commit(ctx, JobDeadlines, run, asOf, today, pc)
+		if err != nil {
+			return res, err
+		}
+		res.Reminders += r.Reminders
+		res.Dispatches += r.Dispatches
+	}
+	return res, nil
+}
+
+// recipientGroups splits the recipients, in address order, into groups of
+// at most limit counted reminders; a recipient with more is a group alone.
+func recipientGroups(counts map[string]int, limit int) []map[string]bool {
+	var groups []map[string]bool
+	size := 0
+	for _, r := range slices.Sorted(maps.Keys(counts)) {
+		if len(groups) == 0 || size+counts[r] > limit {
+			groups = append(groups, map[string]bool{})
+			size = 0
+		}
+		groups[len(groups)-1][r] = true
+		size += counts[r]
+	}
+	return groups
+}
+
+func sum(counts map[string]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 // collected is what the rules decided for one run: the notices due (in
@@ -192,7 +271,11 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 	var err error
 	switch job {
 	case JobDeadlines:
-		return s.deadlineNotices(ctx, today)
+		c, counts, err := s.deadlineNotices(ctx, today, nil, 0)
+		if counts != nil { // cannot happen without a limit
+			err = errors.Join(err, errors.New("scheduler: deadline notices counted, not kept"))
+		}
+		return c, err
 	case JobDuties:
 		ns, err = s.dutyNotices(ctx, today)
 	case JobFollowups:
@@ -205,29 +288,37 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 
 // deadlineNotices streams the open items due for a check through the
 // deadline rule; reading every open item, it keeps only the notices whose
-// reminders are not recorded yet (see freshFilter). An item's check day is the next day the rule has
-// something new to say about it (ledger.NextDeadlineChange): on a daily run
-// most open items are between two stages and are not read at all. Under
-// other settings than the last run's, or as of an earlier day, every open
-// item is read.
-func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) (collected, error) {
+// reminders are not recorded yet (see freshFilter). An item's check day is
+// the next day the rule has something new to say about it
+// (ledger.NextDeadlineChange): on a daily run most open items are between
+// two stages and are not read at all. Under other settings than the last
+// run's, or as of an earlier day, every open item is read.
+//
+// only, when not nil, keeps the notices to those recipients. With a limit
+// and more new notices than that, it returns none of them but their counts
+// by recipient instead.
+func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date, only map[string]bool, limit int) (collected, map[string]int, error) {
 	checks := &store.Checks{Job: JobDeadlines, Mark: store.CheckMark{
 		Fingerprint: ledger.DeadlineFingerprint(s.set.Directory, s.set.Policy), AsOf: today}}
 	all, err := s.checkAll(ctx, checks.Mark)
 	if err != nil {
-		return collected{}, err
+		return collected{}, nil, err
 	}
-	fresh := newFreshFilter(s.store, all)
+	fresh := newFreshFilter(s.store, all, limit)
 	err = s.store.EachOpenItemToCheck(ctx, today, all, func(oi store.OpenItem) error {
 		next, _ := ledger.NextDeadlineChange(oi.Item, today, s.set.Policy)
 		checks.Items = append(checks.Items, store.ItemCheck{ID: oi.ID, Seen: oi.UpdatedAt, Next: next})
-		return fresh.add(ctx, ledger.ItemNotices(oi.Item, s.set.Directory, today, s.set.Policy))
+		ns := ledger.ItemNotices(oi.Item, s.set.Directory, today, s.set.Policy)
+		if only != nil {
+			ns = slices.DeleteFunc(ns, func(n ledger.Notice) bool { return !only[n.Recipient] })
+		}
+		return fresh.add(ctx, ns)
 	})
 	if err != nil {
-		return collected{}, fmt.Errorf("scheduler: read open items: %w", err)
+		return collected{}, nil, fmt.Errorf("scheduler: read open items: %w", err)
 	}
-	notices, err := fresh.finish(ctx)
-	return collected{notices: notices, checks: checks}, err
+	notices, counts, err := fresh.finish(ctx)
+	return collected{notices: notices, checks: checks}, counts, err
 }
 
 // checkAll reports whether the items' check days cannot be trusted for a

@@ -1,0 +1,93 @@
+package scheduler
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"duban/ledger"
+	"duban/notify"
+	"duban/store"
+	"duban/store/storetest"
+)
+
+// A deadline run with more new reminders than it may hold at once is
+// committed in parts by recipient: every recipient still gets one message
+// with all of its reminders, exactly what the dry run planned.
+func TestDeadlineRunInParts(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		now := time.Date(2025, 6, 18, 9, 0, 0, 0, time.UTC)
+		var units []ledger.Unit
+		var items []ledger.Item
+		for i := range 6 {
+			code := fmt.Sprintf("u%d", i)
+			units = append(units, ledger.Unit{Code: code, Name: "单位" + code, Emails: []string{code + "@t.example"}, Leader: "l1"})
+			for j := range 4 {
+				items = append(items, ledger.Item{Round: "r", No: fmt.Sprintf("%d.%d", i, j), Seq: i*10 + j, Problem: "问题",
+					Units: []string{code}, Deadline: ledger.DateOf(now).AddDays(-10*j - i), Status: ledger.StatusOpen})
+			}
+		}
+		dir := ledger.NewDirectory(units, []ledger.Leader{{Code: "l1", Name: "领导", Email: "l1@t.example"}}, []string{"sup@t.example"})
+		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r"}}))
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: now})
+		must(t, err)
+		tmpl, err := notify.LoadTemplates("")
+		must(t, err)
+		s := New(st, Settings{Location: time.UTC, Policy: ledger.DefaultPolicy(), Calendar: ledger.NewCalendar(nil, nil),
+			Directory: dir}, tmpl, Options{Owner: "test", Now: func() time.Time { return now }})
+		s.maxNotices = 5
+
+		planned, err := s.Plan(ctx, JobDeadlines, now)
+		must(t, err)
+		res, err := s.RunJob(ctx, JobDeadlines, now)
+		must(t, err)
+		want := map[string][]Ref{}
+		total := 0
+		for _, p := range planned {
+			want[p.To] = p.Refs
+			total += len(p.Refs)
+		}
+		if res.Dispatches != len(planned) || res.Reminders != total || len(want["sup@t.example"]) <= s.maxNotices {
+			t.Fatalf("run: %+v; planned %d messages with %d reminders (the supervisor's %d)",
+				res, len(planned), total, len(want["sup@t.example"]))
+		}
+		sent, err := st.ListDispatches(ctx, store.DispatchFilter{Job: JobDeadlines})
+		must(t, err)
+		got := map[string][]Ref{}
+		for _, d := range sent {
+			if _, twice := got[d.Recipient]; twice {
+				t.Errorf("two messages to %s", d.Recipient)
+			}
+			var refs []Ref
+			must(t, json.Unmarshal([]byte(d.Refs), &refs))
+			got[d.Recipient] = refs
+		}
+		for to, refs := range want {
+			byRef := func(a, b Ref) int { return strings.Compare(a.Ref+a.Stage, b.Ref+b.Stage) }
+			slices.SortFunc(refs, byRef)
+			slices.SortFunc(got[to], byRef) // the message lists them most urgent first
+			if !slices.Equal(got[to], refs) {
+				t.Errorf("%s got %v, planned %v", to, got[to], refs)
+			}
+		}
+		// Recorded in full: the next day's run reads only what is due.
+		mark, err := st.GetCheckMark(ctx, JobDeadlines)
+		must(t, err)
+		if mark.AsOf != ledger.DateOf(now) {
+			t.Errorf("check mark %+v after the run", mark)
+		}
+	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
