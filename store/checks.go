@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -21,8 +23,8 @@ type CheckMark struct {
 
 // ItemCheck is what a run worked out about one open item it looked at:
 // the day it next needs looking at (zero: not while it stays as it is).
-// Seen is the item's updated_at as read: an item changed since keeps no
-// check day.
+// Seen is the item's updated_at as read: the day holds only while the
+// item's updated_at is still that.
 type ItemCheck struct {
 	ID   int64
 	Seen time.Time
@@ -148,7 +150,10 @@ func recordChecks(ctx context.Context, tx *sqlx.Tx, c *Checks) error {
 	if tx.DriverName() == dialectPostgres {
 		write = writeChecksPostgres
 	}
-	if err := write(ctx, tx, c.Items); err != nil {
+	// In id order, like the ids are listed: two runs at once take the rows'
+	// locks in the same order.
+	items := slices.SortedFunc(slices.Values(c.Items), func(a, b ItemCheck) int { return cmp.Compare(a.ID, b.ID) })
+	if err := write(ctx, tx, items); err != nil {
 		return fmt.Errorf("record check days: %w", err)
 	}
 	if _, err := exec(ctx, tx, qUpsertCheckMark, c.Job, c.Mark.Fingerprint, c.Mark.AsOf); err != nil {
@@ -184,7 +189,7 @@ func writeChecksEach(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) error
 	}
 	defer stmt.Close()
 	for _, c := range checks {
-		if _, err := stmt.ExecContext(ctx, ts(c.Seen), checkDay(c.Next), c.ID); err != nil {
+		if _, err := stmt.ExecContext(ctx, checkDay(c.Next), ts(c.Seen), c.ID); err != nil {
 			return err
 		}
 	}

@@ -101,6 +101,11 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 				return err
 			}
 		}
+		// The builders stop early, without a word, only when ctx ends: then
+		// not every message was queued.
+		if err := buildCtx.Err(); err != nil {
+			return err
+		}
 		return recordChecks(ctx, tx, checks)
 	})
 	if err != nil {

@@ -56,9 +56,15 @@ const (
 // a time; no reminder shows an item's category or progress, so they are
 // not read.
 const (
-	qOpenItemIDs        = `SELECT id FROM items WHERE status = 'open'`
+	// Ordered by id, as the check days are written: two runs at once lock
+	// the same rows in the same order.
+	qOpenItemIDs = `SELECT id FROM items WHERE status = 'open' ORDER BY id`
+	// A check day holds while the item is as it was when the day was worked
+	// out (seen = updated_at): a change during the run that worked it out,
+	// whatever the order of the two transactions, makes the item due.
 	qOpenItemIDsToCheck = `SELECT i.id FROM items i WHERE i.status = 'open' AND NOT EXISTS
-		(SELECT 1 FROM deadline_checks c WHERE c.item_id = i.id AND c.check_on > ?)`
+		(SELECT 1 FROM deadline_checks c WHERE c.item_id = i.id AND c.check_on > ? AND c.seen = i.updated_at)
+		ORDER BY i.id`
 	// With their units, in one round trip: one row per unit, in ledger order.
 	qOpenItemsByID = `SELECT i.id, i.round, i.no, i.seq, i.problem, i.measures, i.leader, i.deadline,
 		i.long_term, i.status, i.completed_on, i.updated_at, u.unit
@@ -70,17 +76,16 @@ const (
 		WHERE i.id = ANY($1::bigint[]) AND i.status = 'open' ORDER BY i.id, u.position`
 
 	// A changed item (its deadline, units, leader or status) loses its
-	// check day: the next deadline run looks at it again.
+	// check day: the next deadline run looks at it again (as it would by
+	// its updated_at; this holds even for a change stamped with the same
+	// instant).
 	qForgetCheck = `DELETE FROM deadline_checks WHERE item_id = ?`
-	// An item changed after it was read gets no check day (NULL), so the
-	// change is looked at by the next run.
-	qWriteCheck = `INSERT INTO deadline_checks (item_id, check_on)
-		SELECT id, CASE WHEN updated_at = ? THEN ? END FROM items WHERE id = ?
-		ON CONFLICT (item_id) DO UPDATE SET check_on = excluded.check_on`
-	qWriteChecksPostgres = `INSERT INTO deadline_checks (item_id, check_on)
-		SELECT m.id, CASE WHEN i.updated_at = m.seen THEN m.next END
+	qWriteCheck  = `INSERT INTO deadline_checks (item_id, check_on, seen) SELECT id, ?, ? FROM items WHERE id = ?
+		ON CONFLICT (item_id) DO UPDATE SET check_on = excluded.check_on, seen = excluded.seen`
+	qWriteChecksPostgres = `INSERT INTO deadline_checks (item_id, check_on, seen)
+		SELECT m.id, m.next, m.seen
 		FROM unnest($1::bigint[], $2::timestamptz[], $3::date[]) AS m(id, seen, next) JOIN items i ON i.id = m.id
-		ON CONFLICT (item_id) DO UPDATE SET check_on = excluded.check_on`
+		ON CONFLICT (item_id) DO UPDATE SET check_on = excluded.check_on, seen = excluded.seen`
 
 	qCheckMark       = `SELECT fingerprint, as_of FROM check_marks WHERE job = ?`
 	qUpsertCheckMark = `INSERT INTO check_marks (job, fingerprint, as_of) VALUES (?, ?, ?)
