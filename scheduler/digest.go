@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ func groupByRecipient(batches [][]ledger.Notice) ([]store.Digest, map[string]*le
 	}
 	byKey := make(map[string]*ledger.Notice, size)
 	byRecipient := make(map[string][]store.Reminder)
-	for _, n := range allNotices(batches) {
+	for n := range allNotices(batches) {
 		key := n.Key()
 		if _, dup := byKey[key]; dup {
 			continue
@@ -47,15 +48,13 @@ func groupByRecipient(batches [][]ledger.Notice) ([]store.Digest, map[string]*le
 }
 
 // allNotices ranges over the notices of the batches, by pointer.
-func allNotices(batches [][]ledger.Notice) func(yield func(int, *ledger.Notice) bool) {
-	return func(yield func(int, *ledger.Notice) bool) {
-		k := 0
+func allNotices(batches [][]ledger.Notice) iter.Seq[*ledger.Notice] {
+	return func(yield func(*ledger.Notice) bool) {
 		for _, b := range batches {
 			for i := range b {
-				if !yield(k, &b[i]) {
+				if !yield(&b[i]) {
 					return
 				}
-				k++
 			}
 		}
 	}

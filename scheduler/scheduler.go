@@ -271,10 +271,7 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 	var err error
 	switch job {
 	case JobDeadlines:
-		c, counts, err := s.deadlineNotices(ctx, today, nil, 0)
-		if counts != nil { // cannot happen without a limit
-			err = errors.Join(err, errors.New("scheduler: deadline notices counted, not kept"))
-		}
+		c, _, err := s.deadlineNotices(ctx, today, nil, 0) // no limit: every notice is kept
 		return c, err
 	case JobDuties:
 		ns, err = s.dutyNotices(ctx, today)
