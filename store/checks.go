@@ -162,7 +162,7 @@ func recordChecks(ctx context.Context, tx *sqlx.Tx, c *Checks) error {
 	return nil
 }
 
-// checkChunk is how many check days one PostgreSQL UPDATE carries.
+// checkChunk is how many check days one PostgreSQL upsert carries.
 const checkChunk = 10000
 
 func writeChecksPostgres(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) error {
