@@ -1,0 +1,36 @@
+package memlimit
+
+import (
+	"runtime/debug"
+	"testing"
+)
+
+// The cases change the process's limit: they run one after the other and
+// put the limit back.
+func TestApply(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+
+	tests := []struct {
+		name      string
+		env       map[string]string
+		preset    int64 // what the runtime would have taken from GOMEMLIMIT
+		wantLimit int64
+	}{
+		{name: "unset: the default", env: nil, preset: None, wantLimit: Default},
+		{name: "set: the runtime's", env: map[string]string{"GOMEMLIMIT": "1GiB"}, preset: 1 << 30, wantLimit: 1 << 30},
+		{name: "off: none", env: map[string]string{"GOMEMLIMIT": "off"}, preset: None, wantLimit: None},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			debug.SetMemoryLimit(tt.preset)
+			got := Apply(func(k string) string { return tt.env[k] })
+			if got != tt.wantLimit {
+				t.Errorf("Apply = %d, want %d", got, tt.wantLimit)
+			}
+			if now := debug.SetMemoryLimit(-1); now != tt.wantLimit {
+				t.Errorf("limit in effect = %d, want %d", now, tt.wantLimit)
+			}
+		})
+	}
+}
