@@ -152,6 +152,13 @@ const (
 	dispatchCols = `id, key, job, run_id, recipient, subject, body_text, body_html, refs, state,
 		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
 		created_at, sent_at`
+	// claimCols are what a claim returns: dispatchCols but refs, which a
+	// send does not need and which can run to MiBs (a supervisor's first
+	// digest names tens of thousands of reminders). scanClaimed reads them
+	// in this order.
+	claimCols = `id, key, job, run_id, recipient, subject, body_text, body_html, state,
+		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
+		created_at, sent_at`
 
 	qInsertDispatch = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body_text,
 		body_html, refs, state, attempts, next_attempt_at, created_at, updated_at)
@@ -254,7 +261,7 @@ const (
 	UPDATE dispatches SET state = 'sending', lease_owner = :owner, lease_until = :until,
 		attempts = attempts + 1, updated_at = :now
 	FROM due WHERE id = due.due_id
-	RETURNING ` + dispatchCols
+	RETURNING ` + claimCols
 
 	qClaimDispatchesSQLite = `UPDATE dispatches SET state = 'sending', lease_owner = :owner,
 		lease_until = :until, attempts = attempts + 1, updated_at = :now
@@ -269,7 +276,7 @@ const (
 				ORDER BY next_attempt_at, id LIMIT :limit))
 		ORDER BY next_attempt_at, id
 		LIMIT :limit)
-	RETURNING ` + dispatchCols
+	RETURNING ` + claimCols
 
 	// Settling many sent dispatches at once: the rows still sending under
 	// the owner's lease are settled, and their ids returned.
