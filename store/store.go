@@ -44,6 +44,7 @@ type Store struct {
 	rdb     *sqlx.DB // plain reads; the same pool as db except for an SQLite file
 	dialect string
 	q       dialectQueries
+	ckpt    *checkpointer // an SQLite file's; nil otherwise
 }
 
 // Open connects to url ("sqlite:PATH" or "postgres://…") and applies the
@@ -126,9 +127,11 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 // A page cache of 16 MiB (the default is 2 MiB) holds a large run's
 // transaction (tens of thousands of reminders, thousands of messages)
 // without spilling pages to the WAL before the commit; it only grows as
-// pages are used.
+// pages are used. The WAL is copied back into the file by the checkpointer,
+// not by the commits (see sqliteInlineCheckpointPages).
 const sqliteWriterParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_txlock=immediate"
+	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_txlock=immediate" +
+	"&_pragma=wal_autocheckpoint(16384)" // sqliteInlineCheckpointPages
 
 // sqliteReaderParams: reader connections cannot write by mistake.
 const sqliteReaderParams = "_pragma=busy_timeout(10000)&_query_only=1"
@@ -174,7 +177,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, rdb: rdb, dialect: dialectSQLite}, nil
+	return &Store{db: db, rdb: rdb, dialect: dialectSQLite, ckpt: startCheckpointer(rdb)}, nil
 }
 
 func openSQLitePool(ctx context.Context, path, params string, conns int) (*sqlx.DB, error) {
@@ -222,6 +225,7 @@ func isSQLiteBusy(err error) bool {
 
 // Close closes the database handles.
 func (s *Store) Close() error {
+	s.ckpt.stop()
 	err := s.db.Close()
 	if s.rdb != s.db {
 		err = errors.Join(err, s.rdb.Close())
@@ -265,6 +269,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) (err error
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.ckpt.signal()
 	return nil
 }
 
