@@ -171,12 +171,57 @@ type digestView struct {
 	// the supervisors: no copy of anyone's reminder, a list to act on.
 	Roll                              bool
 	HasDeadline, HasDuty, HasFollowup bool
+	// Rows are the entries as the embedded templates show them.
+	Rows []entryView
+}
+
+// entryView is an entry as the embedded templates show it, with what they
+// would otherwise work out through template functions. Rendering was most
+// of a large daily run's CPU (tens of thousands of entries), and most of
+// that was reflection: every function call in a template, escapers aside,
+// is a reflective call, and a field promoted from an embedded struct is
+// looked up by a breadth-first search of the struct on every access. So
+// the view is flat, and its fields are the ones the templates print. The
+// functions remain for override templates, which range over .Entries.
+type entryView struct {
+	N                                 int // position in the digest, from 1
+	StageLabel, No, Problem, Measures string
+	Deadline, LeaderName, CompletedOn string
+	Period, DueDate                   string
+	IsDuty, IsFollowup                bool   // the entry's kind (see entryKind); neither: a deadline
+	DaysText                          string // daysText, for a duty or an item with a deadline; else ""
+	DaysColor                         string // daysColor
+	Book                              string // the duty's name in 《》
+	Units                             string // UnitNames joined with 、
+	MissingNames                      string // Missing joined with 、
+	MissingCount                      int
+}
+
+func newEntryView(i int, e Entry) entryView {
+	kind := entryKind(e)
+	v := entryView{
+		N: i + 1, StageLabel: e.StageLabel, No: e.No, Problem: e.Problem, Measures: e.Measures,
+		Deadline: e.Deadline, LeaderName: e.LeaderName, CompletedOn: e.CompletedOn,
+		Period: e.Period, DueDate: e.DueDate,
+		IsDuty: kind == KindDuty, IsFollowup: kind == KindFollowup,
+		DaysColor: daysColor(e.DaysLeft), Units: joinNames(e.UnitNames),
+		MissingNames: joinNames(e.Missing), MissingCount: len(e.Missing),
+	}
+	if v.IsDuty {
+		v.Book = bookTitle(e.DutyName)
+	}
+	if v.IsDuty || e.Deadline != "" {
+		v.DaysText = daysText(e.DaysLeft)
+	}
+	return v
 }
 
 func newDigestView(d DigestData) digestView {
 	v := digestView{DigestData: d, Roll: len(d.Entries) > 0}
 	kinds := map[string]bool{}
-	for _, e := range d.Entries {
+	v.Rows = make([]entryView, len(d.Entries))
+	for i, e := range d.Entries {
+		v.Rows[i] = newEntryView(i, e)
 		if entryKind(e) != KindDuty || len(e.Missing) == 0 {
 			v.Roll = false
 		}
@@ -244,11 +289,14 @@ func entryKind(e Entry) string {
 var templateFuncs = texttemplate.FuncMap{
 	"kind":      entryKind,
 	"inc":       func(i int) int { return i + 1 },
-	"join":      func(s []string) string { return strings.Join(s, "、") },
+	"join":      joinNames,
 	"book":      bookTitle,
 	"daysText":  daysText,
 	"daysColor": daysColor,
 }
+
+// joinNames lists names the Chinese way, with 、 between them.
+func joinNames(names []string) string { return strings.Join(names, "、") }
 
 // bookTitle puts a document's name in 《》 unless the config already did.
 func bookTitle(name string) string {
