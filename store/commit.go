@@ -64,7 +64,7 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		reminders, dispatchCount = 0, 0
 		// Each digest's message id is reserved first, so that its reminders
-		// are inserted already linked to it (the foreign key is checked at
+		// are inserted already linked to it (SQLite checks the foreign key at
 		// commit), instead of being updated again once it is queued.
 		ids, err := reserveDispatchIDs(ctx, tx, len(digests))
 		if err != nil {
@@ -124,8 +124,8 @@ func reserveDispatchIDs(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, error
 		}
 		return ids, nil
 	}
-	// PostgreSQL's foreign key is declared deferred (migration 00005);
-	// SQLite's is deferred for this transaction.
+	// SQLite's foreign key is deferred for this transaction (PostgreSQL's
+	// reminders have none since migration 00007).
 	if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
 		return nil, fmt.Errorf("defer foreign keys: %w", err)
 	}

@@ -139,7 +139,7 @@ const (
 	// Many at once, in PostgreSQL's own placeholders: key, rule, subject,
 	// stage and recipient as parallel arrays.
 	// Inserted already linked to their message (its id reserved with
-	// qReserveDispatchIDsPostgres): the foreign key is checked at commit.
+	// qReserveDispatchIDsPostgres).
 	qInsertRemindersPostgres = `INSERT INTO reminders (key, rule, subject, stage, recipient, dispatch_id, job, run_id, created_at)
 		SELECT v.key, v.rule, v.subject, v.stage, v.recipient, v.dispatch_id, $7::text, $8::bigint, $9::timestamptz
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
