@@ -506,3 +506,67 @@ func TestLeases(t *testing.T) {
 		acquire("a", t0.Add(2*time.Minute), true)
 	})
 }
+
+// A commit with more reminders than one multi-row INSERT carries, known
+// and new ones interleaved in key order, records each new one once and
+// gives each digest exactly its new ones, with their ids.
+func TestCommitDigestsManyReminders(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		recipients := []string{"a@example.org", "b@example.org", "c@example.org"}
+		digestsOf := func(n int) []store.Digest {
+			var ds []store.Digest
+			for _, r := range recipients {
+				d := store.Digest{Recipient: r}
+				for i := range n {
+					d.Reminders = append(d.Reminders, reminder(fmt.Sprintf("2024-7/%04d", i), "due", r))
+				}
+				ds = append(ds, d)
+			}
+			return ds
+		}
+		// Every other item first: those are known to the second commit.
+		first := digestsOf(700)
+		for i := range first {
+			first[i].Reminders = slices.DeleteFunc(first[i].Reminders, func(r store.Reminder) bool {
+				var n int
+				fmt.Sscanf(r.Subject, "2024-7/%d", &n)
+				return n%2 == 1
+			})
+		}
+		rem, _, err := s.CommitDigests(ctx, "deadlines", 0, first, buildMessage, t0, nil)
+		must(t, err)
+		if rem != 3*350 {
+			t.Fatalf("first commit: %d reminders, want %d", rem, 3*350)
+		}
+		var mu sync.Mutex
+		fresh := map[string][]store.Reminder{}
+		build := func(recipient string, rs []store.Reminder) (store.Message, error) {
+			mu.Lock()
+			fresh[recipient] = rs
+			mu.Unlock()
+			return buildMessage(recipient, rs)
+		}
+		rem, disp, err := s.CommitDigests(ctx, "deadlines", 0, digestsOf(700), build, t0.Add(time.Hour), nil)
+		must(t, err)
+		if rem != 3*350 || disp != 3 {
+			t.Fatalf("second commit: %d reminders, %d dispatches, want %d and 3", rem, disp, 3*350)
+		}
+		ids := map[int64]bool{}
+		for _, r := range recipients {
+			if len(fresh[r]) != 350 {
+				t.Fatalf("%s: %d fresh reminders, want 350", r, len(fresh[r]))
+			}
+			for _, rm := range fresh[r] {
+				var n int
+				fmt.Sscanf(rm.Subject, "2024-7/%d", &n)
+				if n%2 != 1 || rm.Recipient != r || rm.ID == 0 || ids[rm.ID] {
+					t.Fatalf("%s: fresh reminder %+v is known, another's, or without a unique id", r, rm)
+				}
+				ids[rm.ID] = true
+			}
+		}
+	})
+}

@@ -131,8 +131,13 @@ const (
 const (
 	qKnownReminders         = `SELECT key FROM reminders WHERE key IN (?)`
 	qKnownRemindersPostgres = `SELECT key FROM reminders WHERE key = ANY($1::text[])`
-	qInsertReminder         = `INSERT INTO reminders (key, rule, subject, stage, recipient, dispatch_id, job, run_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id`
+	// Many at once on SQLite: qInsertRemindersSQLite, then
+	// qReminderValuesSQLite once per reminder (comma-separated), then
+	// qInsertRemindersSQLiteEnd.
+	qInsertRemindersSQLite = `INSERT INTO reminders (key, rule, subject, stage, recipient, dispatch_id, job, run_id, created_at)
+		VALUES `
+	qReminderValuesSQLite     = `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qInsertRemindersSQLiteEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
 	// A message queued under a key that existed takes the reminders that
 	// were inserted linked to the id reserved for it.
 	qRelinkReminders = `UPDATE reminders SET dispatch_id = ? WHERE dispatch_id = ?`
