@@ -158,7 +158,15 @@ func (t *Templates) RenderDigest(d DigestData) (subject, text, html string, err 
 // digestView is what the templates see: the data plus the counts and flags
 // that are awkward to compute in a template.
 type digestView struct {
-	DigestData
+	// DigestData's fields, copied rather than embedded: a promoted field
+	// is found by a breadth-first search of the struct on every access
+	// (see entryView).
+	To, ToName, Role   string
+	Concerns           []string
+	Entries            []Entry
+	OtherOpen, Omitted int
+	AsOf, Office       string
+
 	Tag       string // 整改督办 | 报送提醒 | 回头看 | 督办提醒 (mixed)
 	Summary   string // "2项已逾期、1项即将到期"
 	Overdue   int    // deadline and duty entries past their date
@@ -217,7 +225,11 @@ func newEntryView(i int, e Entry) entryView {
 }
 
 func newDigestView(d DigestData) digestView {
-	v := digestView{DigestData: d, Roll: len(d.Entries) > 0}
+	v := digestView{
+		To: d.To, ToName: d.ToName, Role: d.Role, Concerns: d.Concerns, Entries: d.Entries,
+		OtherOpen: d.OtherOpen, Omitted: d.Omitted, AsOf: d.AsOf, Office: d.Office,
+		Roll: len(d.Entries) > 0,
+	}
 	kinds := map[string]bool{}
 	v.Rows = make([]entryView, len(d.Entries))
 	for i, e := range d.Entries {
