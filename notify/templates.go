@@ -234,10 +234,10 @@ func newDigestView(d DigestData) digestView {
 	v.Rows = make([]entryView, len(d.Entries))
 	for i, e := range d.Entries {
 		v.Rows[i] = newEntryView(i, e)
-		if entryKind(e) != KindDuty || len(e.Missing) == 0 {
+		kind := entryKind(e)
+		if kind != KindDuty || len(e.Missing) == 0 {
 			v.Roll = false
 		}
-		kind := entryKind(e)
 		kinds[kind] = true
 		switch {
 		case kind == KindFollowup:
