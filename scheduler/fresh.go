@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"duban/ledger"
 	"duban/store"
@@ -44,6 +43,11 @@ func newFreshFilter(st *store.Store, lookup bool, limit int) *freshFilter {
 
 // add takes the notices of one subject.
 func (f *freshFilter) add(ctx context.Context, ns []ledger.Notice) error {
+	if f.pending == nil {
+		// A batch's worth at once: grown by append, a batch of these large
+		// structs was copied over and over on the way.
+		f.pending = make([]ledger.Notice, 0, freshBatch+len(ns))
+	}
 	for _, n := range ns {
 		f.pending = append(f.pending, n)
 		if f.lookup {
@@ -61,8 +65,10 @@ func (f *freshFilter) flush(ctx context.Context) error {
 		return nil
 	}
 	if !f.lookup {
-		f.keep(slices.Clone(f.pending))
-		f.pending = f.pending[:0]
+		// Every notice is kept: the batch is handed over as it is, and the
+		// next one starts afresh.
+		f.keep(f.pending)
+		f.pending = nil
 		return nil
 	}
 	known, err := f.store.KnownReminders(ctx, f.keys)
