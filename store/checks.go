@@ -146,7 +146,7 @@ func recordChecks(ctx context.Context, tx *sqlx.Tx, c *Checks) error {
 	if c == nil {
 		return nil
 	}
-	write := writeChecksEach
+	write := writeChecksSQLite
 	if tx.DriverName() == dialectPostgres {
 		write = writeChecksPostgres
 	}
@@ -180,16 +180,20 @@ func writeChecksPostgres(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) e
 	return nil
 }
 
-// writeChecksEach writes the check days one by one with a prepared
-// statement: SQLite runs in process.
-func writeChecksEach(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) error {
-	stmt, err := tx.PreparexContext(ctx, tx.Rebind(qWriteCheck))
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, c := range checks {
-		if _, err := stmt.ExecContext(ctx, checkDay(c.Next), ts(c.Seen), c.ID); err != nil {
+// writeChecksSQLite writes the check days sqliteRowsPerStatement at a time.
+func writeChecksSQLite(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) error {
+	write := newMultiRow(tx, qWriteChecksSQLite, qCheckValuesSQLite, qWriteChecksSQLiteEnd)
+	defer write.close()
+	for _, chunk := range chunks(checks, sqliteRowsPerStatement) {
+		stmt, err := write.stmt(ctx, len(chunk))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, 3*len(chunk))
+		for _, c := range chunk {
+			args = append(args, c.ID, checkDay(c.Next), ts(c.Seen))
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}

@@ -80,7 +80,15 @@ const (
 	// its updated_at; this holds even for a change stamped with the same
 	// instant).
 	qForgetCheck = `DELETE FROM deadline_checks WHERE item_id = ?`
-	qWriteCheck  = `INSERT INTO deadline_checks (item_id, check_on, seen) SELECT id, ?, ? FROM items WHERE id = ?
+	// Many at once on SQLite: qWriteChecksSQLite, then qCheckValuesSQLite
+	// once per item (comma-separated; item id, check day, seen), then
+	// qWriteChecksSQLiteEnd. An item deleted meanwhile is left out by the
+	// join. (WHERE true: an upsert's SELECT with a join needs a WHERE
+	// clause for SQLite to parse ON CONFLICT.)
+	qWriteChecksSQLite = `INSERT INTO deadline_checks (item_id, check_on, seen)
+		SELECT i.id, v.column2, v.column3 FROM (VALUES `
+	qCheckValuesSQLite    = `(?, ?, ?)`
+	qWriteChecksSQLiteEnd = `) AS v JOIN items i ON i.id = v.column1 WHERE true
 		ON CONFLICT (item_id) DO UPDATE SET check_on = excluded.check_on, seen = excluded.seen`
 	qWriteChecksPostgres = `INSERT INTO deadline_checks (item_id, check_on, seen)
 		SELECT m.id, m.next, m.seen
@@ -165,28 +173,25 @@ const (
 		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
 		created_at, sent_at`
 
-	qInsertDispatch = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body_text,
-		body_html, refs, state, attempts, next_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-		ON CONFLICT (key) DO NOTHING RETURNING id`
 	// SQLite: the writer holds the database's write lock for the whole
 	// transaction (BEGIN IMMEDIATE), so the ids after the largest are free.
-	qLastDispatchID  = `SELECT COALESCE(MAX(id), 0) FROM dispatches`
-	qDispatchIDByKey = `SELECT id FROM dispatches WHERE key = ?`
-	// Many at once, under reserved ids: the VALUES rows are added by
-	// insertDispatchesPostgres ($1 job, $2 run, $3 now, then seven per message).
+	qLastDispatchID             = `SELECT COALESCE(MAX(id), 0) FROM dispatches`
+	qDispatchIDByKey            = `SELECT id FROM dispatches WHERE key = ?`
 	qReserveDispatchIDsPostgres = `SELECT nextval(pg_get_serial_sequence('dispatches', 'id'))
 		FROM generate_series(1, $1::int)`
-	qInsertDispatchesPostgres = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body_text,
+	// Many at once, under reserved ids, on both dialects: the VALUES rows
+	// are added by insertDispatches ($1 job, $2 run, $3 now, then seven per
+	// message).
+	qInsertDispatches = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body_text,
 		body_html, refs, state, attempts, next_attempt_at, created_at, updated_at) VALUES `
-	qInsertDispatchesPostgresEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id`
-	qGetDispatch                 = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
-	qListDispatches              = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
-	qDispatchesOrder             = ` ORDER BY created_at DESC, id DESC`
-	qNextDispatchDue             = `SELECT MIN(next_attempt_at) FROM dispatches WHERE state = 'pending'`
-	qCountByState                = `SELECT state, COUNT(*) AS n FROM dispatches GROUP BY state`
-	qDispatchLease               = `SELECT state, lease_owner FROM dispatches WHERE id = ?`
-	qDispatchState               = `SELECT state FROM dispatches WHERE id = ?`
+	qInsertDispatchesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id`
+	qGetDispatch         = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
+	qListDispatches      = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
+	qDispatchesOrder     = ` ORDER BY created_at DESC, id DESC`
+	qNextDispatchDue     = `SELECT MIN(next_attempt_at) FROM dispatches WHERE state = 'pending'`
+	qCountByState        = `SELECT state, COUNT(*) AS n FROM dispatches GROUP BY state`
+	qDispatchLease       = `SELECT state, lease_owner FROM dispatches WHERE id = ?`
+	qDispatchState       = `SELECT state FROM dispatches WHERE id = ?`
 
 	// Mark*: only the owner of a live claim may settle it. The Message-ID is
 	// kept when the caller passes none.
