@@ -63,8 +63,8 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		reminders, dispatchCount = 0, 0
 		// Each digest's message id is reserved first, so that its reminders
-		// are inserted already linked to it (SQLite checks the foreign key at
-		// commit), instead of being updated again once it is queued.
+		// are inserted already linked to it, instead of being updated again
+		// once it is queued.
 		ids, err := reserveDispatchIDs(ctx, tx, len(digests))
 		if err != nil {
 			return err
@@ -110,8 +110,7 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 	return reminders, dispatchCount, nil
 }
 
-// reserveDispatchIDs takes n ids for the messages of a commit, and defers
-// the checks of the reminders' links to them to the commit.
+// reserveDispatchIDs takes n ids for the messages of a commit.
 func reserveDispatchIDs(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, error) {
 	if tx.DriverName() == dialectPostgres {
 		var ids []int64
@@ -119,11 +118,6 @@ func reserveDispatchIDs(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, error
 			return nil, fmt.Errorf("reserve dispatch ids: %w", err)
 		}
 		return ids, nil
-	}
-	// SQLite's foreign key is deferred for this transaction (PostgreSQL's
-	// reminders have none since migration 00007).
-	if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
-		return nil, fmt.Errorf("defer foreign keys: %w", err)
 	}
 	var last int64
 	if err := tx.GetContext(ctx, &last, qLastDispatchID); err != nil {
