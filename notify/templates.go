@@ -1,11 +1,11 @@
 package notify
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -81,7 +81,10 @@ type Templates struct {
 	subject *texttemplate.Template
 	text    *texttemplate.Template
 	html    *htmltemplate.Template
-	summary templateSet
+	// The Go renderings of the embedded digest templates (builtin.go), set
+	// for each one that no templates_dir file replaces.
+	builtinSubject, builtinText, builtinHTML func(*digestView) string
+	summary                                  templateSet
 }
 
 // LoadTemplates parses the embedded templates, each replaced by the file of
@@ -90,24 +93,33 @@ type Templates struct {
 // at the first run.
 func LoadTemplates(dir string) (*Templates, error) {
 	var t Templates
-	src, err := templateSource(dir, digestSubjectFile)
+	src, embedded, err := templateSource(dir, digestSubjectFile)
 	if err != nil {
 		return nil, err
 	}
 	if t.subject, err = texttemplate.New(digestSubjectFile).Funcs(templateFuncs).Parse(src); err != nil {
 		return nil, fmt.Errorf("notify: parse %s: %w", digestSubjectFile, err)
 	}
-	if src, err = templateSource(dir, digestTextFile); err != nil {
+	if embedded {
+		t.builtinSubject = builtinSubject
+	}
+	if src, embedded, err = templateSource(dir, digestTextFile); err != nil {
 		return nil, err
 	}
 	if t.text, err = texttemplate.New(digestTextFile).Funcs(templateFuncs).Parse(src); err != nil {
 		return nil, fmt.Errorf("notify: parse %s: %w", digestTextFile, err)
 	}
-	if src, err = templateSource(dir, digestHTMLFile); err != nil {
+	if embedded {
+		t.builtinText = builtinText
+	}
+	if src, embedded, err = templateSource(dir, digestHTMLFile); err != nil {
 		return nil, err
 	}
 	if t.html, err = htmltemplate.New(digestHTMLFile).Funcs(htmltemplate.FuncMap(templateFuncs)).Parse(src); err != nil {
 		return nil, fmt.Errorf("notify: parse %s: %w", digestHTMLFile, err)
+	}
+	if embedded {
+		t.builtinHTML = builtinHTML
 	}
 	if t.summary, err = loadTemplateSet(dir, summarySubjectFile, summaryTextFile, summaryHTMLFile); err != nil {
 		return nil, err
@@ -116,43 +128,57 @@ func LoadTemplates(dir string) (*Templates, error) {
 }
 
 // templateSource returns the override file's text when dir has it, else the
-// embedded template.
-func templateSource(dir, name string) (string, error) {
+// embedded template (embedded true).
+func templateSource(dir, name string) (src string, embedded bool, err error) {
 	if dir != "" {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		switch {
 		case err == nil:
-			return string(b), nil
+			return string(b), false, nil
 		case !errors.Is(err, fs.ErrNotExist):
-			return "", fmt.Errorf("notify: read template: %w", err)
+			return "", false, fmt.Errorf("notify: read template: %w", err)
 		}
 	}
 	b, err := embeddedTemplates.ReadFile("templates/" + name)
 	if err != nil {
-		return "", fmt.Errorf("notify: embedded template %s: %w", name, err)
+		return "", false, fmt.Errorf("notify: embedded template %s: %w", name, err)
 	}
-	return string(b), nil
+	return string(b), true, nil
 }
 
 // RenderDigest renders the subject, the plain-text body and the HTML body of
 // one digest. The subject is a single line: template line breaks are folded.
 func (t *Templates) RenderDigest(d DigestData) (subject, text, html string, err error) {
 	v := newDigestView(d)
-	var b bytes.Buffer
-	if err := t.subject.Execute(&b, v); err != nil {
-		return "", "", "", fmt.Errorf("notify: render subject: %w", err)
+	if subject, err = renderPart(t.builtinSubject, t.subject, &v, "subject"); err != nil {
+		return "", "", "", err
 	}
-	subject = strings.Join(strings.Fields(b.String()), " ")
-	b.Reset()
-	if err := t.text.Execute(&b, v); err != nil {
-		return "", "", "", fmt.Errorf("notify: render text: %w", err)
+	subject = strings.Join(strings.Fields(subject), " ")
+	if text, err = renderPart(t.builtinText, t.text, &v, "text"); err != nil {
+		return "", "", "", err
 	}
-	text = b.String()
-	b.Reset()
-	if err := t.html.Execute(&b, v); err != nil {
-		return "", "", "", fmt.Errorf("notify: render html: %w", err)
+	if html, err = renderPart(t.builtinHTML, t.html, &v, "html"); err != nil {
+		return "", "", "", err
 	}
-	return subject, text, b.String(), nil
+	return subject, text, html, nil
+}
+
+// executor is a parsed text/template or html/template.
+type executor interface {
+	Execute(w io.Writer, data any) error
+}
+
+// renderPart renders one part of a digest: with builtin when the part's
+// template is the embedded one, else by executing tmpl.
+func renderPart(builtin func(*digestView) string, tmpl executor, v *digestView, part string) (string, error) {
+	if builtin != nil {
+		return builtin(v), nil
+	}
+	var b strings.Builder
+	if err := tmpl.Execute(&b, *v); err != nil {
+		return "", fmt.Errorf("notify: render %s: %w", part, err)
+	}
+	return b.String(), nil
 }
 
 // digestView is what the templates see: the data plus the counts and flags
