@@ -77,6 +77,8 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 		// a round trip per recipient on PostgreSQL, and on SQLite a third
 		// of the time of a statement per message. The next group is built
 		// while one is inserted.
+		stmts := newStmtCache(tx)
+		defer stmts.close()
 		buildCtx, stop := context.WithCancel(ctx)
 		groups := buildAhead(buildCtx, digests, fresh, ids, build)
 		defer func() {
@@ -91,7 +93,7 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 			for _, q := range g.queued {
 				reminders += len(q.fresh)
 			}
-			n, err := insertDispatches(ctx, tx, job, runID, g.queued, now)
+			n, err := insertDispatches(ctx, tx, stmts, job, runID, g.queued, now)
 			dispatchCount += n
 			if err != nil {
 				return err
@@ -338,6 +340,28 @@ type queued struct {
 	id        int64 // reserved for the message, its reminders linked to it
 }
 
+// queryIDs runs query, prepared once in stmts, and reads the ids it returns.
+func queryIDs(ctx context.Context, stmts *stmtCache, query string, args []any) ([]int64, error) {
+	st, err := stmts.prepare(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // relinkToExisting moves the reminders inserted linked to q's reserved id
 // to the message queued before under q's key.
 func relinkToExisting(ctx context.Context, tx *sqlx.Tx, q queued) error {
@@ -355,8 +379,9 @@ func relinkToExisting(ctx context.Context, tx *sqlx.Tx, q queued) error {
 // reminders were inserted with, in one INSERT … VALUES … ON CONFLICT (key)
 // DO NOTHING. A message whose key existed already is not inserted: its
 // reminders are moved to that message. The placeholders are numbered ($N),
-// which SQLite's driver binds by position too.
-func insertDispatches(ctx context.Context, tx *sqlx.Tx, job string, runID int64, group []queued, now time.Time) (int, error) {
+// which SQLite's driver binds by position too; the statement for a group
+// size is prepared once per transaction, in stmts.
+func insertDispatches(ctx context.Context, tx *sqlx.Tx, stmts *stmtCache, job string, runID int64, group []queued, now time.Time) (int, error) {
 	if len(group) == 0 {
 		return 0, nil
 	}
@@ -373,8 +398,8 @@ func insertDispatches(ctx context.Context, tx *sqlx.Tx, job string, runID int64,
 			n+1, n+2, n+3, n+4, n+5, n+6, n+7)
 		args = append(args, q.id, q.msg.Key, q.recipient, q.msg.Subject, q.msg.Text, q.msg.HTML, q.msg.Refs)
 	}
-	var inserted []int64
-	if err := tx.SelectContext(ctx, &inserted, qInsertDispatches+values.String()+qInsertDispatchesEnd, args...); err != nil {
+	inserted, err := queryIDs(ctx, stmts, qInsertDispatches+values.String()+qInsertDispatchesEnd, args)
+	if err != nil {
 		return 0, fmt.Errorf("insert dispatches: %w", err)
 	}
 	if len(inserted) == len(group) {
