@@ -78,27 +78,59 @@ func (s *Store) EachOpenItemToCheck(ctx context.Context, day ledger.Date, all bo
 	if err != nil {
 		return fmt.Errorf("store: open items to check: %w", err)
 	}
-	for _, page := range chunks(ids, itemsPage) {
-		if err := s.eachOpenItemOf(ctx, page, fn); err != nil {
-			return err
+	// The next page is read while fn works through this one.
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan itemsPageRead, 1)
+	go func() {
+		defer close(pages)
+		for _, page := range chunks(ids, itemsPage) {
+			items, err := s.openItemsOf(ctx, page)
+			select {
+			case pages <- itemsPageRead{items, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		for range pages { // wait for the reader to stop
+		}
+	}()
+	for page := range pages {
+		if page.err != nil {
+			return page.err
+		}
+		for _, oi := range page.items {
+			if err := fn(oi); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return ctx.Err()
 }
 
-// eachOpenItemOf reads the open items of ids with their units, in one
-// query, and calls fn for each.
-func (s *Store) eachOpenItemOf(ctx context.Context, ids []int64, fn func(OpenItem) error) error {
+// itemsPageRead is one page of open items, or why it could not be read.
+type itemsPageRead struct {
+	items []OpenItem
+	err   error
+}
+
+// openItemsOf reads the open items of ids with their units, in one query.
+func (s *Store) openItemsOf(ctx context.Context, ids []int64) ([]OpenItem, error) {
 	query, args, err := in(s.rdb, qOpenItemsByID, ids)
 	if s.dialect == dialectPostgres {
 		query, args, err = qOpenItemsByIDPostgres, []any{pq.Array(ids)}, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("store: open items to check: %w", err)
+		return nil, fmt.Errorf("store: open items to check: %w", err)
 	}
 	defer rows.Close()
 	var items []OpenItem
@@ -107,7 +139,7 @@ func (s *Store) eachOpenItemOf(ctx context.Context, ids []int64, fn func(OpenIte
 		var unit sql.NullString
 		if err := rows.Scan(&r.ID, &r.Round, &r.No, &r.Seq, &r.Problem, &r.Measures, &r.Leader, &r.Deadline,
 			&r.LongTerm, &r.Status, &r.CompletedOn, &r.UpdatedAt, &unit); err != nil {
-			return fmt.Errorf("store: open items to check: %w", err)
+			return nil, fmt.Errorf("store: open items to check: %w", err)
 		}
 		if n := len(items); n > 0 && items[n-1].ID == r.ID {
 			items[n-1].Item.Units = append(items[n-1].Item.Units, unit.String)
@@ -120,15 +152,9 @@ func (s *Store) eachOpenItemOf(ctx context.Context, ids []int64, fn func(OpenIte
 		items = append(items, oi)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: open items to check: %w", err)
+		return nil, fmt.Errorf("store: open items to check: %w", err)
 	}
-	rows.Close() // before fn, which may use the store
-	for _, oi := range items {
-		if err := fn(oi); err != nil {
-			return err
-		}
-	}
-	return nil
+	return items, nil
 }
 
 // forgetCheck takes a changed item's check day away: the next deadline run
