@@ -19,10 +19,10 @@ import (
 // Stage, by Rule. Key is unique: rule|subject|stage|recipient (derived when
 // empty).
 type Reminder struct {
-	ID                                   int64
 	Key, Rule, Subject, Stage, Recipient string
 
 	dispatchID int64 // the message (its reserved id) it is inserted linked to
+	inserted   bool  // recorded by this commit: its key was not known
 }
 
 // Digest is what one run wants to tell one recipient.

@@ -74,8 +74,8 @@ func TestCommitDigestsDedupes(t *testing.T) {
 			slices.Sort(built)
 			mu.Unlock()
 			for _, r := range fresh {
-				if r.ID == 0 || r.Recipient != recipient {
-					t.Errorf("fresh reminder %+v lacks id or recipient", r)
+				if r.Key == "" || r.Recipient != recipient {
+					t.Errorf("fresh reminder %+v lacks key or recipient", r)
 				}
 			}
 			return buildMessage(recipient, fresh)
@@ -554,7 +554,7 @@ func TestCommitDigestsManyReminders(t *testing.T) {
 		if rem != 3*350 || disp != 3 {
 			t.Fatalf("second commit: %d reminders, %d dispatches, want %d and 3", rem, disp, 3*350)
 		}
-		ids := map[int64]bool{}
+		keys := map[string]bool{}
 		for _, r := range recipients {
 			if len(fresh[r]) != 350 {
 				t.Fatalf("%s: %d fresh reminders, want 350", r, len(fresh[r]))
@@ -562,10 +562,10 @@ func TestCommitDigestsManyReminders(t *testing.T) {
 			for _, rm := range fresh[r] {
 				var n int
 				fmt.Sscanf(rm.Subject, "2024-7/%d", &n)
-				if n%2 != 1 || rm.Recipient != r || rm.ID == 0 || ids[rm.ID] {
-					t.Fatalf("%s: fresh reminder %+v is known, another's, or without a unique id", r, rm)
+				if n%2 != 1 || rm.Recipient != r || keys[rm.Key] {
+					t.Fatalf("%s: fresh reminder %+v is known, another's, or twice", r, rm)
 				}
-				ids[rm.ID] = true
+				keys[rm.Key] = true
 			}
 		}
 	})

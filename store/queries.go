@@ -145,7 +145,9 @@ const (
 	qInsertRemindersSQLite = `INSERT INTO reminders (key, rule, subject, stage, recipient, dispatch_id, job, run_id, created_at)
 		VALUES `
 	qReminderValuesSQLite     = `(?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	qInsertRemindersSQLiteEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
+	qInsertRemindersSQLiteEnd = ` ON CONFLICT (key) DO NOTHING`
+	qLastReminderID           = `SELECT COALESCE(MAX(id), 0) FROM reminders`
+	qRemindersAfterSQLite     = `SELECT key FROM reminders WHERE id > ?`
 	// A message queued under a key that existed takes the reminders that
 	// were inserted linked to the id reserved for it.
 	qRelinkReminders = `UPDATE reminders SET dispatch_id = ? WHERE dispatch_id = ?`
@@ -157,7 +159,7 @@ const (
 		SELECT v.key, v.rule, v.subject, v.stage, v.recipient, v.dispatch_id, $7::text, $8::bigint, $9::timestamptz
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
 			AS v(key, rule, subject, stage, recipient, dispatch_id)
-		ON CONFLICT (key) DO NOTHING RETURNING id, key`
+		ON CONFLICT (key) DO NOTHING RETURNING key`
 )
 
 // dispatches
