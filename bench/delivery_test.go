@@ -108,19 +108,22 @@ type smtpServer interface {
 	Messages() int64
 }
 
-// insertDispatches queues msgs as pending dispatches due at at, in one statement.
+// insertDispatches queues msgs as pending dispatches due at at, in one
+// statement, their bodies packed as CommitDigests packs them.
 func insertDispatches(ctx context.Context, db *sql.DB, msgs []store.Dispatch, at time.Time) error {
-	cols := make([][]string, 6)
+	cols := make([][]string, 4)
+	bodies := make([][]byte, 0, len(msgs))
 	for _, m := range msgs {
-		for i, v := range []string{m.Key, m.Job, m.Recipient, m.Subject, m.BodyText, m.BodyHTML} {
+		for i, v := range []string{m.Key, m.Job, m.Recipient, m.Subject} {
 			cols[i] = append(cols[i], v)
 		}
+		bodies = append(bodies, store.PackBodies(m.BodyText, m.BodyHTML))
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO dispatches (key, job, recipient, subject, body_text, body_html,
+	_, err := db.ExecContext(ctx, `INSERT INTO dispatches (key, job, recipient, subject, body,
 		refs, state, next_attempt_at, created_at, updated_at)
-		SELECT k, j, r, s, t, h, '[]', 'pending', $7, $7, $7
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(k, j, r, s, t, h)`,
-		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(cols[5]), at)
+		SELECT k, j, r, s, b, '[]', 'pending', $6, $6, $6
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(k, j, r, s, b)`,
+		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(bodies), at)
 	if err != nil {
 		return fmt.Errorf("insert dispatches: %w", err)
 	}

@@ -189,7 +189,9 @@ func buildGroup(digests []Digest, fresh [][]Reminder, ids []int64, indices []int
 					errs[j] = fmt.Errorf("build message to %s: %w", digests[i].Recipient, err)
 					continue
 				}
-				g.queued[j] = queued{recipient: digests[i].Recipient, msg: msg, fresh: fresh[i]}
+				body := PackBodies(msg.Text, msg.HTML)
+				msg.Text, msg.HTML = "", ""
+				g.queued[j] = queued{recipient: digests[i].Recipient, msg: msg, body: body, fresh: fresh[i]}
 				g.queued[j].id = ids[i]
 			}
 		})
@@ -352,7 +354,8 @@ const dispatchChunk = 32
 // queued is a built message waiting to be inserted with the reminders it carries.
 type queued struct {
 	recipient string
-	msg       Message
+	msg       Message // its Text and HTML are packed into body
+	body      []byte  // PackBodies, done by the builders, on all cores
 	fresh     []Reminder
 	id        int64 // reserved for the message, its reminders linked to it
 }
@@ -411,9 +414,9 @@ func insertDispatches(ctx context.Context, tx *sqlx.Tx, stmts *stmtCache, job st
 			values.WriteString(", ")
 		}
 		n := len(args)
-		fmt.Fprintf(&values, "($%d, $%d, $1, $2, $%d, $%d, $%d, $%d, $%d, 'pending', 0, $3, $3, $3)",
-			n+1, n+2, n+3, n+4, n+5, n+6, n+7)
-		args = append(args, q.id, q.msg.Key, q.recipient, q.msg.Subject, q.msg.Text, q.msg.HTML, q.msg.Refs)
+		fmt.Fprintf(&values, "($%d, $%d, $1, $2, $%d, $%d, $%d, $%d, 'pending', 0, $3, $3, $3)",
+			n+1, n+2, n+3, n+4, n+5, n+6)
+		args = append(args, q.id, q.msg.Key, q.recipient, q.msg.Subject, q.body, q.msg.Refs)
 	}
 	inserted, err := queryIDs(ctx, stmts, qInsertDispatches+values.String()+qInsertDispatchesEnd, args)
 	if err != nil {

@@ -68,6 +68,7 @@ type dispatchRow struct {
 	Subject       string        `db:"subject"`
 	BodyText      string        `db:"body_text"`
 	BodyHTML      string        `db:"body_html"`
+	Body          []byte        `db:"body"` // PackBodies; nil in rows written before it
 	Refs          string        `db:"refs"`
 	State         string        `db:"state"`
 	Attempts      int           `db:"attempts"`
@@ -81,22 +82,32 @@ type dispatchRow struct {
 	SentAt        dbTime        `db:"sent_at"`
 }
 
-func (r dispatchRow) dispatch() Dispatch {
+func (r dispatchRow) dispatch() (Dispatch, error) {
+	text, html := r.BodyText, r.BodyHTML
+	if r.Body != nil {
+		var err error
+		if text, html, err = unpackBodies(r.Body); err != nil {
+			return Dispatch{}, fmt.Errorf("dispatch %d: %w", r.ID, err)
+		}
+	}
 	return Dispatch{
 		ID: r.ID, Key: r.Key, Job: r.Job, RunID: r.RunID.Int64, Recipient: r.Recipient,
-		Subject: r.Subject, BodyText: r.BodyText, BodyHTML: r.BodyHTML, Refs: r.Refs, State: r.State,
+		Subject: r.Subject, BodyText: text, BodyHTML: html, Refs: r.Refs, State: r.State,
 		Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.Time, LeaseOwner: r.LeaseOwner,
 		LeaseUntil: r.LeaseUntil.Time, LastError: r.LastError, SMTPReply: r.SMTPReply,
 		MessageID: r.MessageID, CreatedAt: r.CreatedAt.Time, SentAt: r.SentAt.Time,
-	}
+	}, nil
 }
 
-func dispatches(rows []dispatchRow) []Dispatch {
+func dispatches(rows []dispatchRow) ([]Dispatch, error) {
 	out := make([]Dispatch, len(rows))
 	for i, r := range rows {
-		out[i] = r.dispatch()
+		var err error
+		if out[i], err = r.dispatch(); err != nil {
+			return nil, err
+		}
 	}
-	return out
+	return out, nil
 }
 
 // runIDArg stores run id 0 ("no run", e.g. a manual send) as NULL so that
@@ -159,7 +170,7 @@ func scanClaimed(rows *sql.Rows) ([]Dispatch, error) {
 	for rows.Next() {
 		var r dispatchRow
 		if err := rows.Scan(&r.ID, &r.Key, &r.Job, &r.RunID, &r.Recipient, &r.Subject, &r.BodyText,
-			&r.BodyHTML, &r.State, &r.Attempts, &r.NextAttemptAt, &r.LeaseOwner, &r.LeaseUntil,
+			&r.BodyHTML, &r.Body, &r.State, &r.Attempts, &r.NextAttemptAt, &r.LeaseOwner, &r.LeaseUntil,
 			&r.LastError, &r.SMTPReply, &r.MessageID, &r.CreatedAt, &r.SentAt); err != nil {
 			return nil, fmt.Errorf("store: claim dispatches: %w", err)
 		}
@@ -168,12 +179,16 @@ func scanClaimed(rows *sql.Rows) ([]Dispatch, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
-	return claimed(out), nil
+	ds, err := claimed(out)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+	}
+	return ds, nil
 }
 
 // claimed orders claimed rows by next attempt: RETURNING does not keep the
 // subquery's order.
-func claimed(rows []dispatchRow) []Dispatch {
+func claimed(rows []dispatchRow) ([]Dispatch, error) {
 	slices.SortFunc(rows, func(a, b dispatchRow) int {
 		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt.Time), cmp.Compare(a.ID, b.ID))
 	})
@@ -471,7 +486,11 @@ func (s *Store) ListDispatches(ctx context.Context, f DispatchFilter) ([]Dispatc
 	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("store: list dispatches: %w", err)
 	}
-	return dispatches(rows), nil
+	ds, err := dispatches(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: list dispatches: %w", err)
+	}
+	return ds, nil
 }
 
 // GetDispatch returns one dispatch, or ErrNotFound.
@@ -480,7 +499,11 @@ func (s *Store) GetDispatch(ctx context.Context, id int64) (Dispatch, error) {
 	if err := get(ctx, s.rdb, &r, qGetDispatch, id); err != nil {
 		return Dispatch{}, fmt.Errorf("store: get dispatch %d: %w", id, classify(err))
 	}
-	return r.dispatch(), nil
+	d, err := r.dispatch()
+	if err != nil {
+		return Dispatch{}, fmt.Errorf("store: get dispatch: %w", err)
+	}
+	return d, nil
 }
 
 // NextDispatchDue returns the earliest next attempt time of the pending

@@ -164,14 +164,14 @@ const (
 
 // dispatches
 const (
-	dispatchCols = `id, key, job, run_id, recipient, subject, body_text, body_html, refs, state,
+	dispatchCols = `id, key, job, run_id, recipient, subject, body_text, body_html, body, refs, state,
 		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
 		created_at, sent_at`
 	// claimCols are what a claim returns: dispatchCols but refs, which a
 	// send does not need and which can run to MiBs (a supervisor's first
 	// digest names tens of thousands of reminders). scanClaimed reads them
 	// in this order.
-	claimCols = `id, key, job, run_id, recipient, subject, body_text, body_html, state,
+	claimCols = `id, key, job, run_id, recipient, subject, body_text, body_html, body, state,
 		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
 		created_at, sent_at`
 
@@ -182,10 +182,10 @@ const (
 	qReserveDispatchIDsPostgres = `SELECT nextval(pg_get_serial_sequence('dispatches', 'id'))
 		FROM generate_series(1, $1::int)`
 	// Many at once, under reserved ids, on both dialects: the VALUES rows
-	// are added by insertDispatches ($1 job, $2 run, $3 now, then seven per
+	// are added by insertDispatches ($1 job, $2 run, $3 now, then six per
 	// message).
-	qInsertDispatches = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body_text,
-		body_html, refs, state, attempts, next_attempt_at, created_at, updated_at) VALUES `
+	qInsertDispatches = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body,
+		refs, state, attempts, next_attempt_at, created_at, updated_at) VALUES `
 	qInsertDispatchesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id`
 	qGetDispatch         = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
 	qListDispatches      = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order

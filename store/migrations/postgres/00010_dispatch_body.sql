@@ -1,0 +1,13 @@
+-- +goose Up
+-- A message's bodies, compressed together by duban (store.PackBodies):
+-- rows written from this version on leave body_text and body_html empty.
+-- EXTERNAL: the value is compressed already, and PostgreSQL's own
+-- compression would only try in vain, on every insert.
+ALTER TABLE dispatches ADD COLUMN body bytea;
+ALTER TABLE dispatches ALTER COLUMN body SET STORAGE EXTERNAL;
+
+-- +goose Down
+-- Unpacking the bodies back into the text columns takes duban itself: the
+-- Down migration drops the column and with it the bodies of the messages
+-- written since 00010 (their subjects, states and logs remain).
+ALTER TABLE dispatches DROP COLUMN body;
