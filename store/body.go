@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/golang/snappy"
 )
@@ -21,25 +23,39 @@ import (
 // HTML bodies: Snappy's block format of len(text) as a uvarint, the text,
 // and the HTML.
 func PackBodies(text, html string) []byte {
-	raw := make([]byte, 0, binary.MaxVarintLen64+len(text)+len(html))
+	scratch := scratchBuffers.Get().(*bodyScratch)
+	defer scratchBuffers.Put(scratch)
+	raw := scratch.raw[:0]
 	raw = binary.AppendUvarint(raw, uint64(len(text)))
 	raw = append(raw, text...)
 	raw = append(raw, html...)
-	return snappy.Encode(nil, raw)
+	packed := snappy.Encode(scratch.packed[:cap(scratch.packed)], raw)
+	scratch.raw, scratch.packed = raw, packed
+	// Only the packed bytes are kept, in a slice of their own size: a run
+	// packs thousands of messages, and both scratch buffers are several
+	// times larger.
+	return bytes.Clone(packed)
 }
+
+// bodyScratch holds PackBodies' and unpackBodies' buffers between calls.
+type bodyScratch struct{ raw, packed []byte }
+
+var scratchBuffers = sync.Pool{New: func() any { return new(bodyScratch) }}
 
 var errBadBody = errors.New("store: malformed message body")
 
 // unpackBodies reverses PackBodies.
 func unpackBodies(packed []byte) (text, html string, err error) {
-	raw, err := snappy.Decode(nil, packed)
+	scratch := scratchBuffers.Get().(*bodyScratch)
+	defer scratchBuffers.Put(scratch)
+	raw, err := snappy.Decode(scratch.raw[:cap(scratch.raw)], packed)
 	if err != nil {
 		return "", "", fmt.Errorf("%w: %w", errBadBody, err)
 	}
+	scratch.raw = raw
 	n, size := binary.Uvarint(raw)
 	if size <= 0 || n > uint64(len(raw)-size) {
 		return "", "", errBadBody
 	}
-	rest := string(raw[size:])
-	return rest[:n], rest[n:], nil
+	return string(raw[size : size+int(n)]), string(raw[size+int(n):]), nil
 }
