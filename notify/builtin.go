@@ -26,10 +26,10 @@ func builtinSubject(v *digestView) string {
 
 // builtinText writes digest.txt.tmpl.
 func builtinText(v *digestView) string {
-	var w strings.Builder
-	w.Grow(512 + 256*len(v.Rows))
+	var w builder
+	w.Grow(512 + 512*len(v.Rows))
 	if v.ToName != "" {
-		w.WriteString(v.ToName + ":")
+		w.put(v.ToName, ":")
 	} else {
 		w.WriteString("您好:")
 	}
@@ -37,17 +37,17 @@ func builtinText(v *digestView) string {
 	switch {
 	case v.Roll:
 		textAsOf(&w, v.AsOf)
-		w.WriteString("以下" + strconv.Itoa(len(v.Entries)) + "项定期任务已过报送期限,仍有单位未报送,请督促落实:\n")
+		w.put("以下", strconv.Itoa(len(v.Entries)), "项定期任务已过报送期限,仍有单位未报送,请督促落实:\n")
 	default:
 		if v.Copy {
 			w.WriteString("本邮件抄送您")
 			if len(v.Concerns) > 0 {
-				w.WriteString(",涉及:" + joinNames(v.Concerns))
+				w.put(",涉及:", joinNames(v.Concerns))
 			}
 			w.WriteString("。\n")
 		}
 		textAsOf(&w, v.AsOf)
-		w.WriteString("以下" + strconv.Itoa(len(v.Entries)) + "项事项需要关注(按紧急程度排列):\n")
+		w.put("以下", strconv.Itoa(len(v.Entries)), "项事项需要关注(按紧急程度排列):\n")
 	}
 	for i := range v.Rows {
 		textRow(&w, &v.Rows[i])
@@ -57,74 +57,74 @@ func builtinText(v *digestView) string {
 			strconv.Itoa(len(v.Entries)) + "项),请登录督办系统查看。\n")
 	}
 	if v.OtherOpen != 0 {
-		w.WriteString("\n此外,您还有" + strconv.Itoa(v.OtherOpen) + "项整改事项正在推进,请一并抓紧落实。\n")
+		w.put("\n此外,您还有", strconv.Itoa(v.OtherOpen), "项整改事项正在推进,请一并抓紧落实。\n")
 	}
 	w.WriteString("\n--")
 	switch {
 	case v.Roll:
-		w.WriteString("\n" + footerRoll)
+		w.put("\n", footerRoll)
 	case v.Copy:
-		w.WriteString("\n" + footerCopy)
+		w.put("\n", footerCopy)
 	default:
 		if v.HasDeadline {
-			w.WriteString("\n" + footerDeadline)
+			w.put("\n", footerDeadline)
 		}
 		if v.HasDuty {
-			w.WriteString("\n" + footerDuty)
+			w.put("\n", footerDuty)
 		}
 		if v.HasFollowup {
-			w.WriteString("\n" + footerFollowup)
+			w.put("\n", footerFollowup)
 		}
 	}
-	w.WriteString("\n" + footerAuto + "\n")
+	w.put("\n", footerAuto, "\n")
 	if v.Office != "" {
-		w.WriteString(v.Office + "\n")
+		w.put(v.Office, "\n")
 	}
 	return w.String()
 }
 
-func textAsOf(w *strings.Builder, asOf string) {
+func textAsOf(w *builder, asOf string) {
 	if asOf != "" {
-		w.WriteString("截至" + asOf + ",")
+		w.put("截至", asOf, ",")
 	}
 }
 
-func textRow(w *strings.Builder, e *entryView) {
-	w.WriteString("\n" + strconv.Itoa(e.N) + ". 【" + e.StageLabel + "】")
+func textRow(w *builder, e *entryView) {
+	w.put("\n", strconv.Itoa(e.N), ". 【", e.StageLabel, "】")
 	if e.IsDuty {
-		w.WriteString(e.Book + e.Period + "\n   报送截止:" + e.DueDate + "(" + e.DaysText + ")")
+		w.put(e.Book, e.Period, "\n   报送截止:", e.DueDate, "(", e.DaysText, ")")
 		if e.Units != "" {
-			w.WriteString("\n   报送单位:" + e.Units)
+			w.put("\n   报送单位:", e.Units)
 		}
 		if e.MissingNames != "" {
-			w.WriteString("\n   尚未报送(" + strconv.Itoa(e.MissingCount) + "个):" + e.MissingNames)
+			w.put("\n   尚未报送(", strconv.Itoa(e.MissingCount), "个):", e.MissingNames)
 		}
 		w.WriteString("\n")
 		return
 	}
-	w.WriteString(e.No + " " + e.Problem)
+	w.put(e.No, " ", e.Problem)
 	switch {
 	case e.IsFollowup:
-		w.WriteString("\n   " + followupAsk)
+		w.put("\n   ", followupAsk)
 		if e.CompletedOn != "" {
-			w.WriteString("\n   完成日期:" + e.CompletedOn)
+			w.put("\n   完成日期:", e.CompletedOn)
 		}
 		if e.Deadline != "" {
-			w.WriteString("\n   原完成时限:" + e.Deadline)
+			w.put("\n   原完成时限:", e.Deadline)
 		}
 	case e.Deadline != "":
-		w.WriteString("\n   完成时限:" + e.Deadline + "(" + e.DaysText + ")")
+		w.put("\n   完成时限:", e.Deadline, "(", e.DaysText, ")")
 	default:
 		w.WriteString("\n   完成时限:长期坚持")
 	}
 	if e.Measures != "" {
-		w.WriteString("\n   整改措施:" + e.Measures)
+		w.put("\n   整改措施:", e.Measures)
 	}
 	if e.LeaderName != "" {
-		w.WriteString("\n   责任领导:" + e.LeaderName)
+		w.put("\n   责任领导:", e.LeaderName)
 	}
 	if e.Units != "" {
-		w.WriteString("\n   责任部门:" + e.Units)
+		w.put("\n   责任部门:", e.Units)
 	}
 	w.WriteString("\n")
 }
@@ -185,7 +185,7 @@ const (
 // builtinHTML writes digest.html.tmpl, escaping as html/template does.
 func builtinHTML(v *digestView) string {
 	var w htmlWriter
-	w.Grow(4096 + 1536*len(v.Rows))
+	w.Grow(2048 + 2048*len(v.Rows))
 	title := func() {
 		w.WriteString("【")
 		w.text(v.Tag)
@@ -208,7 +208,7 @@ func builtinHTML(v *digestView) string {
 	case v.Roll:
 		w.WriteString(htmlNote)
 		w.asOf(v.AsOf)
-		w.WriteString("以下" + strconv.Itoa(len(v.Entries)) + "项定期任务已过报送期限,仍有单位未报送,请督促落实:</p>")
+		w.put("以下", strconv.Itoa(len(v.Entries)), "项定期任务已过报送期限,仍有单位未报送,请督促落实:</p>")
 	default:
 		if v.Copy {
 			w.WriteString(htmlCopyNote)
@@ -221,7 +221,7 @@ func builtinHTML(v *digestView) string {
 		}
 		w.WriteString(htmlIntro)
 		w.asOf(v.AsOf)
-		w.WriteString("以下" + strconv.Itoa(len(v.Entries)) + "项事项需要关注(按紧急程度排列):</p>")
+		w.put("以下", strconv.Itoa(len(v.Entries)), "项事项需要关注(按紧急程度排列):</p>")
 	}
 	w.WriteString("\n</td></tr>")
 	for i := range v.Rows {
@@ -233,26 +233,26 @@ func builtinHTML(v *digestView) string {
 			strconv.Itoa(len(v.Entries)) + "项),请登录督办系统查看。</p>")
 	}
 	if v.OtherOpen != 0 {
-		w.WriteString(htmlPara + "此外,您还有" + strconv.Itoa(v.OtherOpen) + "项整改事项正在推进,请一并抓紧落实。</p>")
+		w.put(htmlPara, "此外,您还有", strconv.Itoa(v.OtherOpen), "项整改事项正在推进,请一并抓紧落实。</p>")
 	}
 	w.WriteString(htmlSmall)
 	switch {
 	case v.Roll:
-		w.WriteString(footerRoll + "<br>")
+		w.put(footerRoll, "<br>")
 	case v.Copy:
-		w.WriteString(footerCopy + "<br>")
+		w.put(footerCopy, "<br>")
 	default:
 		if v.HasDeadline {
-			w.WriteString(footerDeadline + "<br>")
+			w.put(footerDeadline, "<br>")
 		}
 		if v.HasDuty {
-			w.WriteString(footerDuty + "<br>")
+			w.put(footerDuty, "<br>")
 		}
 		if v.HasFollowup {
-			w.WriteString(footerFollowup + "<br>")
+			w.put(footerFollowup, "<br>")
 		}
 	}
-	w.WriteString("\n" + footerAuto)
+	w.put("\n", footerAuto)
 	if v.Office != "" {
 		w.WriteString("<br>")
 		w.text(v.Office)
@@ -261,8 +261,18 @@ func builtinHTML(v *digestView) string {
 	return w.String()
 }
 
+// builder writes a body; put writes its parts one after the other, without
+// concatenating them first.
+type builder struct{ strings.Builder }
+
+func (w *builder) put(parts ...string) {
+	for _, p := range parts {
+		w.WriteString(p)
+	}
+}
+
 // htmlWriter builds an HTML body.
-type htmlWriter struct{ strings.Builder }
+type htmlWriter struct{ builder }
 
 // text writes s escaped as html/template escapes a string in text, in
 // RCDATA and in a quoted attribute alike (its htmlReplacementTable).
@@ -311,13 +321,13 @@ func (w *htmlWriter) field(first bool, label, value string) {
 	} else {
 		w.WriteString(htmlField)
 	}
-	w.WriteString(label + htmlValue)
+	w.put(label, htmlValue)
 	w.text(value)
 	w.WriteString(htmlFieldEnd)
 }
 
 func (w *htmlWriter) row(e *entryView) {
-	w.WriteString(htmlRowStart + strconv.Itoa(e.N) + ". 【")
+	w.put(htmlRowStart, strconv.Itoa(e.N), ". 【")
 	w.text(e.StageLabel)
 	w.WriteString("】")
 	if e.IsDuty {
@@ -328,7 +338,7 @@ func (w *htmlWriter) row(e *entryView) {
 	}
 	if !e.IsFollowup {
 		// DaysColor is one of daysColor's constants: nothing to escape.
-		w.WriteString(` <span style="color:` + e.DaysColor + `;">`)
+		w.put(` <span style="color:`, e.DaysColor, `;">`)
 		w.text(e.DaysText)
 		w.WriteString("</span>")
 	}
@@ -342,7 +352,7 @@ func (w *htmlWriter) row(e *entryView) {
 			w.WriteString(htmlField + "尚未报送" +
 				`</td><td style="vertical-align:top;border-bottom:1px solid #eeeeee;color:#c0392b;">`)
 			w.text(e.MissingNames)
-			w.WriteString("(" + strconv.Itoa(e.MissingCount) + "个)" + htmlFieldEnd)
+			w.put("(", strconv.Itoa(e.MissingCount), "个)", htmlFieldEnd)
 		}
 		w.WriteString(htmlRowEnd)
 		return
@@ -367,7 +377,7 @@ func (w *htmlWriter) row(e *entryView) {
 	}
 	if e.Units != "" {
 		// The last line has no rule under it.
-		w.WriteString("\n" + `<tr><td style="color:#666666;vertical-align:top;white-space:nowrap;">责任部门</td><td style="vertical-align:top;">`)
+		w.put("\n", `<tr><td style="color:#666666;vertical-align:top;white-space:nowrap;">责任部门</td><td style="vertical-align:top;">`)
 		w.text(e.Units)
 		w.WriteString(htmlFieldEnd)
 	}
