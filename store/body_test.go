@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,11 +51,7 @@ func TestUnpackBodiesRefusesGarbage(t *testing.T) {
 func TestDispatchBodiesOfEitherVersion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "duban.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTempSQLite(t)
 	const insert = `INSERT INTO dispatches (id, key, recipient, subject, body_text, body_html, body,
 		next_attempt_at, created_at, updated_at) VALUES (?, ?, 'a@example.org', '主题', ?, ?, ?, ?, ?, ?)`
 	for _, row := range []struct {

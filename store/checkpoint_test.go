@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,11 +16,7 @@ import (
 func TestCheckpointerCopiesTheWALAfterAWrite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "duban.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTempSQLite(t)
 
 	var inline int
 	if err := s.db.GetContext(ctx, &inline, "PRAGMA wal_autocheckpoint"); err != nil {
@@ -38,7 +33,7 @@ func TestCheckpointerCopiesTheWALAfterAWrite(t *testing.T) {
 	// About 2,000 pages: more than SQLite's default threshold, so without
 	// the raised one the commit would have checkpointed in line.
 	body := strings.Repeat("督办", 1300)
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for i := range 2000 {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO rounds (code, name) VALUES (?, ?)`,
 				fmt.Sprintf("r%04d", i), body); err != nil {

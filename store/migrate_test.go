@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 )
 
@@ -12,11 +11,7 @@ import (
 func TestMigration00009KeepsTheReminders(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "duban.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTempSQLite(t)
 	p, err := s.migrationProvider(ctx)
 	if err != nil {
 		t.Fatal(err)
