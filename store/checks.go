@@ -208,18 +208,15 @@ func writeChecksPostgres(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) e
 
 // writeChecksSQLite writes the check days sqliteRowsPerStatement at a time.
 func writeChecksSQLite(ctx context.Context, tx *sqlx.Tx, checks []ItemCheck) error {
-	write := newMultiRow(tx, qWriteChecksSQLite, qCheckValuesSQLite, qWriteChecksSQLiteEnd)
-	defer write.close()
+	ptx := newPreparedTx(tx)
+	defer ptx.Close()
 	for _, chunk := range chunks(checks, sqliteRowsPerStatement) {
-		stmt, err := write.stmt(ctx, len(chunk))
-		if err != nil {
-			return err
-		}
 		args := make([]any, 0, 3*len(chunk))
 		for _, c := range chunk {
 			args = append(args, c.ID, checkDay(c.Next), ts(c.Seen))
 		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+		query := multiRowQuery(qWriteChecksSQLite, qCheckValuesSQLite, qWriteChecksSQLiteEnd, len(chunk))
+		if _, err := ptx.ExecContext(ctx, query, args...); err != nil {
 			return err
 		}
 	}

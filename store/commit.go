@@ -77,8 +77,8 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 		// a round trip per recipient on PostgreSQL, and on SQLite a third
 		// of the time of a statement per message. The next group is built
 		// while one is inserted.
-		stmts := newStmtCache(tx)
-		defer stmts.close()
+		ptx := newPreparedTx(tx)
+		defer ptx.Close()
 		buildCtx, stop := context.WithCancel(ctx)
 		groups := buildAhead(buildCtx, digests, fresh, ids, build)
 		defer func() {
@@ -93,7 +93,7 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 			for _, q := range g.queued {
 				reminders += len(q.fresh)
 			}
-			n, err := insertDispatches(ctx, tx, stmts, job, runID, g.queued, now)
+			n, err := insertDispatches(ctx, ptx, job, runID, g.queued, now)
 			dispatchCount += n
 			if err != nil {
 				return err
@@ -311,13 +311,9 @@ func markInserted(rows *sql.Rows, queryErr error, chunk []*Reminder) error {
 // largest id before it: the writer holds the database's lock, and a new
 // rowid is the largest plus one.
 func insertRemindersSQLite(ctx context.Context, tx *sqlx.Tx, job string, runID int64, rs []*Reminder, now time.Time) error {
-	insert := newMultiRow(tx, qInsertRemindersSQLite, qReminderValuesSQLite, qInsertRemindersSQLiteEnd)
-	defer insert.close()
+	ptx := newPreparedTx(tx)
+	defer ptx.Close()
 	for _, chunk := range chunks(rs, sqliteRowsPerStatement) {
-		stmt, err := insert.stmt(ctx, len(chunk))
-		if err != nil {
-			return fmt.Errorf("insert reminders: %w", err)
-		}
 		var before int64
 		if err := tx.GetContext(ctx, &before, qLastReminderID); err != nil {
 			return fmt.Errorf("insert reminders: %w", err)
@@ -326,7 +322,8 @@ func insertRemindersSQLite(ctx context.Context, tx *sqlx.Tx, job string, runID i
 		for _, r := range chunk {
 			args = append(args, r.Key, r.Rule, r.Subject, r.Stage, r.Recipient, r.dispatchID, job, runIDArg(runID), ts(now))
 		}
-		res, err := stmt.ExecContext(ctx, args...)
+		res, err := ptx.ExecContext(ctx, multiRowQuery(qInsertRemindersSQLite, qReminderValuesSQLite,
+			qInsertRemindersSQLiteEnd, len(chunk)), args...)
 		if err != nil {
 			return fmt.Errorf("insert reminders: %w", err)
 		}
@@ -360,31 +357,9 @@ type queued struct {
 	id        int64 // reserved for the message, its reminders linked to it
 }
 
-// queryIDs runs query, prepared once in stmts, and reads the ids it returns.
-func queryIDs(ctx context.Context, stmts *stmtCache, query string, args []any) ([]int64, error) {
-	st, err := stmts.prepare(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 // relinkToExisting moves the reminders inserted linked to q's reserved id
 // to the message queued before under q's key.
-func relinkToExisting(ctx context.Context, tx *sqlx.Tx, q queued) error {
+func relinkToExisting(ctx context.Context, tx dbtx, q queued) error {
 	var existing int64
 	if err := get(ctx, tx, &existing, qDispatchIDByKey, q.msg.Key); err != nil {
 		return fmt.Errorf("insert dispatch %s: %w", q.msg.Key, err)
@@ -400,8 +375,8 @@ func relinkToExisting(ctx context.Context, tx *sqlx.Tx, q queued) error {
 // DO NOTHING. A message whose key existed already is not inserted: its
 // reminders are moved to that message. The placeholders are numbered ($N),
 // which SQLite's driver binds by position too; the statement for a group
-// size is prepared once per transaction, in stmts.
-func insertDispatches(ctx context.Context, tx *sqlx.Tx, stmts *stmtCache, job string, runID int64, group []queued, now time.Time) (int, error) {
+// size is prepared once in the transaction.
+func insertDispatches(ctx context.Context, tx *preparedTx, job string, runID int64, group []queued, now time.Time) (int, error) {
 	if len(group) == 0 {
 		return 0, nil
 	}
@@ -418,8 +393,8 @@ func insertDispatches(ctx context.Context, tx *sqlx.Tx, stmts *stmtCache, job st
 			n+1, n+2, n+3, n+4, n+5, n+6)
 		args = append(args, q.id, q.msg.Key, q.recipient, q.msg.Subject, q.body, q.msg.Refs)
 	}
-	inserted, err := queryIDs(ctx, stmts, qInsertDispatches+values.String()+qInsertDispatchesEnd, args)
-	if err != nil {
+	var inserted []int64
+	if err := sqlx.SelectContext(ctx, tx, &inserted, qInsertDispatches+values.String()+qInsertDispatchesEnd, args...); err != nil {
 		return 0, fmt.Errorf("insert dispatches: %w", err)
 	}
 	if len(inserted) == len(group) {
