@@ -88,9 +88,9 @@ func (l Ledger) Generate(ctx context.Context, db *sql.DB, dialect string) error 
 // ResetRuns forgets every run, reminder, dispatch and check day, so that
 // the next run of the deadline job is a first run again.
 func ResetRuns(ctx context.Context, db *sql.DB, dialect string) error {
-	stmts := []string{"TRUNCATE reminders, dispatches, job_runs, deadline_checks, check_marks"}
+	stmts := []string{"TRUNCATE reminders, dispatch_states, dispatch_messages, job_runs, deadline_checks, check_marks"}
 	if dialect != "postgres" {
-		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatches", "DELETE FROM job_runs",
+		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatch_states", "DELETE FROM dispatch_messages", "DELETE FROM job_runs",
 			"DELETE FROM deadline_checks", "DELETE FROM check_marks"}
 	}
 	for _, q := range stmts {

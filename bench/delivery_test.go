@@ -119,26 +119,28 @@ func insertDispatches(ctx context.Context, db *sql.DB, msgs []store.Dispatch, at
 		}
 		bodies = append(bodies, store.PackBodies(m.BodyText, m.BodyHTML))
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO dispatches (key, job, recipient, subject, body,
-		refs, state, next_attempt_at, created_at, updated_at)
-		SELECT k, j, r, s, b, '[]', 'pending', $6, $6, $6
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(k, j, r, s, b)`,
+	_, err := db.ExecContext(ctx, `WITH m AS (INSERT INTO dispatch_messages (key, job, recipient, subject, body,
+		refs, created_at)
+		SELECT k, j, r, s, b, '[]', $6
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(k, j, r, s, b)
+		RETURNING id)
+		INSERT INTO dispatch_states (id, next_attempt_at, updated_at) SELECT id, $6, $6 FROM m`,
 		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(bodies), at)
 	if err != nil {
 		return fmt.Errorf("insert dispatches: %w", err)
 	}
-	_, err = db.ExecContext(ctx, `VACUUM ANALYZE dispatches`)
+	_, err = db.ExecContext(ctx, `VACUUM ANALYZE dispatch_messages, dispatch_states`)
 	return err
 }
 
 // resetDispatches makes every dispatch pending again, as if never sent.
 func resetDispatches(ctx context.Context, db *sql.DB, at time.Time) error {
-	if _, err := db.ExecContext(ctx, `UPDATE dispatches SET state = 'pending', attempts = 0, lease_owner = '',
+	if _, err := db.ExecContext(ctx, `UPDATE dispatch_states SET state = 'pending', attempts = 0, lease_owner = '',
 		lease_until = NULL, sent_at = NULL, message_id = '', smtp_reply = '', last_error = '',
 		next_attempt_at = $1, updated_at = $1`, at); err != nil {
 		return fmt.Errorf("reset dispatches: %w", err)
 	}
-	_, err := db.ExecContext(ctx, `VACUUM ANALYZE dispatches`)
+	_, err := db.ExecContext(ctx, `VACUUM ANALYZE dispatch_states`)
 	return err
 }
 

@@ -52,8 +52,9 @@ func TestDispatchBodiesOfEitherVersion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := openTempSQLite(t)
-	const insert = `INSERT INTO dispatches (id, key, recipient, subject, body_text, body_html, body,
-		next_attempt_at, created_at, updated_at) VALUES (?, ?, 'a@example.org', '主题', ?, ?, ?, ?, ?, ?)`
+	const insert = `INSERT INTO dispatch_messages (id, key, recipient, subject, body_text, body_html, body,
+		created_at) VALUES (?, ?, 'a@example.org', '主题', ?, ?, ?, ?)`
+	const insertState = `INSERT INTO dispatch_states (id, next_attempt_at, updated_at) VALUES (?, ?, ?)`
 	for _, row := range []struct {
 		id         int64
 		text, html string
@@ -64,7 +65,10 @@ func TestDispatchBodiesOfEitherVersion(t *testing.T) {
 		{3, "", "", []byte("damaged")},
 	} {
 		at := ts(time.Date(2025, 6, 16, 1, 0, 0, 0, time.UTC))
-		if _, err := s.db.ExecContext(ctx, insert, row.id, fmt.Sprint("k", row.id), row.text, row.html, row.body, at, at, at); err != nil {
+		if _, err := s.db.ExecContext(ctx, insert, row.id, fmt.Sprint("k", row.id), row.text, row.html, row.body, at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.ExecContext(ctx, insertState, row.id, at, at); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -341,6 +341,27 @@ func insertRemindersSQLite(ctx context.Context, tx *sqlx.Tx, job string, runID i
 	return nil
 }
 
+// insertDispatchStates makes the messages just inserted pending, due now.
+func insertDispatchStates(ctx context.Context, tx *preparedTx, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 1+len(ids))
+	args = append(args, ts(now))
+	var values strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		fmt.Fprintf(&values, "($%d, $1, $1)", i+2)
+		args = append(args, id)
+	}
+	if _, err := tx.ExecContext(ctx, qInsertDispatchStates+values.String(), args...); err != nil {
+		return fmt.Errorf("insert dispatch states: %w", err)
+	}
+	return nil
+}
+
 // dispatchChunk is how many messages are built at once and carried by one
 // multi-row INSERT: enough to keep the cores busy and the round trips few,
 // few enough that the bodies in flight (a group being built, one being
@@ -389,13 +410,15 @@ func insertDispatches(ctx context.Context, tx *preparedTx, job string, runID int
 			values.WriteString(", ")
 		}
 		n := len(args)
-		fmt.Fprintf(&values, "($%d, $%d, $1, $2, $%d, $%d, $%d, $%d, 'pending', 0, $3, $3, $3)",
-			n+1, n+2, n+3, n+4, n+5, n+6)
+		fmt.Fprintf(&values, "($%d, $%d, $1, $2, $%d, $%d, $%d, $%d, $3)", n+1, n+2, n+3, n+4, n+5, n+6)
 		args = append(args, q.id, q.msg.Key, q.recipient, q.msg.Subject, q.body, q.msg.Refs)
 	}
 	var inserted []int64
 	if err := sqlx.SelectContext(ctx, tx, &inserted, qInsertDispatches+values.String()+qInsertDispatchesEnd, args...); err != nil {
 		return 0, fmt.Errorf("insert dispatches: %w", err)
+	}
+	if err := insertDispatchStates(ctx, tx, inserted, now); err != nil {
+		return 0, err
 	}
 	if len(inserted) == len(group) {
 		return len(inserted), nil

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -132,11 +133,46 @@ func (s *Store) ClaimDispatches(ctx context.Context, owner string, now time.Time
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(query), qargs...)
+	claim := func(ctx context.Context, q sqlx.QueryerContext) (*sql.Rows, error) {
+		return q.QueryContext(ctx, s.db.Rebind(query), qargs...)
+	}
+	if s.dialect == dialectSQLite {
+		return s.claimSQLite(ctx, func(tx *sqlx.Tx) (*sql.Rows, error) { return claim(ctx, tx) })
+	}
+	rows, err := claim(ctx, s.db)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
-	return scanClaimed(rows)
+	return claimResult(scanClaimed(rows))
+}
+
+// claimSQLite runs an SQLite claim in one transaction: lease, which
+// returns the ids of the leased states, then the read of their messages.
+func (s *Store) claimSQLite(ctx context.Context, lease func(tx *sqlx.Tx) (*sql.Rows, error)) ([]Dispatch, error) {
+	var out []Dispatch
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		rows, err := lease(tx)
+		if err != nil {
+			return err
+		}
+		ids, err := scanIDs(rows)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		list, err := json.Marshal(ids)
+		if err != nil {
+			return err
+		}
+		if rows, err = tx.QueryContext(ctx, qClaimedSQLite, string(list)); err != nil {
+			return err
+		}
+		out, err = scanClaimed(rows)
+		return err
+	})
+	return claimResult(out, err)
 }
 
 // claimArgs checks a claim's arguments and names them for the claim statement.
@@ -172,18 +208,36 @@ func scanClaimed(rows *sql.Rows) ([]Dispatch, error) {
 		if err := rows.Scan(&r.ID, &r.Key, &r.Job, &r.RunID, &r.Recipient, &r.Subject, &r.BodyText,
 			&r.BodyHTML, &r.Body, &r.State, &r.Attempts, &r.NextAttemptAt, &r.LeaseOwner, &r.LeaseUntil,
 			&r.LastError, &r.SMTPReply, &r.MessageID, &r.CreatedAt, &r.SentAt); err != nil {
-			return nil, fmt.Errorf("store: claim dispatches: %w", err)
+			return nil, err
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+		return nil, err
 	}
-	ds, err := claimed(out)
+	return claimed(out)
+}
+
+// claimResult wraps the error of a claim.
+func claimResult(ds []Dispatch, err error) ([]Dispatch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
 	return ds, nil
+}
+
+// scanIDs reads a column of ids and closes the rows.
+func scanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // claimed orders claimed rows by next attempt: RETURNING does not keep the
@@ -362,11 +416,16 @@ func (p *PreparedDelivery) ClaimDispatches(ctx context.Context, owner string, no
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
+	if p.s.dialect == dialectSQLite {
+		return p.s.claimSQLite(ctx, func(tx *sqlx.Tx) (*sql.Rows, error) {
+			return tx.NamedStmtContext(ctx, stmt).QueryContext(ctx, args)
+		})
+	}
 	rows, err := stmt.QueryContext(ctx, args)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
-	return scanClaimed(rows)
+	return claimResult(scanClaimed(rows))
 }
 
 // MarkSentMany is Store.MarkSentMany with a prepared statement.

@@ -169,45 +169,47 @@ const (
 		created_at, sent_at`
 	// claimCols are what a claim returns: dispatchCols but refs, which a
 	// send does not need and which can run to MiBs (a supervisor's first
-	// digest names tens of thousands of reminders). scanClaimed reads them
-	// in this order.
-	claimCols = `id, key, job, run_id, recipient, subject, body_text, body_html, body, state,
-		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
-		created_at, sent_at`
+	// digest names tens of thousands of reminders), from the message (m)
+	// and its state (s). scanClaimed reads them in this order.
+	claimCols = `m.id, m.key, m.job, m.run_id, m.recipient, m.subject, m.body_text, m.body_html, m.body,
+		s.state, s.attempts, s.next_attempt_at, s.lease_owner, s.lease_until, s.last_error, s.smtp_reply,
+		s.message_id, m.created_at, s.sent_at`
 
 	// SQLite: the writer holds the database's write lock for the whole
 	// transaction (BEGIN IMMEDIATE), so the ids after the largest are free.
-	qLastDispatchID             = `SELECT COALESCE(MAX(id), 0) FROM dispatches`
-	qDispatchIDByKey            = `SELECT id FROM dispatches WHERE key = ?`
-	qReserveDispatchIDsPostgres = `SELECT nextval(pg_get_serial_sequence('dispatches', 'id'))
+	qLastDispatchID             = `SELECT COALESCE(MAX(id), 0) FROM dispatch_messages`
+	qDispatchIDByKey            = `SELECT id FROM dispatch_messages WHERE key = ?`
+	qReserveDispatchIDsPostgres = `SELECT nextval(pg_get_serial_sequence('dispatch_messages', 'id'))
 		FROM generate_series(1, $1::int)`
 	// Many at once, under reserved ids, on both dialects: the VALUES rows
 	// are added by insertDispatches ($1 job, $2 run, $3 now, then six per
-	// message).
-	qInsertDispatches = `INSERT INTO dispatches (id, key, job, run_id, recipient, subject, body,
-		refs, state, attempts, next_attempt_at, created_at, updated_at) VALUES `
-	qInsertDispatchesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id`
-	qGetDispatch         = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
-	qListDispatches      = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
-	qDispatchesOrder     = ` ORDER BY created_at DESC, id DESC`
-	qNextDispatchDue     = `SELECT MIN(next_attempt_at) FROM dispatches WHERE state = 'pending'`
-	qCountByState        = `SELECT state, COUNT(*) AS n FROM dispatches GROUP BY state`
-	qDispatchLease       = `SELECT state, lease_owner FROM dispatches WHERE id = ?`
-	qDispatchState       = `SELECT state FROM dispatches WHERE id = ?`
+	// message), and the states of the messages that went in by
+	// insertDispatchStates ($1 now, then one id per message).
+	qInsertDispatches = `INSERT INTO dispatch_messages (id, key, job, run_id, recipient, subject, body,
+		refs, created_at) VALUES `
+	qInsertDispatchesEnd  = ` ON CONFLICT (key) DO NOTHING RETURNING id`
+	qInsertDispatchStates = `INSERT INTO dispatch_states (id, next_attempt_at, updated_at) VALUES `
+	qGetDispatch          = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
+	qListDispatches       = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
+	qDispatchesOrder      = ` ORDER BY created_at DESC, id DESC`
+	qNextDispatchDue      = `SELECT MIN(next_attempt_at) FROM dispatch_states WHERE state = 'pending'`
+	qCountByState         = `SELECT state, COUNT(*) AS n FROM dispatch_states GROUP BY state`
+	qDispatchLease        = `SELECT state, lease_owner FROM dispatch_states WHERE id = ?`
+	qDispatchState        = `SELECT state FROM dispatch_states WHERE id = ?`
 
 	// Mark*: only the owner of a live claim may settle it. The Message-ID is
 	// kept when the caller passes none.
-	qMarkSent = `UPDATE dispatches SET state = 'sent', sent_at = ?, updated_at = ?,
+	qMarkSent = `UPDATE dispatch_states SET state = 'sent', sent_at = ?, updated_at = ?,
 		message_id = COALESCE(NULLIF(?, ''), message_id), smtp_reply = ?, lease_until = NULL
 		WHERE id = ? AND state = 'sending' AND lease_owner = ?`
-	qMarkRetry = `UPDATE dispatches SET state = 'pending', next_attempt_at = ?, last_error = ?,
+	qMarkRetry = `UPDATE dispatch_states SET state = 'pending', next_attempt_at = ?, last_error = ?,
 		message_id = COALESCE(NULLIF(?, ''), message_id), smtp_reply = ?, lease_until = NULL
 		WHERE id = ? AND state = 'sending' AND lease_owner = ?`
-	qMarkFailed = `UPDATE dispatches SET state = 'failed', updated_at = ?, last_error = ?,
+	qMarkFailed = `UPDATE dispatch_states SET state = 'failed', updated_at = ?, last_error = ?,
 		message_id = COALESCE(NULLIF(?, ''), message_id), smtp_reply = ?, lease_until = NULL
 		WHERE id = ? AND state = 'sending' AND lease_owner = ?`
 	// A retry from the console starts the attempt budget afresh.
-	qRetryDispatch = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,
+	qRetryDispatch = `UPDATE dispatch_states SET state = 'pending', attempts = 0, next_attempt_at = ?,
 		updated_at = ? WHERE id = ? AND state = 'failed'`
 )
 
@@ -243,25 +245,32 @@ const (
 // conditional UPDATE alone is exclusive. Both use named parameters; :due_by
 // is now, or the far future when backoff is ignored.
 //
-// The two kinds of claimable rows are looked up separately, each in an
-// index of its own (migration 00006): pending and due ones in the order of
-// dispatches_pending (next_attempt_at, id) WHERE state = 'pending', so that
-// a claim reads the first rows of the index; sending ones whose lease
-// expired in dispatches_leased (lease_until) WHERE lease_until IS NOT NULL
-// (which lease_until < :now implies), so that the leases still running are
-// not even looked at. One OR over both would scan and sort every row of the
-// table, sent ones included, on every claim. The worker runs the claim as a
-// prepared statement (PreparedDelivery): it is parsed once per connection
-// and costs lib/pq one round trip instead of two.
+// A claim changes the dispatch's state, not its message (migration 00011):
+// only the narrow dispatch_states row is rewritten. The two kinds of
+// claimable rows are looked up separately, each in an index of its own:
+// pending and due ones in the order of dispatch_states_pending
+// (next_attempt_at, id) WHERE state = 'pending', so that a claim reads the
+// first rows of the index; sending ones whose lease expired in
+// dispatch_states_leased (lease_until) WHERE lease_until IS NOT NULL (which
+// lease_until < :now implies), so that the leases still running are not
+// even looked at. One OR over both would scan and sort every row of the
+// table, sent ones included, on every claim. The worker runs the claim as
+// a prepared statement (PreparedDelivery): it is parsed once per
+// connection and costs lib/pq one round trip instead of two.
+//
+// PostgreSQL returns the claimed messages with their states in the same
+// statement. SQLite's RETURNING sees only the updated table: its claim
+// returns the ids, and qClaimedSQLite reads the messages of those ids
+// (a JSON array) in the same transaction.
 const (
 	qClaimDispatchesPostgres = `WITH pending AS MATERIALIZED (
-		SELECT id AS due_id, next_attempt_at AS due_at FROM dispatches
+		SELECT id AS due_id, next_attempt_at AS due_at FROM dispatch_states
 		WHERE state = 'pending' AND next_attempt_at <= :due_by
 		ORDER BY next_attempt_at, id
 		LIMIT :limit
 		FOR UPDATE SKIP LOCKED),
 	expired AS MATERIALIZED (
-		SELECT id AS due_id, next_attempt_at AS due_at FROM dispatches
+		SELECT id AS due_id, next_attempt_at AS due_at FROM dispatch_states
 		WHERE state = 'sending' AND lease_until < :now
 		ORDER BY next_attempt_at, id
 		LIMIT :limit
@@ -270,35 +279,38 @@ const (
 		SELECT due_id FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) d
 		ORDER BY due_at, due_id
 		LIMIT :limit)
-	UPDATE dispatches SET state = 'sending', lease_owner = :owner, lease_until = :until,
-		attempts = attempts + 1, updated_at = :now
-	FROM due WHERE id = due.due_id
+	UPDATE dispatch_states s SET state = 'sending', lease_owner = :owner, lease_until = :until,
+		attempts = s.attempts + 1, updated_at = :now
+	FROM due JOIN dispatch_messages m ON m.id = due.due_id
+	WHERE s.id = due.due_id
 	RETURNING ` + claimCols
 
-	qClaimDispatchesSQLite = `UPDATE dispatches SET state = 'sending', lease_owner = :owner,
+	qClaimDispatchesSQLite = `UPDATE dispatch_states SET state = 'sending', lease_owner = :owner,
 		lease_until = :until, attempts = attempts + 1, updated_at = :now
 	WHERE id IN (
 		SELECT id FROM (
-			SELECT * FROM (SELECT id, next_attempt_at FROM dispatches
+			SELECT * FROM (SELECT id, next_attempt_at FROM dispatch_states
 				WHERE state = 'pending' AND next_attempt_at <= :due_by
 				ORDER BY next_attempt_at, id LIMIT :limit)
 			UNION ALL
-			SELECT * FROM (SELECT id, next_attempt_at FROM dispatches
+			SELECT * FROM (SELECT id, next_attempt_at FROM dispatch_states
 				WHERE state = 'sending' AND lease_until < :now
 				ORDER BY next_attempt_at, id LIMIT :limit))
 		ORDER BY next_attempt_at, id
 		LIMIT :limit)
-	RETURNING ` + claimCols
+	RETURNING id`
+	qClaimedSQLite = `SELECT ` + claimCols + ` FROM dispatch_messages m JOIN dispatch_states s ON s.id = m.id
+	WHERE m.id IN (SELECT value FROM json_each(?))`
 
 	// Settling many sent dispatches at once: the rows still sending under
 	// the owner's lease are settled, and their ids returned.
-	qMarkSentManyPostgres = `UPDATE dispatches SET state = 'sent', sent_at = :now, updated_at = :now,
-		message_id = COALESCE(NULLIF(v.message_id, ''), dispatches.message_id), smtp_reply = v.reply,
+	qMarkSentManyPostgres = `UPDATE dispatch_states SET state = 'sent', sent_at = :now, updated_at = :now,
+		message_id = COALESCE(NULLIF(v.message_id, ''), dispatch_states.message_id), smtp_reply = v.reply,
 		lease_until = NULL
 	FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS text[]), CAST(:replies AS text[]))
 		AS v(id, message_id, reply)
-	WHERE dispatches.id = v.id AND dispatches.state = 'sending' AND dispatches.lease_owner = :owner
-	RETURNING dispatches.id`
+	WHERE dispatch_states.id = v.id AND dispatch_states.state = 'sending' AND dispatch_states.lease_owner = :owner
+	RETURNING dispatch_states.id`
 )
 
 // dialectQueries holds the statements and fragments that differ by dialect.
