@@ -24,8 +24,10 @@ import (
 
 // deliveryRounds is how many times each side sends the whole batch; the
 // sides alternate, and the median of each side is reported, so that a burst
-// of load on the machine does not favour one side.
-const deliveryRounds = 3
+// of load on the machine does not favour one side. This machine's speed
+// drifts by a fifth within seconds (it is a virtual machine on a shared
+// host): five rounds a side keep one slow round from setting the median.
+const deliveryRounds = 5
 
 // BenchmarkDelivery sends the same pending dispatches to a loopback SMTP
 // sink (cmd/smtpsink, a process of its own) twice over N connections: with duban's notify.Worker (claiming from
@@ -71,22 +73,31 @@ func benchDelivery(b *testing.B, conns int) {
 	}
 
 	var bare, duban []float64
+	var bareCPU, dubanCPU []roundCPU
+	round := func(send func() (float64, error), rates *[]float64, cpus *[]roundCPU) {
+		before, err := readRoundCPU(sink.pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rate, err := send()
+		if err != nil {
+			b.Fatal(err)
+		}
+		after, err := readRoundCPU(sink.pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		*rates = append(*rates, rate)
+		*cpus = append(*cpus, after.since(before, n))
+	}
 	b.ResetTimer()
 	for range b.N {
 		for range deliveryRounds {
-			rate, err := sendBare(ctx, sink, conns, msgs)
-			if err != nil {
-				b.Fatal(err)
-			}
-			bare = append(bare, rate)
+			round(func() (float64, error) { return sendBare(ctx, sink, conns, msgs) }, &bare, &bareCPU)
 			if err := resetDispatches(ctx, db, at); err != nil {
 				b.Fatal(err)
 			}
-			rate, err = sendWorker(ctx, st, sink, conns, n)
-			if err != nil {
-				b.Fatal(err)
-			}
-			duban = append(duban, rate)
+			round(func() (float64, error) { return sendWorker(ctx, st, sink, conns, n) }, &duban, &dubanCPU)
 		}
 	}
 	b.StopTimer()
@@ -95,11 +106,52 @@ func benchDelivery(b *testing.B, conns int) {
 	b.ReportMetric(md, "duban_msgs/s")
 	b.ReportMetric(md/mb, "ratio")
 	b.Logf("bare %v, duban %v msgs/s", bare, duban)
+	cpu := fmt.Sprintf("CPU µs/msg, bare: %s; duban: %s", medianCPU(bareCPU), medianCPU(dubanCPU))
+	b.Log(cpu)
 	if err := Record(Row{Bench: "delivery", Case: fmt.Sprintf("%d msgs, N=%d", n, conns), Unit: "msgs/s",
 		Duban: md, Floor: mb, Ratio: md / mb, Target: "≥ 0.9", MemMB: NA,
-		Note: fmt.Sprintf("median of %d alternating rounds", len(duban))}); err != nil {
+		Note: fmt.Sprintf("median of %d alternating rounds; %s", len(duban), cpu)}); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// roundCPU is the CPU time of the processes a round of sending keeps busy:
+// this one (the sending side), the SMTP server, and PostgreSQL (all its
+// processes on this machine).
+type roundCPU struct{ sender, server, db time.Duration }
+
+func readRoundCPU(serverPID string) (roundCPU, error) {
+	sender, err := ReadCPU("self")
+	if err != nil {
+		return roundCPU{}, err
+	}
+	server, err := ReadCPU(serverPID)
+	if err != nil {
+		return roundCPU{}, err
+	}
+	db, _ := ReadCPUOf("postgres")
+	return roundCPU{sender, server, db}, nil
+}
+
+// since is the CPU used from before to c, per message of n.
+func (c roundCPU) since(before roundCPU, n int) roundCPU {
+	per := func(a, b time.Duration) time.Duration { return (a - b) / time.Duration(n) }
+	return roundCPU{per(c.sender, before.sender), per(c.server, before.server), per(c.db, before.db)}
+}
+
+// medianCPU formats the median of each part over rounds, in µs.
+func medianCPU(rounds []roundCPU) string {
+	part := func(f func(roundCPU) time.Duration) float64 {
+		xs := make([]float64, len(rounds))
+		for i, r := range rounds {
+			xs[i] = float64(f(r)) / float64(time.Microsecond)
+		}
+		return median(xs)
+	}
+	return fmt.Sprintf("sender %.0f, SMTP server %.0f, PostgreSQL %.0f",
+		part(func(r roundCPU) time.Duration { return r.sender }),
+		part(func(r roundCPU) time.Duration { return r.server }),
+		part(func(r roundCPU) time.Duration { return r.db }))
 }
 
 // smtpServer is the sink, in process or not.

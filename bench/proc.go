@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -80,6 +81,26 @@ func ReadCPU(pid string) (time.Duration, error) {
 		return 0, fmt.Errorf("parse /proc/%s/stat: utime %q stime %q", pid, fields[11], fields[12])
 	}
 	return time.Duration(utime+stime) * time.Second / ticksPerSecond, nil
+}
+
+// ReadCPUOf returns the CPU time used so far by every process whose
+// command name is comm (all of PostgreSQL's processes, say), and how many
+// there were.
+func ReadCPUOf(comm string) (time.Duration, int) {
+	names, _ := filepath.Glob("/proc/[0-9]*/comm")
+	var total time.Duration
+	n := 0
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil || strings.TrimSpace(string(data)) != comm {
+			continue
+		}
+		if cpu, err := ReadCPU(filepath.Base(filepath.Dir(name))); err == nil {
+			total += cpu
+			n++
+		}
+	}
+	return total, n
 }
 
 // MB formats bytes as mebibytes.

@@ -18,6 +18,7 @@ import (
 type sinkProcess struct {
 	port     int
 	countURL string
+	pid      string
 }
 
 // startSinkProcess builds and starts cmd/smtpsink; it stops when the
@@ -61,7 +62,7 @@ func startSinkProcess(b *testing.B) *sinkProcess {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &sinkProcess{port: p, countURL: countURL}
+	return &sinkProcess{port: p, countURL: countURL, pid: strconv.Itoa(cmd.Process.Pid)}
 }
 
 func (s *sinkProcess) Port() int { return s.port }
