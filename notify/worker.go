@@ -59,15 +59,9 @@ const (
 	minWait = time.Second
 	// maxSentGroup bounds how many sent dispatches one MarkSentMany settles.
 	maxSentGroup = 500
-	// sentGroupSize is how many delivered dispatches make a group to record
-	// at once, as many as a claim leases at most (maxBatch): each group is
-	// a statement and a commit for the database, whose CPU a fast delivery
-	// shares.
-	sentGroupSize = maxBatch
 	// sentGroupWait is how long a delivered dispatch may wait for others to
-	// be recorded with it: the most a crash can make duban send again, with
-	// sentGroupSize messages (at least once, same Message-ID).
-	sentGroupWait = 100 * time.Millisecond
+	// be recorded with it.
+	sentGroupWait = 20 * time.Millisecond
 	// maxBatch bounds the claims sized by the delivery rate: a claim is one
 	// statement and one commit, so fewer, larger claims keep the database's
 	// share of a fast delivery small.
@@ -538,7 +532,7 @@ type sentMarks struct {
 	taken *sync.Cond // senders wait on it while the marks are many
 	marks []store.SentMark
 	first chan struct{} // capacity 1: a group has begun
-	full  chan struct{} // capacity 1: a group has sentGroupSize marks
+	full  chan struct{} // capacity 1: a group is full
 	done  chan struct{} // closed by stop
 }
 
@@ -559,7 +553,7 @@ func (s *sentMarks) add(m store.SentMark) {
 	if n == 1 {
 		signal(s.first)
 	}
-	if n == sentGroupSize {
+	if n == maxSentGroup {
 		signal(s.full)
 	}
 }
