@@ -346,17 +346,12 @@ func insertDispatchStates(ctx context.Context, tx *preparedTx, ids []int64, now 
 	if len(ids) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 1+len(ids))
-	args = append(args, ts(now))
-	var values strings.Builder
-	for i, id := range ids {
-		if i > 0 {
-			values.WriteString(", ")
-		}
-		fmt.Fprintf(&values, "($%d, $1, $1)", i+2)
-		args = append(args, id)
+	args := make([]any, 0, 3*len(ids))
+	for _, id := range ids {
+		args = append(args, id, ts(now), ts(now))
 	}
-	if _, err := tx.ExecContext(ctx, qInsertDispatchStates+values.String(), args...); err != nil {
+	query := tx.Rebind(multiRowQuery(qInsertDispatchStates, qDispatchStateValues, "", len(ids)))
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("insert dispatch states: %w", err)
 	}
 	return nil

@@ -133,13 +133,11 @@ func (s *Store) ClaimDispatches(ctx context.Context, owner string, now time.Time
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
-	claim := func(ctx context.Context, q sqlx.QueryerContext) (*sql.Rows, error) {
-		return q.QueryContext(ctx, s.db.Rebind(query), qargs...)
-	}
+	query = s.db.Rebind(query)
 	if s.dialect == dialectSQLite {
-		return s.claimSQLite(ctx, func(tx *sqlx.Tx) (*sql.Rows, error) { return claim(ctx, tx) })
+		return s.claimSQLite(ctx, func(tx *sqlx.Tx) (*sql.Rows, error) { return tx.QueryContext(ctx, query, qargs...) })
 	}
-	rows, err := claim(ctx, s.db)
+	rows, err := s.db.QueryContext(ctx, query, qargs...)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}

@@ -184,11 +184,12 @@ const (
 	// Many at once, under reserved ids, on both dialects: the VALUES rows
 	// are added by insertDispatches ($1 job, $2 run, $3 now, then six per
 	// message), and the states of the messages that went in by
-	// insertDispatchStates ($1 now, then one id per message).
+	// insertDispatchStates (multiRowQuery: id, now, now per message).
 	qInsertDispatches = `INSERT INTO dispatch_messages (id, key, job, run_id, recipient, subject, body,
 		refs, created_at) VALUES `
 	qInsertDispatchesEnd  = ` ON CONFLICT (key) DO NOTHING RETURNING id`
 	qInsertDispatchStates = `INSERT INTO dispatch_states (id, next_attempt_at, updated_at) VALUES `
+	qDispatchStateValues  = `(?, ?, ?)`
 	qGetDispatch          = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
 	qListDispatches       = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
 	qDispatchesOrder      = ` ORDER BY created_at DESC, id DESC`
