@@ -129,8 +129,7 @@ func readRoundCPU(serverPID string) (roundCPU, error) {
 	if err != nil {
 		return roundCPU{}, err
 	}
-	db, _ := ReadCPUOf("postgres")
-	return roundCPU{sender, server, db}, nil
+	return roundCPU{sender, server, ReadCPUOf("postgres")}, nil
 }
 
 // since is the CPU used from before to c, per message of n.

@@ -84,12 +84,11 @@ func ReadCPU(pid string) (time.Duration, error) {
 }
 
 // ReadCPUOf returns the CPU time used so far by every process whose
-// command name is comm (all of PostgreSQL's processes, say), and how many
-// there were.
-func ReadCPUOf(comm string) (time.Duration, int) {
+// command name is comm (all of PostgreSQL's processes, say); processes
+// that end while it reads are left out.
+func ReadCPUOf(comm string) time.Duration {
 	names, _ := filepath.Glob("/proc/[0-9]*/comm")
 	var total time.Duration
-	n := 0
 	for _, name := range names {
 		data, err := os.ReadFile(name)
 		if err != nil || strings.TrimSpace(string(data)) != comm {
@@ -97,10 +96,9 @@ func ReadCPUOf(comm string) (time.Duration, int) {
 		}
 		if cpu, err := ReadCPU(filepath.Base(filepath.Dir(name))); err == nil {
 			total += cpu
-			n++
 		}
 	}
-	return total, n
+	return total
 }
 
 // MB formats bytes as mebibytes.
