@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -390,13 +391,27 @@ func (s *Store) settle(ctx context.Context, what string, id int64, owner, query 
 // PostgreSQL parse and plan it afresh (and cost lib/pq a round trip more).
 // Statements are prepared on first use; Close releases them. It is safe for
 // concurrent use.
+//
+// On PostgreSQL each statement runs on a connection of its own, held for
+// the pass, on which the plans are generic (plan_cache_mode): prepared
+// alone, the claim was still planned at every run, because its plan
+// depends on its parameters (the limit, the times), and planning it cost
+// PostgreSQL as much as running it. Both statements read and write through
+// primary keys and the worker's partial indexes whatever the parameters,
+// so the generic plan is the plan.
 type PreparedDelivery struct {
 	s *Store
 
 	mu    sync.Mutex
-	claim *sqlx.NamedStmt
-	sent  *sqlx.NamedStmt // PostgreSQL only; SQLite settles in one transaction
+	claim *sqlx.NamedStmt // SQLite
+	pg    [2]*pinnedStmt  // PostgreSQL: the claim and the settlement
 }
+
+// The statements of a PostgreSQL delivery pass, as indexes of pg.
+const (
+	pinnedClaim = iota
+	pinnedSent
+)
 
 // PrepareDelivery returns the prepared statements of one delivery pass;
 // the caller closes them when the pass ends.
@@ -410,16 +425,20 @@ func (p *PreparedDelivery) ClaimDispatches(ctx context.Context, owner string, no
 	if err != nil {
 		return nil, err
 	}
-	stmt, err := p.prepared(ctx, &p.claim, p.s.q.claimDispatches)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim dispatches: %w", err)
-	}
 	if p.s.dialect == dialectSQLite {
+		stmt, err := p.preparedSQLite(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: claim dispatches: %w", err)
+		}
 		return p.s.claimSQLite(ctx, func(tx *sqlx.Tx) (*sql.Rows, error) {
 			return tx.NamedStmtContext(ctx, stmt).QueryContext(ctx, args)
 		})
 	}
-	rows, err := stmt.QueryContext(ctx, args)
+	stmt, err := p.pinned(ctx, pinnedClaim, p.s.q.claimDispatches, args)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: %w", err)
+	}
+	rows, err := stmt.query(ctx, args)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
@@ -431,46 +450,129 @@ func (p *PreparedDelivery) MarkSentMany(ctx context.Context, owner string, marks
 	if len(marks) == 0 || p.s.dialect != dialectPostgres {
 		return p.s.MarkSentMany(ctx, owner, marks, now)
 	}
-	stmt, err := p.prepared(ctx, &p.sent, qMarkSentManyPostgres)
+	args := sentManyArgs(owner, marks, now)
+	stmt, err := p.pinned(ctx, pinnedSent, qMarkSentManyPostgres, args)
 	if err != nil {
 		return nil, fmt.Errorf("store: mark %d dispatches sent: %w", len(marks), err)
 	}
-	var settled []int64
-	if err := stmt.SelectContext(ctx, &settled, sentManyArgs(owner, marks, now)); err != nil {
+	rows, err := stmt.query(ctx, args)
+	if err != nil {
+		return nil, fmt.Errorf("store: mark %d dispatches sent: %w", len(marks), err)
+	}
+	settled, err := scanIDs(rows)
+	if err != nil {
 		return nil, fmt.Errorf("store: mark %d dispatches sent: %w", len(marks), err)
 	}
 	return unsettled(marks, settled), nil
 }
 
-// prepared returns *slot, preparing query into it on first use.
-func (p *PreparedDelivery) prepared(ctx context.Context, slot **sqlx.NamedStmt, query string) (*sqlx.NamedStmt, error) {
+// preparedSQLite returns the SQLite claim, preparing it on first use.
+func (p *PreparedDelivery) preparedSQLite(ctx context.Context) (*sqlx.NamedStmt, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if *slot == nil {
-		stmt, err := p.s.db.PrepareNamedContext(ctx, query)
+	if p.claim == nil {
+		stmt, err := p.s.db.PrepareNamedContext(ctx, p.s.q.claimDispatches)
 		if err != nil {
 			return nil, fmt.Errorf("prepare: %w", err)
 		}
-		*slot = stmt
+		p.claim = stmt
 	}
-	return *slot, nil
+	return p.claim, nil
 }
 
-// Close releases the prepared statements.
+// pinned returns the PostgreSQL statement in slot, preparing query on a
+// connection of its own on first use; args name its parameters.
+func (p *PreparedDelivery) pinned(ctx context.Context, slot int, query string, args map[string]any) (*pinnedStmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pg[slot] == nil {
+		stmt, err := p.s.pinStatement(ctx, query, args)
+		if err != nil {
+			return nil, err
+		}
+		p.pg[slot] = stmt
+	}
+	return p.pg[slot], nil
+}
+
+// Close releases the prepared statements and their connections.
 func (p *PreparedDelivery) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var errs []error
-	for _, slot := range []**sqlx.NamedStmt{&p.claim, &p.sent} {
-		if *slot != nil {
-			errs = append(errs, (*slot).Close())
-			*slot = nil
+	if p.claim != nil {
+		errs = append(errs, p.claim.Close())
+		p.claim = nil
+	}
+	for i, stmt := range p.pg {
+		if stmt != nil {
+			errs = append(errs, stmt.close())
+			p.pg[i] = nil
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close delivery statements: %w", err)
 	}
 	return nil
+}
+
+// pinnedStmt is a named statement prepared on a connection held for it,
+// on which PostgreSQL plans generically.
+type pinnedStmt struct {
+	conn  *sql.Conn
+	stmt  *sql.Stmt
+	named string // the query, with :named parameters
+}
+
+// pinStatement takes a connection from the pool, has PostgreSQL plan
+// generically on it and prepares query, whose :named parameters are args'.
+func (s *Store) pinStatement(ctx context.Context, query string, args map[string]any) (*pinnedStmt, error) {
+	compiled, _, err := sqlx.Named(query, args)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, qGenericPlans); err != nil {
+		discardConn(conn)
+		return nil, fmt.Errorf("generic plans: %w", err)
+	}
+	stmt, err := conn.PrepareContext(ctx, s.db.Rebind(compiled))
+	if err != nil {
+		discardConn(conn)
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return &pinnedStmt{conn: conn, stmt: stmt, named: query}, nil
+}
+
+// query runs the statement with the named arguments args.
+func (p *pinnedStmt) query(ctx context.Context, args map[string]any) (*sql.Rows, error) {
+	_, values, err := sqlx.Named(p.named, args)
+	if err != nil {
+		return nil, err
+	}
+	return p.stmt.QueryContext(ctx, values...)
+}
+
+// close releases the statement and gives the connection back to the pool
+// as it found it; a connection that cannot be reset is dropped instead.
+func (p *pinnedStmt) close() error {
+	err := p.stmt.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, resetErr := p.conn.ExecContext(ctx, qDefaultPlans); resetErr != nil {
+		discardConn(p.conn)
+		return errors.Join(err, fmt.Errorf("reset plans: %w", resetErr))
+	}
+	return errors.Join(err, p.conn.Close())
+}
+
+// discardConn closes a held connection for good instead of pooling it.
+func discardConn(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Close()
 }
 
 // RetryDispatch puts a failed dispatch back to pending, due at now, with a

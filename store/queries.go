@@ -256,8 +256,8 @@ const (
 // lease_until < :now implies), so that the leases still running are not
 // even looked at. One OR over both would scan and sort every row of the
 // table, sent ones included, on every claim. The worker runs the claim as
-// a prepared statement (PreparedDelivery): it is parsed once per
-// connection and costs lib/pq one round trip instead of two.
+// a prepared statement (PreparedDelivery): it is parsed and planned
+// once per delivery pass and costs lib/pq one round trip instead of two.
 //
 // PostgreSQL returns the claimed messages with their states in the same
 // statement. SQLite's RETURNING sees only the updated table: its claim
@@ -302,6 +302,11 @@ const (
 	RETURNING id`
 	qClaimedSQLite = `SELECT ` + claimCols + ` FROM dispatch_messages m JOIN dispatch_states s ON s.id = m.id
 	WHERE m.id IN (SELECT value FROM json_each(?))`
+
+	// A delivery pass runs its PostgreSQL statements with generic plans
+	// (PreparedDelivery), on connections it resets when it gives them back.
+	qGenericPlans = `SET plan_cache_mode = force_generic_plan`
+	qDefaultPlans = `RESET plan_cache_mode`
 
 	// Settling many sent dispatches at once: the rows still sending under
 	// the owner's lease are settled, and their ids returned.
