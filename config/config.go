@@ -87,6 +87,9 @@ type SMTPConfig struct {
 	MaxConnections int      // pooled connections, default 2
 	RatePerMinute  int      // messages per minute, 0 = no limit
 	Timeout        Duration // per SMTP command, default 30s
+	// Pipelining sends a message's MAIL, RCPT and DATA together when the
+	// server offers PIPELINING (RFC 2920); default true.
+	Pipelining bool
 }
 
 // AdminConfig is the [admin] table of the admin console.

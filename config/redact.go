@@ -108,6 +108,7 @@ type fileSMTP struct {
 	MaxConnections int    `toml:"max_connections"`
 	RatePerMinute  int    `toml:"rate_per_minute"`
 	Timeout        string `toml:"timeout"`
+	Pipelining     bool   `toml:"pipelining"`
 }
 
 type fileAdmin struct {
@@ -198,7 +199,7 @@ func (c *Config) printable() fileConfig {
 				Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username,
 				Password: redact(s.Password), PasswordFile: s.PasswordFile,
 				MaxConnections: s.MaxConnections, RatePerMinute: s.RatePerMinute,
-				Timeout: s.Timeout.String(),
+				Timeout: s.Timeout.String(), Pipelining: s.Pipelining,
 			},
 		},
 		Admin: fileAdmin{

@@ -23,6 +23,7 @@ func defaultConfig() *Config {
 				TLS:            TLSStartTLS,
 				MaxConnections: 2,
 				Timeout:        Duration{30 * time.Second},
+				Pipelining:     true,
 			},
 		},
 		Admin:     AdminConfig{Listen: "127.0.0.1:8080"},
@@ -143,6 +144,7 @@ func decodeSMTP(t *table, s *SMTPConfig) {
 	t.integer("max_connections", &s.MaxConnections)
 	t.integer("rate_per_minute", &s.RatePerMinute)
 	t.duration("timeout", &s.Timeout)
+	t.boolean("pipelining", &s.Pipelining)
 	t.finish()
 }
 

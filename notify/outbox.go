@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/wneessen/go-mail"
 )
 
 // Outbox is the transport that writes every message as an RFC 5322 .eml file
@@ -35,24 +32,24 @@ func NewOutbox(dir string) (*Outbox, error) {
 // Dir is the directory the outbox writes to.
 func (o *Outbox) Dir() string { return o.dir }
 
-// Send writes m to a file named after its dispatch key (the X-Duban-Key
-// header) and Message-ID, atomically: a temp file renamed into place, so a
+// Send writes m to a file named after its dispatch key and Message-ID,
+// atomically: a temp file renamed into place, so a
 // reader never sees half a message and a retry replaces the same file.
-func (o *Outbox) Send(ctx context.Context, m *mail.Msg) (string, error) {
+func (o *Outbox) Send(ctx context.Context, m *Message) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	name, err := OutboxFileName(m)
-	if err != nil {
-		return "", Permanent(err)
+	if m.Key == "" {
+		return "", Permanent(errors.New("notify: outbox: message has no dispatch key"))
 	}
+	name := outboxFileName(m.Key)
 	path := filepath.Join(o.dir, name)
 	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
 	if err != nil {
 		return "", fmt.Errorf("notify: outbox: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := m.WriteTo(tmp); err != nil {
+	if _, err := tmp.Write(m.Data); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("notify: outbox: write %s: %w", name, err)
 	}
@@ -79,19 +76,10 @@ func (o *Outbox) Close() error { return nil }
 // hash and extension it stays well below the 255 bytes file systems allow.
 const maxKeyBytes = 120
 
-// OutboxFileName is "<sanitised key>-<Message-ID hash>.eml": readable,
+// outboxFileName is "<sanitised key>-<Message-ID hash>.eml": readable,
 // stable across retries, and unique because the hash is of the whole key.
-func OutboxFileName(m *mail.Msg) (string, error) {
-	keys := m.GetGenHeader(HeaderKey)
-	if len(keys) == 0 || keys[0] == "" {
-		return "", errors.New("notify: outbox: message has no " + HeaderKey + " header")
-	}
-	// go-mail keeps header values RFC 2047 encoded; name by the key itself.
-	key, err := new(mime.WordDecoder).DecodeHeader(keys[0])
-	if err != nil {
-		return "", fmt.Errorf("notify: outbox: decode %s: %w", HeaderKey, err)
-	}
-	return sanitizeFileName(key) + "-" + messageIDHash(key) + ".eml", nil
+func outboxFileName(key string) string {
+	return sanitizeFileName(key) + "-" + messageIDHash(key) + ".eml"
 }
 
 // sanitizeFileName keeps letters, digits, '.', '-' and '@' (Chinese names

@@ -32,6 +32,9 @@ type SMTPConfig struct {
 	Timeout        time.Duration // each dial and each message; 0 = 30s
 	HeloName       string        // EHLO name; "" = the host name
 	TLSConfig      *tls.Config   // nil = system roots for Host; tests trust their own CA here
+	// NoPipelining sends one command at a time even to a server that
+	// offers PIPELINING, for a relay that mishandles it.
+	NoPipelining bool
 }
 
 // defaultSMTPTimeout bounds a dial and each message when the config says nothing.
@@ -47,6 +50,9 @@ type SMTP struct {
 	idleMax time.Duration // an idle connection older than this is closed, not reused
 	limiter *rateLimiter
 	slots   chan struct{} // one token per connection that may be in use
+	// pipelining sends a message's commands together to servers that
+	// offer PIPELINING.
+	pipelining bool
 
 	mu     sync.Mutex
 	idle   []*pooledConn
@@ -86,9 +92,10 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 		timeout: cfg.Timeout,
 		// Servers drop idle sessions after a few minutes: a connection idle
 		// that long is replaced rather than tried.
-		idleMax: 2 * cfg.Timeout,
-		limiter: newRateLimiter(cfg.RatePerMinute),
-		slots:   make(chan struct{}, cfg.MaxConnections),
+		idleMax:    2 * cfg.Timeout,
+		limiter:    newRateLimiter(cfg.RatePerMinute),
+		slots:      make(chan struct{}, cfg.MaxConnections),
+		pipelining: !cfg.NoPipelining,
 	}, nil
 }
 
@@ -154,7 +161,7 @@ func orDefault(v, def int) int {
 // It waits for the rate limit and for a free connection as long as ctx
 // allows. An idle connection the server closed meanwhile is replaced once,
 // transparently: nothing of the message was sent on it.
-func (s *SMTP) Send(ctx context.Context, m *mail.Msg) (string, error) {
+func (s *SMTP) Send(ctx context.Context, m *Message) (string, error) {
 	if err := s.limiter.wait(ctx); err != nil {
 		return "", fmt.Errorf("notify: smtp: rate limit: %w", err)
 	}
@@ -191,7 +198,7 @@ func (s *SMTP) Send(ctx context.Context, m *mail.Msg) (string, error) {
 }
 
 // sendOn sends m on conn and tells whether conn is fit for the next message.
-func (s *SMTP) sendOn(ctx context.Context, conn *pooledConn, m *mail.Msg) (reply string, keep bool, err error) {
+func (s *SMTP) sendOn(ctx context.Context, conn *pooledConn, m *Message) (reply string, keep bool, err error) {
 	// Cancelling ctx aborts the exchange by closing the connection; the
 	// worker passes a context that shutdown does not cancel.
 	stop := context.AfterFunc(ctx, func() { _ = conn.c.Close() })
@@ -200,51 +207,6 @@ func (s *SMTP) sendOn(ctx context.Context, conn *pooledConn, m *mail.Msg) (reply
 		keep = false // closed under us
 	}
 	return reply, keep, err
-}
-
-func (s *SMTP) transact(conn *pooledConn, m *mail.Msg) (reply string, keep bool, err error) {
-	// The deadline set at the last use has passed if the connection idled
-	// longer than the timeout: renew it for this message.
-	if err := conn.c.UpdateDeadline(s.timeout); err != nil {
-		return "", false, fmt.Errorf("notify: smtp: %w", err)
-	}
-	err = s.client.SendWithSMTPClient(conn.c, m)
-	if m.IsDelivered() {
-		return strings.TrimSpace("250 " + m.ServerResponse()), err == nil, nil
-	}
-	if err == nil {
-		return "", false, errors.New("notify: smtp: message not delivered")
-	}
-	keep = keepAfter(err)
-	if keep {
-		// go-mail resets after a refused MAIL or RCPT, not after a refused
-		// DATA: reset here so the next message starts a clean transaction.
-		keep = s.client.ResetWithSMTPClient(conn.c) == nil
-	}
-	return "", keep, fmt.Errorf("notify: smtp: send: %w", err)
-}
-
-// keepAfter tells whether a connection survives a failed message: after a
-// plain 4xx/5xx reply go-mail has reset the transaction and the session goes
-// on, except after 421, which announces the server closes it.
-func keepAfter(err error) bool {
-	var se *mail.SendError
-	if !errors.As(err, &se) {
-		return false
-	}
-	code := se.ErrorCode()
-	return code >= 400 && code != 421
-}
-
-// isStaleConn recognises a connection the server closed: MAIL FROM, the
-// first command of a message, failed without a reply (or the connection
-// check before it did). Nothing of the message went out on it.
-func isStaleConn(err error) bool {
-	var se *mail.SendError
-	if !errors.As(err, &se) {
-		return false
-	}
-	return se.Reason == mail.ErrConnCheck || (se.Reason == mail.ErrSMTPMailFrom && se.ErrorCode() == 0)
 }
 
 func (s *SMTP) takeIdle() *pooledConn {

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-sasl"
-	"github.com/wneessen/go-mail"
 
 	"duban/internal/smtptest"
 	"duban/notify"
@@ -37,19 +37,53 @@ func newSMTP(t *testing.T, s *smtptest.Server, tlsMode string, edit func(*notify
 	return tr
 }
 
-func message(t *testing.T, n int, to string) (*mail.Msg, string) {
-	t.Helper()
-	m, id, err := notify.BuildMessage(testFrom, testDispatch(fmt.Sprintf("deadlines/20250616T010000Z/%d/%s", n, to), to))
-	if err != nil {
-		t.Fatalf("BuildMessage: %v", err)
+// commandModes are the two ways a message's commands go out: together, to
+// a server that offers PIPELINING (smtptest's does), and one at a time.
+var commandModes = []struct {
+	name         string
+	noPipelining bool
+}{{"pipelined", false}, {"one at a time", true}}
+
+func withMode(noPipelining bool) func(*notify.SMTPConfig) {
+	return func(c *notify.SMTPConfig) { c.NoPipelining = noPipelining }
+}
+
+func TestSMTPPipelinesWhenOffered(t *testing.T) {
+	t.Parallel()
+	for _, mode := range commandModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			s := smtptest.New(t)
+			tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
+			for i := range 3 {
+				if _, err := sendOne(t, tr, i, "a@example.org"); err != nil {
+					t.Fatalf("Send: %v", err)
+				}
+			}
+			s.WaitForMessages(t, 3, waitTimeout)
+			want := 3
+			if mode.noPipelining {
+				want = 0
+			}
+			if got := s.PipelinedEnvelopes(); got != want {
+				t.Errorf("pipelined envelopes = %d, want %d", got, want)
+			}
+		})
 	}
-	return m, id
+}
+
+func message(t *testing.T, n int, to string) *notify.Message {
+	t.Helper()
+	m, err := notify.RenderMessage(testFrom, testDispatch(fmt.Sprintf("deadlines/20250616T010000Z/%d/%s", n, to), to))
+	if err != nil {
+		t.Fatalf("RenderMessage: %v", err)
+	}
+	return m
 }
 
 func sendOne(t *testing.T, tr notify.Transport, n int, to string) (string, error) {
 	t.Helper()
-	m, _ := message(t, n, to)
-	return tr.Send(context.Background(), m)
+	return tr.Send(context.Background(), message(t, n, to))
 }
 
 func TestSMTPModes(t *testing.T) {
@@ -78,7 +112,8 @@ func TestSMTPModes(t *testing.T) {
 			t.Parallel()
 			s := smtptest.New(t, tt.opts...)
 			tr := newSMTP(t, s, tt.tls, func(c *notify.SMTPConfig) { c.Username, c.Password = tt.user, "s3cret" })
-			m, id := message(t, 1, "cwzcb@zgh.example.org")
+			m := message(t, 1, "cwzcb@zgh.example.org")
+			id := m.ID
 			reply, err := tr.Send(context.Background(), m)
 			if err != nil {
 				t.Fatalf("Send: %v", err)
@@ -156,7 +191,7 @@ func TestSMTPPoolOfFour(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for i := range 20 {
-		m, _ := message(t, i, "a@example.org")
+		m := message(t, i, "a@example.org")
 		wg.Go(func() {
 			if _, err := tr.Send(context.Background(), m); err != nil {
 				errs <- err
@@ -174,75 +209,137 @@ func TestSMTPPoolOfFour(t *testing.T) {
 	}
 }
 
-func TestSMTPTemporaryReplies(t *testing.T) {
+// TestSMTPRefusals covers the server's refusals at each step: whether the
+// failure is temporary, the reply recorded, and whether the session goes on
+// for the next message (all but 421, which announces its end).
+func TestSMTPRefusals(t *testing.T) {
 	t.Parallel()
-	for _, code := range []int{421, 451} {
-		t.Run(fmt.Sprint(code), func(t *testing.T) {
-			t.Parallel()
-			s := smtptest.New(t)
-			tr := newSMTP(t, s, notify.TLSNone, nil)
-			s.TempFail(1, code, "try again later")
-			_, err := sendOne(t, tr, 1, "a@example.org")
-			temporary, reply := notify.Classify(err)
-			if err == nil || !temporary {
-				t.Fatalf("Send = %v, temporary %v; want a temporary error", err, temporary)
-			}
-			if want := fmt.Sprintf("%d %d.0.0 try again later", code, code/100); reply != want {
-				t.Errorf("reply = %q, want %q", reply, want)
-			}
-			if _, err := sendOne(t, tr, 2, "a@example.org"); err != nil {
-				t.Fatalf("next message: %v", err)
-			}
-			wantSessions := 1
-			if code == 421 { // the server announced it closes the session
-				wantSessions = 2
-			}
-			if got := s.Sessions(); got != wantSessions {
-				t.Errorf("sessions = %d, want %d", got, wantSessions)
-			}
-		})
+	tests := []struct {
+		name      string
+		refuse    func(*smtptest.Server)
+		to        string
+		temporary bool
+		reply     string
+		sessions  int
+	}{
+		{"421 at MAIL", func(s *smtptest.Server) { s.TempFail(1, 421, "try again later") },
+			"a@zgh.example.org", true, "421 4.0.0 try again later", 2},
+		{"451 at MAIL", func(s *smtptest.Server) { s.TempFail(1, 451, "try again later") },
+			"a@zgh.example.org", true, "451 4.0.0 try again later", 1},
+		{"550 at RCPT", func(s *smtptest.Server) { s.RejectRcpt("nobody@zgh.example.org", 550, "mailbox unavailable") },
+			"nobody@zgh.example.org", false, "550 5.0.0 mailbox unavailable", 1},
+		// A content filter: this message never passes.
+		{"554 after the message", func(s *smtptest.Server) { s.RefuseData(1, 554, "refused") },
+			"a@zgh.example.org", false, "554 5.0.0 refused", 1},
+		// A full mailbox: it may later.
+		{"452 after the message", func(s *smtptest.Server) { s.RefuseData(1, 452, "refused") },
+			"a@zgh.example.org", true, "452 4.0.0 refused", 1},
+	}
+	for _, mode := range commandModes {
+		for _, tt := range tests {
+			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				s := smtptest.New(t)
+				tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
+				tt.refuse(s)
+				_, err := sendOne(t, tr, 1, tt.to)
+				temporary, reply := notify.Classify(err)
+				if err == nil || temporary != tt.temporary {
+					t.Fatalf("Send = %v, temporary %v; want an error, temporary %v", err, temporary, tt.temporary)
+				}
+				if reply != tt.reply {
+					t.Errorf("reply = %q, want %q", reply, tt.reply)
+				}
+				if _, err := sendOne(t, tr, 2, "a@zgh.example.org"); err != nil {
+					t.Fatalf("next message: %v", err)
+				}
+				if got := s.Sessions(); got != tt.sessions {
+					t.Errorf("sessions = %d, want %d", got, tt.sessions)
+				}
+			})
+		}
 	}
 }
 
-func TestSMTPPermanentRejection(t *testing.T) {
+func TestSMTPSendsTheMessageAsIs(t *testing.T) {
+	t.Parallel()
+	d := testDispatch("deadlines/20250616T010000Z/a@example.org", "a@example.org")
+	// A line of a lone dot would end the message early unless it is
+	// dot-stuffed on the wire.
+	d.BodyText = "第一行\n.\n..\n最后一行\n"
+	rendered, err := notify.RenderMessage(testFrom, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(rendered.Data, []byte("\r\n.\r\n")) {
+		t.Fatalf("the rendered message has no line of a lone dot:\n%s", rendered.Data)
+	}
+	tests := []struct {
+		name       string
+		data, want string
+	}{
+		{"rendered", string(rendered.Data), string(rendered.Data)},
+		{"dot first, no final line break", ".x: y\r\n\r\n..\r\nend", ".x: y\r\n\r\n..\r\nend\r\n"},
+		{"LF line ends", "Subject: x\n\n.\nbody\n", "Subject: x\r\n\r\n.\r\nbody\r\n"},
+	}
+	for _, mode := range commandModes {
+		for _, tt := range tests {
+			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				s := smtptest.New(t)
+				tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
+				m := &notify.Message{From: "<zgb@zgh.example.org>", To: "<a@example.org>", Data: []byte(tt.data)}
+				if _, err := tr.Send(context.Background(), m); err != nil {
+					t.Fatalf("Send: %v", err)
+				}
+				if got := s.WaitForMessages(t, 1, waitTimeout)[0]; string(got.Data) != tt.want {
+					t.Errorf("server received\n%q\nwant\n%q", got.Data, tt.want)
+				}
+			})
+		}
+	}
+}
+
+func TestSMTPRefusesAnEnvelopeWithALineBreak(t *testing.T) {
 	t.Parallel()
 	s := smtptest.New(t)
-	s.RejectRcpt("nobody@zgh.example.org", 550, "mailbox unavailable")
 	tr := newSMTP(t, s, notify.TLSNone, nil)
-	_, err := sendOne(t, tr, 1, "nobody@zgh.example.org")
-	temporary, reply := notify.Classify(err)
-	if err == nil || temporary {
+	m := message(t, 1, "a@example.org")
+	m.To = "<a@example.org>\r\nRCPT TO:<b@example.org>"
+	_, err := tr.Send(context.Background(), m)
+	if temporary, _ := notify.Classify(err); err == nil || temporary {
 		t.Fatalf("Send = %v, temporary %v; want a permanent error", err, temporary)
 	}
-	if reply != "550 5.0.0 mailbox unavailable" {
-		t.Errorf("reply = %q", reply)
+	if _, err := sendOne(t, tr, 2, "a@example.org"); err != nil {
+		t.Fatalf("next message: %v", err)
 	}
-	// The rejection concerns one address; the session goes on.
-	if _, err := sendOne(t, tr, 2, "a@zgh.example.org"); err != nil {
-		t.Fatalf("message to another address: %v", err)
-	}
-	if got := s.Sessions(); got != 1 {
-		t.Errorf("sessions = %d, want 1", got)
+	if got := s.WaitForMessages(t, 1, waitTimeout); len(got) != 1 || len(got[0].To) != 1 || s.Sessions() != 1 {
+		t.Errorf("server got %d messages (first to %v) in %d sessions, want 1 to a@example.org in 1", len(got), got[0].To, s.Sessions())
 	}
 }
 
 func TestSMTPConnectionLostAfterData(t *testing.T) {
 	t.Parallel()
-	s := smtptest.New(t)
-	tr := newSMTP(t, s, notify.TLSNone, nil)
-	s.DropAfterData(1)
-	_, err := sendOne(t, tr, 1, "a@example.org")
-	if temporary, _ := notify.Classify(err); err == nil || !temporary {
-		t.Fatalf("Send = %v, temporary %v; want a temporary error", err, temporary)
-	}
-	if len(s.Dropped()) != 1 {
-		t.Fatalf("server dropped %d messages, want 1", len(s.Dropped()))
-	}
-	if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
-		t.Fatalf("retry: %v", err)
-	}
-	if got, dropped := s.WaitForMessages(t, 1, waitTimeout)[0], s.Dropped()[0]; got.MessageID() != dropped.MessageID() {
-		t.Errorf("retry has Message-ID %s, the lost one %s", got.MessageID(), dropped.MessageID())
+	for _, mode := range commandModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			s := smtptest.New(t)
+			tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
+			s.DropAfterData(1)
+			_, err := sendOne(t, tr, 1, "a@example.org")
+			if temporary, _ := notify.Classify(err); err == nil || !temporary {
+				t.Fatalf("Send = %v, temporary %v; want a temporary error", err, temporary)
+			}
+			if len(s.Dropped()) != 1 {
+				t.Fatalf("server dropped %d messages, want 1", len(s.Dropped()))
+			}
+			if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			if got, dropped := s.WaitForMessages(t, 1, waitTimeout)[0], s.Dropped()[0]; got.MessageID() != dropped.MessageID() {
+				t.Errorf("retry has Message-ID %s, the lost one %s", got.MessageID(), dropped.MessageID())
+			}
+		})
 	}
 }
 
@@ -271,21 +368,26 @@ func TestSMTPServerDownAndBack(t *testing.T) {
 
 func TestSMTPReplacesAConnectionClosedWhileIdle(t *testing.T) {
 	t.Parallel()
-	s := smtptest.New(t)
-	tr := newSMTP(t, s, notify.TLSNone, nil)
-	if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
-		t.Fatal(err)
-	}
-	// A restart closes the idle pooled connection behind the transport's back.
-	s.Stop()
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sendOne(t, tr, 2, "a@example.org"); err != nil {
-		t.Fatalf("Send on a stale pooled connection: %v", err)
-	}
-	if got := s.Sessions(); got != 2 {
-		t.Errorf("sessions = %d, want 2", got)
+	for _, mode := range commandModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			s := smtptest.New(t)
+			tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
+			if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
+				t.Fatal(err)
+			}
+			// A restart closes the idle pooled connection behind the transport's back.
+			s.Stop()
+			if err := s.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sendOne(t, tr, 2, "a@example.org"); err != nil {
+				t.Fatalf("Send on a stale pooled connection: %v", err)
+			}
+			if got := s.Sessions(); got != 2 {
+				t.Errorf("sessions = %d, want 2", got)
+			}
+		})
 	}
 }
 
@@ -300,7 +402,7 @@ func TestSMTPRateLimit(t *testing.T) {
 	var wg sync.WaitGroup
 	results := make(chan error, 3)
 	for i := range 3 {
-		m, _ := message(t, i, "a@example.org")
+		m := message(t, i, "a@example.org")
 		wg.Go(func() {
 			_, err := tr.Send(ctx, m)
 			results <- err
@@ -343,7 +445,7 @@ func TestSMTPSendHonoursContextWhileWaitingForAConnection(t *testing.T) {
 	s.WaitUntil(t, waitTimeout, "the first message in flight", func() bool { return s.Holding() == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	m, _ := message(t, 2, "a@example.org")
+	m := message(t, 2, "a@example.org")
 	if _, err := tr.Send(ctx, m); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "wait for a connection") {
 		t.Errorf("Send while the only connection is busy = %v, want to give up waiting at the deadline", err)
 	}

@@ -3,16 +3,15 @@ package notify
 import (
 	"context"
 	"errors"
+	"net/textproto"
 	"strconv"
 	"strings"
-
-	"github.com/wneessen/go-mail"
 )
 
 // Transport hands a message to the world: an SMTP server or the outbox.
 // Send returns the server's reply (or a note of where the message went).
 type Transport interface {
-	Send(ctx context.Context, m *mail.Msg) (reply string, err error)
+	Send(ctx context.Context, m *Message) (reply string, err error)
 	Close() error
 }
 
@@ -38,8 +37,7 @@ func Permanent(err error) error {
 //   - a failure without a reply (network errors, timeouts, EOF, a connection
 //     reset or lost after DATA, a cancelled wait) is temporary: at least once
 //     beats at most once, and the Message-ID lets the client fold duplicates;
-//   - a message go-mail refuses to send (no sender, no recipient) or an error
-//     wrapped with Permanent is permanent.
+//   - an error wrapped with Permanent is permanent.
 func Classify(err error) (temporary bool, reply string) {
 	if err == nil {
 		return false, ""
@@ -48,43 +46,27 @@ func Classify(err error) (temporary bool, reply string) {
 	if errors.As(err, &perm) {
 		return false, ""
 	}
-	var se *mail.SendError
-	if errors.As(err, &se) {
-		reply = sendErrorReply(se)
-		switch code := se.ErrorCode(); {
-		case code >= 500:
-			return false, reply
-		case code >= 400:
-			return true, reply
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		// Not te.Error(): it quotes the text.
+		reply = strings.TrimSpace(strconv.Itoa(te.Code) + " " + te.Msg)
+		var step *stepError
+		if errors.As(err, &step) {
+			return te.Code < 500, reply
 		}
-		switch se.Reason {
-		case mail.ErrGetSender, mail.ErrGetRcpts, mail.ErrNoUnencoded:
-			return false, reply
-		}
+		// A reply outside a mail transaction, such as a refused greeting or
+		// AUTH while connecting, concerns the server or our account, not
+		// this message: retry.
 		return true, reply
 	}
 	if code, text, ok := replyInText(err.Error()); ok {
-		// Errors outside a SendError carry the reply in their text, e.g. a
-		// failed AUTH ("SMTP AUTH failed: 535 5.7.8 …") while dialling. They
-		// concern the server or our account, not this message: retry.
+		// Some errors carry the reply only in their text ("SMTP AUTH failed:
+		// 535 5.7.8 …"): retry, as above.
 		return true, strings.TrimSpace(code + " " + text)
 	}
 	// Network errors, timeouts, EOF, resets, a cancelled wait, and whatever
 	// else goes wrong on the way: retry, max_attempts bounds it.
 	return true, ""
-}
-
-// sendErrorReply extracts the server's reply from a SendError, whose text
-// reads "REASON: CODE \"TEXT\"[, affected …]".
-func sendErrorReply(se *mail.SendError) string {
-	if se.ErrorCode() == 0 {
-		return ""
-	}
-	code, text, ok := replyInText(strings.TrimPrefix(se.Error(), se.Reason.String()+": "))
-	if !ok {
-		return ""
-	}
-	return code + " " + text
 }
 
 // replyInText finds an SMTP reply inside an error message: "550 TEXT", or

@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/textproto"
 	"syscall"
 	"testing"
 
 	"duban/notify"
 )
 
-// Replies from a real server are covered by the SMTP tests; these are the
-// failures without a SendError around them.
-func TestClassifyWithoutSendError(t *testing.T) {
+// Replies within a mail transaction are covered by the SMTP tests; these
+// are the failures outside one.
+func TestClassifyOutsideATransaction(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
@@ -29,6 +30,7 @@ func TestClassifyWithoutSendError(t *testing.T) {
 		{"timeout", context.DeadlineExceeded, true, ""},
 		{"auth failed while connecting", errors.New(`notify: smtp: connect: SMTP AUTH failed: 535 "5.7.8 Authentication failed"`), true, "535 5.7.8 Authentication failed"},
 		{"greeting refused", errors.New("notify: smtp: connect: 554 no service"), true, "554 no service"},
+		{"reply while connecting", fmt.Errorf("notify: smtp: connect: %w", &textproto.Error{Code: 554, Msg: "5.7.1 no service"}), true, "554 5.7.1 no service"},
 		{"permanent", notify.Permanent(errors.New("no key")), false, ""},
 		{"wrapped permanent", fmt.Errorf("outbox: %w", notify.Permanent(errors.New("no key"))), false, ""},
 	}

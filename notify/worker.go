@@ -651,43 +651,70 @@ type pendingRetry struct {
 }
 
 // sendAll delivers the queued dispatches, one at a time, until the queue
-// is closed and empty.
+// is closed and empty. The next message is rendered while this one is on
+// the wire: rendering is most of the CPU a message costs, and over one
+// connection the sender would otherwise do it while the server and the
+// network wait.
 func (dl *delivery) sendAll(ctx context.Context, queue *sendQueue) {
+	next := make(chan outgoing, 1)
+	go dl.renderAll(ctx, queue, next)
+	for o := range next {
+		dl.count(dl.deliver(ctx, o))
+	}
+}
+
+// outgoing is a claimed dispatch and its rendered message.
+type outgoing struct {
+	d   store.Dispatch
+	m   *Message // nil when it could not be rendered, or the call is ending
+	err error    // why it could not be rendered
+}
+
+// renderAll renders the queued dispatches for sendAll, one ahead of it,
+// until the queue is closed and empty. Once ctx is cancelled it only
+// passes them on, for sendAll to release.
+func (dl *delivery) renderAll(ctx context.Context, queue *sendQueue, next chan<- outgoing) {
+	defer close(next)
 	for d, ok := queue.take(); ok; d, ok = queue.take() {
-		dl.count(dl.deliver(ctx, d))
+		o := outgoing{d: d}
+		if ctx.Err() == nil {
+			o.m, o.err = RenderMessage(dl.w.From, d)
+		}
+		next <- o
 	}
 }
 
 // deliver sends one claimed dispatch and records the outcome.
-func (dl *delivery) deliver(ctx context.Context, d store.Dispatch) Stats {
-	if ctx.Err() != nil || dl.leaseRunningOut(d) {
+func (dl *delivery) deliver(ctx context.Context, o outgoing) Stats {
+	d := o.d
+	if ctx.Err() != nil || dl.leaseRunningOut(d) || (o.m == nil && o.err == nil) {
 		dl.release(ctx, d)
 		return Stats{}
 	}
 	log := dl.log.With("dispatch", d.ID, "to", d.Recipient, "attempt", d.Attempts)
-	m, messageID, err := BuildMessage(dl.w.From, d)
-	if err != nil {
+	if o.err != nil {
 		// A message that cannot be built never will be.
 		dl.mark(ctx, d.ID, func(mctx context.Context) error {
-			return dl.w.Store.MarkFailed(mctx, d.ID, dl.owner, "", err.Error(), "", dl.w.now())
+			return dl.w.Store.MarkFailed(mctx, d.ID, dl.owner, "", o.err.Error(), "", dl.w.now())
 		})
-		log.Error("dispatch failed", "outcome", "failed", "error", err)
+		log.Error("dispatch failed", "outcome", "failed", "error", o.err)
 		return Stats{Failed: 1}
 	}
-	log = log.With("message_id", messageID)
+	m := o.m
+	log = log.With("message_id", m.ID)
 	// In flight means finished: shutdown must not cut a message in half.
 	start := dl.w.now()
 	reply, err := dl.w.Transport.Send(context.WithoutCancel(ctx), m)
 	took := dl.w.now().Sub(start)
 	if err == nil {
 		dl.w.observe("sent", reply, took)
-		dl.markSent(ctx, d, messageID, reply)
+		dl.markSent(ctx, d, m.ID, reply)
 		log.Info("dispatch sent", "outcome", "sent", "reply", reply)
 		return Stats{Sent: 1}
 	}
 	temporary, smtpReply := Classify(err)
 	if temporary && d.Attempts < dl.w.maxAttempts() {
-		r := pendingRetry{d: d, messageID: messageID, errText: err.Error(), reply: smtpReply,
+		r := pendingRetry{d: d, messageID: m.ID, errText: err.Error(), reply: smtpReply,
 			next: dl.w.now().Add(dl.w.backoff(d.Attempts))}
 		dl.retry(r)
 		log.Warn("dispatch will be retried", "outcome", "retry", "reply", smtpReply, "next_attempt", r.next, "error", err)
@@ -696,7 +723,7 @@ func (dl *delivery) deliver(ctx context.Context, d store.Dispatch) Stats {
 	}
 	dl.w.observe("failed", smtpReply, took)
 	dl.mark(ctx, d.ID, func(mctx context.Context) error {
-		return dl.w.Store.MarkFailed(mctx, d.ID, dl.owner, messageID, err.Error(), smtpReply, dl.w.now())
+		return dl.w.Store.MarkFailed(mctx, d.ID, dl.owner, m.ID, err.Error(), smtpReply, dl.w.now())
 	})
 	log.Error("dispatch failed", "outcome", "failed", "reply", smtpReply, "temporary", temporary, "error", err)
 	return Stats{Failed: 1}

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wneessen/go-mail"
-
 	"duban/internal/smtptest"
 	"duban/notify"
 	"duban/store"
@@ -387,7 +385,7 @@ type slowTransport struct {
 	takes time.Duration
 }
 
-func (s *slowTransport) Send(ctx context.Context, m *mail.Msg) (string, error) {
+func (s *slowTransport) Send(ctx context.Context, m *notify.Message) (string, error) {
 	s.clock.Advance(s.takes)
 	return s.Transport.Send(ctx, m)
 }

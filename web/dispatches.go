@@ -240,15 +240,11 @@ func (s *Server) dispatchPage(w http.ResponseWriter, r *http.Request) {
 // rebuildHeaders builds the message as the worker does and keeps its
 // header block.
 func (s *Server) rebuildHeaders(d store.Dispatch) (string, string) {
-	m, _, err := notify.BuildMessage(s.cfg.Mail.From, d)
+	m, err := notify.RenderMessage(s.cfg.Mail.From, d)
 	if err != nil {
 		return "", err.Error()
 	}
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
-		return "", err.Error()
-	}
-	head, _, _ := strings.Cut(buf.String(), "\r\n\r\n")
+	head, _, _ := strings.Cut(string(m.Data), "\r\n\r\n")
 	return strings.ReplaceAll(head, "\r\n", "\n"), ""
 }
 

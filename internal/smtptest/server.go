@@ -130,20 +130,23 @@ type Server struct {
 	addr      string
 	tlsConfig *tls.Config
 
-	mu        sync.Mutex
-	srv       *smtp.Server
-	listener  net.Listener
-	serveDone chan struct{}
-	conns     int
-	messages  []Message
-	dropped   []Message
-	rejects   map[string]*smtp.SMTPError
-	failLeft  int // messages still to fail at MAIL; <0: until TempFail(0, …)
-	failErr   *smtp.SMTPError
-	dropLeft  int           // messages still to drop after DATA; <0: until DropAfterData(0)
-	hold      chan struct{} // non-nil: DATA waits until it is closed
-	holding   int           // messages waiting in DATA right now
-	changed   chan struct{} // closed and replaced on every recorded event
+	mu         sync.Mutex
+	srv        *smtp.Server
+	listener   net.Listener
+	serveDone  chan struct{}
+	conns      int
+	pipelined  int // envelopes whose MAIL, RCPT and DATA came in one read
+	messages   []Message
+	dropped    []Message
+	rejects    map[string]*smtp.SMTPError
+	failLeft   int // messages still to fail at MAIL; <0: until TempFail(0, …)
+	failErr    *smtp.SMTPError
+	dropLeft   int // messages still to drop after DATA; <0: until DropAfterData(0)
+	refuseLeft int // message bodies still to refuse; <0: until RefuseData(0, …)
+	refuseErr  *smtp.SMTPError
+	hold       chan struct{} // non-nil: DATA waits until it is closed
+	holding    int           // messages waiting in DATA right now
+	changed    chan struct{} // closed and replaced on every recorded event
 }
 
 // New starts a server on 127.0.0.1:0 and stops it when the test ends.
@@ -282,6 +285,15 @@ func (s *Server) DropAfterData(n int) {
 	s.dropLeft = n
 }
 
+// RefuseData answers the next n message bodies with code and text once
+// they are received, as a content filter does (554 spam, 452 over quota);
+// n < 0 keeps refusing until RefuseData(0, 0, "").
+func (s *Server) RefuseData(n, code int, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseLeft, s.refuseErr = n, smtpError(code, text)
+}
+
 // Hold makes every message wait after its body was received, before the
 // reply, until Release: a message in flight for as long as a test needs.
 func (s *Server) Hold() {
@@ -318,6 +330,14 @@ func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.conns
+}
+
+// PipelinedEnvelopes counts the envelopes (MAIL, RCPT, DATA) that clients
+// sent in one write, on plain connections.
+func (s *Server) PipelinedEnvelopes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pipelined
 }
 
 // Messages returns the accepted messages in arrival order.
@@ -400,6 +420,20 @@ type countingListener struct {
 type countedConn struct {
 	net.Conn
 	id int
+	s  *Server
+}
+
+// Read notes a pipelined envelope: MAIL, RCPT and DATA that came in one
+// read, as a client sends them together (RFC 2920). (Over TLS the bytes
+// are ciphertext here, so only plain sessions are noted.)
+func (c *countedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if b := p[:n]; bytes.HasPrefix(b, []byte("MAIL FROM:")) && bytes.Contains(b, []byte("\r\nDATA\r\n")) {
+		c.s.mu.Lock()
+		c.s.pipelined++
+		c.s.mu.Unlock()
+	}
+	return n, err
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
@@ -412,7 +446,7 @@ func (l *countingListener) Accept() (net.Conn, error) {
 	id := l.s.conns
 	l.s.notifyLocked()
 	l.s.mu.Unlock()
-	return &countedConn{Conn: c, id: id}, nil
+	return &countedConn{Conn: c, id: id, s: l.s}, nil
 }
 
 // connID finds the number of the connection under a possible TLS layer.
@@ -511,6 +545,9 @@ func (ss *session) Data(r io.Reader) error {
 		return errors.New("smtptest: connection dropped after DATA")
 	}
 	ss.waitIfHeld()
+	if err := ss.refusal(); err != nil {
+		return err
+	}
 	s := ss.s
 	s.mu.Lock()
 	s.messages = append(s.messages, msg)
@@ -530,6 +567,20 @@ func (ss *session) dropNow() bool {
 		s.dropLeft--
 	}
 	return true
+}
+
+// refusal is the reply to this body when the server refuses it, else nil.
+func (ss *session) refusal() error {
+	s := ss.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuseLeft == 0 {
+		return nil
+	}
+	if s.refuseLeft > 0 {
+		s.refuseLeft--
+	}
+	return s.refuseErr
 }
 
 func (ss *session) waitIfHeld() {
