@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	netmail "net/mail"
@@ -30,11 +31,14 @@ import (
 const deliveryRounds = 5
 
 // BenchmarkDelivery sends the same pending dispatches to a loopback SMTP
-// sink (cmd/smtpsink, a process of its own) twice over N connections: with duban's notify.Worker (claiming from
-// PostgreSQL, building, sending over the pooled transport, marking each
-// sent) and with a bare go-mail loop that builds the same messages from
-// memory and sends them over N connections of its own. The ratio is
-// duban's messages per second over the bare loop's.
+// sink (cmd/smtpsink, a process of its own) over N connections: with
+// duban's notify.Worker (claiming from PostgreSQL, rendering, sending over
+// the pooled transport, marking each sent), with a bare go-mail loop that
+// builds the same messages from memory and sends them over N connections
+// of its own, and with duban's transport alone fed from memory. The ratio
+// is duban's messages per second over the bare loop's; the note compares
+// duban with its transport alone, which is what the database and the
+// worker cost.
 func BenchmarkDelivery(b *testing.B) {
 	for _, conns := range []int{1, 4} {
 		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) { benchDelivery(b, conns) })
@@ -72,8 +76,8 @@ func benchDelivery(b *testing.B, conns int) {
 		b.Fatal(err)
 	}
 
-	var bare, duban []float64
-	var bareCPU, dubanCPU []roundCPU
+	var bare, duban, transport []float64
+	var bareCPU, dubanCPU, transportCPU []roundCPU
 	round := func(send func() (float64, error), rates *[]float64, cpus *[]roundCPU) {
 		before, err := readRoundCPU(sink.pid)
 		if err != nil {
@@ -98,19 +102,23 @@ func benchDelivery(b *testing.B, conns int) {
 				b.Fatal(err)
 			}
 			round(func() (float64, error) { return sendWorker(ctx, st, sink, conns, n) }, &duban, &dubanCPU)
+			round(func() (float64, error) { return sendTransport(ctx, sink, conns, msgs) }, &transport, &transportCPU)
 		}
 	}
 	b.StopTimer()
-	mb, md := median(bare), median(duban)
+	mb, md, mt := median(bare), median(duban), median(transport)
 	b.ReportMetric(mb, "bare_msgs/s")
 	b.ReportMetric(md, "duban_msgs/s")
 	b.ReportMetric(md/mb, "ratio")
-	b.Logf("bare %v, duban %v msgs/s", bare, duban)
-	cpu := fmt.Sprintf("CPU µs/msg, bare: %s; duban: %s", medianCPU(bareCPU), medianCPU(dubanCPU))
+	b.ReportMetric(mt, "transport_msgs/s")
+	b.Logf("bare %v, duban %v, transport alone %v msgs/s", bare, duban, transport)
+	cpu := fmt.Sprintf("CPU µs/msg, bare: %s; duban: %s; transport alone: %s",
+		medianCPU(bareCPU), medianCPU(dubanCPU), medianCPU(transportCPU))
 	b.Log(cpu)
 	if err := Record(Row{Bench: "delivery", Case: fmt.Sprintf("%d msgs, N=%d", n, conns), Unit: "msgs/s",
 		Duban: md, Floor: mb, Ratio: md / mb, Target: "≥ 0.9", MemMB: NA,
-		Note: fmt.Sprintf("median of %d alternating rounds; %s", len(duban), cpu)}); err != nil {
+		Note: fmt.Sprintf("median of %d alternating rounds; duban's transport alone (no database, no worker) %.0f msgs/s, duban %.2f of it; %s",
+			len(duban), mt, md/mt, cpu)}); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -218,6 +226,58 @@ func sendWorker(ctx context.Context, st *store.Store, sink smtpServer, conns, wa
 	return float64(want) / took.Seconds(), nil
 }
 
+// sendTransport sends the messages with duban's SMTP transport alone, as
+// configured for the worker, rendering each from memory on the sending
+// goroutine: no database, no worker. duban's rate over this one is what
+// claiming, recording and the worker's hand-overs cost.
+func sendTransport(ctx context.Context, sink smtpServer, conns int, msgs []store.Dispatch) (float64, error) {
+	tr, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: sink.Port(), TLS: notify.TLSNone,
+		MaxConnections: conns, Timeout: 30 * time.Second, HeloName: "bench.local"})
+	if err != nil {
+		return 0, err
+	}
+	defer tr.Close()
+	return fanOut(sink, conns, len(msgs), "transport alone", func(next func() (int, bool)) error {
+		for i, ok := next(); ok; i, ok = next() {
+			m, err := notify.RenderMessage(From, msgs[i])
+			if err != nil {
+				return err
+			}
+			if _, err := tr.Send(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// fanOut runs send on conns goroutines that share n messages, taking
+// their numbers from next, and returns the rate at which they were sent,
+// once the sink has counted them all.
+func fanOut(sink smtpServer, conns, n int, what string, send func(next func() (int, bool)) error) (float64, error) {
+	before := sink.Messages()
+	var taken atomic.Int64
+	next := func() (int, bool) {
+		i := int(taken.Add(1) - 1)
+		return i, i < n
+	}
+	errs := make([]error, conns)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range conns {
+		wg.Go(func() { errs[c] = send(next) })
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	if got := sink.Messages() - before; got != int64(n) {
+		return 0, fmt.Errorf("%s: sink got %d messages, want %d", what, got, n)
+	}
+	return float64(n) / took.Seconds(), nil
+}
+
 // sendBare is the floor: go-mail alone, conns connections each sending
 // messages from a shared queue, building each message as it goes, exactly
 // as notify.BuildMessage builds it (same headers, same parts).
@@ -234,60 +294,36 @@ func sendBare(ctx context.Context, sink smtpServer, conns int, msgs []store.Disp
 		return 0, err
 	}
 	domain := sender.Address[strings.LastIndexByte(sender.Address, '@')+1:]
-	before := sink.Messages()
-	var next atomic.Int64
-	errs := make([]error, conns)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := range conns {
-		wg.Go(func() {
-			conn, err := client.DialToSMTPClientWithContext(ctx)
-			if err != nil {
-				errs[c] = err
-				return
-			}
-			defer client.CloseWithSMTPClient(conn)
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(msgs)) {
-					return
-				}
-				d := msgs[i]
-				rcpt, err := netmail.ParseAddress(d.Recipient)
-				if err != nil {
-					errs[c] = err
-					return
-				}
-				m := mail.NewMsg(mail.WithNoDefaultUserAgent())
-				m.FromMailAddress(sender)
-				m.ToMailAddress(rcpt)
-				m.Subject(d.Subject)
-				m.SetMessageIDWithValue(strings.Trim(notify.MessageID(d.Key, domain), "<>"))
-				m.SetDateWithValue(d.CreatedAt)
-				m.SetGenHeader("Auto-Submitted", "auto-generated")
-				m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
-				m.SetGenHeader(notify.HeaderKey, d.Key)
-				m.SetUserAgent("duban")
-				m.SetBodyString(mail.TypeTextPlain, d.BodyText)
-				m.AddAlternativeString(mail.TypeTextHTML, d.BodyHTML)
-				if err := client.SendWithSMTPClient(conn, m); err != nil {
-					errs[c] = err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	took := time.Since(start)
-	for _, err := range errs {
+	return fanOut(sink, conns, len(msgs), "bare loop", func(next func() (int, bool)) error {
+		conn, err := client.DialToSMTPClientWithContext(ctx)
 		if err != nil {
-			return 0, err
+			return err
 		}
-	}
-	if got := sink.Messages() - before; got != int64(len(msgs)) {
-		return 0, fmt.Errorf("bare loop: sink got %d messages, want %d", got, len(msgs))
-	}
-	return float64(len(msgs)) / took.Seconds(), nil
+		defer client.CloseWithSMTPClient(conn)
+		for i, ok := next(); ok; i, ok = next() {
+			d := msgs[i]
+			rcpt, err := netmail.ParseAddress(d.Recipient)
+			if err != nil {
+				return err
+			}
+			m := mail.NewMsg(mail.WithNoDefaultUserAgent())
+			m.FromMailAddress(sender)
+			m.ToMailAddress(rcpt)
+			m.Subject(d.Subject)
+			m.SetMessageIDWithValue(strings.Trim(notify.MessageID(d.Key, domain), "<>"))
+			m.SetDateWithValue(d.CreatedAt)
+			m.SetGenHeader("Auto-Submitted", "auto-generated")
+			m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+			m.SetGenHeader(notify.HeaderKey, d.Key)
+			m.SetUserAgent("duban")
+			m.SetBodyString(mail.TypeTextPlain, d.BodyText)
+			m.AddAlternativeString(mail.TypeTextHTML, d.BodyHTML)
+			if err := client.SendWithSMTPClient(conn, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func median(xs []float64) float64 {
