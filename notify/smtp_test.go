@@ -50,24 +50,31 @@ func withMode(noPipelining bool) func(*notify.SMTPConfig) {
 
 func TestSMTPPipelinesWhenOffered(t *testing.T) {
 	t.Parallel()
+	inEachMode(t, func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
+		for i := range 3 {
+			if _, err := sendOne(t, tr, i, "a@example.org"); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+		}
+		s.WaitForMessages(t, 3, waitTimeout)
+		want := 3
+		if noPipelining {
+			want = 0
+		}
+		if got := s.PipelinedEnvelopes(); got != want {
+			t.Errorf("pipelined envelopes = %d, want %d", got, want)
+		}
+	})
+}
+
+// inEachMode runs test once per command mode, in parallel subtests, each
+// with a plain server of its own and a transport to it.
+func inEachMode(t *testing.T, test func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP)) {
 	for _, mode := range commandModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
 			s := smtptest.New(t)
-			tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
-			for i := range 3 {
-				if _, err := sendOne(t, tr, i, "a@example.org"); err != nil {
-					t.Fatalf("Send: %v", err)
-				}
-			}
-			s.WaitForMessages(t, 3, waitTimeout)
-			want := 3
-			if mode.noPipelining {
-				want = 0
-			}
-			if got := s.PipelinedEnvelopes(); got != want {
-				t.Errorf("pipelined envelopes = %d, want %d", got, want)
-			}
+			test(t, mode.noPipelining, s, newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining)))
 		})
 	}
 }
@@ -320,27 +327,22 @@ func TestSMTPRefusesAnEnvelopeWithALineBreak(t *testing.T) {
 
 func TestSMTPConnectionLostAfterData(t *testing.T) {
 	t.Parallel()
-	for _, mode := range commandModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			s := smtptest.New(t)
-			tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
-			s.DropAfterData(1)
-			_, err := sendOne(t, tr, 1, "a@example.org")
-			if temporary, _ := notify.Classify(err); err == nil || !temporary {
-				t.Fatalf("Send = %v, temporary %v; want a temporary error", err, temporary)
-			}
-			if len(s.Dropped()) != 1 {
-				t.Fatalf("server dropped %d messages, want 1", len(s.Dropped()))
-			}
-			if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
-				t.Fatalf("retry: %v", err)
-			}
-			if got, dropped := s.WaitForMessages(t, 1, waitTimeout)[0], s.Dropped()[0]; got.MessageID() != dropped.MessageID() {
-				t.Errorf("retry has Message-ID %s, the lost one %s", got.MessageID(), dropped.MessageID())
-			}
-		})
-	}
+	inEachMode(t, func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
+		s.DropAfterData(1)
+		_, err := sendOne(t, tr, 1, "a@example.org")
+		if temporary, _ := notify.Classify(err); err == nil || !temporary {
+			t.Fatalf("Send = %v, temporary %v; want a temporary error", err, temporary)
+		}
+		if len(s.Dropped()) != 1 {
+			t.Fatalf("server dropped %d messages, want 1", len(s.Dropped()))
+		}
+		if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		if got, dropped := s.WaitForMessages(t, 1, waitTimeout)[0], s.Dropped()[0]; got.MessageID() != dropped.MessageID() {
+			t.Errorf("retry has Message-ID %s, the lost one %s", got.MessageID(), dropped.MessageID())
+		}
+	})
 }
 
 func TestSMTPServerDownAndBack(t *testing.T) {
@@ -368,27 +370,22 @@ func TestSMTPServerDownAndBack(t *testing.T) {
 
 func TestSMTPReplacesAConnectionClosedWhileIdle(t *testing.T) {
 	t.Parallel()
-	for _, mode := range commandModes {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			s := smtptest.New(t)
-			tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
-			if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
-				t.Fatal(err)
-			}
-			// A restart closes the idle pooled connection behind the transport's back.
-			s.Stop()
-			if err := s.Start(); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := sendOne(t, tr, 2, "a@example.org"); err != nil {
-				t.Fatalf("Send on a stale pooled connection: %v", err)
-			}
-			if got := s.Sessions(); got != 2 {
-				t.Errorf("sessions = %d, want 2", got)
-			}
-		})
-	}
+	inEachMode(t, func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
+		if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		// A restart closes the idle pooled connection behind the transport's back.
+		s.Stop()
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sendOne(t, tr, 2, "a@example.org"); err != nil {
+			t.Fatalf("Send on a stale pooled connection: %v", err)
+		}
+		if got := s.Sessions(); got != 2 {
+			t.Errorf("sessions = %d, want 2", got)
+		}
+	})
 }
 
 func TestSMTPRateLimit(t *testing.T) {
