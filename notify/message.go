@@ -91,8 +91,8 @@ func BuildMessage(from string, d store.Dispatch) (*mail.Msg, string, error) {
 type Message struct {
 	ID   string // Message-ID, with its angle brackets
 	Key  string // the dispatch key; the outbox names files by it
-	From string // envelope sender, a bare address
-	To   string // envelope recipient, a bare address
+	From string // envelope sender as MAIL FROM takes it: "<address>"
+	To   string // envelope recipient as RCPT TO takes it: "<address>"
 	Data []byte // the message (RFC 5322, CRLF line ends)
 }
 
