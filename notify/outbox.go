@@ -33,8 +33,8 @@ func NewOutbox(dir string) (*Outbox, error) {
 func (o *Outbox) Dir() string { return o.dir }
 
 // Send writes m to a file named after its dispatch key and Message-ID,
-// atomically: a temp file renamed into place, so a
-// reader never sees half a message and a retry replaces the same file.
+// atomically: a temp file renamed into place, so a reader never sees half
+// a message and a retry replaces the same file.
 func (o *Outbox) Send(ctx context.Context, m *Message) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err

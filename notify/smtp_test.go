@@ -44,13 +44,9 @@ var commandModes = []struct {
 	noPipelining bool
 }{{"pipelined", false}, {"one at a time", true}}
 
-func withMode(noPipelining bool) func(*notify.SMTPConfig) {
-	return func(c *notify.SMTPConfig) { c.NoPipelining = noPipelining }
-}
-
 func TestSMTPPipelinesWhenOffered(t *testing.T) {
 	t.Parallel()
-	inEachMode(t, func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
+	inEachMode(t, "", func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
 		for i := range 3 {
 			if _, err := sendOne(t, tr, i, "a@example.org"); err != nil {
 				t.Fatalf("Send: %v", err)
@@ -67,14 +63,16 @@ func TestSMTPPipelinesWhenOffered(t *testing.T) {
 	})
 }
 
-// inEachMode runs test once per command mode, in parallel subtests, each
-// with a plain server of its own and a transport to it.
-func inEachMode(t *testing.T, test func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP)) {
+// inEachMode runs test once per command mode, in parallel subtests named
+// after the mode and the case (if any), each with a plain server of its own
+// and a transport to it.
+func inEachMode(t *testing.T, name string, test func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP)) {
 	for _, mode := range commandModes {
-		t.Run(mode.name, func(t *testing.T) {
+		t.Run(strings.TrimSuffix(mode.name+"/"+name, "/"), func(t *testing.T) {
 			t.Parallel()
 			s := smtptest.New(t)
-			test(t, mode.noPipelining, s, newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining)))
+			tr := newSMTP(t, s, notify.TLSNone, func(c *notify.SMTPConfig) { c.NoPipelining = mode.noPipelining })
+			test(t, mode.noPipelining, s, tr)
 		})
 	}
 }
@@ -242,29 +240,24 @@ func TestSMTPRefusals(t *testing.T) {
 		{"452 after the message", func(s *smtptest.Server) { s.RefuseData(1, 452, "refused") },
 			"a@zgh.example.org", true, "452 4.0.0 refused", 1},
 	}
-	for _, mode := range commandModes {
-		for _, tt := range tests {
-			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
-				t.Parallel()
-				s := smtptest.New(t)
-				tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
-				tt.refuse(s)
-				_, err := sendOne(t, tr, 1, tt.to)
-				temporary, reply := notify.Classify(err)
-				if err == nil || temporary != tt.temporary {
-					t.Fatalf("Send = %v, temporary %v; want an error, temporary %v", err, temporary, tt.temporary)
-				}
-				if reply != tt.reply {
-					t.Errorf("reply = %q, want %q", reply, tt.reply)
-				}
-				if _, err := sendOne(t, tr, 2, "a@zgh.example.org"); err != nil {
-					t.Fatalf("next message: %v", err)
-				}
-				if got := s.Sessions(); got != tt.sessions {
-					t.Errorf("sessions = %d, want %d", got, tt.sessions)
-				}
-			})
-		}
+	for _, tt := range tests {
+		inEachMode(t, tt.name, func(t *testing.T, _ bool, s *smtptest.Server, tr *notify.SMTP) {
+			tt.refuse(s)
+			_, err := sendOne(t, tr, 1, tt.to)
+			temporary, reply := notify.Classify(err)
+			if err == nil || temporary != tt.temporary {
+				t.Fatalf("Send = %v, temporary %v; want an error, temporary %v", err, temporary, tt.temporary)
+			}
+			if reply != tt.reply {
+				t.Errorf("reply = %q, want %q", reply, tt.reply)
+			}
+			if _, err := sendOne(t, tr, 2, "a@zgh.example.org"); err != nil {
+				t.Fatalf("next message: %v", err)
+			}
+			if got := s.Sessions(); got != tt.sessions {
+				t.Errorf("sessions = %d, want %d", got, tt.sessions)
+			}
+		})
 	}
 }
 
@@ -289,21 +282,16 @@ func TestSMTPSendsTheMessageAsIs(t *testing.T) {
 		{"dot first, no final line break", ".x: y\r\n\r\n..\r\nend", ".x: y\r\n\r\n..\r\nend\r\n"},
 		{"LF line ends", "Subject: x\n\n.\nbody\n", "Subject: x\r\n\r\n.\r\nbody\r\n"},
 	}
-	for _, mode := range commandModes {
-		for _, tt := range tests {
-			t.Run(mode.name+"/"+tt.name, func(t *testing.T) {
-				t.Parallel()
-				s := smtptest.New(t)
-				tr := newSMTP(t, s, notify.TLSNone, withMode(mode.noPipelining))
-				m := &notify.Message{From: "<zgb@zgh.example.org>", To: "<a@example.org>", Data: []byte(tt.data)}
-				if _, err := tr.Send(context.Background(), m); err != nil {
-					t.Fatalf("Send: %v", err)
-				}
-				if got := s.WaitForMessages(t, 1, waitTimeout)[0]; string(got.Data) != tt.want {
-					t.Errorf("server received\n%q\nwant\n%q", got.Data, tt.want)
-				}
-			})
-		}
+	for _, tt := range tests {
+		inEachMode(t, tt.name, func(t *testing.T, _ bool, s *smtptest.Server, tr *notify.SMTP) {
+			m := &notify.Message{From: "<zgb@zgh.example.org>", To: "<a@example.org>", Data: []byte(tt.data)}
+			if _, err := tr.Send(context.Background(), m); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			if got := s.WaitForMessages(t, 1, waitTimeout)[0]; string(got.Data) != tt.want {
+				t.Errorf("server received\n%q\nwant\n%q", got.Data, tt.want)
+			}
+		})
 	}
 }
 
@@ -327,7 +315,7 @@ func TestSMTPRefusesAnEnvelopeWithALineBreak(t *testing.T) {
 
 func TestSMTPConnectionLostAfterData(t *testing.T) {
 	t.Parallel()
-	inEachMode(t, func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
+	inEachMode(t, "", func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
 		s.DropAfterData(1)
 		_, err := sendOne(t, tr, 1, "a@example.org")
 		if temporary, _ := notify.Classify(err); err == nil || !temporary {
@@ -370,7 +358,7 @@ func TestSMTPServerDownAndBack(t *testing.T) {
 
 func TestSMTPReplacesAConnectionClosedWhileIdle(t *testing.T) {
 	t.Parallel()
-	inEachMode(t, func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
+	inEachMode(t, "", func(t *testing.T, noPipelining bool, s *smtptest.Server, tr *notify.SMTP) {
 		if _, err := sendOne(t, tr, 1, "a@example.org"); err != nil {
 			t.Fatal(err)
 		}
