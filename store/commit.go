@@ -373,15 +373,31 @@ type queued struct {
 	id        int64 // reserved for the message, its reminders linked to it
 }
 
-// relinkToExisting moves the reminders inserted linked to q's reserved id
-// to the message queued before under q's key.
-func relinkToExisting(ctx context.Context, tx dbtx, q queued) error {
+// relinkChunk is how many reminder keys one relinking UPDATE names.
+const relinkChunk = 500
+
+// relinkToExisting moves q's fresh reminders, inserted linked to q's
+// reserved id, to the message queued before under q's key.
+func relinkToExisting(ctx context.Context, tx *preparedTx, q queued) error {
 	var existing int64
 	if err := get(ctx, tx, &existing, qDispatchIDByKey, q.msg.Key); err != nil {
 		return fmt.Errorf("insert dispatch %s: %w", q.msg.Key, err)
 	}
-	if _, err := exec(ctx, tx, qRelinkReminders, existing, q.id); err != nil {
-		return fmt.Errorf("link reminders to dispatch %s: %w", q.msg.Key, err)
+	keys := make([]string, len(q.fresh))
+	for i, r := range q.fresh {
+		keys[i] = r.Key
+	}
+	for _, chunk := range chunks(keys, relinkChunk) {
+		query, args, err := in(tx, qRelinkReminders, existing, chunk)
+		if tx.DriverName() == dialectPostgres {
+			query, args, err = qRelinkRemindersPostgres, []any{existing, pq.Array(chunk)}, nil
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, query, args...)
+		}
+		if err != nil {
+			return fmt.Errorf("link reminders to dispatch %s: %w", q.msg.Key, err)
+		}
 	}
 	return nil
 }

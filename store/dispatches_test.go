@@ -137,20 +137,29 @@ func TestCommitDigestsLinksToExistingMessage(t *testing.T) {
 			msg.Key = "deadlines/20250616T010000Z/" + recipient
 			return msg, err
 		}
-		for i, subject := range []string{"2024-7/一.2", "2024-7/二.1"} {
-			digests := []store.Digest{{Recipient: "a@example.org", Reminders: []store.Reminder{reminder(subject, "due", "a@example.org")}}}
+		for i, subjects := range [][]string{{"2024-7/一.2"}, {"2024-7/二.1", "2024-7/三.4"}} {
+			var rs []store.Reminder
+			for _, subject := range subjects {
+				rs = append(rs, reminder(subject, "due", "a@example.org"))
+			}
+			digests := []store.Digest{{Recipient: "a@example.org", Reminders: rs}}
 			rem, disp, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0, nil)
 			must(t, err)
-			if rem != 1 || disp != 1-i {
-				t.Fatalf("commit %d: %d reminders, %d dispatches; want 1 and %d", i+1, rem, disp, 1-i)
+			if rem != len(subjects) || disp != 1-i {
+				t.Fatalf("commit %d: %d reminders, %d dispatches; want %d and %d", i+1, rem, disp, len(subjects), 1-i)
 			}
 		}
 		first, err := s.DispatchesForSubject(ctx, "2024-7/一.2")
 		must(t, err)
-		second, err := s.DispatchesForSubject(ctx, "2024-7/二.1")
-		must(t, err)
-		if len(first) != 1 || len(second) != 1 || first[0].ID != second[0].ID {
-			t.Fatalf("the second reminder is not linked to the queued message: %+v, %+v", first, second)
+		if len(first) != 1 {
+			t.Fatalf("the first reminder's messages: %+v, want one", first)
+		}
+		for _, subject := range []string{"2024-7/二.1", "2024-7/三.4"} {
+			later, err := s.DispatchesForSubject(ctx, subject)
+			must(t, err)
+			if len(later) != 1 || later[0].ID != first[0].ID {
+				t.Fatalf("the reminder about %s is not linked to the queued message: %+v, want %d", subject, later, first[0].ID)
+			}
 		}
 	})
 }

@@ -149,8 +149,10 @@ const (
 	qLastReminderID           = `SELECT COALESCE(MAX(id), 0) FROM reminders`
 	qRemindersAfterSQLite     = `SELECT key FROM reminders WHERE id > ?`
 	// A message queued under a key that existed takes the reminders that
-	// were inserted linked to the id reserved for it.
-	qRelinkReminders = `UPDATE reminders SET dispatch_id = ? WHERE dispatch_id = ?`
+	// were inserted linked to the id reserved for it, found by their keys
+	// (no index on dispatch_id: see migration 00012).
+	qRelinkReminders         = `UPDATE reminders SET dispatch_id = ? WHERE key IN (?)`
+	qRelinkRemindersPostgres = `UPDATE reminders SET dispatch_id = $1 WHERE key = ANY($2::text[])`
 	// Many at once, in PostgreSQL's own placeholders: key, rule, subject,
 	// stage and recipient as parallel arrays.
 	// Inserted already linked to their message (its id reserved with
