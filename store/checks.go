@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -67,24 +68,32 @@ func (s *Store) GetCheckMark(ctx context.Context, job string) (CheckMark, error)
 // by day, or that have none; with all, for every open item. Items come in
 // no particular order, a page at a time, with their units; fn may use the
 // store.
+//
+// Three stages overlap, each on a connection of its own: the ids are
+// listed (a walk over every open item, most of it reading pages), each
+// page of ids is read with its items as soon as it is full, and fn works
+// through the page before.
 func (s *Store) EachOpenItemToCheck(ctx context.Context, day ledger.Date, all bool, fn func(OpenItem) error) error {
-	var ids []int64
-	var err error
-	if all {
-		err = sel(ctx, s.rdb, &ids, qOpenItemIDs)
-	} else {
-		err = sel(ctx, s.rdb, &ids, qOpenItemIDsToCheck, day)
-	}
-	if err != nil {
-		return fmt.Errorf("store: open items to check: %w", err)
-	}
-	// The next page is read while fn works through this one.
 	ctx, cancel := context.WithCancel(ctx)
+	idPages := make(chan []int64, 1)
 	pages := make(chan itemsPageRead, 1)
-	go func() {
+	var wg sync.WaitGroup
+	var listErr error
+	wg.Go(func() {
+		defer close(idPages)
+		listErr = s.listItemsToCheck(ctx, day, all, func(ids []int64) bool {
+			select {
+			case idPages <- ids:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	})
+	wg.Go(func() {
 		defer close(pages)
-		for _, page := range chunks(ids, itemsPage) {
-			items, err := s.openItemsOf(ctx, page)
+		for ids := range idPages {
+			items, err := s.openItemsOf(ctx, ids)
 			select {
 			case pages <- itemsPageRead{items, err}:
 			case <-ctx.Done():
@@ -94,11 +103,12 @@ func (s *Store) EachOpenItemToCheck(ctx context.Context, day ledger.Date, all bo
 				return
 			}
 		}
-	}()
+	})
 	defer func() {
 		cancel()
 		for range pages { // wait for the reader to stop
 		}
+		wg.Wait()
 	}()
 	for page := range pages {
 		if page.err != nil {
@@ -110,7 +120,50 @@ func (s *Store) EachOpenItemToCheck(ctx context.Context, day ledger.Date, all bo
 			}
 		}
 	}
+	wg.Wait()
+	if listErr != nil {
+		return listErr
+	}
 	return ctx.Err()
+}
+
+// checkPage is how many items EachOpenItemToCheck reads at a time: small
+// enough that the first page is read while the listing goes on.
+const checkPage = 500
+
+// listItemsToCheck passes the ids of the items EachOpenItemToCheck reads
+// to page, checkPage at a time, in id order, as the listing finds them;
+// it stops when page returns false.
+func (s *Store) listItemsToCheck(ctx context.Context, day ledger.Date, all bool, page func([]int64) bool) error {
+	query, args := qOpenItemIDsToCheck, []any{day}
+	if all {
+		query, args = qOpenItemIDs, nil
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.rdb.Rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("store: open items to check: %w", err)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, checkPage)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("store: open items to check: %w", err)
+		}
+		if ids = append(ids, id); len(ids) == checkPage {
+			if !page(ids) {
+				return nil
+			}
+			ids = make([]int64, 0, checkPage)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: open items to check: %w", err)
+	}
+	if len(ids) > 0 {
+		page(ids)
+	}
+	return nil
 }
 
 // itemsPageRead is one page of open items, or why it could not be read.

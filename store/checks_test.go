@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -115,5 +117,71 @@ func TestDeadlineCheckDays(t *testing.T) {
 		must(t, s.ChangeStatus(ctx, "r", "B", ledger.StatusOpen, day("2025-06-18"), "", "test", t0.Add(4*time.Hour)))
 		got, _ = openToCheck(t, s, "2025-06-18", false)
 		wantNos(t, "B reopened", got, "A", "B")
+	})
+}
+
+// The open items to check are listed, read and handed over in overlapping
+// pages: every open item comes once, with its units, whatever the number
+// of pages, and an error from fn or the end of ctx stops all three stages.
+func TestEachOpenItemToCheckInPages(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		must(t, s.EnsureRounds(ctx, []ledger.Round{{Code: "r"}}))
+		var items []ledger.Item // 1,227 open: three pages, the last one short
+		for i := range 1350 {
+			it := ledger.Item{Round: "r", No: fmt.Sprintf("N%04d", i), Seq: i, Problem: "问题",
+				Units: []string{"u1", fmt.Sprintf("u%d", i%7+2)}, Deadline: day("2025-06-30"), Status: ledger.StatusOpen}
+			if i%11 == 0 {
+				it.Status, it.CompletedOn = ledger.StatusDone, day("2025-05-01")
+			}
+			items = append(items, it)
+		}
+		importAll(t, s, items)
+		open := 0
+		for _, it := range items {
+			if it.Status == ledger.StatusOpen {
+				open++
+			}
+		}
+
+		got, read := openToCheck(t, s, "2025-06-16", false)
+		if len(got) != open || len(read) != open {
+			t.Fatalf("%d items handed over (%d distinct), want the %d open ones", len(got), len(read), open)
+		}
+		for _, it := range items {
+			oi, ok := read[it.No]
+			if ok != (it.Status == ledger.StatusOpen) {
+				t.Fatalf("item %s (%s) handed over: %v", it.No, it.Status, ok)
+			}
+			if ok && !slices.Equal(oi.Item.Units, it.Units) {
+				t.Fatalf("item %s read with units %q, want %q", it.No, oi.Item.Units, it.Units)
+			}
+		}
+
+		stop := errors.New("stop")
+		seen := 0
+		err := s.EachOpenItemToCheck(ctx, day("2025-06-16"), true, func(store.OpenItem) error {
+			if seen++; seen == 700 {
+				return stop
+			}
+			return nil
+		})
+		if !errors.Is(err, stop) || seen != 700 {
+			t.Fatalf("fn's error after %d items: got %v, want %v after 700", seen, err, stop)
+		}
+
+		cancelled, cancel := context.WithCancel(ctx)
+		seen = 0
+		err = s.EachOpenItemToCheck(cancelled, day("2025-06-16"), true, func(store.OpenItem) error {
+			if seen++; seen == 10 {
+				cancel()
+			}
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) || seen >= open {
+			t.Fatalf("cancelled after 10 items: %v after %d items, want %v before %d", err, seen, context.Canceled, open)
+		}
 	})
 }
