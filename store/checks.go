@@ -112,7 +112,7 @@ func (s *Store) EachOpenItemToCheck(ctx context.Context, day ledger.Date, all bo
 	}()
 	for page := range pages {
 		if page.err != nil {
-			return page.err
+			return cmp.Or(ctx.Err(), page.err)
 		}
 		for _, oi := range page.items {
 			if err := fn(oi); err != nil {
@@ -121,10 +121,9 @@ func (s *Store) EachOpenItemToCheck(ctx context.Context, day ledger.Date, all bo
 		}
 	}
 	wg.Wait()
-	if listErr != nil {
-		return listErr
-	}
-	return ctx.Err()
+	// A query stopped by the end of ctx fails with the driver's own error
+	// (PostgreSQL's "canceling statement"): the caller is told why.
+	return cmp.Or(ctx.Err(), listErr)
 }
 
 // checkPage is how many items EachOpenItemToCheck reads at a time: small
