@@ -173,10 +173,7 @@ type itemsPageRead struct {
 
 // openItemsOf reads the open items of ids with their units, in one query.
 func (s *Store) openItemsOf(ctx context.Context, ids []int64) ([]OpenItem, error) {
-	query, args, err := in(s.rdb, qOpenItemsByID, ids)
-	if s.dialect == dialectPostgres {
-		query, args, err = qOpenItemsByIDPostgres, []any{pq.Array(ids)}, nil
-	}
+	query, args, err := inList(s.rdb, qOpenItemsByID, qOpenItemsByIDPostgres, ids)
 	if err != nil {
 		return nil, err
 	}

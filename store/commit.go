@@ -30,10 +30,7 @@ func (s *Store) KnownReminders(ctx context.Context, keys []string) (map[string]b
 		size = reminderChunk // one array parameter, whatever its length
 	}
 	for _, chunk := range chunks(keys, size) {
-		query, args, err := in(s.rdb, qKnownReminders, chunk)
-		if s.dialect == dialectPostgres {
-			query, args, err = qKnownRemindersPostgres, []any{pq.Array(chunk)}, nil
-		}
+		query, args, err := inList(s.rdb, qKnownReminders, qKnownRemindersPostgres, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("store: known reminders: %w", err)
 		}
@@ -388,10 +385,7 @@ func relinkToExisting(ctx context.Context, tx *preparedTx, q queued) error {
 		keys[i] = r.Key
 	}
 	for _, chunk := range chunks(keys, relinkChunk) {
-		query, args, err := in(tx, qRelinkReminders, existing, chunk)
-		if tx.DriverName() == dialectPostgres {
-			query, args, err = qRelinkRemindersPostgres, []any{existing, pq.Array(chunk)}, nil
-		}
+		query, args, err := inList(tx, qRelinkReminders, qRelinkRemindersPostgres, existing, chunk)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, query, args...)
 		}

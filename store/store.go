@@ -318,6 +318,17 @@ func in(q dbtx, query string, args ...any) (string, []any, error) {
 	return q.Rebind(query), args, nil
 }
 
+// inList is a query over a list, the last of args: on SQLite query, its
+// "IN (?)" expanded by in; on PostgreSQL pgQuery, with the list as one
+// array parameter, whatever its length.
+func inList(q dbtx, query, pgQuery string, args ...any) (string, []any, error) {
+	if q.DriverName() != dialectPostgres {
+		return in(q, query, args...)
+	}
+	last := len(args) - 1
+	return pgQuery, append(args[:last:last], pq.Array(args[last])), nil
+}
+
 // classify maps driver errors onto the package's sentinel errors, keeping
 // the driver's message for unique violations.
 func classify(err error) error {
