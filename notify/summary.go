@@ -112,7 +112,7 @@ type templateSet struct {
 func loadTemplateSet(dir, subjectFile, textFile, htmlFile string) (templateSet, error) {
 	var set templateSet
 	parseText := func(name string) (*texttemplate.Template, error) {
-		src, _, err := templateSource(dir, name)
+		src, err := templateSource(dir, name)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +129,7 @@ func loadTemplateSet(dir, subjectFile, textFile, htmlFile string) (templateSet, 
 	if set.text, err = parseText(textFile); err != nil {
 		return set, err
 	}
-	src, _, err := templateSource(dir, htmlFile)
+	src, err := templateSource(dir, htmlFile)
 	if err != nil {
 		return set, err
 	}

@@ -4,8 +4,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -78,13 +76,8 @@ var embeddedTemplates embed.FS
 
 // Templates renders digest emails and the weekly summary.
 type Templates struct {
-	subject *texttemplate.Template
-	text    *texttemplate.Template
-	html    *htmltemplate.Template
-	// The Go renderings of the embedded digest templates (builtin.go), set
-	// for each one that no templates_dir file replaces.
-	builtinSubject, builtinText, builtinHTML func(*digestView) string
-	summary                                  templateSet
+	digest  templateSet
+	summary templateSet
 }
 
 // LoadTemplates parses the embedded templates, each replaced by the file of
@@ -93,33 +86,9 @@ type Templates struct {
 // at the first run.
 func LoadTemplates(dir string) (*Templates, error) {
 	var t Templates
-	src, embedded, err := templateSource(dir, digestSubjectFile)
-	if err != nil {
+	var err error
+	if t.digest, err = loadTemplateSet(dir, digestSubjectFile, digestTextFile, digestHTMLFile); err != nil {
 		return nil, err
-	}
-	if t.subject, err = texttemplate.New(digestSubjectFile).Funcs(templateFuncs).Parse(src); err != nil {
-		return nil, fmt.Errorf("notify: parse %s: %w", digestSubjectFile, err)
-	}
-	if embedded {
-		t.builtinSubject = builtinSubject
-	}
-	if src, embedded, err = templateSource(dir, digestTextFile); err != nil {
-		return nil, err
-	}
-	if t.text, err = texttemplate.New(digestTextFile).Funcs(templateFuncs).Parse(src); err != nil {
-		return nil, fmt.Errorf("notify: parse %s: %w", digestTextFile, err)
-	}
-	if embedded {
-		t.builtinText = builtinText
-	}
-	if src, embedded, err = templateSource(dir, digestHTMLFile); err != nil {
-		return nil, err
-	}
-	if t.html, err = htmltemplate.New(digestHTMLFile).Funcs(htmltemplate.FuncMap(templateFuncs)).Parse(src); err != nil {
-		return nil, fmt.Errorf("notify: parse %s: %w", digestHTMLFile, err)
-	}
-	if embedded {
-		t.builtinHTML = builtinHTML
 	}
 	if t.summary, err = loadTemplateSet(dir, summarySubjectFile, summaryTextFile, summaryHTMLFile); err != nil {
 		return nil, err
@@ -128,65 +97,33 @@ func LoadTemplates(dir string) (*Templates, error) {
 }
 
 // templateSource returns the override file's text when dir has it, else the
-// embedded template (embedded true).
-func templateSource(dir, name string) (src string, embedded bool, err error) {
+// embedded template.
+func templateSource(dir, name string) (string, error) {
 	if dir != "" {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		switch {
 		case err == nil:
-			return string(b), false, nil
+			return string(b), nil
 		case !errors.Is(err, fs.ErrNotExist):
-			return "", false, fmt.Errorf("notify: read template: %w", err)
+			return "", fmt.Errorf("notify: read template: %w", err)
 		}
 	}
 	b, err := embeddedTemplates.ReadFile("templates/" + name)
 	if err != nil {
-		return "", false, fmt.Errorf("notify: embedded template %s: %w", name, err)
+		return "", fmt.Errorf("notify: embedded template %s: %w", name, err)
 	}
-	return string(b), true, nil
+	return string(b), nil
 }
 
 // RenderDigest renders the subject, the plain-text body and the HTML body of
 // one digest. The subject is a single line: template line breaks are folded.
 func (t *Templates) RenderDigest(d DigestData) (subject, text, html string, err error) {
-	v := newDigestView(d)
-	if subject, err = renderPart(t.builtinSubject, t.subject, &v, "subject"); err != nil {
-		return "", "", "", err
-	}
-	subject = strings.Join(strings.Fields(subject), " ")
-	if text, err = renderPart(t.builtinText, t.text, &v, "text"); err != nil {
-		return "", "", "", err
-	}
-	if html, err = renderPart(t.builtinHTML, t.html, &v, "html"); err != nil {
-		return "", "", "", err
-	}
-	return subject, text, html, nil
-}
-
-// executor is a parsed text/template or html/template.
-type executor interface {
-	Execute(w io.Writer, data any) error
-}
-
-// renderPart renders one part of a digest: with builtin when the part's
-// template is the embedded one, else by executing tmpl.
-func renderPart(builtin func(*digestView) string, tmpl executor, v *digestView, part string) (string, error) {
-	if builtin != nil {
-		return builtin(v), nil
-	}
-	var b strings.Builder
-	if err := tmpl.Execute(&b, *v); err != nil {
-		return "", fmt.Errorf("notify: render %s: %w", part, err)
-	}
-	return b.String(), nil
+	return t.digest.render(newDigestView(d))
 }
 
 // digestView is what the templates see: the data plus the counts and flags
 // that are awkward to compute in a template.
 type digestView struct {
-	// DigestData's fields, copied rather than embedded: a promoted field
-	// is found by a breadth-first search of the struct on every access
-	// (see entryView).
 	To, ToName, Role   string
 	Concerns           []string
 	Entries            []Entry
@@ -209,14 +146,10 @@ type digestView struct {
 	Rows []entryView
 }
 
-// entryView is an entry as the embedded templates show it, with what they
-// would otherwise work out through template functions. Rendering was most
-// of a large daily run's CPU (tens of thousands of entries), and most of
-// that was reflection: every function call in a template, escapers aside,
-// is a reflective call, and a field promoted from an embedded struct is
-// looked up by a breadth-first search of the struct on every access. So
-// the view is flat, and its fields are the ones the templates print. The
-// functions remain for override templates, which range over .Entries.
+// entryView is an entry as the embedded templates show it: the texts
+// worked out in Go (days, colours, names joined), so that the templates
+// stay plain markup. Override templates may range over .Entries and use
+// the template functions instead.
 type entryView struct {
 	N                                 int // position in the digest, from 1
 	StageLabel, No, Problem, Measures string
