@@ -85,13 +85,12 @@ func (l Ledger) Generate(ctx context.Context, db *sql.DB, dialect string) error 
 	return err
 }
 
-// ResetRuns forgets every run, reminder, dispatch and check day, so that
+// ResetRuns forgets every run, reminder and dispatch, so that
 // the next run of the deadline job is a first run again.
 func ResetRuns(ctx context.Context, db *sql.DB, dialect string) error {
-	stmts := []string{"TRUNCATE reminders, dispatch_states, dispatch_messages, job_runs, deadline_checks, check_marks"}
+	stmts := []string{"TRUNCATE reminders, dispatches, job_runs"}
 	if dialect != "postgres" {
-		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatch_states", "DELETE FROM dispatch_messages", "DELETE FROM job_runs",
-			"DELETE FROM deadline_checks", "DELETE FROM check_marks"}
+		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatches", "DELETE FROM job_runs"}
 	}
 	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	netmail "net/mail"
 	"runtime/debug"
@@ -168,38 +169,34 @@ type smtpServer interface {
 }
 
 // insertDispatches queues msgs as pending dispatches due at at, in one
-// statement, their bodies packed as CommitDigests packs them.
+// statement.
 func insertDispatches(ctx context.Context, db *sql.DB, msgs []store.Dispatch, at time.Time) error {
-	cols := make([][]string, 4)
-	bodies := make([][]byte, 0, len(msgs))
+	cols := make([][]string, 6)
 	for _, m := range msgs {
-		for i, v := range []string{m.Key, m.Job, m.Recipient, m.Subject} {
+		for i, v := range []string{m.Key, m.Job, m.Recipient, m.Subject, m.BodyText, m.BodyHTML} {
 			cols[i] = append(cols[i], v)
 		}
-		bodies = append(bodies, store.PackBodies(m.BodyText, m.BodyHTML))
 	}
-	_, err := db.ExecContext(ctx, `WITH m AS (INSERT INTO dispatch_messages (key, job, recipient, subject, body,
-		refs, created_at)
-		SELECT k, j, r, s, b, '[]', $6
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(k, j, r, s, b)
-		RETURNING id)
-		INSERT INTO dispatch_states (id, next_attempt_at, updated_at) SELECT id, $6, $6 FROM m`,
-		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(bodies), at)
+	_, err := db.ExecContext(ctx, `INSERT INTO dispatches (key, job, recipient, subject, body_text, body_html,
+		refs, next_attempt_at, created_at, updated_at)
+		SELECT k, j, r, s, t, h, '[]', $7, $7, $7
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(k, j, r, s, t, h)`,
+		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(cols[5]), at)
 	if err != nil {
 		return fmt.Errorf("insert dispatches: %w", err)
 	}
-	_, err = db.ExecContext(ctx, `VACUUM ANALYZE dispatch_messages, dispatch_states`)
+	_, err = db.ExecContext(ctx, `VACUUM ANALYZE dispatches`)
 	return err
 }
 
 // resetDispatches makes every dispatch pending again, as if never sent.
 func resetDispatches(ctx context.Context, db *sql.DB, at time.Time) error {
-	if _, err := db.ExecContext(ctx, `UPDATE dispatch_states SET state = 'pending', attempts = 0, lease_owner = '',
+	if _, err := db.ExecContext(ctx, `UPDATE dispatches SET state = 'pending', attempts = 0, lease_owner = '',
 		lease_until = NULL, sent_at = NULL, message_id = '', smtp_reply = '', last_error = '',
 		next_attempt_at = $1, updated_at = $1`, at); err != nil {
 		return fmt.Errorf("reset dispatches: %w", err)
 	}
-	_, err := db.ExecContext(ctx, `VACUUM ANALYZE dispatch_states`)
+	_, err := db.ExecContext(ctx, `VACUUM ANALYZE dispatches`)
 	return err
 }
 
@@ -212,7 +209,9 @@ func sendWorker(ctx context.Context, st *store.Store, sink smtpServer, conns, wa
 		return 0, err
 	}
 	defer tr.Close()
-	w := &notify.Worker{Store: st, Transport: tr, From: From, Owner: "bench", Lease: 10 * time.Minute, Concurrency: conns}
+	w := &notify.Worker{Store: st, Transport: tr, From: From, Owner: "bench", Lease: 10 * time.Minute, Concurrency: conns,
+		MaxAttempts: 8, PollEvery: time.Minute, Backoff: notify.ExponentialBackoff(time.Minute),
+		Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 	before := sink.Messages()
 	start := time.Now()
 	stats, err := w.DeliverDue(ctx, false)
@@ -239,7 +238,7 @@ func sendTransport(ctx context.Context, sink smtpServer, conns int, msgs []store
 	defer tr.Close()
 	return fanOut(sink, conns, len(msgs), "transport alone", func(next func() (int, bool)) error {
 		for i, ok := next(); ok; i, ok = next() {
-			m, err := notify.RenderMessage(From, msgs[i])
+			m, _, err := notify.BuildMessage(From, msgs[i])
 			if err != nil {
 				return err
 			}
@@ -282,10 +281,9 @@ func fanOut(sink smtpServer, conns, n int, what string, send func(next func() (i
 // messages from a shared queue, building each message as it goes, exactly
 // as notify.BuildMessage builds it (same headers, same parts).
 func sendBare(ctx context.Context, sink smtpServer, conns int, msgs []store.Dispatch) (float64, error) {
-	// The same commands a message as duban's transport sends: MAIL, RCPT
-	// and DATA, without go-mail's default NOOP and RSET around them.
+	// go-mail's own send, as duban's transport uses it.
 	client, err := mail.NewClient("127.0.0.1", mail.WithPort(sink.Port()), mail.WithTLSPolicy(mail.NoTLS),
-		mail.WithTimeout(30*time.Second), mail.WithHELO("bench.local"), mail.WithoutNoop(), mail.WithoutRset())
+		mail.WithTimeout(30*time.Second), mail.WithHELO("bench.local"))
 	if err != nil {
 		return 0, err
 	}

@@ -431,7 +431,7 @@ type reminder struct {
 func (r *rig) reminders(rule string) []reminder {
 	r.t.Helper()
 	rows, err := r.db.Query(`SELECT r.subject, r.stage, r.recipient, COALESCE(d.key, '')
-		FROM reminders r LEFT JOIN dispatches d ON d.id = r.dispatch_id WHERE r.rule = $1 ORDER BY r.id`, rule)
+		FROM reminders r LEFT JOIN dispatches d ON d.key = r.dispatch_key WHERE r.rule = $1 ORDER BY r.id`, rule)
 	if err != nil {
 		r.t.Fatalf("read reminders: %v", err)
 	}

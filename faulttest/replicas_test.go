@@ -24,7 +24,7 @@ func (r *rig) waitReminders(n int, timeout time.Duration) {
 		var rems, linked, open int
 		err := r.db.QueryRow(`SELECT
 			(SELECT COUNT(*) FROM reminders WHERE rule = 'deadline'),
-			(SELECT COUNT(*) FROM reminders WHERE rule = 'deadline' AND dispatch_id IS NOT NULL),
+			(SELECT COUNT(*) FROM reminders WHERE rule = 'deadline' AND dispatch_key IS NOT NULL),
 			(SELECT COUNT(*) FROM dispatches WHERE state IN ('pending', 'sending'))`).Scan(&rems, &linked, &open)
 		return err == nil && rems >= n && linked == rems && open == 0
 	})

@@ -9,9 +9,9 @@ import (
 const maxBackoff = 6 * time.Hour
 
 // ExponentialBackoff waits base·2^(attempt-1) with ±20% jitter, at most 6h,
-// after the attempt-th failure: [mail] retry_base sets base (DefaultBackoff
-// is base 1m). The jitter spreads the retries of a batch that failed
-// together, so that they do not hit a recovering server at once.
+// after the attempt-th failure ([mail] retry_base sets base). The jitter
+// spreads the retries of a batch that failed together, so that they do not
+// hit a recovering server at once.
 func ExponentialBackoff(base time.Duration) func(attempt int) time.Duration {
 	return func(attempt int) time.Duration {
 		d := maxBackoff

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -83,45 +82,6 @@ func BuildMessage(from string, d store.Dispatch) (*mail.Msg, string, error) {
 	}
 	return m, id, nil
 }
-
-// Message is a dispatch ready for a transport: its envelope and the bytes
-// go-mail writes for it. Rendering is most of the CPU a message costs
-// (MIME, quoted-printable, RFC 2047 headers); done once, ahead of the
-// message's turn, a transport only copies the bytes.
-type Message struct {
-	ID   string // Message-ID, with its angle brackets
-	Key  string // the dispatch key; the outbox names files by it
-	From string // envelope sender as MAIL FROM takes it: "<address>"
-	To   string // envelope recipient as RCPT TO takes it: "<address>"
-	Data []byte // the message (RFC 5322, CRLF line ends)
-}
-
-// RenderMessage builds d's message (see BuildMessage) and writes it out.
-func RenderMessage(from string, d store.Dispatch) (*Message, error) {
-	m, id, err := BuildMessage(from, d)
-	if err != nil {
-		return nil, err
-	}
-	sender, err := m.GetSender(false)
-	if err != nil {
-		return nil, fmt.Errorf("notify: render message %d: %w", d.ID, err)
-	}
-	rcpts, err := m.GetRecipients()
-	if err != nil {
-		return nil, fmt.Errorf("notify: render message %d: %w", d.ID, err)
-	}
-	var buf bytes.Buffer
-	buf.Grow(renderedSizeHint)
-	if _, err := m.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("notify: render message %d: %w", d.ID, err)
-	}
-	// BuildMessage sets exactly one recipient.
-	return &Message{ID: id, Key: d.Key, From: sender, To: rcpts[0], Data: buf.Bytes()}, nil
-}
-
-// renderedSizeHint is a digest's usual rendered size: quoted-printable
-// Chinese text and its HTML twin come to 6-10 KiB.
-const renderedSizeHint = 8 << 10
 
 func parseSender(from string) (*netmail.Address, error) {
 	sender, err := netmail.ParseAddress(from)

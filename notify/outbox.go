@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wneessen/go-mail"
 )
 
 // Outbox is the transport that writes every message as an RFC 5322 .eml file
@@ -32,24 +35,25 @@ func NewOutbox(dir string) (*Outbox, error) {
 // Dir is the directory the outbox writes to.
 func (o *Outbox) Dir() string { return o.dir }
 
-// Send writes m to a file named after its dispatch key and Message-ID,
-// atomically: a temp file renamed into place, so a reader never sees half
-// a message and a retry replaces the same file.
-func (o *Outbox) Send(ctx context.Context, m *Message) (string, error) {
+// Send writes m to a file named after its dispatch key (the X-Duban-Key
+// header) and Message-ID, atomically: a temp file renamed into place, so a
+// reader never sees half a message and a retry replaces the same file.
+func (o *Outbox) Send(ctx context.Context, m *mail.Msg) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if m.Key == "" {
-		return "", Permanent(errors.New("notify: outbox: message has no dispatch key"))
+	key, err := dispatchKey(m)
+	if err != nil {
+		return "", Permanent(fmt.Errorf("notify: outbox: %w", err))
 	}
-	name := outboxFileName(m.Key)
+	name := outboxFileName(key)
 	path := filepath.Join(o.dir, name)
 	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
 	if err != nil {
 		return "", fmt.Errorf("notify: outbox: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(m.Data); err != nil {
+	if _, err := m.WriteTo(tmp); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("notify: outbox: write %s: %w", name, err)
 	}
@@ -67,6 +71,20 @@ func (o *Outbox) Send(ctx context.Context, m *Message) (string, error) {
 		return "", fmt.Errorf("notify: outbox: rename %s: %w", name, err)
 	}
 	return "written to " + path, nil
+}
+
+// dispatchKey reads the dispatch key back from the message's header, where
+// go-mail keeps it encoded.
+func dispatchKey(m *mail.Msg) (string, error) {
+	values := m.GetGenHeader(HeaderKey)
+	if len(values) == 0 || values[0] == "" {
+		return "", errors.New("message has no dispatch key")
+	}
+	key, err := new(mime.WordDecoder).DecodeHeader(values[0])
+	if err != nil {
+		return "", fmt.Errorf("dispatch key %q: %w", values[0], err)
+	}
+	return key, nil
 }
 
 // Close does nothing: the outbox holds no resources.

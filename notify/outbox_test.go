@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wneessen/go-mail"
+
 	"duban/notify"
 )
 
@@ -32,11 +34,10 @@ func TestOutboxWritesParseableEML(t *testing.T) {
 		t.Fatalf("NewOutbox: %v", err)
 	}
 	d := testDispatch("deadlines/20250616T010000Z/cwzcb@zgh.example.org", "cwzcb@zgh.example.org")
-	m, err := notify.RenderMessage(testFrom, d)
+	m, id, err := notify.BuildMessage(testFrom, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := m.ID
 	reply, err := ob.Send(context.Background(), m)
 	if err != nil {
 		t.Fatalf("Send: %v", err)
@@ -70,7 +71,7 @@ func TestOutboxWritesParseableEML(t *testing.T) {
 	}
 
 	// A retry of the same dispatch replaces the same file.
-	m2, _ := notify.RenderMessage(testFrom, d)
+	m2, _, _ := notify.BuildMessage(testFrom, d)
 	if _, err := ob.Send(context.Background(), m2); err != nil {
 		t.Fatalf("Send again: %v", err)
 	}
@@ -93,7 +94,7 @@ func TestOutboxFileNames(t *testing.T) {
 		strings.Repeat("很长的键", 100),
 	}
 	for _, key := range keys {
-		m, err := notify.RenderMessage(testFrom, testDispatch(key, "bgs@example.org"))
+		m, _, err := notify.BuildMessage(testFrom, testDispatch(key, "bgs@example.org"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +122,8 @@ func TestOutboxRefusesAMessageWithoutKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &notify.Message{From: "a@example.org", To: "b@example.org", Data: []byte("Subject: x\r\n\r\nx\r\n")}
+	m := mail.NewMsg()
+	m.Subject("x")
 	_, err = ob.Send(context.Background(), m)
 	if err == nil {
 		t.Fatal("Send without a dispatch key succeeded")
@@ -140,7 +142,7 @@ func TestOutboxHonoursCancelledContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	m, _ := notify.RenderMessage(testFrom, testDispatch("k", "a@example.org"))
+	m, _, _ := notify.BuildMessage(testFrom, testDispatch("k", "a@example.org"))
 	if _, err := ob.Send(ctx, m); err == nil {
 		t.Fatal("Send with a cancelled context succeeded")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
+	"golang.org/x/time/rate"
 )
 
 // TLS modes of [mail.smtp] tls.
@@ -29,30 +30,23 @@ type SMTPConfig struct {
 	Password       string
 	MaxConnections int           // connections kept open and used in parallel; 0 = 1
 	RatePerMinute  int           // messages per minute over all connections; 0 = no limit
-	Timeout        time.Duration // each dial and each message; 0 = 30s
+	Timeout        time.Duration // each dial and each command; 0 = 30s
 	HeloName       string        // EHLO name; "" = the host name
 	TLSConfig      *tls.Config   // nil = system roots for Host; tests trust their own CA here
-	// NoPipelining sends one command at a time even to a server that
-	// offers PIPELINING, for a relay that mishandles it.
-	NoPipelining bool
 }
 
-// defaultSMTPTimeout bounds a dial and each message when the config says nothing.
+// defaultSMTPTimeout bounds a dial and each command when the config says nothing.
 const defaultSMTPTimeout = 30 * time.Second
 
-// SMTP is the transport that sends over SMTP with go-mail. It keeps up to
-// MaxConnections connections open and reuses them from message to message:
-// a digest run of fifty messages is one or two SMTP sessions, not fifty
-// logins, which is what QQ and 163 rate-limit.
+// SMTP is the transport that sends with go-mail over a small pool of
+// connections, reused from message to message: a run of fifty digests is
+// one or two SMTP sessions, not fifty logins, which is what QQ and 163
+// rate-limit.
 type SMTP struct {
-	client  *mail.Client // holds the settings; dials connections, never sends on its own one
-	timeout time.Duration
-	idleMax time.Duration // an idle connection older than this is closed, not reused
-	limiter *rateLimiter
+	client  *mail.Client  // the settings; it dials the pooled connections and sends on them
+	limiter *rate.Limiter // nil: no limit
 	slots   chan struct{} // one token per connection that may be in use
-	// pipelining sends a message's commands together to servers that
-	// offer PIPELINING.
-	pipelining bool
+	idleMax time.Duration // an idle connection older than this is closed, not reused
 
 	mu     sync.Mutex
 	idle   []*pooledConn
@@ -70,14 +64,9 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if cfg.Host == "" {
 		return nil, errors.New("notify: smtp: empty host")
 	}
-	if cfg.TLS == "" {
-		cfg.TLS = TLSStartTLS
-	}
+	cfg.TLS = strings.ToLower(cmpOr(cfg.TLS, TLSStartTLS))
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = defaultSMTPTimeout
-	}
-	if cfg.MaxConnections <= 0 {
-		cfg.MaxConnections = 1
 	}
 	opts, err := clientOptions(cfg)
 	if err != nil {
@@ -87,16 +76,25 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify: smtp: %w", err)
 	}
-	return &SMTP{
-		client:  client,
-		timeout: cfg.Timeout,
+	s := &SMTP{
+		client: client,
+		slots:  make(chan struct{}, max(cfg.MaxConnections, 1)),
 		// Servers drop idle sessions after a few minutes: a connection idle
 		// that long is replaced rather than tried.
-		idleMax:    2 * cfg.Timeout,
-		limiter:    newRateLimiter(cfg.RatePerMinute),
-		slots:      make(chan struct{}, cfg.MaxConnections),
-		pipelining: !cfg.NoPipelining,
-	}, nil
+		idleMax: 2 * cfg.Timeout,
+	}
+	if cfg.RatePerMinute > 0 {
+		// Evenly spaced, without bursts: what a mailbox provider's limit expects.
+		s.limiter = rate.NewLimiter(rate.Every(time.Minute/time.Duration(cfg.RatePerMinute)), 1)
+	}
+	return s, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // clientOptions maps the config onto go-mail options. go-mail's default TLS
@@ -109,17 +107,9 @@ func clientOptions(cfg SMTPConfig) ([]mail.Option, error) {
 	if tlsConfig.ServerName == "" {
 		tlsConfig.ServerName = cfg.Host
 	}
-	// Each message is MAIL, RCPT, DATA and nothing more. go-mail would add
-	// a NOOP before it and a RSET and another NOOP after it: three more
-	// round trips a message, 30-150 ms over the Internet to QQ or 163, and a
-	// tenth of the CPU of a send over loopback. The transaction ends with
-	// the reply to DATA (RFC 5321 4.1.1.4), and a pooled connection the
-	// server closed while idle fails at MAIL, before anything of the
-	// message is sent (see isStaleConn).
-	opts := []mail.Option{mail.WithTimeout(cfg.Timeout), mail.WithTLSConfig(tlsConfig),
-		mail.WithoutNoop(), mail.WithoutRset()}
+	opts := []mail.Option{mail.WithTimeout(cfg.Timeout), mail.WithTLSConfig(tlsConfig)}
 	port := cfg.Port
-	switch strings.ToLower(cfg.TLS) {
+	switch cfg.TLS {
 	case TLSStartTLS:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 		port = orDefault(port, 587)
@@ -138,7 +128,7 @@ func clientOptions(cfg SMTPConfig) ([]mail.Option, error) {
 	}
 	if cfg.Username != "" {
 		opts = append(opts, mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
-		if strings.EqualFold(cfg.TLS, TLSNone) {
+		if cfg.TLS == TLSNone {
 			// Without TLS go-mail's auto-discovery refuses PLAIN and LOGIN; the
 			// operator chose a plain relay, so allow them explicitly.
 			opts = append(opts, mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlainNoEnc, mail.SMTPAuthLoginNoEnc))
@@ -157,13 +147,16 @@ func orDefault(v, def int) int {
 	return v
 }
 
-// Send sends m over a pooled connection, dialling one when none is idle.
-// It waits for the rate limit and for a free connection as long as ctx
-// allows. An idle connection the server closed meanwhile is replaced once,
-// transparently: nothing of the message was sent on it.
-func (s *SMTP) Send(ctx context.Context, m *Message) (string, error) {
-	if err := s.limiter.wait(ctx); err != nil {
-		return "", fmt.Errorf("notify: smtp: rate limit: %w", err)
+// Send sends m with go-mail on a pooled connection, dialling one when none
+// is idle. It waits for the rate limit and for a free connection as long
+// as ctx allows. A pooled connection the server closed while idle fails
+// go-mail's check before anything of the message is sent: it is replaced
+// once, transparently.
+func (s *SMTP) Send(ctx context.Context, m *mail.Msg) (string, error) {
+	if s.limiter != nil {
+		if err := s.limiter.Wait(ctx); err != nil {
+			return "", fmt.Errorf("notify: smtp: rate limit: %w", err)
+		}
 	}
 	select {
 	case s.slots <- struct{}{}:
@@ -173,8 +166,8 @@ func (s *SMTP) Send(ctx context.Context, m *Message) (string, error) {
 	defer func() { <-s.slots }()
 
 	conn := s.takeIdle()
+	reused := conn != nil
 	for {
-		reused := conn != nil
 		if conn == nil {
 			c, err := s.client.DialToSMTPClientWithContext(ctx)
 			if err != nil {
@@ -182,31 +175,47 @@ func (s *SMTP) Send(ctx context.Context, m *Message) (string, error) {
 			}
 			conn = &pooledConn{c: c}
 		}
-		reply, keep, err := s.sendOn(ctx, conn, m)
-		if keep {
-			conn.lastUsed = time.Now()
+		err := s.client.SendWithSMTPClient(conn.c, m)
+		if err == nil || fitForNext(err) {
 			s.putIdle(conn)
 		} else {
 			s.discard(conn)
 		}
-		if err != nil && reused && isStaleConn(err) {
-			conn = nil // the server closed it while idle: dial afresh
+		if err == nil || m.IsDelivered() {
+			// The server took the message (what failed, if anything, came
+			// after it); the reply to the message's end is a 250.
+			return "250 " + m.ServerResponse(), nil
+		}
+		if reused && failedConnCheck(err) {
+			conn, reused = nil, false
 			continue
 		}
-		return reply, err
+		return "", fmt.Errorf("notify: smtp: %w", err)
 	}
 }
 
-// sendOn sends m on conn and tells whether conn is fit for the next message.
-func (s *SMTP) sendOn(ctx context.Context, conn *pooledConn, m *Message) (reply string, keep bool, err error) {
-	// Cancelling ctx aborts the exchange by closing the connection; the
-	// worker passes a context that shutdown does not cancel.
-	stop := context.AfterFunc(ctx, func() { _ = conn.c.Close() })
-	reply, keep, err = s.transact(conn, m)
-	if !stop() {
-		keep = false // closed under us
+// fitForNext tells whether a session goes on after err: the server
+// refused the sender or a recipient (go-mail has reset the transaction) or
+// the message itself (its reply ends the transaction), without 421, which
+// announces that it closes the session.
+func fitForNext(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return false
 	}
-	return reply, keep, err
+	switch se.Reason {
+	case mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo, mail.ErrSMTPDataClose:
+		code := se.ErrorCode()
+		return code >= 400 && code != 421
+	}
+	return false
+}
+
+// failedConnCheck tells whether go-mail found the connection dead before
+// it started the message.
+func failedConnCheck(err error) bool {
+	var se *mail.SendError
+	return errors.As(err, &se) && se.Reason == mail.ErrConnCheck
 }
 
 func (s *SMTP) takeIdle() *pooledConn {
@@ -225,6 +234,7 @@ func (s *SMTP) takeIdle() *pooledConn {
 }
 
 func (s *SMTP) putIdle(conn *pooledConn) {
+	conn.lastUsed = time.Now()
 	s.mu.Lock()
 	closed := s.closed
 	if !closed {
@@ -236,7 +246,8 @@ func (s *SMTP) putIdle(conn *pooledConn) {
 	}
 }
 
-// discard drops a broken connection without the QUIT it cannot carry.
+// discard drops a connection after a failure: whatever state the session
+// is in, the next message starts on a fresh one.
 func (s *SMTP) discard(conn *pooledConn) { _ = conn.c.Close() }
 
 // quit ends a healthy connection politely, then closes it.
@@ -255,51 +266,6 @@ func (s *SMTP) Close() error {
 	s.mu.Unlock()
 	for _, conn := range idle {
 		s.quit(conn)
-	}
-	return nil
-}
-
-// rateLimiter spaces messages evenly: one every minute/perMinute, shared by
-// all connections, without bursts.
-type rateLimiter struct {
-	interval time.Duration // 0: no limit
-	mu       sync.Mutex
-	next     time.Time // the earliest moment the next message may go
-}
-
-func newRateLimiter(perMinute int) *rateLimiter {
-	if perMinute <= 0 {
-		return &rateLimiter{}
-	}
-	return &rateLimiter{interval: time.Minute / time.Duration(perMinute)}
-}
-
-// wait reserves the next free moment and waits for it. When ctx's deadline
-// comes before that moment it gives up at once, without taking the moment.
-func (l *rateLimiter) wait(ctx context.Context) error {
-	if l.interval == 0 {
-		return ctx.Err()
-	}
-	l.mu.Lock()
-	now := time.Now()
-	at := l.next
-	if at.Before(now) {
-		at = now
-	}
-	if deadline, ok := ctx.Deadline(); ok && deadline.Before(at) {
-		l.mu.Unlock()
-		return fmt.Errorf("next slot in %s: %w", at.Sub(now).Round(time.Millisecond), context.DeadlineExceeded)
-	}
-	l.next = at.Add(l.interval)
-	l.mu.Unlock()
-	if d := at.Sub(now); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
 	}
 	return nil
 }

@@ -6,12 +6,14 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+
+	"github.com/wneessen/go-mail"
 )
 
 // Transport hands a message to the world: an SMTP server or the outbox.
 // Send returns the server's reply (or a note of where the message went).
 type Transport interface {
-	Send(ctx context.Context, m *Message) (reply string, err error)
+	Send(ctx context.Context, m *mail.Msg) (reply string, err error)
 	Close() error
 }
 
@@ -30,13 +32,16 @@ func Permanent(err error) error {
 }
 
 // Classify tells a temporary failure (retry later) from a permanent one
-// (give up now) and extracts the SMTP reply when there is one.
+// (give up now), and gives the server's reply code when it answered
+// ("550 5.1.1"), from go-mail's *mail.SendError:
 //
-//   - an SMTP reply 4xx is temporary, 5xx permanent; reply is the server's text
-//     ("550 5.1.1 no such user");
-//   - a failure without a reply (network errors, timeouts, EOF, a connection
-//     reset or lost after DATA, a cancelled wait) is temporary: at least once
-//     beats at most once, and the Message-ID lets the client fold duplicates;
+//   - a 5xx reply is permanent, a 4xx reply temporary;
+//   - a message go-mail cannot address is permanent;
+//   - a failure without a reply (a connection refused, reset or lost, even
+//     after DATA) is temporary: at least once beats at most once, and the
+//     Message-ID lets the client fold duplicates;
+//   - a refused greeting or login is temporary, with its reply: it is the
+//     server's or the account's problem, not the message's;
 //   - an error wrapped with Permanent is permanent.
 func Classify(err error) (temporary bool, reply string) {
 	if err == nil {
@@ -46,49 +51,40 @@ func Classify(err error) (temporary bool, reply string) {
 	if errors.As(err, &perm) {
 		return false, ""
 	}
-	var te *textproto.Error
-	if errors.As(err, &te) {
-		// Not te.Error(): it quotes the text.
-		reply = strings.TrimSpace(strconv.Itoa(te.Code) + " " + te.Msg)
-		var step *stepError
-		if errors.As(err, &step) {
-			return te.Code < 500, reply
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		var te *textproto.Error
+		if errors.As(err, &te) {
+			// A reply outside a mail transaction, such as a refused greeting
+			// or login, concerns the server or our account, not this
+			// message: retry.
+			return true, strings.TrimSpace(strconv.Itoa(te.Code) + " " + te.Msg)
 		}
-		// A reply outside a mail transaction, such as a refused greeting or
-		// AUTH while connecting, concerns the server or our account, not
-		// this message: retry.
+		return true, ""
+	}
+	code := se.ErrorCode()
+	if code != 0 {
+		reply = strings.TrimSpace(strconv.Itoa(code) + " " + se.EnhancedStatusCode())
+	}
+	switch {
+	case code >= 500:
+		return false, reply
+	case code >= 400:
 		return true, reply
+	case se.Reason == mail.ErrGetSender, se.Reason == mail.ErrGetRcpts, se.Reason == mail.ErrNoUnencoded:
+		return false, ""
 	}
-	if code, text, ok := replyInText(err.Error()); ok {
-		// Some errors carry the reply only in their text ("SMTP AUTH failed:
-		// 535 5.7.8 …"): retry, as above.
-		return true, strings.TrimSpace(code + " " + text)
-	}
-	// Network errors, timeouts, EOF, resets, a cancelled wait, and whatever
-	// else goes wrong on the way: retry, max_attempts bounds it.
-	return true, ""
+	return true, reply
 }
 
-// replyInText finds an SMTP reply inside an error message: "550 TEXT", or
-// "550 \"TEXT\"" as net/textproto quotes it. An unquoted text ends at
-// ", affected", where go-mail appends its own notes.
-func replyInText(s string) (code, text string, ok bool) {
-	for i := 0; i+4 <= len(s); i++ {
-		if (i == 0 || s[i-1] == ' ') && (s[i] == '4' || s[i] == '5') &&
-			isDigit(s[i+1]) && isDigit(s[i+2]) && s[i+3] == ' ' {
-			code, rest := s[i:i+3], s[i+4:]
-			if quoted, err := strconv.QuotedPrefix(rest); err == nil {
-				if text, err := strconv.Unquote(quoted); err == nil {
-					return code, strings.TrimSpace(text), true
-				}
-			}
-			if j := strings.Index(rest, ", affected "); j >= 0 {
-				rest = rest[:j]
-			}
-			return code, strings.TrimSpace(rest), true
-		}
+// replyCode is the code at the start of a reply, 0 when there is none.
+func replyCode(reply string) int {
+	if len(reply) < 3 {
+		return 0
 	}
-	return "", "", false
+	code, err := strconv.Atoi(reply[:3])
+	if err != nil {
+		return 0
+	}
+	return code
 }
-
-func isDigit(b byte) bool { return b >= '0' && b <= '9' }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"iter"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,18 +14,13 @@ import (
 	"duban/store"
 )
 
-// groupByRecipient turns notices (in batches) into one digest per
-// recipient, in a stable order, and indexes the notices by reminder key for
-// rendering. The index points into the batches rather than copying them: a
-// large run has hundreds of thousands.
-func groupByRecipient(batches [][]ledger.Notice) ([]store.Digest, map[string]*ledger.Notice) {
-	size := 0
-	for _, b := range batches {
-		size += len(b)
-	}
-	byKey := make(map[string]*ledger.Notice, size)
+// groupByRecipient turns notices into one digest per recipient, in
+// address order, and indexes the notices by reminder key for rendering.
+func groupByRecipient(job string, asOf time.Time, notices []ledger.Notice) ([]store.Digest, map[string]*ledger.Notice) {
+	byKey := make(map[string]*ledger.Notice, len(notices))
 	byRecipient := make(map[string][]store.Reminder)
-	for n := range allNotices(batches) {
+	for i := range notices {
+		n := &notices[i]
 		key := n.Key()
 		if _, dup := byKey[key]; dup {
 			continue
@@ -35,29 +30,11 @@ func groupByRecipient(batches [][]ledger.Notice) ([]store.Digest, map[string]*le
 			Key: key, Rule: n.Rule, Subject: n.Subject, Stage: n.Stage.Name, Recipient: n.Recipient,
 		})
 	}
-	recipients := make([]string, 0, len(byRecipient))
-	for r := range byRecipient {
-		recipients = append(recipients, r)
-	}
-	sort.Strings(recipients)
-	digests := make([]store.Digest, len(recipients))
-	for i, r := range recipients {
-		digests[i] = store.Digest{Recipient: r, Reminders: byRecipient[r]}
+	digests := make([]store.Digest, 0, len(byRecipient))
+	for _, r := range slices.Sorted(maps.Keys(byRecipient)) {
+		digests = append(digests, store.Digest{Recipient: r, Key: dispatchKey(job, asOf, r), Reminders: byRecipient[r]})
 	}
 	return digests, byKey
-}
-
-// allNotices ranges over the notices of the batches, by pointer.
-func allNotices(batches [][]ledger.Notice) iter.Seq[*ledger.Notice] {
-	return func(yield func(*ledger.Notice) bool) {
-		for _, b := range batches {
-			for i := range b {
-				if !yield(&b[i]) {
-					return
-				}
-			}
-		}
-	}
 }
 
 // dispatchKey names the one message a recipient gets from one run; the
@@ -98,7 +75,7 @@ func (s *Scheduler) renderer(ctx context.Context, job string, asOf time.Time, to
 	}, nil
 }
 
-func (s *Scheduler) message(job string, asOf time.Time, recipient string,
+func (s *Scheduler) message(job string, recipient string,
 	fresh []store.Reminder, byKey map[string]*ledger.Notice, render renderFunc) (store.Message, error) {
 	notices := make([]ledger.Notice, 0, len(fresh))
 	for _, r := range fresh {
@@ -117,9 +94,7 @@ func (s *Scheduler) message(job string, asOf time.Time, recipient string,
 	if err != nil {
 		return store.Message{}, err
 	}
-	return store.Message{
-		Key: dispatchKey(job, asOf, recipient), Subject: subject, Text: text, HTML: html, Refs: string(refsJSON),
-	}, nil
+	return store.Message{Subject: subject, Text: text, HTML: html, Refs: string(refsJSON)}, nil
 }
 
 // maxDigestEntries is the most entries a digest lists one by one; the

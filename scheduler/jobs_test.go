@@ -280,15 +280,18 @@ func TestSummaryJob(t *testing.T) {
 func failDispatch(t *testing.T, st *store.Store, clk *clock, addr string) {
 	t.Helper()
 	ctx := t.Context()
-	_, _, err := st.CommitDigests(ctx, "deadlines", 0, []store.Digest{{Recipient: addr, Reminders: []store.Reminder{
+	_, _, err := st.CommitDigests(ctx, "deadlines", 0, []store.Digest{{Recipient: addr, Key: "k-" + addr, Reminders: []store.Reminder{
 		{Rule: "deadline", Subject: "r1/S1", Stage: "due"},
-	}}}, func(string, []store.Reminder) (store.Message, error) {
-		return store.Message{Key: "k-" + addr, Subject: "【整改督办】1项今天到期", Text: "t", HTML: "h", Refs: "[]"}, nil
-	}, clk.t, nil)
+	}}}, func(store.Digest, []store.Reminder) (store.Message, error) {
+		return store.Message{Subject: "【整改督办】1项今天到期", Text: "t", HTML: "h", Refs: "[]"}, nil
+	}, clk.t)
 	must(t, err)
 	claimed, err := st.ClaimDispatches(ctx, "w", clk.t, time.Minute, 10, true)
 	must(t, err)
+	var failed []store.Outcome
 	for _, d := range claimed {
-		must(t, st.MarkFailed(ctx, d.ID, "w", "", "550 no such mailbox", "550 5.1.1 no such mailbox", clk.t))
+		failed = append(failed, store.Outcome{ID: d.ID, State: store.StateFailed, Error: "550 no such mailbox", Reply: "550 5.1.1"})
 	}
+	_, err = st.Settle(ctx, "w", failed, clk.t)
+	must(t, err)
 }

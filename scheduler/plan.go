@@ -28,7 +28,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return nil, nil
 	}
-	c, err := s.collect(ctx, job, today)
+	notices, err := s.collect(ctx, job, today)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if err != nil {
 		return nil, err
 	}
-	digests, byKey := groupByRecipient(c.notices)
+	digests, byKey := groupByRecipient(job, asOf, notices)
 	known, err := s.store.KnownReminders(ctx, allKeys(digests))
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: plan %s: %w", job, err)
@@ -47,7 +47,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 		if len(fresh) == 0 {
 			continue
 		}
-		msg, err := s.message(job, asOf, d.Recipient, fresh, byKey, render)
+		msg, err := s.message(job, d.Recipient, fresh, byKey, render)
 		if err != nil {
 			return nil, err
 		}

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
-	"slices"
 	"time"
 
 	"duban/ledger"
@@ -68,13 +66,6 @@ type Scheduler struct {
 	onRun func(job, outcome string, d time.Duration)
 
 	afterRun func(job string, res Result)
-
-	maxNotices int // maxRunNotices; lowered by tests
-
-	// deadlineFingerprint sums up the settings the deadline rule's check
-	// days depend on. Settings do not change after New, and summing up a
-	// directory of 10,000 units takes milliseconds: it is worked out once.
-	deadlineFingerprint string
 }
 
 // Options are the injected collaborators of New.
@@ -113,8 +104,7 @@ func New(st *store.Store, set Settings, tmpl *notify.Templates, o Options) *Sche
 		o.AfterRun = func(string, Result) {}
 	}
 	return &Scheduler{store: st, set: set, tmpl: tmpl, owner: o.Owner, now: o.Now, log: o.Logger, wake: o.Wake,
-		onRun: o.OnRun, afterRun: o.AfterRun, maxNotices: maxRunNotices,
-		deadlineFingerprint: ledger.DeadlineFingerprint(set.Directory, set.Policy)}
+		onRun: o.OnRun, afterRun: o.AfterRun}
 }
 
 // Result is what one run did.
@@ -169,174 +159,87 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return Result{Skipped: "non-workday " + today.String()}, nil
 	}
-	if job == JobDeadlines {
-		return s.performDeadlines(ctx, run, asOf, today)
-	}
-	c, err := s.collect(ctx, job, today)
+	notices, err := s.collect(ctx, job, today)
 	if err != nil {
 		return Result{}, err
 	}
-	return s.commit(ctx, job, run, asOf, today, c)
-}
-
-// commit renders and records what collect decided, in one transaction.
-func (s *Scheduler) commit(ctx context.Context, job string, run store.Run, asOf time.Time, today ledger.Date, c collected) (Result, error) {
 	render, err := s.renderer(ctx, job, asOf, today)
 	if err != nil {
 		return Result{}, err
 	}
-	digests, byKey := groupByRecipient(c.notices)
-	build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
-		return s.message(job, asOf, recipient, fresh, byKey, render)
+	digests, byKey := groupByRecipient(job, asOf, notices)
+	build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
+		return s.message(job, d.Recipient, fresh, byKey, render)
 	}
-	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now(), c.checks)
+	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now())
 	if err != nil {
 		return Result{}, fmt.Errorf("scheduler: commit %s reminders: %w", job, err)
 	}
 	return Result{Reminders: reminders, Dispatches: dispatches}, nil
 }
 
-// maxRunNotices bounds the new reminders a deadline run holds in memory at
-// once. A run with more (the backlog of a first run over a large ledger,
-// or a run after the directory changed) is committed in parts: recipients
-// are split into groups of at most this many reminders (a recipient with
-// more is a group of its own), and the open items are read again for each
-// group. Every recipient still gets one message; the check days are
-// recorded with the last part, so a run that stops half-way is read in
-// full again the next time, and the parts already committed are not
-// repeated.
-const maxRunNotices = 60000
-
-// performDeadlines runs the deadline job, in parts when it has more than
-// maxRunNotices new reminders.
-func (s *Scheduler) performDeadlines(ctx context.Context, run store.Run, asOf time.Time, today ledger.Date) (Result, error) {
-	c, counts, err := s.deadlineNotices(ctx, today, nil, s.maxNotices)
-	if err != nil {
-		return Result{}, err
-	}
-	if counts == nil {
-		return s.commit(ctx, JobDeadlines, run, asOf, today, c)
-	}
-	parts := recipientGroups(counts, s.maxNotices)
-	s.log.Info("deadline run in parts", "reminders", sum(counts), "parts", len(parts))
-	var res Result
-	for i, part := range parts {
-		pc, _, err := s.deadlineNotices(ctx, today, part, 0)
-		if err != nil {
-			return res, err
-		}
-		pc.checks = nil
-		if i == len(parts)-1 {
-			pc.checks = c.checks
-		}
-		r, err := s.commit(ctx, JobDeadlines, run, asOf, today, pc)
-		if err != nil {
-			return res, err
-		}
-		res.Reminders += r.Reminders
-		res.Dispatches += r.Dispatches
-	}
-	return res, nil
-}
-
-// recipientGroups splits the recipients, in address order, into groups of
-// at most limit counted reminders; a recipient with more is a group alone.
-func recipientGroups(counts map[string]int, limit int) []map[string]bool {
-	var groups []map[string]bool
-	size := 0
-	for _, r := range slices.Sorted(maps.Keys(counts)) {
-		if len(groups) == 0 || size+counts[r] > limit {
-			groups = append(groups, map[string]bool{})
-			size = 0
-		}
-		groups[len(groups)-1][r] = true
-		size += counts[r]
-	}
-	return groups
-}
-
-func sum(counts map[string]int) int {
-	n := 0
-	for _, c := range counts {
-		n += c
-	}
-	return n
-}
-
-// collected is what the rules decided for one run: the notices due (in
-// batches: a large run's are not copied into one ever larger slice), and
-// for the deadline job the check days of the items it looked at.
-type collected struct {
-	notices [][]ledger.Notice
-	checks  *store.Checks
-}
-
 // collect asks the ledger rules which notices are due today for job.
-func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) (collected, error) {
-	var ns []ledger.Notice
-	var err error
+func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) ([]ledger.Notice, error) {
 	switch job {
 	case JobDeadlines:
-		c, _, err := s.deadlineNotices(ctx, today, nil, 0) // no limit: every notice is kept
-		return c, err
+		return s.deadlineNotices(ctx, today)
 	case JobDuties:
-		ns, err = s.dutyNotices(ctx, today)
+		return s.dutyNotices(ctx, today)
 	case JobFollowups:
-		ns, err = s.followupNotices(ctx, today)
-	case JobSummary:
-		ns = s.summaryNotices(today)
+		return s.followupNotices(ctx, today)
 	}
-	return collected{notices: [][]ledger.Notice{ns}}, err
+	return s.summaryNotices(today), nil
 }
 
-// deadlineNotices streams the open items due for a check through the
-// deadline rule; reading every open item, it keeps only the notices whose
-// reminders are not recorded yet (see freshFilter). An item's check day is
-// the next day the rule has something new to say about it
-// (ledger.NextDeadlineChange): on a daily run most open items are between
-// two stages and are not read at all. Under other settings than the last
-// run's, or as of an earlier day, every open item is read.
-//
-// only, when not nil, keeps the notices to those recipients. With a limit
-// and more new notices than that, it returns none of them but their counts
-// by recipient instead.
-func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date, only map[string]bool, limit int) (collected, map[string]int, error) {
-	checks := &store.Checks{Job: JobDeadlines, Mark: store.CheckMark{
-		Fingerprint: s.deadlineFingerprint, AsOf: today}}
-	all, err := s.checkAll(ctx, checks.Mark)
-	if err != nil {
-		return collected{}, nil, err
+// knownBatch is how many notices deadlineNotices checks against the
+// recorded reminders at once.
+const knownBatch = 2000
+
+// deadlineNotices reads every open item and keeps the notices whose
+// reminders were not recorded before: on most days most open items are
+// between two stages, and a run keeps in memory only what may be new.
+// CommitDigests still decides: a reminder recorded meanwhile is not sent.
+func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]ledger.Notice, error) {
+	var fresh, batch []ledger.Notice
+	keepUnknown := func() error {
+		kept, err := s.unrecorded(ctx, batch)
+		fresh = append(fresh, kept...)
+		batch = batch[:0]
+		return err
 	}
-	fresh := newFreshFilter(s.store, all, limit)
-	err = s.store.EachOpenItemToCheck(ctx, today, all, func(oi store.OpenItem) error {
-		next, _ := ledger.NextDeadlineChange(oi.Item, today, s.set.Policy)
-		checks.Items = append(checks.Items, store.ItemCheck{ID: oi.ID, Seen: oi.UpdatedAt, Next: next})
-		ns := ledger.ItemNotices(oi.Item, s.set.Directory, today, s.set.Policy)
-		if only != nil {
-			ns = slices.DeleteFunc(ns, func(n ledger.Notice) bool { return !only[n.Recipient] })
+	err := s.store.EachOpenItem(ctx, func(it ledger.Item) error {
+		batch = append(batch, ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy)...)
+		if len(batch) < knownBatch {
+			return nil
 		}
-		return fresh.add(ctx, ns)
+		return keepUnknown()
 	})
-	if err != nil {
-		return collected{}, nil, fmt.Errorf("scheduler: read open items: %w", err)
+	if err == nil {
+		err = keepUnknown()
 	}
-	notices, counts, err := fresh.finish(ctx)
-	return collected{notices: notices, checks: checks}, counts, err
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: read open items: %w", err)
+	}
+	return fresh, nil
 }
 
-// checkAll reports whether the items' check days cannot be trusted for a
-// run under mark: none were recorded, they were worked out under other
-// settings, or on a later day than this run's (a catch-up or a manual run
-// as of the past).
-func (s *Scheduler) checkAll(ctx context.Context, mark store.CheckMark) (bool, error) {
-	prev, err := s.store.GetCheckMark(ctx, JobDeadlines)
-	if errors.Is(err, store.ErrNotFound) {
-		return true, nil
+// unrecorded returns the notices whose reminders are not recorded.
+func (s *Scheduler) unrecorded(ctx context.Context, notices []ledger.Notice) ([]ledger.Notice, error) {
+	keys := make([]string, len(notices))
+	for i, n := range notices {
+		keys[i] = n.Key()
 	}
+	known, err := s.store.KnownReminders(ctx, keys)
 	if err != nil {
-		return false, fmt.Errorf("scheduler: %w", err)
+		return nil, err
 	}
-	return prev.Fingerprint != mark.Fingerprint || mark.AsOf.Before(prev.AsOf), nil
+	var out []ledger.Notice
+	for i, n := range notices {
+		if !known[keys[i]] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 func knownJob(job string) bool {

@@ -3,34 +3,53 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
+
+// Reminder is one decision of the rules: tell Recipient about Subject at
+// Stage, by Rule. Key is unique: rule|subject|stage|recipient (derived when
+// empty).
+type Reminder struct {
+	Key, Rule, Subject, Stage, Recipient string
+}
+
+// Digest is what one run wants to tell one recipient, in the one message
+// of key Key.
+type Digest struct {
+	Recipient string
+	Key       string
+	Reminders []Reminder
+}
+
+// Message is a built message; Refs is JSON text of what it concerns.
+type Message struct {
+	Subject, Text, HTML, Refs string
+}
+
+// BuildFunc builds the message that tells d's recipient of its fresh
+// reminders (those not recorded before).
+type BuildFunc func(d Digest, fresh []Reminder) (Message, error)
 
 // reminderKey is the unique key of a reminder: rule|subject|stage|recipient.
 func reminderKey(rule, subject, stage, recipient string) string {
 	return strings.Join([]string{rule, subject, stage, recipient}, "|")
 }
 
+// listChunk is how many values one IN list or multi-row INSERT carries:
+// well below both dialects' parameter limits.
+const listChunk = 500
+
 // KnownReminders reports which of keys were already recorded; keys not in
 // the map are unknown.
 func (s *Store) KnownReminders(ctx context.Context, keys []string) (map[string]bool, error) {
 	known := make(map[string]bool)
-	size := 500
-	if s.dialect == dialectPostgres {
-		size = reminderChunk // one array parameter, whatever its length
-	}
-	for _, chunk := range chunks(keys, size) {
-		query, args, err := inList(s.rdb, qKnownReminders, qKnownRemindersPostgres, chunk)
+	for _, chunk := range chunks(keys, listChunk) {
+		query, args, err := in(s.rdb, qKnownReminders, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("store: known reminders: %w", err)
 		}
@@ -46,398 +65,147 @@ func (s *Store) KnownReminders(ctx context.Context, keys []string) (map[string]b
 }
 
 // CommitDigests records, in one transaction, the reminders of a run and
-// one dispatch per recipient for the reminders not recorded before
-// ("fresh"). A digest with no fresh reminder produces no message and build
-// is not called for it. A dispatch whose key already exists is not inserted
-// again; its fresh reminders are linked to the existing one. It returns the
-// number of reminders and dispatches inserted. build may be called from
-// several goroutines at once, while the transaction is open: it may read
-// the store but must not write to it, and an error from it rolls everything
-// back. checks, when not nil, are recorded in the same transaction (see
-// Checks).
+// one message per digest that has reminders not recorded before
+// ("fresh"); build makes that message from the fresh ones. A reminder
+// recorded before (by an earlier run, or another replica) is in no new
+// message: that is the "never twice". A message whose key exists is not
+// inserted again; its fresh reminders name it. It returns the number of
+// reminders and messages inserted; an error from build rolls everything
+// back.
 func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, digests []Digest,
-	build BuildFunc, now time.Time, checks *Checks) (reminders, dispatchCount int, err error) {
+	build BuildFunc, now time.Time) (reminders, messages int, err error) {
+	digests, err = withKeys(digests)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: commit digests of %s: %w", job, err)
+	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		reminders, dispatchCount = 0, 0
-		// Each digest's message id is reserved first, so that its reminders
-		// are inserted already linked to it, instead of being updated again
-		// once it is queued.
-		ids, err := reserveDispatchIDs(ctx, tx, len(digests))
+		fresh, err := insertReminders(ctx, tx, job, runID, digests, now)
 		if err != nil {
 			return err
 		}
-		fresh, err := insertReminders(ctx, tx, job, runID, digests, ids, now)
-		if err != nil {
-			return err
-		}
-		// Messages are queued a group at a time, each group one INSERT: not
-		// a round trip per recipient on PostgreSQL, and on SQLite a third
-		// of the time of a statement per message. The next group is built
-		// while one is inserted.
-		ptx := newPreparedTx(tx)
-		defer ptx.Close()
-		buildCtx, stop := context.WithCancel(ctx)
-		groups := buildAhead(buildCtx, digests, fresh, ids, build)
-		defer func() {
-			stop()
-			for range groups { // wait for the builders to stop
-			}
-		}()
-		for g := range groups {
-			if g.err != nil {
-				return g.err
-			}
-			for _, q := range g.queued {
-				reminders += len(q.fresh)
-			}
-			n, err := insertDispatches(ctx, ptx, job, runID, g.queued, now)
-			dispatchCount += n
-			if err != nil {
-				return err
-			}
-		}
-		// The builders stop early, without a word, only when ctx ends: then
-		// not every message was queued.
-		if err := buildCtx.Err(); err != nil {
-			return err
-		}
-		return recordChecks(ctx, tx, checks)
+		reminders = len(fresh)
+		messages, err = insertMessages(ctx, tx, job, runID, digests, fresh, build, now)
+		return err
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: commit digests of %s: %w", job, err)
 	}
-	return reminders, dispatchCount, nil
+	return reminders, messages, nil
 }
 
-// reserveDispatchIDs takes n ids for the messages of a commit.
-func reserveDispatchIDs(ctx context.Context, tx *sqlx.Tx, n int) ([]int64, error) {
-	if tx.DriverName() == dialectPostgres {
-		var ids []int64
-		if err := tx.SelectContext(ctx, &ids, qReserveDispatchIDsPostgres, n); err != nil {
-			return nil, fmt.Errorf("reserve dispatch ids: %w", err)
+// withKeys returns digests whose reminders all have their recipient and
+// key, and checks that every digest names its message.
+func withKeys(digests []Digest) ([]Digest, error) {
+	out := make([]Digest, len(digests))
+	for i, d := range digests {
+		if d.Key == "" {
+			return nil, fmt.Errorf("digest for %s has no message key", d.Recipient)
 		}
-		return ids, nil
-	}
-	var last int64
-	if err := tx.GetContext(ctx, &last, qLastDispatchID); err != nil {
-		return nil, fmt.Errorf("reserve dispatch ids: %w", err)
-	}
-	ids := make([]int64, n)
-	for i := range ids {
-		ids[i] = last + 1 + int64(i)
-	}
-	return ids, nil
-}
-
-// BuildFunc builds the message that tells recipient of its fresh reminders.
-type BuildFunc func(recipient string, fresh []Reminder) (Message, error)
-
-// builtGroup is up to dispatchChunk built messages, or why one could not be built.
-type builtGroup struct {
-	queued []queued
-	err    error
-}
-
-// buildAhead builds the messages of the digests that have fresh reminders,
-// a group at a time, each group's messages on all cores, and sends the
-// groups in digest order, one group ahead of the caller: rendering runs
-// while the previous group is on its way to the database. The channel is
-// closed after the last group, after an error, or when ctx ends.
-func buildAhead(ctx context.Context, digests []Digest, fresh [][]Reminder, ids []int64, build BuildFunc) <-chan builtGroup {
-	out := make(chan builtGroup, 1)
-	go func() {
-		defer close(out)
-		var todo []int
-		for i := range digests {
-			if len(fresh[i]) > 0 {
-				todo = append(todo, i)
-			}
+		rs := make([]Reminder, len(d.Reminders))
+		for j, r := range d.Reminders {
+			r.Recipient = cmp.Or(r.Recipient, d.Recipient)
+			r.Key = cmp.Or(r.Key, reminderKey(r.Rule, r.Subject, r.Stage, r.Recipient))
+			rs[j] = r
 		}
-		for _, window := range chunks(todo, dispatchChunk) {
-			g := buildGroup(digests, fresh, ids, window, build)
-			select {
-			case out <- g:
-			case <-ctx.Done():
-				return
-			}
-			if g.err != nil {
-				return
-			}
-		}
-	}()
-	return out
-}
-
-// buildGroup builds the messages of the digests at indices, in parallel.
-func buildGroup(digests []Digest, fresh [][]Reminder, ids []int64, indices []int, build BuildFunc) builtGroup {
-	g := builtGroup{queued: make([]queued, len(indices))}
-	errs := make([]error, len(indices))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(indices)) {
-		wg.Go(func() {
-			for j := int(next.Add(1) - 1); j < len(indices); j = int(next.Add(1) - 1) {
-				i := indices[j]
-				msg, err := build(digests[i].Recipient, fresh[i])
-				if err == nil && msg.Key == "" {
-					err = fmt.Errorf("message to %s has no key", digests[i].Recipient)
-				}
-				if err != nil {
-					errs[j] = fmt.Errorf("build message to %s: %w", digests[i].Recipient, err)
-					continue
-				}
-				body := PackBodies(msg.Text, msg.HTML)
-				msg.Text, msg.HTML = "", ""
-				g.queued[j] = queued{recipient: digests[i].Recipient, msg: msg, body: body, fresh: fresh[i]}
-				g.queued[j].id = ids[i]
-			}
-		})
+		d.Reminders = rs
+		out[i] = d
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			g.err = err // the first in digest order, as a sequential build would stop at
-			break
-		}
-	}
-	return g
+	return out, nil
 }
 
 // insertReminders inserts every digest's reminders, ignoring known keys,
-// and returns the fresh ones per digest, in the digest's order. Keys are
-// inserted in sorted order so that two transactions racing over the same
-// keys (PostgreSQL) wait for each other instead of deadlocking. ids are
-// the digests' message ids the reminders are linked to.
-func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest, ids []int64, now time.Time) ([][]Reminder, error) {
-	all := make([][]Reminder, len(digests))
-	total := 0
-	for i, d := range digests {
-		all[i] = make([]Reminder, len(d.Reminders))
-		for j, r := range d.Reminders {
-			r.Recipient = cmp.Or(r.Recipient, d.Recipient)
-			if r.Key == "" {
-				r.Key = reminderKey(r.Rule, r.Subject, r.Stage, r.Recipient)
-			}
-			r.dispatchID = ids[i]
-			all[i][j] = r
-		}
-		total += len(d.Reminders)
+// and returns the keys it inserted. Keys go in sorted, so that two
+// transactions over the same keys (PostgreSQL) wait for each other
+// instead of deadlocking.
+func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest, now time.Time) (map[string]bool, error) {
+	type row struct {
+		r           Reminder
+		dispatchKey string
 	}
-	sorted := make([]*Reminder, 0, total)
-	for i := range all {
-		for j := range all[i] {
-			sorted = append(sorted, &all[i][j])
+	var rows []row
+	for _, d := range digests {
+		for _, r := range d.Reminders {
+			rows = append(rows, row{r, d.Key})
 		}
 	}
-	slices.SortStableFunc(sorted, func(a, b *Reminder) int { return strings.Compare(a.Key, b.Key) })
-	insert := insertRemindersSQLite
-	if tx.DriverName() == dialectPostgres {
-		insert = insertRemindersPostgres
+	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.r.Key, b.r.Key) })
+	fresh := make(map[string]bool)
+	for _, chunk := range chunks(rows, listChunk) {
+		values := make([][]any, len(chunk))
+		for i, w := range chunk {
+			values[i] = []any{w.r.Key, w.r.Rule, w.r.Subject, w.r.Stage, w.r.Recipient, job, runIDArg(runID), w.dispatchKey, ts(now)}
+		}
+		var inserted []string
+		if err := sel(ctx, tx, &inserted, multiRow(qInsertReminders, values, qInsertRemindersEnd), flatten(values)...); err != nil {
+			return nil, fmt.Errorf("insert reminders: %w", err)
+		}
+		for _, k := range inserted {
+			fresh[k] = true
+		}
 	}
-	if err := insert(ctx, tx, job, runID, sorted, now); err != nil {
-		return nil, err
-	}
-	// The fresh reminders are kept in place, in all's arrays: a first run
-	// has hundreds of thousands.
-	for i := range all {
-		all[i] = slices.DeleteFunc(all[i], func(r Reminder) bool { return !r.inserted })
-	}
-	return all, nil
+	return fresh, nil
 }
 
-// reminderChunk is how many reminders one multi-row INSERT carries.
-const reminderChunk = 5000
+// messagesPerInsert is how many built messages one INSERT carries; their
+// bodies are held until then.
+const messagesPerInsert = 50
 
-// insertRemindersPostgres inserts the reminders a chunk at a time, in
-// their order, each chunk one INSERT … SELECT FROM unnest(…) ON CONFLICT
-// DO NOTHING RETURNING key, and marks those inserted. A run records tens
-// of thousands of reminders: one round trip each would be most of its
-// time.
-func insertRemindersPostgres(ctx context.Context, tx *sqlx.Tx, job string, runID int64, rs []*Reminder, now time.Time) error {
-	for _, chunk := range chunks(rs, reminderChunk) {
-		cols := make([][]string, 5)
-		dispatchIDs := make([]int64, len(chunk))
-		for j, r := range chunk {
-			for i, v := range []string{r.Key, r.Rule, r.Subject, r.Stage, r.Recipient} {
-				cols[i] = append(cols[i], v)
-			}
-			dispatchIDs[j] = r.dispatchID
+// insertMessages builds and inserts the message of each digest with fresh
+// reminders, and returns how many it inserted.
+func insertMessages(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest,
+	fresh map[string]bool, build BuildFunc, now time.Time) (int, error) {
+	inserted := 0
+	var pending [][]any
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
 		}
-		rows, err := tx.QueryContext(ctx, qInsertRemindersPostgres, pq.Array(cols[0]), pq.Array(cols[1]),
-			pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(dispatchIDs), job, runIDArg(runID), ts(now))
-		if err := markInserted(rows, err, chunk); err != nil {
-			return err
+		var keys []string
+		if err := sel(ctx, tx, &keys, multiRow(qInsertDispatches, pending, qInsertDispatchesEnd), flatten(pending)...); err != nil {
+			return fmt.Errorf("insert dispatches: %w", err)
 		}
-	}
-	return nil
-}
-
-// markInserted reads the keys a statement that inserted some of chunk
-// gave back, marks the reminders of those keys inserted, and closes the
-// rows. queryErr is the error of the query that gave them.
-func markInserted(rows *sql.Rows, queryErr error, chunk []*Reminder) error {
-	if queryErr != nil {
-		return fmt.Errorf("insert reminders: %w", queryErr)
-	}
-	defer rows.Close()
-	byKey := make(map[string]*Reminder, len(chunk))
-	for _, r := range chunk {
-		byKey[r.Key] = r
-	}
-	for rows.Next() {
-		var key string
-		if err := rows.Scan(&key); err != nil {
-			return fmt.Errorf("insert reminders: %w", err)
-		}
-		if r := byKey[key]; r != nil {
-			r.inserted = true
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("insert reminders: %w", err)
-	}
-	return nil
-}
-
-// insertRemindersSQLite inserts the reminders sqliteRowsPerStatement at a
-// time, in their order, each group one INSERT … VALUES … ON CONFLICT DO
-// NOTHING, and marks those inserted. A group whose every row went in (a
-// daily run's: its notices are nearly all new) is marked whole; reading
-// the keys back (RETURNING) was a fifth of the time the reminders took.
-// Of a group with known keys, the rows inserted are those past the
-// largest id before it: the writer holds the database's lock, and a new
-// rowid is the largest plus one.
-func insertRemindersSQLite(ctx context.Context, tx *sqlx.Tx, job string, runID int64, rs []*Reminder, now time.Time) error {
-	ptx := newPreparedTx(tx)
-	defer ptx.Close()
-	for _, chunk := range chunks(rs, sqliteRowsPerStatement) {
-		var before int64
-		if err := tx.GetContext(ctx, &before, qLastReminderID); err != nil {
-			return fmt.Errorf("insert reminders: %w", err)
-		}
-		args := make([]any, 0, 9*len(chunk))
-		for _, r := range chunk {
-			args = append(args, r.Key, r.Rule, r.Subject, r.Stage, r.Recipient, r.dispatchID, job, runIDArg(runID), ts(now))
-		}
-		res, err := ptx.ExecContext(ctx, multiRowQuery(qInsertRemindersSQLite, qReminderValuesSQLite,
-			qInsertRemindersSQLiteEnd, len(chunk)), args...)
-		if err != nil {
-			return fmt.Errorf("insert reminders: %w", err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n == int64(len(chunk)) {
-			for _, r := range chunk {
-				r.inserted = true
-			}
-			continue
-		}
-		rows, err := tx.QueryContext(ctx, qRemindersAfterSQLite, before)
-		if err := markInserted(rows, err, chunk); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// insertDispatchStates makes the messages just inserted pending, due now.
-func insertDispatchStates(ctx context.Context, tx *preparedTx, ids []int64, now time.Time) error {
-	if len(ids) == 0 {
+		inserted += len(keys)
+		pending = pending[:0]
 		return nil
 	}
-	args := make([]any, 0, 3*len(ids))
-	for _, id := range ids {
-		args = append(args, id, ts(now), ts(now))
-	}
-	query := tx.Rebind(multiRowQuery(qInsertDispatchStates, qDispatchStateValues, "", len(ids)))
-	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-		return fmt.Errorf("insert dispatch states: %w", err)
-	}
-	return nil
-}
-
-// dispatchChunk is how many messages are built at once and carried by one
-// multi-row INSERT: enough to keep the cores busy and the round trips few,
-// few enough that the bodies in flight (a group being built, one being
-// inserted, and the driver's copy of it) stay a few MiB even when a first
-// run's digests run to 100 KiB each.
-const dispatchChunk = 32
-
-// queued is a built message waiting to be inserted with the reminders it carries.
-type queued struct {
-	recipient string
-	msg       Message // its Text and HTML are packed into body
-	body      []byte  // PackBodies, done by the builders, on all cores
-	fresh     []Reminder
-	id        int64 // reserved for the message, its reminders linked to it
-}
-
-// relinkChunk is how many reminder keys one relinking UPDATE names.
-const relinkChunk = 500
-
-// relinkToExisting moves q's fresh reminders, inserted linked to q's
-// reserved id, to the message queued before under q's key.
-func relinkToExisting(ctx context.Context, tx *preparedTx, q queued) error {
-	var existing int64
-	if err := get(ctx, tx, &existing, qDispatchIDByKey, q.msg.Key); err != nil {
-		return fmt.Errorf("insert dispatch %s: %w", q.msg.Key, err)
-	}
-	keys := make([]string, len(q.fresh))
-	for i, r := range q.fresh {
-		keys[i] = r.Key
-	}
-	for _, chunk := range chunks(keys, relinkChunk) {
-		query, args, err := inList(tx, qRelinkReminders, qRelinkRemindersPostgres, existing, chunk)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, query, args...)
+	for _, d := range digests {
+		var mine []Reminder
+		for _, r := range d.Reminders {
+			if fresh[r.Key] {
+				mine = append(mine, r)
+			}
 		}
+		if len(mine) == 0 {
+			continue
+		}
+		m, err := build(d, mine)
 		if err != nil {
-			return fmt.Errorf("link reminders to dispatch %s: %w", q.msg.Key, err)
+			return 0, fmt.Errorf("build message to %s: %w", d.Recipient, err)
 		}
-	}
-	return nil
-}
-
-// insertDispatches inserts the group's messages, under the ids their
-// reminders were inserted with, in one INSERT … VALUES … ON CONFLICT (key)
-// DO NOTHING. A message whose key existed already is not inserted: its
-// reminders are moved to that message. The placeholders are numbered ($N),
-// which SQLite's driver binds by position too; the statement for a group
-// size is prepared once in the transaction.
-func insertDispatches(ctx context.Context, tx *preparedTx, job string, runID int64, group []queued, now time.Time) (int, error) {
-	if len(group) == 0 {
-		return 0, nil
-	}
-	// Plain parameters, not arrays: a body as an array element would be
-	// quoted and escaped byte by byte on the way.
-	args := []any{job, runIDArg(runID), ts(now)}
-	var values strings.Builder
-	for i, q := range group {
-		if i > 0 {
-			values.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&values, "($%d, $%d, $1, $2, $%d, $%d, $%d, $%d, $3)", n+1, n+2, n+3, n+4, n+5, n+6)
-		args = append(args, q.id, q.msg.Key, q.recipient, q.msg.Subject, q.body, q.msg.Refs)
-	}
-	var inserted []int64
-	if err := sqlx.SelectContext(ctx, tx, &inserted, qInsertDispatches+values.String()+qInsertDispatchesEnd, args...); err != nil {
-		return 0, fmt.Errorf("insert dispatches: %w", err)
-	}
-	if err := insertDispatchStates(ctx, tx, inserted, now); err != nil {
-		return 0, err
-	}
-	if len(inserted) == len(group) {
-		return len(inserted), nil
-	}
-	isNew := make(map[int64]bool, len(inserted))
-	for _, id := range inserted {
-		isNew[id] = true
-	}
-	for _, q := range group {
-		if !isNew[q.id] {
-			if err := relinkToExisting(ctx, tx, q); err != nil {
+		pending = append(pending, []any{d.Key, job, runIDArg(runID), d.Recipient, m.Subject, m.Text, m.HTML,
+			m.Refs, ts(now), ts(now), ts(now)})
+		if len(pending) == messagesPerInsert {
+			if err := flush(); err != nil {
 				return 0, err
 			}
 		}
 	}
-	return len(inserted), nil
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	return inserted, nil
+}
+
+// multiRow is head, one "(?, ?, …)" per row of values, then tail.
+func multiRow(head string, values [][]any, tail string) string {
+	tuple := "(" + strings.Repeat("?, ", len(values[0])-1) + "?)"
+	return head + strings.Repeat(tuple+", ", len(values)-1) + tuple + tail
+}
+
+func flatten(values [][]any) []any {
+	var out []any
+	for _, v := range values {
+		out = append(out, v...)
+	}
+	return out
 }

@@ -22,14 +22,13 @@ func reminder(subject, stage, recipient string) store.Reminder {
 	}
 }
 
-// buildMessage makes a message whose key names its reminders, as notify's would.
-func buildMessage(recipient string, fresh []store.Reminder) (store.Message, error) {
+// buildMessage makes a message whose refs name its reminders, as the scheduler's would.
+func buildMessage(_ store.Digest, fresh []store.Reminder) (store.Message, error) {
 	var keys []string
 	for _, r := range fresh {
 		keys = append(keys, r.Subject+"@"+r.Stage)
 	}
 	return store.Message{
-		Key:     recipient + "/" + strings.Join(keys, ","),
 		Subject: fmt.Sprintf("【督办】%d 项整改事项", len(fresh)),
 		Text:    "text", HTML: "<p>html</p>", Refs: `["` + strings.Join(keys, `","`) + `"]`,
 	}, nil
@@ -41,12 +40,33 @@ func queue(t *testing.T, s *store.Store, runID int64, due time.Time, recipients 
 	t.Helper()
 	var digests []store.Digest
 	for _, r := range recipients {
-		digests = append(digests, store.Digest{Recipient: r, Reminders: []store.Reminder{reminder("item@"+due.Format(time.RFC3339), "due", r)}})
+		digests = append(digests, store.Digest{Recipient: r, Key: "deadlines/" + due.Format(time.RFC3339) + "/" + r,
+			Reminders: []store.Reminder{reminder("item@"+due.Format(time.RFC3339), "due", r)}})
 	}
-	_, n, err := s.CommitDigests(t.Context(), "deadlines", runID, digests, buildMessage, due, nil)
+	_, n, err := s.CommitDigests(t.Context(), "deadlines", runID, digests, buildMessage, due)
 	must(t, err)
 	if n != len(recipients) {
 		t.Fatalf("queued %d dispatches, want %d", n, len(recipients))
+	}
+}
+
+// wantSettled settles one outcome and fails unless it was.
+func wantSettled(t *testing.T, s *store.Store, owner string, now time.Time, o store.Outcome) {
+	t.Helper()
+	lost, err := s.Settle(t.Context(), owner, []store.Outcome{o}, now)
+	must(t, err)
+	if len(lost) != 0 {
+		t.Fatalf("outcome %+v of %s not settled", o, owner)
+	}
+}
+
+// wantLost settles one outcome and fails unless it was refused.
+func wantLost(t *testing.T, s *store.Store, owner string, now time.Time, o store.Outcome) {
+	t.Helper()
+	lost, err := s.Settle(t.Context(), owner, []store.Outcome{o}, now)
+	must(t, err)
+	if len(lost) != 1 || lost[0] != o.ID {
+		t.Fatalf("outcome %+v of %s settled, want it refused", o, owner)
 	}
 }
 
@@ -58,29 +78,25 @@ func TestCommitDigestsDedupes(t *testing.T) {
 		run, err := s.ClaimRun(ctx, "deadlines", t0, "host-a", t0)
 		must(t, err)
 		digests := []store.Digest{
-			{Recipient: "bgs@example.org", Reminders: []store.Reminder{
+			{Recipient: "bgs@example.org", Key: "deadlines/1/bgs@example.org", Reminders: []store.Reminder{
 				reminder("2024-7/一.2", "remind-7d", "bgs@example.org"),
 				reminder("2024-7/二.1", "due", "bgs@example.org"),
 			}},
-			{Recipient: "wang@example.org", Reminders: []store.Reminder{
+			{Recipient: "wang@example.org", Key: "deadlines/1/wang@example.org", Reminders: []store.Reminder{
 				{Rule: "deadline", Subject: "2024-7/一.2", Stage: "overdue-2"}, // key and recipient derived
 			}},
 		}
-		var mu sync.Mutex // build runs on several goroutines
 		var built []string
-		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
-			mu.Lock()
-			built = append(built, recipient)
-			slices.Sort(built)
-			mu.Unlock()
+		build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
+			built = append(built, d.Recipient)
 			for _, r := range fresh {
-				if r.Key == "" || r.Recipient != recipient {
+				if r.Key == "" || r.Recipient != d.Recipient {
 					t.Errorf("fresh reminder %+v lacks key or recipient", r)
 				}
 			}
-			return buildMessage(recipient, fresh)
+			return buildMessage(d, fresh)
 		}
-		rem, disp, err := s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0, nil)
+		rem, disp, err := s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0)
 		must(t, err)
 		if rem != 3 || disp != 2 || !slices.Equal(built, []string{"bgs@example.org", "wang@example.org"}) {
 			t.Fatalf("first commit: %d reminders, %d dispatches, built for %v", rem, disp, built)
@@ -95,7 +111,8 @@ func TestCommitDigestsDedupes(t *testing.T) {
 
 		// The same decisions again (a rerun, another replica): nothing new.
 		built = nil
-		rem, disp, err = s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0.Add(time.Hour), nil)
+		digests[0].Key, digests[1].Key = "deadlines/2/bgs@example.org", "deadlines/2/wang@example.org"
+		rem, disp, err = s.CommitDigests(ctx, "deadlines", run.ID, digests, build, t0.Add(time.Hour))
 		must(t, err)
 		if rem != 0 || disp != 0 || len(built) != 0 {
 			t.Fatalf("second commit: %d reminders, %d dispatches, built for %v; want nothing", rem, disp, built)
@@ -103,7 +120,8 @@ func TestCommitDigestsDedupes(t *testing.T) {
 
 		// One new stage among known ones: a message with only the new one.
 		digests[0].Reminders = append(digests[0].Reminders, reminder("2024-7/一.3", "due", "bgs@example.org"))
-		rem, disp, err = s.CommitDigests(ctx, "deadlines", 0, digests, build, t0.Add(2*time.Hour), nil)
+		digests[0].Key, digests[1].Key = "deadlines/3/bgs@example.org", "deadlines/3/wang@example.org"
+		rem, disp, err = s.CommitDigests(ctx, "deadlines", 0, digests, build, t0.Add(2*time.Hour))
 		must(t, err)
 		if rem != 1 || disp != 1 {
 			t.Fatalf("third commit: %d reminders, %d dispatches, want 1 and 1", rem, disp)
@@ -114,7 +132,7 @@ func TestCommitDigestsDedupes(t *testing.T) {
 			t.Fatalf("%d dispatches, want 3", len(list))
 		}
 		d := list[0]
-		if d.Key != "bgs@example.org/2024-7/一.3@due" || d.State != store.StatePending || d.RunID != 0 ||
+		if d.Key != "deadlines/3/bgs@example.org" || d.Refs != `["2024-7/一.3@due"]` || d.State != store.StatePending || d.RunID != 0 ||
 			d.Job != "deadlines" || d.Attempts != 0 || d.MessageID != "" || d.BodyHTML != "<p>html</p>" {
 			t.Errorf("newest dispatch = %+v", d)
 		}
@@ -132,18 +150,13 @@ func TestCommitDigestsLinksToExistingMessage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		t.Parallel()
 		ctx := t.Context()
-		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
-			msg, err := buildMessage(recipient, fresh)
-			msg.Key = "deadlines/20250616T010000Z/" + recipient
-			return msg, err
-		}
 		for i, subjects := range [][]string{{"2024-7/一.2"}, {"2024-7/二.1", "2024-7/三.4"}} {
 			var rs []store.Reminder
 			for _, subject := range subjects {
 				rs = append(rs, reminder(subject, "due", "a@example.org"))
 			}
-			digests := []store.Digest{{Recipient: "a@example.org", Reminders: rs}}
-			rem, disp, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0, nil)
+			digests := []store.Digest{{Recipient: "a@example.org", Key: "deadlines/20250616T010000Z/a@example.org", Reminders: rs}}
+			rem, disp, err := s.CommitDigests(ctx, "deadlines", 0, digests, buildMessage, t0)
 			must(t, err)
 			if rem != len(subjects) || disp != 1-i {
 				t.Fatalf("commit %d: %d reminders, %d dispatches; want %d and %d", i+1, rem, disp, len(subjects), 1-i)
@@ -172,7 +185,7 @@ func TestCommitDigestsConcurrently(t *testing.T) {
 		t.Parallel()
 		var digests []store.Digest
 		for _, to := range []string{"a@example.org", "b@example.org", "c@example.org"} {
-			digests = append(digests, store.Digest{Recipient: to, Reminders: []store.Reminder{
+			digests = append(digests, store.Digest{Recipient: to, Key: "deadlines/x/" + to, Reminders: []store.Reminder{
 				reminder("2024-7/一.2", "due", to), reminder("2024-7/二.1", "overdue-1", to),
 			}})
 		}
@@ -182,7 +195,7 @@ func TestCommitDigestsConcurrently(t *testing.T) {
 		var reminders, dispatches int
 		for range replicas {
 			wg.Go(func() {
-				r, d, err := s.CommitDigests(t.Context(), "deadlines", 0, digests, buildMessage, t0, nil)
+				r, d, err := s.CommitDigests(t.Context(), "deadlines", 0, digests, buildMessage, t0)
 				if err != nil {
 					t.Error(err)
 				}
@@ -208,17 +221,17 @@ func TestCommitDigestsBuildMayReadStore(t *testing.T) {
 		importAll(t, s, seedItems())
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 		defer cancel()
-		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
+		build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
 			open, err := s.ListItems(ctx, store.ItemFilter{Status: ledger.StatusOpen})
 			if err != nil {
 				return store.Message{}, err
 			}
-			msg, err := buildMessage(recipient, fresh)
+			msg, err := buildMessage(d, fresh)
 			msg.Text = fmt.Sprintf("另有 %d 项正在整改", len(open))
 			return msg, err
 		}
-		digests := []store.Digest{{Recipient: "a@example.org", Reminders: []store.Reminder{reminder("x", "due", "a@example.org")}}}
-		_, n, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0, nil)
+		digests := []store.Digest{{Recipient: "a@example.org", Key: "k/a", Reminders: []store.Reminder{reminder("x", "due", "a@example.org")}}}
+		_, n, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0)
 		must(t, err)
 		if n != 1 {
 			t.Errorf("%d dispatches, want 1", n)
@@ -233,16 +246,16 @@ func TestCommitDigestsRollsBackOnBuildError(t *testing.T) {
 		ctx := t.Context()
 		boom := errors.New("template broken")
 		digests := []store.Digest{
-			{Recipient: "a@example.org", Reminders: []store.Reminder{reminder("x", "due", "a@example.org")}},
-			{Recipient: "b@example.org", Reminders: []store.Reminder{reminder("x", "due", "b@example.org")}},
+			{Recipient: "a@example.org", Key: "k/a", Reminders: []store.Reminder{reminder("x", "due", "a@example.org")}},
+			{Recipient: "b@example.org", Key: "k/b", Reminders: []store.Reminder{reminder("x", "due", "b@example.org")}},
 		}
-		build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
-			if recipient == "b@example.org" {
+		build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
+			if d.Recipient == "b@example.org" {
 				return store.Message{}, boom
 			}
-			return buildMessage(recipient, fresh)
+			return buildMessage(d, fresh)
 		}
-		_, _, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0, nil)
+		_, _, err := s.CommitDigests(ctx, "deadlines", 0, digests, build, t0)
 		wantErr(t, err, boom)
 		known, err := s.KnownReminders(ctx, []string{digests[0].Reminders[0].Key})
 		must(t, err)
@@ -341,9 +354,9 @@ func TestClaimDispatchesBackoffAndLeases(t *testing.T) {
 		}
 
 		// The old owner may no longer settle it; the new one may.
-		wantErr(t, s.MarkSent(ctx, early.ID, "a", "<m@x>", "250 ok", t0.Add(3*time.Minute)), store.ErrConflict)
-		must(t, s.MarkSent(ctx, early.ID, "c", "<m@x>", "250 ok", t0.Add(3*time.Minute)))
-		must(t, s.MarkSent(ctx, late.ID, "c", "", "250 ok", t0.Add(3*time.Minute)))
+		wantLost(t, s, "a", t0.Add(3*time.Minute), store.Outcome{ID: early.ID, State: store.StateSent, MessageID: "<m@x>", Reply: "250 ok"})
+		wantSettled(t, s, "c", t0.Add(3*time.Minute), store.Outcome{ID: early.ID, State: store.StateSent, MessageID: "<m@x>", Reply: "250 ok"})
+		wantSettled(t, s, "c", t0.Add(3*time.Minute), store.Outcome{ID: late.ID, State: store.StateSent, MessageID: "", Reply: "250 ok"})
 
 		got, err = s.ClaimDispatches(ctx, "d", t0.Add(time.Hour), time.Minute, 10, true)
 		must(t, err)
@@ -376,8 +389,8 @@ func TestDispatchStateMachine(t *testing.T) {
 		}
 
 		// A temporary failure: back to pending, due later.
-		must(t, s.MarkRetry(ctx, d.ID, "w", "<id@duban>", "421 try later", "421 4.7.0", t0.Add(5*time.Minute)))
-		wantErr(t, s.MarkRetry(ctx, d.ID, "w", "", "again", "", t0.Add(5*time.Minute)), store.ErrConflict)
+		wantSettled(t, s, "w", t0.Add(5*time.Minute), store.Outcome{ID: d.ID, State: store.StatePending, NextAttemptAt: t0.Add(5*time.Minute), MessageID: "<id@duban>", Error: "421 try later", Reply: "421 4.7.0"})
+		wantLost(t, s, "w", t0.Add(5*time.Minute), store.Outcome{ID: d.ID, State: store.StatePending, NextAttemptAt: t0.Add(5*time.Minute), MessageID: "", Error: "again", Reply: ""})
 		got, err := s.GetDispatch(ctx, d.ID)
 		must(t, err)
 		if got.State != store.StatePending || got.LastError != "421 try later" || got.SMTPReply != "421 4.7.0" ||
@@ -399,13 +412,13 @@ func TestDispatchStateMachine(t *testing.T) {
 		if d.Attempts != 2 {
 			t.Errorf("attempts = %d, want 2", d.Attempts)
 		}
-		must(t, s.MarkFailed(ctx, d.ID, "w", "", "550 no such user", "550 5.1.1", t0.Add(6*time.Minute)))
+		wantSettled(t, s, "w", t0.Add(6*time.Minute), store.Outcome{ID: d.ID, State: store.StateFailed, MessageID: "", Error: "550 no such user", Reply: "550 5.1.1"})
 		got, err = s.GetDispatch(ctx, d.ID)
 		must(t, err)
 		if got.State != store.StateFailed || got.MessageID != "<id@duban>" || got.LastError != "550 no such user" {
 			t.Errorf("after failure = %+v", got)
 		}
-		wantErr(t, s.MarkSent(ctx, d.ID, "w", "", "", t0), store.ErrConflict)
+		wantLost(t, s, "w", t0, store.Outcome{ID: d.ID, State: store.StateSent, MessageID: "", Reply: ""})
 
 		// The console retries it: pending again, with a fresh budget.
 		must(t, s.RetryDispatch(ctx, d.ID, t0.Add(time.Hour)))
@@ -414,7 +427,7 @@ func TestDispatchStateMachine(t *testing.T) {
 		if d.Attempts != 1 {
 			t.Errorf("attempts after console retry = %d, want 1", d.Attempts)
 		}
-		must(t, s.MarkSent(ctx, d.ID, "w", "<id@duban>", "250 2.0.0 queued", t0.Add(time.Hour+time.Second)))
+		wantSettled(t, s, "w", t0.Add(time.Hour+time.Second), store.Outcome{ID: d.ID, State: store.StateSent, MessageID: "<id@duban>", Reply: "250 2.0.0 queued"})
 		got, err = s.GetDispatch(ctx, d.ID)
 		must(t, err)
 		if got.State != store.StateSent || got.SMTPReply != "250 2.0.0 queued" {
@@ -424,7 +437,7 @@ func TestDispatchStateMachine(t *testing.T) {
 
 		_, err = s.GetDispatch(ctx, 99999)
 		wantErr(t, err, store.ErrNotFound)
-		wantErr(t, s.MarkSent(ctx, 99999, "w", "", "", t0), store.ErrNotFound)
+		wantLost(t, s, "w", t0, store.Outcome{ID: 99999, State: store.StateSent, MessageID: "", Reply: ""})
 		wantErr(t, s.RetryDispatch(ctx, 99999, t0), store.ErrNotFound)
 	})
 }
@@ -438,13 +451,13 @@ func TestListDispatches(t *testing.T) {
 		must(t, err)
 		queue(t, s, run.ID, t0, "a@example.org", "b@example.org")
 		queue(t, s, run.ID, t0.Add(time.Hour), "a@example.org")
-		_, _, err = s.CommitDigests(ctx, "duties", 0, []store.Digest{{Recipient: "A@example.org", Reminders: []store.Reminder{
+		_, _, err = s.CommitDigests(ctx, "duties", 0, []store.Digest{{Recipient: "A@example.org", Key: "duties/x/A", Reminders: []store.Reminder{
 			{Rule: "duty", Subject: "sanzhongyida/2025-05/bgs", Stage: "due"},
-		}}}, buildMessage, t0.Add(2*time.Hour), nil)
+		}}}, buildMessage, t0.Add(2*time.Hour))
 		must(t, err)
 		got, err := s.ClaimDispatches(ctx, "w", t0.Add(3*time.Hour), time.Minute, 1, false)
 		must(t, err)
-		must(t, s.MarkSent(ctx, got[0].ID, "w", "", "250", t0.Add(3*time.Hour)))
+		wantSettled(t, s, "w", t0.Add(3*time.Hour), store.Outcome{ID: got[0].ID, State: store.StateSent, MessageID: "", Reply: "250"})
 
 		recipients := func(ds []store.Dispatch) []string {
 			var out []string
@@ -491,31 +504,6 @@ func TestListDispatches(t *testing.T) {
 	})
 }
 
-func TestLeases(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
-		ctx := t.Context()
-		acquire := func(owner string, now time.Time, want bool) {
-			t.Helper()
-			got, err := s.AcquireLease(ctx, "daemon", owner, now, time.Minute)
-			must(t, err)
-			if got != want {
-				t.Errorf("AcquireLease(%s, %v) = %v, want %v", owner, now.Sub(t0), got, want)
-			}
-		}
-		acquire("a", t0, true)
-		acquire("b", t0.Add(30*time.Second), false)
-		acquire("a", t0.Add(50*time.Second), true) // renewed until +110s
-		acquire("b", t0.Add(90*time.Second), false)
-		acquire("b", t0.Add(2*time.Minute), true)   // a's lease expired
-		must(t, s.ReleaseLease(ctx, "daemon", "a")) // not a's any more: no effect
-		acquire("a", t0.Add(2*time.Minute), false)
-		must(t, s.ReleaseLease(ctx, "daemon", "b"))
-		acquire("a", t0.Add(2*time.Minute), true)
-	})
-}
-
 // A commit with more reminders than one multi-row INSERT carries, known
 // and new ones interleaved in key order, records each new one once and
 // gives each digest exactly its new ones, with their ids.
@@ -528,7 +516,7 @@ func TestCommitDigestsManyReminders(t *testing.T) {
 		digestsOf := func(n int) []store.Digest {
 			var ds []store.Digest
 			for _, r := range recipients {
-				d := store.Digest{Recipient: r}
+				d := store.Digest{Recipient: r, Key: fmt.Sprintf("deadlines/%d/%s", n, r)}
 				for i := range n {
 					d.Reminders = append(d.Reminders, reminder(fmt.Sprintf("2024-7/%04d", i), "due", r))
 				}
@@ -545,20 +533,20 @@ func TestCommitDigestsManyReminders(t *testing.T) {
 				return n%2 == 1
 			})
 		}
-		rem, _, err := s.CommitDigests(ctx, "deadlines", 0, first, buildMessage, t0, nil)
+		for i := range first {
+			first[i].Key += "/first"
+		}
+		rem, _, err := s.CommitDigests(ctx, "deadlines", 0, first, buildMessage, t0)
 		must(t, err)
 		if rem != 3*350 {
 			t.Fatalf("first commit: %d reminders, want %d", rem, 3*350)
 		}
-		var mu sync.Mutex
 		fresh := map[string][]store.Reminder{}
-		build := func(recipient string, rs []store.Reminder) (store.Message, error) {
-			mu.Lock()
-			fresh[recipient] = rs
-			mu.Unlock()
-			return buildMessage(recipient, rs)
+		build := func(d store.Digest, rs []store.Reminder) (store.Message, error) {
+			fresh[d.Recipient] = rs
+			return buildMessage(d, rs)
 		}
-		rem, disp, err := s.CommitDigests(ctx, "deadlines", 0, digestsOf(700), build, t0.Add(time.Hour), nil)
+		rem, disp, err := s.CommitDigests(ctx, "deadlines", 0, digestsOf(700), build, t0.Add(time.Hour))
 		must(t, err)
 		if rem != 3*350 || disp != 3 {
 			t.Fatalf("second commit: %d reminders, %d dispatches, want %d and 3", rem, disp, 3*350)
@@ -576,6 +564,24 @@ func TestCommitDigestsManyReminders(t *testing.T) {
 				}
 				keys[rm.Key] = true
 			}
+		}
+	})
+}
+
+// An operator reads a message's bodies and its reminders with plain SQL
+// (psql, sqlite3): text columns, and each reminder names its message.
+func TestMessagesAreReadableWithSQL(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		queue(t, s, 0, t0, "bgs@example.org")
+		var text, html, reminderKey string
+		err := s.DB().QueryRowContext(ctx, `SELECT d.body_text, d.body_html, r.key
+			FROM dispatches d JOIN reminders r ON r.dispatch_key = d.key`).Scan(&text, &html, &reminderKey)
+		must(t, err)
+		if text != "text" || html != "<p>html</p>" || !strings.HasSuffix(reminderKey, "|due|bgs@example.org") {
+			t.Errorf("read with SQL: %q, %q, reminder %q", text, html, reminderKey)
 		}
 	})
 }

@@ -47,9 +47,7 @@ func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOp
 	}
 	o.Actor = cmp.Or(o.Actor, "import")
 	var res ImportResult
-	err := s.inTx(ctx, func(sqltx *sqlx.Tx) error {
-		tx := newPreparedTx(sqltx)
-		defer tx.Close()
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		seen := make(map[[2]string]bool, len(batch))
 		rounds := make(map[string]bool)
 		for _, it := range batch {
@@ -152,9 +150,6 @@ func (s *Store) importItem(ctx context.Context, tx dbtx, it ledger.Item, o Impor
 		it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn, it.Progress, followup,
 		ts(o.At), cur.ID); err != nil {
 		return 0, fmt.Errorf("update: %w", err)
-	}
-	if err := forgetCheck(ctx, tx, cur.ID); err != nil {
-		return 0, err
 	}
 	if !slices.Equal(old.Units, it.Units) {
 		if err := replaceUnits(ctx, tx, cur.ID, it.Units); err != nil {

@@ -297,9 +297,6 @@ func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.St
 		if err := execOne(ctx, tx, qSetItemStatus, string(to), completed, followup, ts(at), cur.ID); err != nil {
 			return err
 		}
-		if err := forgetCheck(ctx, tx, cur.ID); err != nil {
-			return err
-		}
 		return insertEvent(ctx, tx, cur.ID, ledger.Event{
 			Kind: ledger.EventStatus, At: at, On: on, FromStatus: from, ToStatus: to, Note: note, Actor: actor,
 		})

@@ -23,6 +23,9 @@ func (s *Store) Migrate(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: migrate: %w", err)
 	}
+	if err := checkKnownVersion(ctx, p); err != nil {
+		return 0, err
+	}
 	if _, err := p.Up(ctx); err != nil {
 		// SQLite has no advisory lock: two processes opening a new file at
 		// once may both find a migration pending, and the second fails on
@@ -79,4 +82,21 @@ func (s *Store) migrationLocker(ctx context.Context) (lock.SessionLocker, error)
 		id = int64(h.Sum64())
 	}
 	return lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
+}
+
+// checkKnownVersion refuses a database whose schema is newer than the
+// migrations this binary carries: it was written by another version of
+// duban, and reading it as if it were ours could lose data.
+func checkKnownVersion(ctx context.Context, p *goose.Provider) error {
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: read version: %w", err)
+	}
+	sources := p.ListSources()
+	known := sources[len(sources)-1].Version
+	if current > known {
+		return fmt.Errorf("store: the database schema is at version %d, but this duban knows versions up to %d: "+
+			"it was created by another version of duban; use that version, or a new database", current, known)
+	}
+	return nil
 }

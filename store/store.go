@@ -44,7 +44,6 @@ type Store struct {
 	rdb     *sqlx.DB // plain reads; the same pool as db except for an SQLite file
 	dialect string
 	q       dialectQueries
-	ckpt    *checkpointer // an SQLite file's; nil otherwise
 }
 
 // Open connects to url ("sqlite:PATH" or "postgres://…") and applies the
@@ -124,14 +123,8 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 // foreign keys are off by default in SQLite. _txlock=immediate takes the
 // write lock at BEGIN, so a transaction never has to upgrade a read lock,
 // which SQLite would refuse with SQLITE_BUSY regardless of busy_timeout.
-// A page cache of 16 MiB (the default is 2 MiB) holds a large run's
-// transaction (tens of thousands of reminders, thousands of messages)
-// without spilling pages to the WAL before the commit; it only grows as
-// pages are used. The WAL is copied back into the file by the checkpointer,
-// not by the commits (see sqliteInlineCheckpointPages).
 const sqliteWriterParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_txlock=immediate" +
-	"&_pragma=wal_autocheckpoint(16384)" // sqliteInlineCheckpointPages
+	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 // sqliteReaderParams: reader connections cannot write by mistake.
 const sqliteReaderParams = "_pragma=busy_timeout(10000)&_query_only=1"
@@ -177,7 +170,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{db: db, rdb: rdb, dialect: dialectSQLite, ckpt: startCheckpointer(rdb)}, nil
+	return &Store{db: db, rdb: rdb, dialect: dialectSQLite}, nil
 }
 
 func openSQLitePool(ctx context.Context, path, params string, conns int) (*sqlx.DB, error) {
@@ -225,7 +218,6 @@ func isSQLiteBusy(err error) bool {
 
 // Close closes the database handles.
 func (s *Store) Close() error {
-	s.ckpt.stop()
 	err := s.db.Close()
 	if s.rdb != s.db {
 		err = errors.Join(err, s.rdb.Close())
@@ -269,7 +261,6 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) (err error
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	s.ckpt.signal()
 	return nil
 }
 
@@ -316,17 +307,6 @@ func in(q dbtx, query string, args ...any) (string, []any, error) {
 		return "", nil, err
 	}
 	return q.Rebind(query), args, nil
-}
-
-// inList is a query over a list, the last of args: on SQLite query, its
-// "IN (?)" expanded by in; on PostgreSQL pgQuery, with the list as one
-// array parameter, whatever its length.
-func inList(q dbtx, query, pgQuery string, args ...any) (string, []any, error) {
-	if q.DriverName() != dialectPostgres {
-		return in(q, query, args...)
-	}
-	last := len(args) - 1
-	return pgQuery, append(args[:last:last], pq.Array(args[last])), nil
 }
 
 // classify maps driver errors onto the package's sentinel errors, keeping

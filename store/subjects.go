@@ -13,9 +13,5 @@ func (s *Store) DispatchesForSubject(ctx context.Context, subject string) ([]Dis
 	if err := sel(ctx, s.rdb, &rows, qDispatchesForSubject, subject); err != nil {
 		return nil, fmt.Errorf("store: dispatches for %s: %w", subject, err)
 	}
-	ds, err := dispatches(rows)
-	if err != nil {
-		return nil, fmt.Errorf("store: dispatches for %s: %w", subject, err)
-	}
-	return ds, nil
+	return dispatches(rows), nil
 }

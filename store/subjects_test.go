@@ -18,7 +18,10 @@ func TestDispatchesForSubject(t *testing.T) {
 			t.Helper()
 			run, err := s.ClaimRun(ctx, "deadlines", at, "host-a", at)
 			must(t, err)
-			_, _, err = s.CommitDigests(ctx, "deadlines", run.ID, digests, buildMessage, at, nil)
+			for i := range digests {
+				digests[i].Key = "deadlines/" + at.Format(time.RFC3339) + "/" + digests[i].Recipient
+			}
+			_, _, err = s.CommitDigests(ctx, "deadlines", run.ID, digests, buildMessage, at)
 			must(t, err)
 		}
 		// Day one: cwb hears of both items in one digest, zzb only of the other.

@@ -240,11 +240,15 @@ func (s *Server) dispatchPage(w http.ResponseWriter, r *http.Request) {
 // rebuildHeaders builds the message as the worker does and keeps its
 // header block.
 func (s *Server) rebuildHeaders(d store.Dispatch) (string, string) {
-	m, err := notify.RenderMessage(s.cfg.Mail.From, d)
+	m, _, err := notify.BuildMessage(s.cfg.Mail.From, d)
 	if err != nil {
 		return "", err.Error()
 	}
-	head, _, _ := strings.Cut(string(m.Data), "\r\n\r\n")
+	var data strings.Builder
+	if _, err := m.WriteTo(&data); err != nil {
+		return "", err.Error()
+	}
+	head, _, _ := strings.Cut(data.String(), "\r\n\r\n")
 	return strings.ReplaceAll(head, "\r\n", "\n"), ""
 }
 

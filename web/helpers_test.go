@@ -2,6 +2,7 @@ package web
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -151,6 +152,8 @@ func (f *fixture) deliver() notify.Stats {
 		f.t.Fatal(err)
 	}
 	w := &notify.Worker{Store: f.st, Transport: out, From: f.cfg.Mail.From, Owner: "test", Now: f.clock.Now,
+		Lease: time.Minute, MaxAttempts: f.cfg.Mail.MaxAttempts, PollEvery: time.Minute,
+		Backoff: notify.ExponentialBackoff(f.cfg.Mail.RetryBase.Duration), Logger: slog.New(slog.DiscardHandler),
 		Observe: f.metrics.ObserveSend}
 	stats, err := w.DeliverDue(f.t.Context(), false)
 	if err != nil {

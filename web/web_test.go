@@ -168,8 +168,9 @@ func failFirstDispatch(t *testing.T, f *fixture) {
 		t.Fatalf("claim dispatch 1: %v %+v", err, claimed)
 	}
 	const reply = "550 5.1.1 <bgs@zgh.example.org>: Recipient address rejected"
-	if err := f.st.MarkFailed(ctx, 1, "test", "", "smtp: "+reply, reply, f.clock.Now()); err != nil {
-		t.Fatal(err)
+	failed := store.Outcome{ID: 1, State: store.StateFailed, Error: "smtp: " + reply, Reply: reply}
+	if lost, err := f.st.Settle(ctx, "test", []store.Outcome{failed}, f.clock.Now()); err != nil || len(lost) != 0 {
+		t.Fatalf("settle dispatch 1: %v, lost %v", err, lost)
 	}
 }
 

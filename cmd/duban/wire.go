@@ -130,7 +130,6 @@ func newTransport(cfg *config.Config) (notify.Transport, error) {
 		return notify.NewSMTP(notify.SMTPConfig{
 			Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password,
 			MaxConnections: s.MaxConnections, RatePerMinute: s.RatePerMinute, Timeout: s.Timeout.Duration,
-			NoPipelining: !s.Pipelining,
 		})
 	}
 	return notify.NewOutbox(cfg.Mail.OutboxDir)
@@ -153,7 +152,7 @@ func deliveryLease(cfg *config.Config) time.Duration {
 // for: dispatches queued by another replica, and the expired leases of a
 // replica that died, which should be taken over within about one lease.
 func pollEvery(lease time.Duration) time.Duration {
-	return min(notify.DefaultPollEvery, max(lease/2, time.Second))
+	return min(30*time.Second, max(lease/2, time.Second))
 }
 
 func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, error) {

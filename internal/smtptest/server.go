@@ -135,7 +135,6 @@ type Server struct {
 	listener   net.Listener
 	serveDone  chan struct{}
 	conns      int
-	pipelined  int // envelopes whose MAIL, RCPT and DATA came in one read
 	messages   []Message
 	dropped    []Message
 	rejects    map[string]*smtp.SMTPError
@@ -332,14 +331,6 @@ func (s *Server) Sessions() int {
 	return s.conns
 }
 
-// PipelinedEnvelopes counts the envelopes (MAIL, RCPT, DATA) that clients
-// sent in one write, on plain connections.
-func (s *Server) PipelinedEnvelopes() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pipelined
-}
-
 // Messages returns the accepted messages in arrival order.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -421,19 +412,6 @@ type countedConn struct {
 	net.Conn
 	id int
 	s  *Server
-}
-
-// Read notes a pipelined envelope: MAIL, RCPT and DATA that came in one
-// read, as a client sends them together (RFC 2920). (Over TLS the bytes
-// are ciphertext here, so only plain sessions are noted.)
-func (c *countedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if b := p[:n]; bytes.HasPrefix(b, []byte("MAIL FROM:")) && bytes.Contains(b, []byte("\r\nDATA\r\n")) {
-		c.s.mu.Lock()
-		c.s.pipelined++
-		c.s.mu.Unlock()
-	}
-	return n, err
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {

@@ -30,8 +30,8 @@ CREATE TABLE items (
     updated_at            TEXT NOT NULL,
     UNIQUE (round, no)
 );
--- Open items by deadline: what the deadline job scans.
-CREATE INDEX items_status_deadline ON items (status, deadline);
+-- The jobs and the console read the items of one status in ledger order.
+CREATE INDEX items_status_order ON items (status, round, seq, id);
 -- FindItem looks an item up by its number in any round.
 CREATE INDEX items_no ON items (no);
 
@@ -87,7 +87,7 @@ CREATE TABLE job_runs (
     UNIQUE (job, scheduled_for)
 );
 
--- dispatches: one email to one recipient, with its delivery state.
+-- dispatches: one message to one recipient, with its delivery state.
 CREATE TABLE dispatches (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     key             TEXT NOT NULL UNIQUE,
@@ -110,39 +110,35 @@ CREATE TABLE dispatches (
     updated_at      TEXT NOT NULL,
     sent_at         TEXT
 );
--- Pending dispatches by next attempt: what the delivery worker claims.
-CREATE INDEX dispatches_state_next ON dispatches (state, next_attempt_at);
--- The dispatch log: newest first, by recipient, by job.
+-- What the delivery worker claims: pending messages in the order they are due,
+-- and messages whose sender's lease may have run out.
+CREATE INDEX dispatches_pending ON dispatches (next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX dispatches_sending ON dispatches (lease_until) WHERE state = 'sending';
+-- The dispatch log, newest first.
 CREATE INDEX dispatches_created ON dispatches (created_at);
-CREATE INDEX dispatches_recipient ON dispatches (recipient);
-CREATE INDEX dispatches_job ON dispatches (job);
 
 -- reminders: every reminder the rules decided on; the unique key
 -- (rule|subject|stage|recipient) is the dedupe across reruns and replicas.
+-- dispatch_key names the message that carried it. A run records its
+-- reminders before the messages that carry them (only a reminder not
+-- recorded before gets into a message), so the link is checked at commit.
 CREATE TABLE reminders (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    key         TEXT NOT NULL UNIQUE,
-    rule        TEXT NOT NULL,
-    subject     TEXT NOT NULL,
-    stage       TEXT NOT NULL,
-    recipient   TEXT NOT NULL,
-    job         TEXT NOT NULL DEFAULT '',
-    run_id      INTEGER REFERENCES job_runs (id) ON DELETE SET NULL,
-    dispatch_id INTEGER REFERENCES dispatches (id) ON DELETE SET NULL,
-    created_at  TEXT NOT NULL
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    key          TEXT NOT NULL UNIQUE,
+    rule         TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    stage        TEXT NOT NULL,
+    recipient    TEXT NOT NULL,
+    job          TEXT NOT NULL DEFAULT '',
+    run_id       INTEGER REFERENCES job_runs (id) ON DELETE SET NULL,
+    dispatch_key TEXT REFERENCES dispatches (key) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
+    created_at   TEXT NOT NULL
 );
 CREATE INDEX reminders_subject ON reminders (subject);
-CREATE INDEX reminders_dispatch ON reminders (dispatch_id);
-
--- leases: named, expiring ownership (one daemon per SQLite file, leader duties).
-CREATE TABLE leases (
-    name  TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    until TEXT NOT NULL
-);
+CREATE INDEX reminders_dispatch ON reminders (dispatch_key);
+CREATE INDEX reminders_run ON reminders (run_id);
 
 -- +goose Down
-DROP TABLE leases;
 DROP TABLE reminders;
 DROP TABLE dispatches;
 DROP TABLE job_runs;

@@ -9,9 +9,9 @@ import (
 	"duban/store/storetest"
 )
 
-// The deadline job reads only the items whose check day has come; these
-// are the cases where an item between two stages must still be looked at.
-func TestDeadlinesJobChecks(t *testing.T) {
+// The deadline job tells each recipient each stage once; these are the
+// cases where an item between two stages still has something to say.
+func TestDeadlinesJobBetweenStages(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		t.Parallel()
