@@ -389,8 +389,8 @@ func TestDispatchStateMachine(t *testing.T) {
 		}
 
 		// A temporary failure: back to pending, due later.
-		wantSettled(t, s, "w", t0.Add(5*time.Minute), store.Outcome{ID: d.ID, State: store.StatePending, NextAttemptAt: t0.Add(5*time.Minute), MessageID: "<id@duban>", Error: "421 try later", Reply: "421 4.7.0"})
-		wantLost(t, s, "w", t0.Add(5*time.Minute), store.Outcome{ID: d.ID, State: store.StatePending, NextAttemptAt: t0.Add(5*time.Minute), MessageID: "", Error: "again", Reply: ""})
+		wantSettled(t, s, "w", t0.Add(5*time.Minute), store.Outcome{ID: d.ID, State: store.StatePending, NextAttemptAt: t0.Add(5 * time.Minute), MessageID: "<id@duban>", Error: "421 try later", Reply: "421 4.7.0"})
+		wantLost(t, s, "w", t0.Add(5*time.Minute), store.Outcome{ID: d.ID, State: store.StatePending, NextAttemptAt: t0.Add(5 * time.Minute), MessageID: "", Error: "again", Reply: ""})
 		got, err := s.GetDispatch(ctx, d.ID)
 		must(t, err)
 		if got.State != store.StatePending || got.LastError != "421 try later" || got.SMTPReply != "421 4.7.0" ||
