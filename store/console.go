@@ -13,13 +13,16 @@ import (
 // scrape reads every item.
 
 // The lights of ledger.LightOf as conditions on an items row. lastYellow
-// is today + yellow_days, the last day an open item is yellow.
+// is today + yellow_days, the last day an open item is yellow. Each is a
+// range of the index items_lights (long_term = FALSE, not NOT long_term:
+// SQLite uses only a comparison with an index), which also covers the
+// counts by light.
 const (
-	cOpenDated   = `status = 'open' AND NOT long_term`
+	cOpenDated   = `status = 'open' AND long_term = FALSE`
 	cLightRed    = cOpenDated + ` AND deadline < ?`                       // today
 	cLightYellow = cOpenDated + ` AND deadline >= ? AND deadline <= ?`    // today, lastYellow
 	cLightGreen  = cOpenDated + ` AND (deadline IS NULL OR deadline > ?)` // lastYellow
-	cLightBlue   = `status = 'open' AND long_term`
+	cLightBlue   = `status = 'open' AND long_term = TRUE`
 	cLightDone   = `status = 'done'`
 	cLightClosed = `status = 'closed'`
 )
@@ -86,8 +89,8 @@ type ItemQuery struct {
 	DueWithin  int
 	Today      ledger.Date
 	YellowDays int
-	// ByDeadline orders by deadline (most urgent first), then in ledger
-	// order, for dated items; without it, in ledger order.
+	// ByDeadline orders by deadline (most urgent first), then by when the
+	// item was first imported, for dated items; without it, in ledger order.
 	ByDeadline    bool
 	Limit, Offset int
 }
@@ -101,7 +104,7 @@ type ItemPage struct {
 // ListItemPage returns the page of items q selects, with their units, and
 // the number of items that match. An unknown light matches nothing.
 func (s *Store) ListItemPage(ctx context.Context, q ItemQuery) (ItemPage, error) {
-	where, args := itemConditions(q.ItemFilter)
+	where, args := s.itemConditions(q.ItemFilter)
 	if q.Light != "" {
 		cond, condArgs, ok := lightCondition(q.Light, q.Today, q.YellowDays)
 		if !ok {
@@ -120,10 +123,6 @@ func (s *Store) ListItemPage(ctx context.Context, q ItemQuery) (ItemPage, error)
 	if len(where) > 0 {
 		filter = " WHERE " + strings.Join(where, " AND ")
 	}
-	var page ItemPage
-	if err := get(ctx, s.rdb, &page.Total, qCountItems+filter, args...); err != nil {
-		return ItemPage{}, fmt.Errorf("store: count items: %w", err)
-	}
 	order := qItemsOrder
 	if q.ByDeadline {
 		order = qItemsByDeadline
@@ -133,6 +132,14 @@ func (s *Store) ListItemPage(ctx context.Context, q ItemQuery) (ItemPage, error)
 	if err := sel(ctx, s.rdb, &rows, query, append(args, q.Limit, q.Offset)...); err != nil {
 		return ItemPage{}, fmt.Errorf("store: list items: %w", err)
 	}
+	page := ItemPage{Total: q.Offset + len(rows)}
+	// A short page is the last: what it ends at is the count, and a
+	// search that scans every item's texts scans them once, not twice.
+	if len(rows) == 0 || len(rows) >= q.Limit {
+		if err := get(ctx, s.rdb, &page.Total, qCountItems+filter, args...); err != nil {
+			return ItemPage{}, fmt.Errorf("store: count items: %w", err)
+		}
+	}
 	if err := fillUnits(ctx, s.rdb, rows); err != nil {
 		return ItemPage{}, fmt.Errorf("store: list items: %w", err)
 	}
@@ -140,12 +147,14 @@ func (s *Store) ListItemPage(ctx context.Context, q ItemQuery) (ItemPage, error)
 	return page, nil
 }
 
-// qItemsByDeadline orders lists of dated items, such as the overdue ones.
-const qItemsByDeadline = ` ORDER BY deadline, round, seq, id`
+// qItemsByDeadline orders lists of dated items, such as the overdue ones:
+// the order of the index items_lights, which SQLite reads no further than
+// the page (SQLite keeps an index's rows with equal keys by rowid, the id).
+const qItemsByDeadline = ` ORDER BY deadline, id`
 
 // itemConditions are the WHERE conditions of f, joined with AND, and
 // their parameters.
-func itemConditions(f ItemFilter) ([]string, []any) {
+func (s *Store) itemConditions(f ItemFilter) ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, vals ...any) {
@@ -166,7 +175,7 @@ func itemConditions(f ItemFilter) ([]string, []any) {
 	}
 	if f.Text != "" {
 		p := likePattern(f.Text)
-		add(fItemText, p, p, p, p, p)
+		add(s.q.itemText, p, p, p, p, p)
 	}
 	return where, args
 }

@@ -130,6 +130,11 @@ func TestListItemPage(t *testing.T) {
 				break
 			}
 		}
+		past, err := s.ListItemPage(ctx, store.ItemQuery{Limit: 50, Offset: 200})
+		must(t, err)
+		if len(past.Items) != 0 || past.Total != 120 {
+			t.Errorf("a page past the end: %d items of %d, want none of 120", len(past.Items), past.Total)
+		}
 		if !slices.EqualFunc(paged, all, func(a, b ledger.Item) bool { return a.No == b.No && slices.Equal(a.Units, b.Units) }) {
 			t.Errorf("pages of 50 = %q, want %q", nos(paged), nos(all))
 		}

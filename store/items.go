@@ -139,7 +139,7 @@ type ItemFilter struct {
 
 // ListItems returns the items matching f, ordered by round and ledger order.
 func (s *Store) ListItems(ctx context.Context, f ItemFilter) ([]ledger.Item, error) {
-	where, args := itemConditions(f)
+	where, args := s.itemConditions(f)
 	query := qListItems
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
