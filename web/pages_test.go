@@ -412,9 +412,18 @@ func TestOverviewOfALargeLedger(t *testing.T) {
 			t.Errorf("overdue section lacks its total %d or the link to all", len(overdue))
 		}
 		slices.SortStableFunc(overdue, func(a, b ledger.Item) int { return a.Deadline.Compare(b.Deadline) })
+		deadlines := map[string]ledger.Date{}
+		for _, it := range all {
+			deadlines[it.No] = it.Deadline
+		}
 		got := itemNos(section)
-		if len(got) != overviewRows || got[0] != overdue[0].No {
-			t.Errorf("overdue section lists %q, want %d items from the most overdue, %s", got, overviewRows, overdue[0].No)
+		if len(got) != overviewRows {
+			t.Fatalf("overdue section lists %d items, want %d", len(got), overviewRows)
+		}
+		for i, no := range got {
+			if !deadlines[no].Equal(overdue[i].Deadline) {
+				t.Errorf("overdue item %d is %s due %s, want the %d-th most overdue, due %s", i+1, no, deadlines[no], i+1, overdue[i].Deadline)
+			}
 		}
 	})
 }
