@@ -102,7 +102,8 @@ type ItemPage struct {
 }
 
 // ListItemPage returns the page of items q selects, with their units, and
-// the number of items that match. An unknown light matches nothing.
+// the number of items that match; q.Limit must be above 0. An unknown
+// light matches nothing.
 func (s *Store) ListItemPage(ctx context.Context, q ItemQuery) (ItemPage, error) {
 	where, args := s.itemConditions(q.ItemFilter)
 	if q.Light != "" {

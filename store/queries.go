@@ -108,7 +108,7 @@ const (
 	// The unit's items by the index item_units_unit, not each item looked up.
 	fItemUnit = `id IN (SELECT item_id FROM item_units WHERE unit = ?)`
 	// lower() on both sides: PostgreSQL's LIKE is case-sensitive.
-	fItemText = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
+	fItemTextPostgres = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
 		OR lower(problem) LIKE ? ESCAPE '\' OR lower(measures) LIKE ? ESCAPE '\'
 		OR lower(progress) LIKE ? ESCAPE '\')`
 	// SQLite's LIKE ignores the case of ASCII letters, and its lower()
@@ -341,7 +341,7 @@ func queriesFor(dialect string) dialectQueries {
 			itemForUpdate:   qItemByKey + ` FOR UPDATE`,
 			claimDispatches: qClaimDispatchesPostgres,
 			noLimit:         `ALL`,
-			itemText:        fItemText,
+			itemText:        fItemTextPostgres,
 		}
 	}
 	// SQLite transactions begin IMMEDIATE: the row is already as good as locked.
