@@ -1,6 +1,7 @@
 // Package bench measures duban against the floors it cannot beat: a bare
 // go-mail loop for delivery, one SQL query for planning, an idle process
-// for serve, and the ledger import's throughput. The measurements are Go
+// for serve, and the ledger import's throughput; and the console's pages
+// against their targets of time and size. The measurements are Go
 // benchmarks (go test -bench) whose heavy setup lives inside the Benchmark
 // functions, so that a plain `go test ./...` only compiles them; bench/run
 // starts what they need and prints their results as one table.
@@ -18,6 +19,8 @@
 //	DUBAN_BENCH_SQLITE_ITEMS items of the SQLite planning case (100000)
 //	DUBAN_BENCH_MESSAGES     messages of the delivery case (10000)
 //	DUBAN_BENCH_ROWS         rows of the import case (100000)
+//	DUBAN_BENCH_CONSOLE_ITEMS items of the console case (100000)
+//	DUBAN_BENCH_REQUESTS     requests per page of the console case (20)
 //	DUBAN_BENCH_CPUPROFILE   prefix of CPU profiles of each planning run
 //	DUBAN_BENCH_HEAPPROFILE  prefix of heap profiles (at the peak) of each planning run
 package bench

@@ -139,28 +139,7 @@ type ItemFilter struct {
 
 // ListItems returns the items matching f, ordered by round and ledger order.
 func (s *Store) ListItems(ctx context.Context, f ItemFilter) ([]ledger.Item, error) {
-	var where []string
-	var args []any
-	add := func(cond string, vals ...any) {
-		where = append(where, cond)
-		args = append(args, vals...)
-	}
-	if f.Round != "" {
-		add(fItemRound, f.Round)
-	}
-	if f.Status != "" {
-		add(fItemStatus, string(f.Status))
-	}
-	if f.Unit != "" {
-		add(fItemUnit, f.Unit)
-	}
-	if f.Leader != "" {
-		add(fItemLeader, f.Leader)
-	}
-	if f.Text != "" {
-		p := likePattern(f.Text)
-		add(fItemText, p, p, p, p, p)
-	}
+	where, args := s.itemConditions(f)
 	query := qListItems
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")

@@ -58,11 +58,17 @@ const (
 	fItemRound  = `round = ?`
 	fItemStatus = `status = ?`
 	fItemLeader = `leader = ?`
-	fItemUnit   = `EXISTS (SELECT 1 FROM item_units u WHERE u.item_id = items.id AND u.unit = ?)`
-	// lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
-	fItemText = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
+	// The unit's items by the index item_units_unit, not each item looked up.
+	fItemUnit = `id IN (SELECT item_id FROM item_units WHERE unit = ?)`
+	// lower() on both sides: PostgreSQL's LIKE is case-sensitive.
+	fItemTextPostgres = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
 		OR lower(problem) LIKE ? ESCAPE '\' OR lower(measures) LIKE ? ESCAPE '\'
 		OR lower(progress) LIKE ? ESCAPE '\')`
+	// SQLite's LIKE ignores the case of ASCII letters, and its lower()
+	// changes only those: the same matches without lowering every text.
+	fItemTextSQLite = `(no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
+		OR problem LIKE ? ESCAPE '\' OR measures LIKE ? ESCAPE '\'
+		OR progress LIKE ? ESCAPE '\')`
 )
 
 // submissions
@@ -159,6 +165,7 @@ type dialectQueries struct {
 	itemForUpdate   string // qItemByKey, locking the row where the dialect can
 	claimDispatches string
 	noLimit         string // LIMIT value meaning "all rows", for OFFSET without LIMIT
+	itemText        string // the ItemFilter.Text condition
 }
 
 func queriesFor(dialect string) dialectQueries {
@@ -167,6 +174,7 @@ func queriesFor(dialect string) dialectQueries {
 			itemForUpdate:   qItemByKey + ` FOR UPDATE`,
 			claimDispatches: fmt.Sprintf(qClaimDispatches, " FOR UPDATE SKIP LOCKED"),
 			noLimit:         `ALL`,
+			itemText:        fItemTextPostgres,
 		}
 	}
 	// SQLite transactions begin IMMEDIATE: the row is already as good as locked.
@@ -174,5 +182,6 @@ func queriesFor(dialect string) dialectQueries {
 		itemForUpdate:   qItemByKey,
 		claimDispatches: fmt.Sprintf(qClaimDispatches, ""),
 		noLimit:         `-1`,
+		itemText:        fItemTextSQLite,
 	}
 }

@@ -104,10 +104,7 @@ func jobOptions() []option {
 func (s *Server) dispatchList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f, fv, problem := s.dispatchFilter(q)
-	pageNo, err := strconv.Atoi(q.Get("page"))
-	if err != nil || pageNo < 1 {
-		pageNo = 1
-	}
+	pageNo := pageOf(q)
 	f.Limit = dispatchesPerPage + 1 // one more tells whether a next page exists
 	f.Offset = (pageNo - 1) * dispatchesPerPage
 	rows, err := s.st.ListDispatches(r.Context(), f)
@@ -121,17 +118,12 @@ func (s *Server) dispatchList(w http.ResponseWriter, r *http.Request) {
 	if len(base) > 0 {
 		v.ExportURL += "?" + base.Encode()
 	}
-	pageURL := func(n int) string {
-		q := fv.query()
-		q.Set("page", strconv.Itoa(n))
-		return "/dispatches?" + q.Encode()
-	}
 	if len(rows) > dispatchesPerPage {
 		rows = rows[:dispatchesPerPage]
-		v.NextURL = pageURL(pageNo + 1)
+		v.NextURL = pageURL("/dispatches", fv.query(), pageNo+1)
 	}
 	if pageNo > 1 {
-		v.PrevURL = pageURL(pageNo - 1)
+		v.PrevURL = pageURL("/dispatches", fv.query(), pageNo-1)
 	}
 	v.Rows = rows
 	s.render(w, r, http.StatusOK, "dispatches", "发送记录", v)

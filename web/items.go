@@ -1,9 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"duban/ledger"
@@ -41,51 +44,98 @@ func lightOptions() []option {
 	return out
 }
 
-type itemFilterView struct{ Round, Unit, Leader, Status, Light, Q string }
+// itemsPerPage is the length of a page of 整改台账.
+const itemsPerPage = 50
+
+// maxDueDays bounds the 近N天内到期 filter a URL may ask for.
+const maxDueDays = 366
+
+type itemFilterView struct {
+	Round, Unit, Leader, Status, Light, Q string
+	Due                                   int // 近Due天内到期; 0: any deadline
+}
+
+func (fv itemFilterView) query() url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"round": fv.Round, "unit": fv.Unit, "leader": fv.Leader,
+		"status": fv.Status, "light": fv.Light, "q": fv.Q} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if fv.Due > 0 {
+		q.Set("due", strconv.Itoa(fv.Due))
+	}
+	return q
+}
 
 type itemsView struct {
 	Filter   itemFilterView
+	DueDays  int // the N of the 近N天内到期 box
 	Rounds   []ledger.Round
 	Units    []ledger.Unit
 	Leaders  []ledger.Leader
 	Statuses []option
 	Lights   []option
 	Rows     []itemRow
+	Total    int
+	Page     int
+	Pages    int
+	PrevURL  string
+	NextURL  string
 }
 
-// itemList is 整改台账: the ledger, filtered.
-func (s *Server) itemList(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+// itemQuery reads the ledger's filters from the query; unknown values
+// filter nothing.
+func (s *Server) itemQuery(q url.Values) (store.ItemQuery, itemFilterView) {
 	fv := itemFilterView{
 		Round: q.Get("round"), Unit: q.Get("unit"), Leader: q.Get("leader"),
 		Status: q.Get("status"), Light: q.Get("light"), Q: strings.TrimSpace(q.Get("q")),
 	}
-	f := store.ItemFilter{Round: fv.Round, Unit: fv.Unit, Leader: fv.Leader, Text: fv.Q}
+	iq := store.ItemQuery{
+		ItemFilter: store.ItemFilter{Round: fv.Round, Unit: fv.Unit, Leader: fv.Leader, Text: fv.Q},
+		Today:      s.today(), YellowDays: s.cfg.Policy.YellowDays,
+	}
 	if st, err := ledger.ParseStatus(fv.Status); err == nil {
-		f.Status = st
+		iq.Status = st
 	} else {
 		fv.Status = ""
 	}
-	light, err := ledger.ParseLight(fv.Light)
-	if err != nil {
+	if light, err := ledger.ParseLight(fv.Light); err == nil {
+		iq.Light = light
+	} else {
 		fv.Light = ""
 	}
-	items, err := s.st.ListItems(r.Context(), f)
+	if n, err := strconv.Atoi(q.Get("due")); err == nil && n > 0 && n <= maxDueDays {
+		fv.Due, iq.DueWithin = n, n
+	}
+	return iq, fv
+}
+
+// itemList is 整改台账: the ledger, filtered, a page at a time.
+func (s *Server) itemList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	iq, fv := s.itemQuery(q)
+	pageNo := pageOf(q)
+	iq.Limit, iq.Offset = itemsPerPage, (pageNo-1)*itemsPerPage
+	page, err := s.st.ListItemPage(r.Context(), iq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := itemsView{
-		Filter: fv, Rounds: s.cfg.Rounds, Units: s.cfg.Units, Leaders: s.cfg.Leaders,
+		Filter: fv, DueDays: cmp.Or(fv.Due, dueSoonDays), Rounds: s.cfg.Rounds, Units: s.cfg.Units, Leaders: s.cfg.Leaders,
 		Statuses: statusOptions, Lights: lightOptions(),
+		Total: page.Total, Page: pageNo, Pages: (page.Total + itemsPerPage - 1) / itemsPerPage,
 	}
-	today := s.today()
-	for _, it := range items {
-		row := s.itemRowOf(it, today)
-		if fv.Light != "" && row.Light != light {
-			continue
-		}
-		v.Rows = append(v.Rows, row)
+	if pageNo > 1 {
+		v.PrevURL = pageURL("/items", fv.query(), pageNo-1)
+	}
+	if pageNo < v.Pages {
+		v.NextURL = pageURL("/items", fv.query(), pageNo+1)
+	}
+	for _, it := range page.Items {
+		v.Rows = append(v.Rows, s.itemRowOf(it, iq.Today))
 	}
 	s.render(w, r, http.StatusOK, "items", "整改台账", v)
 }

@@ -137,16 +137,7 @@ var allLights = []ledger.Light{
 
 // lightCounts counts all items by today's light.
 func (s *Server) lightCounts(ctx context.Context) (map[ledger.Light]int, error) {
-	items, err := s.st.ListItems(ctx, store.ItemFilter{})
-	if err != nil {
-		return nil, err
-	}
-	today := s.today()
-	counts := make(map[ledger.Light]int, len(allLights))
-	for _, it := range items {
-		counts[ledger.LightOf(it, today, s.cfg.Policy.YellowDays)]++
-	}
-	return counts, nil
+	return s.st.CountItemsByLight(ctx, s.today(), s.cfg.Policy.YellowDays)
 }
 
 // slogPrinter lets promhttp log through slog.

@@ -13,6 +13,10 @@ import (
 // dueSoonDays is how far ahead the overview lists deadlines.
 const dueSoonDays = 14
 
+// overviewRows is how many items each of the overview's lists shows, the
+// most urgent first; the rest are a link away.
+const overviewRows = 20
+
 type countView struct {
 	Value, Label string
 	N            int
@@ -39,16 +43,19 @@ type jobView struct {
 }
 
 type overviewView struct {
-	Today       ledger.Date
-	Total       int
-	Lights      []countView
-	Statuses    []countView
-	DueSoon     []itemRow
-	Overdue     []itemRow
-	Duties      []dutyNow
-	Jobs        []jobView
-	Failed      []store.Dispatch
-	FailedTotal int
+	Today        ledger.Date
+	Total        int
+	Lights       []countView
+	Statuses     []countView
+	DueSoonDays  int
+	DueSoon      []itemRow
+	DueSoonTotal int
+	Overdue      []itemRow
+	OverdueTotal int
+	Duties       []dutyNow
+	Jobs         []jobView
+	Failed       []store.Dispatch
+	FailedTotal  int
 }
 
 // overview is 总览: the state of the programme at a glance.
@@ -56,12 +63,11 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	today := s.today()
 	v := overviewView{Today: today}
-	items, err := s.st.ListItems(ctx, store.ItemFilter{})
-	if err != nil {
+	if err := s.summarizeItems(ctx, &v); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.summarizeItems(&v, items, today)
+	var err error
 	if v.Duties, err = s.dutiesNow(ctx, today); err != nil {
 		s.fail(w, r, err)
 		return
@@ -83,31 +89,58 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "overview", "总览", v)
 }
 
-func (s *Server) summarizeItems(v *overviewView, items []ledger.Item, today ledger.Date) {
-	lights := map[ledger.Light]int{}
-	statuses := map[ledger.Status]int{}
-	soon := today.AddDays(dueSoonDays)
-	for _, it := range items {
-		row := s.itemRowOf(it, today)
-		lights[row.Light]++
-		statuses[it.Status]++
-		if it.Status != ledger.StatusOpen || it.LongTerm || it.Deadline.IsZero() {
-			continue
-		}
-		switch {
-		case it.Deadline.Before(today):
-			v.Overdue = append(v.Overdue, row)
-		case !it.Deadline.After(soon):
-			v.DueSoon = append(v.DueSoon, row)
-		}
+// summarizeItems counts the items by light and status and lists the most
+// urgent overdue ones and those due soon.
+func (s *Server) summarizeItems(ctx context.Context, v *overviewView) error {
+	lights, err := s.lightCounts(ctx)
+	if err != nil {
+		return err
 	}
-	v.Total = len(items)
+	statuses := map[ledger.Status]int{}
 	for _, l := range allLights {
 		v.Lights = append(v.Lights, countView{Value: string(l), Label: l.Label(), N: lights[l]})
+		v.Total += lights[l]
+		statuses[statusOfLight(l)] += lights[l]
 	}
 	for _, o := range statusOptions {
 		v.Statuses = append(v.Statuses, countView{Value: o.Value, Label: o.Label, N: statuses[ledger.Status(o.Value)]})
 	}
+	urgent := store.ItemQuery{Today: v.Today, YellowDays: s.cfg.Policy.YellowDays, ByDeadline: true, Limit: overviewRows}
+	overdue := urgent
+	overdue.Light = ledger.LightRed
+	if v.Overdue, v.OverdueTotal, err = s.itemRows(ctx, overdue); err != nil {
+		return err
+	}
+	dueSoon := urgent
+	dueSoon.DueWithin = dueSoonDays
+	v.DueSoonDays = dueSoonDays
+	v.DueSoon, v.DueSoonTotal, err = s.itemRows(ctx, dueSoon)
+	return err
+}
+
+// statusOfLight is the status of the items of a light: done and closed
+// are their own, the colours are open.
+func statusOfLight(l ledger.Light) ledger.Status {
+	switch l {
+	case ledger.LightDone:
+		return ledger.StatusDone
+	case ledger.LightClosed:
+		return ledger.StatusClosed
+	}
+	return ledger.StatusOpen
+}
+
+// itemRows lists the items of q as rows, with how many match in all.
+func (s *Server) itemRows(ctx context.Context, q store.ItemQuery) ([]itemRow, int, error) {
+	page, err := s.st.ListItemPage(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows := make([]itemRow, len(page.Items))
+	for i, it := range page.Items {
+		rows[i] = s.itemRowOf(it, q.Today)
+	}
+	return rows, page.Total, nil
 }
 
 func (s *Server) dutiesNow(ctx context.Context, today ledger.Date) ([]dutyNow, error) {

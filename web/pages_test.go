@@ -2,8 +2,12 @@ package web
 
 import (
 	"encoding/csv"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -234,4 +238,192 @@ func TestCSVTextDefusesFormulas(t *testing.T) {
 			t.Errorf("csvText(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// bigLedger adds n items to the fixture's ledger in round 2099-1, after
+// the example's in ledger order: every other one open, their deadlines
+// from ten days overdue to nineteen days ahead, shared among four units.
+func bigLedger(t *testing.T, f *fixture, n int) []ledger.Item {
+	t.Helper()
+	today := ledger.DateOf(asOf)
+	units := []string{"cwb", "zzb", "bgs", "jjb"}
+	var items []ledger.Item
+	for i := range n {
+		it := ledger.Item{
+			Round: "2099-1", No: fmt.Sprintf("P%03d", i), Seq: i + 1, Problem: fmt.Sprintf("生成的问题%03d", i),
+			Units: []string{units[i%len(units)]}, Leader: "li", Deadline: today.AddDays(i%30 - 10), Status: ledger.StatusOpen,
+		}
+		if i%2 == 1 {
+			it.Status, it.CompletedOn = ledger.StatusDone, today
+		}
+		items = append(items, it)
+	}
+	if _, err := f.st.ImportItems(t.Context(), items, store.ImportOptions{Actor: "test", At: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := f.st.ListItems(t.Context(), store.ItemFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+var pageLink = regexp.MustCompile(`<a href="([^"]*)">(‹ 上一页|下一页 ›)</a>`)
+
+// pagerLinks returns the previous and next page links of a list page.
+func pagerLinks(body string) (prev, next string) {
+	for _, m := range pageLink.FindAllStringSubmatch(body, -1) {
+		if strings.HasPrefix(m[2], "‹") {
+			prev = html.UnescapeString(m[1])
+		} else {
+			next = html.UnescapeString(m[1])
+		}
+	}
+	return prev, next
+}
+
+// itemNos lists the item numbers of the rows of an items table, in order.
+var itemCell = regexp.MustCompile(`<td class="nowrap"><a href="/items/[^"]*">([^<]*)</a></td>`)
+
+func itemNos(body string) []string {
+	var out []string
+	for _, m := range itemCell.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestItemListPages(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st)
+		all := bigLedger(t, f, 120)
+		b := consoleFor(t, f)
+		today, yellow := ledger.DateOf(asOf), f.cfg.Policy.YellowDays
+
+		// The whole ledger, a page at a time, following 下一页.
+		var seen []string
+		path, pages := "/items", 0
+		for path != "" {
+			res := b.get(path)
+			pages++
+			if res.status != http.StatusOK || !strings.Contains(res.body, fmt.Sprintf("%d 个问题", len(all))) {
+				t.Fatalf("%s: %d, without the total %d", path, res.status, len(all))
+			}
+			if want := fmt.Sprintf("第 %d 页,共 %d 页", pages, (len(all)+itemsPerPage-1)/itemsPerPage); !strings.Contains(res.body, want) {
+				t.Errorf("%s lacks %q", path, want)
+			}
+			nos := itemNos(res.body)
+			if len(nos) != min(itemsPerPage, len(all)-len(seen)) {
+				t.Errorf("%s: %d rows", path, len(nos))
+			}
+			prev, next := pagerLinks(res.body)
+			if (prev == "") != (pages == 1) {
+				t.Errorf("%s: previous page link %q", path, prev)
+			}
+			seen = append(seen, nos...)
+			path = next
+		}
+		var want []string
+		for _, it := range all {
+			want = append(want, it.No)
+		}
+		if !slices.Equal(seen, want) {
+			t.Errorf("the pages list %q,\nwant the ledger in order %q", seen, want)
+		}
+
+		// A filter and the light on every page, and its count.
+		const filter = "unit=cwb&status=open&light=red"
+		var red []string
+		for _, it := range all {
+			if slices.Contains(it.Units, "cwb") && ledger.LightOf(it, today, yellow) == ledger.LightRed {
+				red = append(red, it.No)
+			}
+		}
+		res := b.get("/items?" + filter + "&page=1")
+		if !strings.Contains(res.body, fmt.Sprintf("%d 个问题", len(red))) || !slices.Equal(itemNos(res.body), red) {
+			t.Errorf("/items?%s: %q, want %d: %q", filter, itemNos(res.body), len(red), red)
+		}
+
+		var open []string
+		for _, it := range all {
+			if it.Status == ledger.StatusOpen {
+				open = append(open, it.No)
+			}
+		}
+		res = b.get("/items?status=open&leader=&q=")
+		_, next := pagerLinks(res.body)
+		u, err := url.Parse(next)
+		if err != nil || u.Query().Get("status") != "open" || u.Query().Get("page") != "2" || u.Query().Has("leader") {
+			t.Fatalf("next page of the open items: %q", next)
+		}
+		res = b.get(next)
+		if got := itemNos(res.body); !slices.Equal(got, open[itemsPerPage:min(2*itemsPerPage, len(open))]) {
+			t.Errorf("second page of the open items: %q, want %q", got, open[itemsPerPage:])
+		}
+
+		// 近14天内到期: open, due from today to 14 days on.
+		var due []string
+		for _, it := range all {
+			if it.Status == ledger.StatusOpen && !it.LongTerm && !it.Deadline.Before(today) && it.Deadline.DaysSince(today) <= dueSoonDays {
+				due = append(due, it.No)
+			}
+		}
+		res = b.get(fmt.Sprintf("/items?due=%d", dueSoonDays))
+		if !strings.Contains(res.body, fmt.Sprintf("%d 个问题", len(due))) || !strings.Contains(res.body, `value="14" checked> 近14天内到期`) {
+			t.Errorf("/items?due=14 lacks its %d items or its ticked box", len(due))
+		}
+	})
+}
+
+// The overview counts every item but lists only the most urgent, with a
+// link to the rest.
+func TestOverviewOfALargeLedger(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st)
+		all := bigLedger(t, f, 120)
+		b := consoleFor(t, f)
+		today, yellow := ledger.DateOf(asOf), f.cfg.Policy.YellowDays
+		lights := map[ledger.Light]int{}
+		var overdue []ledger.Item
+		for _, it := range all {
+			lights[ledger.LightOf(it, today, yellow)]++
+			if ledger.LightOf(it, today, yellow) == ledger.LightRed {
+				overdue = append(overdue, it)
+			}
+		}
+		if len(overdue) <= overviewRows {
+			t.Fatalf("the ledger has %d overdue items, want more than the overview's %d", len(overdue), overviewRows)
+		}
+		res := b.get("/")
+		if !strings.Contains(res.body, fmt.Sprintf("共 %d 个", len(all))) {
+			t.Errorf("overview lacks the total %d", len(all))
+		}
+		for l, n := range lights {
+			if card := fmt.Sprintf(`href="/items?light=%s"><span class="n">%d</span>`, l, n); !strings.Contains(res.body, card) {
+				t.Errorf("overview lacks %s", card)
+			}
+		}
+		section := res.body[strings.Index(res.body, "逾期事项"):strings.Index(res.body, "近14天内到期")]
+		if !strings.Contains(section, fmt.Sprintf("%d 个", len(overdue))) || !strings.Contains(section, `<a href="/items?light=red">查看全部逾期事项</a>`) {
+			t.Errorf("overdue section lacks its total %d or the link to all", len(overdue))
+		}
+		slices.SortStableFunc(overdue, func(a, b ledger.Item) int { return a.Deadline.Compare(b.Deadline) })
+		deadlines := map[string]ledger.Date{}
+		for _, it := range all {
+			deadlines[it.No] = it.Deadline
+		}
+		got := itemNos(section)
+		if len(got) != overviewRows {
+			t.Fatalf("overdue section lists %d items, want %d", len(got), overviewRows)
+		}
+		for i, no := range got {
+			if !deadlines[no].Equal(overdue[i].Deadline) {
+				t.Errorf("overdue item %d is %s due %s, want the %d-th most overdue, due %s", i+1, no, deadlines[no], i+1, overdue[i].Deadline)
+			}
+		}
+	})
 }

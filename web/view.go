@@ -229,6 +229,26 @@ func daysNote(deadline, today ledger.Date) string {
 	}
 }
 
+// maxPage bounds the page a URL may ask for, so that its offset stays an
+// int the database takes.
+const maxPage = 1_000_000
+
+// pageOf is the page of a list the query asks for: 1 when none or a bad one.
+func pageOf(q url.Values) int {
+	n, err := strconv.Atoi(q.Get("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return min(n, maxPage)
+}
+
+// pageURL links page n of the list at path with the filters q (which it
+// changes).
+func pageURL(path string, q url.Values, n int) string {
+	q.Set("page", strconv.Itoa(n))
+	return path + "?" + q.Encode()
+}
+
 // runDuration is how long a run took, "运行中" while it runs.
 func runDuration(r store.Run) string {
 	if r.FinishedAt.IsZero() {
