@@ -34,6 +34,11 @@ CREATE TABLE items (
 CREATE INDEX items_status_order ON items (status, round, seq, id);
 -- FindItem looks an item up by its number in any round.
 CREATE INDEX items_no ON items (no);
+-- The console's 整改台账 pages through the whole ledger in ledger order.
+CREATE INDEX items_order ON items (round, seq, id);
+-- The items of a light are a range of this index, and the counts by light
+-- (the overview's, every /metrics scrape's) read it instead of the table.
+CREATE INDEX items_lights ON items (status, long_term, deadline);
 
 -- item_units: responsible units of an item, in ledger order (position 0 leads).
 CREATE TABLE item_units (
