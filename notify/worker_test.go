@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"duban/internal/smtptest"
+	"duban/ledger"
 	"duban/notify"
 	"duban/store"
 	"duban/store/storetest"
@@ -56,7 +57,7 @@ func queue(t *testing.T, st *store.Store, now time.Time, recipients ...string) {
 	}
 	build := func(recipient string, fresh []store.Reminder) (store.Message, error) {
 		subject, text, html, err := tm.RenderDigest(notify.DigestData{
-			To: recipient, Role: notify.RoleUnit, AsOf: "2025-06-16",
+			To: recipient, Role: ledger.RoleUnit, AsOf: "2025-06-16",
 			Entries: []notify.Entry{deadlineEntry("一.3.(1)", -16, "2025-05-31")},
 		})
 		if err != nil {

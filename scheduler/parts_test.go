@@ -43,9 +43,9 @@ func TestDeadlineRunInParts(t *testing.T) {
 			Directory: dir}, tmpl, Options{Owner: "test", Now: func() time.Time { return now }})
 		s.maxNotices = 5
 
-		planned, err := s.Plan(ctx, JobDeadlines, now)
+		planned, err := s.Plan(ctx, ledger.JobDeadlines, now)
 		must(t, err)
-		res, err := s.RunJob(ctx, JobDeadlines, now)
+		res, err := s.RunJob(ctx, ledger.JobDeadlines, now)
 		must(t, err)
 		want := map[string][]Ref{}
 		total := 0
@@ -57,7 +57,7 @@ func TestDeadlineRunInParts(t *testing.T) {
 			t.Fatalf("run: %+v; planned %d messages with %d reminders (the supervisor's %d)",
 				res, len(planned), total, len(want["sup@t.example"]))
 		}
-		sent, err := st.ListDispatches(ctx, store.DispatchFilter{Job: JobDeadlines})
+		sent, err := st.ListDispatches(ctx, store.DispatchFilter{Job: ledger.JobDeadlines})
 		must(t, err)
 		got := map[string][]Ref{}
 		for _, d := range sent {
@@ -77,7 +77,7 @@ func TestDeadlineRunInParts(t *testing.T) {
 			}
 		}
 		// Recorded in full: the next day's run reads only what is due.
-		mark, err := st.GetCheckMark(ctx, JobDeadlines)
+		mark, err := st.GetCheckMark(ctx, ledger.JobDeadlines)
 		must(t, err)
 		if mark.AsOf != ledger.DateOf(now) {
 			t.Errorf("check mark %+v after the run", mark)

@@ -13,23 +13,14 @@ import (
 	"slices"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"duban/ledger"
 	"duban/notify"
 	"duban/store"
 )
 
-// Job names of the CLI contract.
-const (
-	JobDeadlines = "deadlines"
-	JobDuties    = "duties"
-	JobFollowups = "followups"
-	JobSummary   = "summary"
-)
-
-// JobNames lists the jobs in the order they are shown.
-var JobNames = []string{JobDeadlines, JobDuties, JobFollowups, JobSummary}
-
-// ErrUnknownJob is returned for a job name that is not one of JobNames.
+// ErrUnknownJob is returned for a job name that is not one of ledger.JobNames.
 var ErrUnknownJob = errors.New("scheduler: unknown job")
 
 // ErrAlreadyRan is returned when the run for that scheduled time exists:
@@ -39,7 +30,8 @@ var ErrAlreadyRan = errors.New("scheduler: run already claimed")
 // JobSpec is one job's schedule from the config.
 type JobSpec struct {
 	Name     string
-	Schedule string
+	Schedule string        // as the config writes it, for display
+	Cron     cron.Schedule // Schedule parsed (config.ParseSchedule)
 	CatchUp  time.Duration
 }
 
@@ -169,7 +161,7 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return Result{Skipped: "non-workday " + today.String()}, nil
 	}
-	if job == JobDeadlines {
+	if job == ledger.JobDeadlines {
 		return s.performDeadlines(ctx, run, asOf, today)
 	}
 	c, err := s.collect(ctx, job, today)
@@ -215,7 +207,7 @@ func (s *Scheduler) performDeadlines(ctx context.Context, run store.Run, asOf ti
 		return Result{}, err
 	}
 	if counts == nil {
-		return s.commit(ctx, JobDeadlines, run, asOf, today, c)
+		return s.commit(ctx, ledger.JobDeadlines, run, asOf, today, c)
 	}
 	parts := recipientGroups(counts, s.maxNotices)
 	s.log.Info("deadline run in parts", "reminders", sum(counts), "parts", len(parts))
@@ -229,7 +221,7 @@ func (s *Scheduler) performDeadlines(ctx context.Context, run store.Run, asOf ti
 		if i == len(parts)-1 {
 			pc.checks = c.checks
 		}
-		r, err := s.commit(ctx, JobDeadlines, run, asOf, today, pc)
+		r, err := s.commit(ctx, ledger.JobDeadlines, run, asOf, today, pc)
 		if err != nil {
 			return res, err
 		}
@@ -276,14 +268,14 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 	var ns []ledger.Notice
 	var err error
 	switch job {
-	case JobDeadlines:
+	case ledger.JobDeadlines:
 		c, _, err := s.deadlineNotices(ctx, today, nil, 0) // no limit: every notice is kept
 		return c, err
-	case JobDuties:
+	case ledger.JobDuties:
 		ns, err = s.dutyNotices(ctx, today)
-	case JobFollowups:
+	case ledger.JobFollowups:
 		ns, err = s.followupNotices(ctx, today)
-	case JobSummary:
+	case ledger.JobSummary:
 		ns = s.summaryNotices(today)
 	}
 	return collected{notices: [][]ledger.Notice{ns}}, err
@@ -301,7 +293,7 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 // and more new notices than that, it returns none of them but their counts
 // by recipient instead.
 func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date, only map[string]bool, limit int) (collected, map[string]int, error) {
-	checks := &store.Checks{Job: JobDeadlines, Mark: store.CheckMark{
+	checks := &store.Checks{Job: ledger.JobDeadlines, Mark: store.CheckMark{
 		Fingerprint: s.deadlineFingerprint, AsOf: today}}
 	all, err := s.checkAll(ctx, checks.Mark)
 	if err != nil {
@@ -329,7 +321,7 @@ func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date, only
 // settings, or on a later day than this run's (a catch-up or a manual run
 // as of the past).
 func (s *Scheduler) checkAll(ctx context.Context, mark store.CheckMark) (bool, error) {
-	prev, err := s.store.GetCheckMark(ctx, JobDeadlines)
+	prev, err := s.store.GetCheckMark(ctx, ledger.JobDeadlines)
 	if errors.Is(err, store.ErrNotFound) {
 		return true, nil
 	}
@@ -340,7 +332,7 @@ func (s *Scheduler) checkAll(ctx context.Context, mark store.CheckMark) (bool, e
 }
 
 func knownJob(job string) bool {
-	for _, j := range JobNames {
+	for _, j := range ledger.JobNames {
 		if j == job {
 			return true
 		}

@@ -38,9 +38,9 @@ func checkConsoleAccess(cfg *config.Config) error {
 // ends. The returned wait blocks until then and shuts the server down
 // gracefully. A port that cannot be bound fails serve at start.
 func (a *app) startConsole(ctx context.Context, cfg *config.Config, st *store.Store, metrics *web.Metrics, wake func()) (wait func() error, err error) {
-	duties, err := dutySpecs(cfg)
+	duties, err := cfg.DutySpecs()
 	if err != nil {
-		return nil, err
+		return nil, badInput(err)
 	}
 	console, err := web.New(web.Options{
 		Store: st, Config: cfg, Metrics: metrics, Now: a.now, Logger: a.logger, Started: a.now(),

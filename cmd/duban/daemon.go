@@ -237,7 +237,7 @@ func (a *app) planCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				jobs := scheduler.JobNames
+				jobs := ledger.JobNames
 				if job != "" {
 					jobs = []string{job}
 				}

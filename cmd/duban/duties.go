@@ -322,21 +322,6 @@ func (a *app) parseSubmissionRecords(ctx context.Context, cfg *config.Config, st
 // ending with the current one.
 const defaultMatrixPeriods = 6
 
-// Matrix cell states of `duban duties`, as printed in JSON and CSV.
-const (
-	cellSubmitted = "submitted" // 已报送: on or before the due date
-	cellLate      = "late"      // 逾期报送: after the due date
-	cellMissing   = "missing"   // 未报送: the period has ended, the due date not passed
-	cellOverdue   = "overdue"   // 逾期未报: the due date has passed, nothing submitted
-	cellExempt    = "exempt"    // 免报
-	cellNotDue    = "not_due"   // 未到期: the period has not ended yet
-)
-
-var cellLabels = map[string]string{
-	cellSubmitted: "已报送", cellLate: "逾期报送", cellMissing: "未报送",
-	cellOverdue: "逾期未报", cellExempt: "免报", cellNotDue: "未到期",
-}
-
 // dutyCellJSON is one unit × period of `duban duties --format json`.
 type dutyCellJSON struct {
 	Duty        string  `json:"duty"`
@@ -391,17 +376,16 @@ func (a *app) dutiesCommand() *cobra.Command {
 	return cmd
 }
 
-// dutyGrid is one duty's matrix with the config facts to print it.
+// dutyGrid is one duty's matrix.
 type dutyGrid struct {
-	duty config.Duty
 	spec ledger.DutySpec
 	grid ledger.DutyGrid
 }
 
 func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store, dutyID, periodText string, n int, today ledger.Date) ([]dutyGrid, error) {
-	specs, err := dutySpecs(cfg)
+	specs, err := cfg.DutySpecs()
 	if err != nil {
-		return nil, err
+		return nil, badInput(err)
 	}
 	if dutyID != "" {
 		if _, ok := cfg.Duty(dutyID); !ok {
@@ -424,57 +408,30 @@ func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store
 	}
 	cal := ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays)
 	var out []dutyGrid
-	for i, d := range cfg.Duties {
-		spec := specs[i]
-		if dutyID != "" && d.ID != dutyID {
+	for _, spec := range specs {
+		if dutyID != "" && spec.ID != dutyID {
 			continue
 		}
 		periods := ledger.RecentDutyPeriods(spec, today, n)
 		if !only.IsZero() {
 			if only.Kind != spec.Kind {
 				if dutyID != "" {
-					return nil, badInputf("--period %s: duty %s is %s, want a period like %s", periodText, d.ID, spec.Kind, periodExample(spec.Kind))
+					return nil, badInputf("--period %s: duty %s is %s, want a period like %s", periodText, spec.ID, spec.Kind, periodExample(spec.Kind))
 				}
 				continue
 			}
 			periods = []ledger.Period{only}
 		}
 		on := func(unit string, p ledger.Period) (ledger.Date, bool) {
-			day, ok := submitted[d.ID+"|"+unit+"|"+p.String()]
+			day, ok := submitted[spec.ID+"|"+unit+"|"+p.String()]
 			return day, ok
 		}
-		out = append(out, dutyGrid{duty: d, spec: spec, grid: ledger.DutyMatrix(spec, d.Exempt, periods, on, today, cal)})
+		out = append(out, dutyGrid{spec: spec, grid: ledger.DutyMatrix(spec, spec.Exempt, periods, on, today, cal)})
 	}
 	if len(out) == 0 && !only.IsZero() {
 		return nil, badInputf("--period %s: no duty is %s", periodText, only.Kind)
 	}
 	return out, nil
-}
-
-// cellState refines the ledger's matrix cell: a period not yet submitted
-// and not yet due is 未到期 while it runs and 未报送 once it has ended.
-func cellState(c ledger.DutyCell, p ledger.Period, today ledger.Date) string {
-	switch c.State {
-	case ledger.DutySubmitted:
-		return cellSubmitted
-	case ledger.DutyLate:
-		return cellLate
-	case ledger.DutyMissing:
-		return cellOverdue
-	case ledger.DutyExempt:
-		return cellExempt
-	}
-	if p.End().Before(today) {
-		return cellMissing
-	}
-	return cellNotDue
-}
-
-func cellText(state string, c ledger.DutyCell) string {
-	if !c.On.IsZero() {
-		return cellLabels[state] + "(" + c.On.String() + ")"
-	}
-	return cellLabels[state]
 }
 
 func (a *app) writeDuties(cfg *config.Config, format string, grids []dutyGrid, today ledger.Date) error {
@@ -489,15 +446,12 @@ func (a *app) writeDuties(cfg *config.Config, format string, grids []dutyGrid, t
 	for _, g := range grids {
 		for _, row := range g.grid.Rows {
 			for i, c := range row.Cells {
-				p := g.grid.Periods[i]
-				state := cellState(c, p, today)
+				p, due, unit := g.grid.Periods[i].String(), g.grid.Due[i].String(), unitName(cfg, row.Unit)
 				cells = append(cells, dutyCellJSON{
-					Duty: g.duty.ID, DutyName: g.duty.Name, Unit: row.Unit, UnitName: unitNames(cfg, []string{row.Unit})[0],
-					Period: p.String(), DueDate: g.grid.Due[i].String(), Status: state, Label: cellLabels[state],
-					SubmittedOn: dateOrNull(c.On),
+					Duty: g.spec.ID, DutyName: g.spec.Name, Unit: row.Unit, UnitName: unit, Period: p, DueDate: due,
+					Status: string(c.State), Label: c.State.Label(), SubmittedOn: dateOrNull(c.On),
 				})
-				v.rows = append(v.rows, []string{g.duty.ID, g.duty.Name, row.Unit, unitNames(cfg, []string{row.Unit})[0],
-					p.String(), g.grid.Due[i].String(), state, cellLabels[state], c.On.String()})
+				v.rows = append(v.rows, []string{g.spec.ID, g.spec.Name, row.Unit, unit, p, due, string(c.State), c.State.Label(), c.On.String()})
 			}
 		}
 	}
@@ -514,16 +468,16 @@ func (a *app) writeDutyTables(cfg *config.Config, grids []dutyGrid, today ledger
 		if i > 0 {
 			fmt.Fprintln(a.stdout)
 		}
-		fmt.Fprintf(a.stdout, "%s [%s] %s,期满后%d天内报送(截至%s)\n", g.duty.Name, g.duty.ID, g.spec.Kind.Label(), g.spec.DueDay, today)
+		fmt.Fprintf(a.stdout, "%s [%s] %s,期满后%d天内报送(截至%s)\n", g.spec.Name, g.spec.ID, g.spec.Kind.Label(), g.spec.DueDay, today)
 		header := []string{"单位"}
 		for j, p := range g.grid.Periods {
 			header = append(header, p.String()+"(截止"+g.grid.Due[j].String()+")")
 		}
 		var rows [][]string
 		for _, row := range g.grid.Rows {
-			line := []string{unitNames(cfg, []string{row.Unit})[0]}
-			for j, c := range row.Cells {
-				line = append(line, cellText(cellState(c, g.grid.Periods[j], today), c))
+			line := []string{unitName(cfg, row.Unit)}
+			for _, c := range row.Cells {
+				line = append(line, c.Text())
 			}
 			rows = append(rows, line)
 		}
