@@ -26,8 +26,8 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := checkConsoleAccess(cfg); err != nil {
-				return err
+			if err := web.CheckAccess(cfg.Admin); err != nil {
+				return badInput(err)
 			}
 			// One daemon per SQLite file: taken before the store is opened,
 			// held until the process ends (the kernel drops it if it dies).
