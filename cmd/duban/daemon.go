@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"duban/config"
+	"duban/internal/sqlitelock"
 	"duban/ledger"
 	"duban/scheduler"
 	"duban/store"
@@ -31,7 +32,7 @@ func (a *app) serveCommand() *cobra.Command {
 			}
 			// One daemon per SQLite file: taken before the store is opened,
 			// held until the process ends (the kernel drops it if it dies).
-			unlock, err := lockSQLiteDaemon(cfg.Database.URL)
+			unlock, err := sqlitelock.Acquire(cfg.Database.URL)
 			if err != nil {
 				return err
 			}
