@@ -91,19 +91,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) er
 	return errors.Join(all...)
 }
 
-// warnMissingHolidayData reminds the operator to add next year's holidays
-// once the State Council notice is due (it appears each November).
+// warnMissingHolidayData reminds the operator to add the holidays of the
+// years the calendar does not know yet.
 func (a *app) warnMissingHolidayData(cfg *config.Config) {
 	cal := ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays)
-	now := a.now().In(cfg.Location)
-	for _, year := range []int{now.Year(), now.Year() + 1} {
-		if year > now.Year() && now.Month() < time.November {
-			continue
-		}
-		if !cal.HasHolidayData(year) {
-			a.logger.Warn("no public holiday data for this year: weekends only until you add "+
-				"the State Council notice's holidays and 调休 workdays under [calendar]", "year", year)
-		}
+	for _, year := range cal.MissingHolidayYears(ledger.DateOf(a.now().In(cfg.Location))) {
+		a.logger.Warn("no public holiday data for this year: weekends only until you add "+
+			"the State Council notice's holidays and 调休 workdays under [calendar]", "year", year)
 	}
 }
 
