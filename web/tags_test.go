@@ -4,7 +4,6 @@ import (
 	"html"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -75,29 +74,4 @@ func mapsEqualString(a, b map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// The console shows the next run of an @every job at the instant serve
-// runs it (a multiple of the delay, see time.Truncate), as `duban jobs`
-// does, not a delay after the page was drawn.
-func TestConsoleNextRunOfEvery(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
-		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword, "DUBAN_JOBS__FOLLOWUPS__SCHEDULE=@every 90m")
-		b := consoleFor(t, f)
-		b.mustLogin()
-		page := b.get("/jobs").body
-		// As of 09:00 the next multiple of 90 minutes is 09:30 in Shanghai,
-		// where robfig/cron alone would say 10:30.
-		want := `<td><code>@every 90m</code></td>`
-		i := strings.Index(page, want)
-		if i < 0 {
-			t.Fatalf("jobs page lacks the followups schedule:\n%s", page)
-		}
-		row, _, _ := strings.Cut(page[i:], "</tr>")
-		if !strings.Contains(row, `<td class="nowrap">2026-11-25 09:30</td>`) {
-			t.Errorf("next run of @every 90m as of 09:00: want 2026-11-25 09:30\n%s", row)
-		}
-	})
 }
