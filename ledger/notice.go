@@ -55,7 +55,7 @@ func (d Directory) leaderOf(it Item) string {
 // said to whom at which stage. The scheduler stores it under Key() and the
 // notifier renders the recipient's notices of a run as one digest.
 type Notice struct {
-	Rule      string // RuleDeadline, RuleFollowup, RuleDuty, RuleDutyMissing
+	Rule      string // RuleDeadline, RuleFollowup, RuleDuty, RuleDutyMissing, RuleSummary
 	Subject   string // items: "ROUND/NO"; duties: "DUTY/PERIOD", e.g. "sanzhongyida/2025-03"
 	Stage     Stage
 	Level     Level
