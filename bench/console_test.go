@@ -166,10 +166,10 @@ func consoleConfig(l Ledger) *config.Config {
 		Admin:       config.AdminConfig{Listen: "127.0.0.1:0"},
 		Rounds:      []ledger.Round{{Code: "bench", Name: "压测轮次"}},
 		Jobs: map[string]config.Job{
-			scheduler.JobDeadlines: {Schedule: "0 9 * * *"},
-			scheduler.JobDuties:    {Schedule: "30 9 * * *"},
-			scheduler.JobFollowups: {Schedule: "0 10 * * 1"},
-			scheduler.JobSummary:   {Schedule: "0 8 * * 1"},
+			ledger.JobDeadlines: {Schedule: "0 9 * * *"},
+			ledger.JobDuties:    {Schedule: "30 9 * * *"},
+			ledger.JobFollowups: {Schedule: "0 10 * * 1"},
+			ledger.JobSummary:   {Schedule: "0 8 * * 1"},
 		},
 		Duties: []config.Duty{{ID: "monthly", Name: "月度整改进展报送", Period: "monthly"}},
 	}
@@ -218,7 +218,7 @@ func submitDuty(ctx context.Context, st *store.Store, duty ledger.DutySpec) erro
 // a run is recorded: the dispatch log, the jobs page and the items' pages
 // then show what a first run sends.
 func runDeadlinesOnce(ctx context.Context, st *store.Store, l Ledger, tmpl *notify.Templates) error {
-	runs, err := st.ListRuns(ctx, scheduler.JobDeadlines, 1)
+	runs, err := st.ListRuns(ctx, ledger.JobDeadlines, 1)
 	if err != nil || len(runs) > 0 {
 		return err
 	}
@@ -230,6 +230,6 @@ func runDeadlinesOnce(ctx context.Context, st *store.Store, l Ledger, tmpl *noti
 		Directory: Directory(l.Units),
 		Office:    "整改办",
 	}, tmpl, scheduler.Options{Owner: "bench", Now: func() time.Time { return at }})
-	_, err = sched.RunJob(ctx, scheduler.JobDeadlines, at)
+	_, err = sched.RunJob(ctx, ledger.JobDeadlines, at)
 	return err
 }

@@ -66,11 +66,11 @@ func DigestMessages(n, entries int, at time.Time) ([]store.Dispatch, error) {
 	}
 	out := make([]store.Dispatch, n)
 	for i := range n {
-		d := notify.DigestData{To: UnitEmail(i), ToName: "第" + strconv.Itoa(i) + "部门", Role: notify.RoleUnit,
+		d := notify.DigestData{To: UnitEmail(i), ToName: "第" + strconv.Itoa(i) + "部门", Role: ledger.RoleUnit,
 			AsOf: at.Format(time.DateOnly), Office: "整改办", OtherOpen: 3}
 		for j := range entries {
 			d.Entries = append(d.Entries, notify.Entry{
-				Kind: notify.KindDeadline, Stage: "overdue-2", StageLabel: "逾期催办",
+				Kind: ledger.RuleDeadline, Stage: "overdue-2", StageLabel: "逾期催办",
 				No: fmt.Sprintf("%d.%d.(%d)", i%7+1, j+1, i%5+1), Problem: TextProblem, Measures: TextMeasures,
 				Deadline: at.AddDate(0, 0, -14-j).Format(time.DateOnly), DaysLeft: -14 - j,
 				LeaderName: "王某某", UnitNames: []string{d.ToName},

@@ -92,7 +92,7 @@ func benchPlanning(b *testing.B, dialect string, items int) {
 			}
 			stopProfile := startProfile(b, dialect+"."+run.name[:5])
 			start := time.Now()
-			res, err := sched.RunJob(ctx, scheduler.JobDeadlines, run.at)
+			res, err := sched.RunJob(ctx, ledger.JobDeadlines, run.at)
 			took := time.Since(start).Seconds()
 			stopProfile()
 			if err != nil {

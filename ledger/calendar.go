@@ -76,6 +76,22 @@ func (c *Calendar) HasHolidayData(year int) bool {
 	return c.extraYears[year] || len(c.lunarYear(year)) > 0
 }
 
+// MissingHolidayYears are the years the calendar should know the public
+// holidays of by today, and does not: this year, and from November, when
+// the State Council publishes next year's notice, the next.
+func (c *Calendar) MissingHolidayYears(today Date) []int {
+	var missing []int
+	for _, year := range []int{today.Year(), today.Year() + 1} {
+		if year > today.Year() && today.Month() < time.November {
+			continue
+		}
+		if !c.HasHolidayData(year) {
+			missing = append(missing, year)
+		}
+	}
+	return missing
+}
+
 // lunarYear returns lunar-go's entries for year, parsed once per year:
 // HolidayUtil scans a 20 kB string on every call, and the rules ask about
 // the same few weeks over and over.

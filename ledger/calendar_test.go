@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"slices"
 	"sync"
 	"testing"
 )
@@ -179,5 +180,22 @@ func BenchmarkCalendarIsWorkday(b *testing.B) {
 	d := day(b, "2025-10-01")
 	for i := 0; b.Loop(); i++ {
 		cal.IsWorkday(d.AddDays(i % 400))
+	}
+}
+
+func TestMissingHolidayYears(t *testing.T) {
+	t.Parallel()
+	cal := NewCalendar([]Date{day(t, "3000-10-01")}, nil) // a year lunar-go does not know, entered by hand
+	for _, tt := range []struct {
+		today string
+		want  []int
+	}{
+		{"3000-06-01", nil},
+		{"3000-11-05", []int{3001}}, // next year's notice is due
+		{"3001-03-01", []int{3001}},
+	} {
+		if got := cal.MissingHolidayYears(day(t, tt.today)); !slices.Equal(got, tt.want) {
+			t.Errorf("MissingHolidayYears(%s) = %v, want %v", tt.today, got, tt.want)
+		}
 	}
 }

@@ -17,6 +17,7 @@ type DutySpec struct {
 	DueOnWorkday      bool  // a due date on a day off moves to the next workday
 	Start             Period
 	Units             []string // assigned unit codes, exempt ones already removed
+	Exempt            []string // codes of the units exempt from the duty (免报)
 	Supervisors       []string // addresses that get the roll of non-submitters; empty: the directory's
 }
 

@@ -1,14 +1,16 @@
 package ledger
 
-// DutyCellState is how one unit stands on one period of a duty.
+// DutyCellState is how one unit stands on one period of a duty. The values
+// are those of `duban duties --format json`.
 type DutyCellState string
 
 const (
-	DutySubmitted DutyCellState = "submitted" // submitted on or before the due date
-	DutyLate      DutyCellState = "late"      // submitted after the due date
-	DutyMissing   DutyCellState = "missing"   // not submitted and the due date has passed
-	DutyPending   DutyCellState = "pending"   // not submitted, not yet due
-	DutyExempt    DutyCellState = "exempt"    // the unit is exempt from the duty
+	DutySubmitted   DutyCellState = "submitted" // 已报送: on or before the due date
+	DutyLate        DutyCellState = "late"      // 逾期报送: after the due date
+	DutyOutstanding DutyCellState = "missing"   // 未报送: the period has ended, the due date has not passed
+	DutyOverdue     DutyCellState = "overdue"   // 逾期未报: the due date has passed, nothing submitted
+	DutyNotDue      DutyCellState = "not_due"   // 未到期: the period has not ended yet
+	DutyExempt      DutyCellState = "exempt"    // 免报: the unit is exempt from the duty
 )
 
 // Label is the Chinese name of the state, as the office writes it.
@@ -18,14 +20,25 @@ func (s DutyCellState) Label() string {
 		return "已报送"
 	case DutyLate:
 		return "逾期报送"
-	case DutyMissing:
+	case DutyOutstanding:
 		return "未报送"
-	case DutyPending:
-		return "待报送"
+	case DutyOverdue:
+		return "逾期未报"
+	case DutyNotDue:
+		return "未到期"
 	case DutyExempt:
 		return "免报"
 	}
 	return string(s)
+}
+
+// Text is the cell as a matrix prints it: the state, with the day of the
+// submission when there is one, e.g. 逾期报送(2025-10-20).
+func (c DutyCell) Text() string {
+	if c.On.IsZero() {
+		return c.State.Label()
+	}
+	return c.State.Label() + "(" + c.On.String() + ")"
 }
 
 // DutyCell is one unit × period of a duty matrix. On is the day of the
@@ -63,9 +76,9 @@ func (g DutyGrid) Count(i int, state DutyCellState) int {
 
 // DutyMatrix lays out the duty's assigned units (spec.Units, in order)
 // against periods, then the exempt units, each cell submitted or late (by
-// the submission day against the due date), missing (due date passed,
-// nothing submitted) or pending (not yet due); an exempt unit's cells are
-// exempt. submitted reports the day a unit submitted a period, false when
+// the submission day against the due date), overdue (due date passed,
+// nothing submitted), outstanding (the period has ended, not yet due) or
+// not due (the period runs); an exempt unit's cells are exempt. submitted reports the day a unit submitted a period, false when
 // it has not.
 func DutyMatrix(spec DutySpec, exempt []string, periods []Period, submitted func(unit string, p Period) (Date, bool), today Date, cal *Calendar) DutyGrid {
 	g := DutyGrid{Periods: periods, Due: make([]Date, len(periods))}
@@ -98,10 +111,13 @@ func dutyCell(unit string, p Period, due Date, submitted func(string, Period) (D
 			return DutyCell{State: DutySubmitted, On: on}
 		}
 	}
-	if today.After(due) {
-		return DutyCell{State: DutyMissing}
+	switch {
+	case today.After(due):
+		return DutyCell{State: DutyOverdue}
+	case p.End().Before(today):
+		return DutyCell{State: DutyOutstanding}
 	}
-	return DutyCell{State: DutyPending}
+	return DutyCell{State: DutyNotDue}
 }
 
 // RecentDutyPeriods returns at most n of the duty's periods up to the one

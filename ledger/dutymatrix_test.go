@@ -34,9 +34,9 @@ func TestDutyMatrixAcrossYearEnd(t *testing.T) {
 		t.Errorf("2025-Q4 due %s, want 2026-01-12 (next workday)", g.Due[1])
 	}
 	want := map[string][]DutyCellState{
-		"b1": {DutySubmitted, DutySubmitted, DutyPending},
-		"b2": {DutyLate, DutyPending, DutyPending},
-		"b3": {DutyMissing, DutyPending, DutyPending},
+		"b1": {DutySubmitted, DutySubmitted, DutyNotDue},
+		"b2": {DutyLate, DutyOutstanding, DutyNotDue},
+		"b3": {DutyOverdue, DutyOutstanding, DutyNotDue},
 		"b4": {DutyExempt, DutyExempt, DutyExempt},
 	}
 	if len(g.Rows) != len(want) {
@@ -56,16 +56,26 @@ func TestDutyMatrixAcrossYearEnd(t *testing.T) {
 	if on := g.Rows[1].Cells[0].On; on != day(t, "2025-10-20") {
 		t.Errorf("late submission day %s, want 2025-10-20", on)
 	}
-	if n := g.Count(0, DutyMissing); n != 1 {
-		t.Errorf("missing in 2025-Q3: %d, want 1", n)
+	if n := g.Count(0, DutyOverdue); n != 1 {
+		t.Errorf("overdue in 2025-Q3: %d, want 1", n)
 	}
-	// The day after the moved due date, an unsubmitted Q4 is missing.
-	g = DutyMatrix(spec, nil, periods, submitted, day(t, "2026-01-13"), cal)
-	if s := g.Rows[2].Cells[1].State; s != DutyMissing {
-		t.Errorf("b3 2025-Q4 on 2026-01-13: %s, want missing", s)
+	if got := g.Rows[1].Cells[0].Text(); got != "逾期报送(2025-10-20)" {
+		t.Errorf("late cell reads %q, want 逾期报送(2025-10-20)", got)
 	}
-	if s := g.Rows[2].Cells[1].State.Label(); s != "未报送" {
-		t.Errorf("label %q, want 未报送", s)
+	// On the moved due date an unsubmitted Q4 is still on time; the day
+	// after, it is overdue.
+	for _, tt := range []struct {
+		today string
+		want  DutyCellState
+		label string
+	}{
+		{"2026-01-12", DutyOutstanding, "未报送"},
+		{"2026-01-13", DutyOverdue, "逾期未报"},
+	} {
+		g = DutyMatrix(spec, nil, periods, submitted, day(t, tt.today), cal)
+		if c := g.Rows[2].Cells[1]; c.State != tt.want || c.Text() != tt.label {
+			t.Errorf("b3 2025-Q4 on %s: %s %q, want %s %q", tt.today, c.State, c.Text(), tt.want, tt.label)
+		}
 	}
 }
 

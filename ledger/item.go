@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -34,6 +35,20 @@ func (s Status) Label() string {
 		return "已销号"
 	}
 	return string(s)
+}
+
+// CanBecome reports whether an item in status s may be set to status to:
+// done, closed or back to open, but not to the status it has.
+func (s Status) CanBecome(to Status) bool {
+	_, err := ParseStatus(string(to))
+	return err == nil && to != s
+}
+
+// CanConfirmFollowup reports whether the 回头看 re-check may be recorded
+// for an item in status s: it confirms the rectification of an item that
+// has been done (done or closed), never of an open one.
+func (s Status) CanConfirmFollowup() bool {
+	return s == StatusDone || s == StatusClosed
 }
 
 // Light is the 红黄绿灯 traffic light of an item.
@@ -125,6 +140,30 @@ type Item struct {
 	Progress    string // 整改情况 as last imported or noted
 }
 
+// DeadlineText is the item's 完成时限 as the office writes it: 长期坚持,
+// the date, or — when there is none.
+func (it Item) DeadlineText() string {
+	switch {
+	case it.LongTerm:
+		return "长期坚持"
+	case it.Deadline.IsZero():
+		return "—"
+	}
+	return it.Deadline.String()
+}
+
+// DaysText says how far a deadline or due date is, daysLeft days from
+// today: 还剩3天, 今天到期, 已逾期5天.
+func DaysText(daysLeft int) string {
+	switch {
+	case daysLeft < 0:
+		return "已逾期" + strconv.Itoa(-daysLeft) + "天"
+	case daysLeft == 0:
+		return "今天到期"
+	}
+	return "还剩" + strconv.Itoa(daysLeft) + "天"
+}
+
 // EventKind names what an item event records.
 type EventKind string
 
@@ -135,6 +174,24 @@ const (
 	EventFollowup EventKind = "followup" // a follow-up (回头看) re-check recorded
 	EventEdited   EventKind = "edited"   // fields other than status changed by an import
 )
+
+// Label is the Chinese name of the event kind, as an item's timeline shows
+// it; an unknown kind stands for itself.
+func (k EventKind) Label() string {
+	switch k {
+	case EventImported:
+		return "导入台账"
+	case EventStatus:
+		return "状态变更"
+	case EventProgress:
+		return "整改进展"
+	case EventFollowup:
+		return "回头看"
+	case EventEdited:
+		return "导入更新"
+	}
+	return string(k)
+}
 
 // Event is one entry of an item's timeline.
 type Event struct {

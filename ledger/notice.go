@@ -12,6 +12,7 @@ const (
 	RuleFollowup    = "followup"     // 回头看 of done items
 	RuleDuty        = "duty"         // a unit (or its leader) has not submitted a duty
 	RuleDutyMissing = "duty-missing" // supervisors' roll of the units that have not submitted
+	RuleSummary     = "summary"      // the supervisors' weekly summary, one per ISO week
 )
 
 // Directory is who can be written to: units and leaders by code, and the
@@ -54,7 +55,7 @@ func (d Directory) leaderOf(it Item) string {
 // said to whom at which stage. The scheduler stores it under Key() and the
 // notifier renders the recipient's notices of a run as one digest.
 type Notice struct {
-	Rule      string // RuleDeadline, RuleFollowup, RuleDuty, RuleDutyMissing
+	Rule      string // RuleDeadline, RuleFollowup, RuleDuty, RuleDutyMissing, RuleSummary
 	Subject   string // items: "ROUND/NO"; duties: "DUTY/PERIOD", e.g. "sanzhongyida/2025-03"
 	Stage     Stage
 	Level     Level
@@ -82,6 +83,9 @@ type Notice struct {
 	Period   Period
 	Due      Date
 }
+
+// Tag names the notice the way the office does (see Tag).
+func (n Notice) Tag() string { return Tag(n.Rule, n.Level, n.DaysLeft < 0) }
 
 // Key identifies the notice across runs, restarts and replicas:
 // Rule|Subject|Stage.Name|Recipient. A key already stored was already handled.

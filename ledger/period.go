@@ -43,6 +43,20 @@ func (k PeriodKind) Label() string {
 	return string(k)
 }
 
+// Example is how a period of the kind is written: 2025-03, 2025-Q1,
+// 2025-H1 or 2025.
+func (k PeriodKind) Example() string {
+	switch k {
+	case Monthly:
+		return "2025-03"
+	case Quarterly:
+		return "2025-Q1"
+	case HalfYearly:
+		return "2025-H1"
+	}
+	return "2025"
+}
+
 // perYear is the number of periods of the kind in a year, 0 for an unknown kind.
 func (k PeriodKind) perYear() int {
 	switch k {

@@ -71,6 +71,7 @@ const (
 	StageOpen    = "open"    // a duty period has ended: its submission is expected
 	StageMissing = "missing" // the supervisors' roll of a duty period's non-submitters
 	StageDue     = "due"     // the deadline or due date itself
+	StageWeekly  = "weekly"  // the supervisors' summary of an ISO week
 
 	stageRemindPrefix   = "remind-"
 	stageOverduePrefix  = "overdue-"
@@ -95,26 +96,35 @@ func (s Stage) Level() Level {
 	return LevelRemind
 }
 
-// Label is the Chinese description of the stage, for message text.
-func (s Stage) Label() string {
-	if n, ok := stageNumber(s.Name, stageRemindPrefix, "d"); ok {
-		return "到期前" + strconv.Itoa(n) + "天提醒"
+// Tag names a reminder the way the office does: 提醒, 催办, 逾期催办,
+// 告诫, 约谈提醒, 回头看, 逾期未报 or 定期调度, from its rule, the level its
+// recipient is addressed at and whether its date has passed. The email
+// tags each entry with it and the console each reminder a message carried,
+// so that both call the same reminder the same.
+func Tag(rule string, level Level, overdue bool) string {
+	switch rule {
+	case RuleFollowup:
+		return "回头看"
+	case RuleDutyMissing:
+		return "逾期未报"
+	case RuleSummary:
+		return "定期调度"
 	}
-	if k, ok := stageNumber(s.Name, stageOverduePrefix, ""); ok {
-		return "逾期催办（第" + strconv.Itoa(k) + "次）"
+	switch level {
+	case LevelRemind, LevelWarn, LevelSummon:
+		return level.Label()
 	}
-	if n, ok := stageNumber(s.Name, stageFollowupPrefix, ""); ok {
-		return "完成" + strconv.Itoa(n) + "天回头看"
+	if overdue {
+		return "逾期催办"
 	}
-	switch s.Name {
-	case StageDue:
-		return "到期催办"
-	case StageOpen:
-		return "报送提醒"
-	case StageMissing:
-		return "未报送名单"
-	}
-	return s.Name
+	return "催办"
+}
+
+// StageTag is the Tag of a reminder known by its rule and stage alone,
+// such as one recorded before dispatches kept the level: the level a unit
+// is addressed at in that stage, overdue from the first overdue step.
+func StageTag(rule, stage string) string {
+	return Tag(rule, Stage{Name: stage}.Level(), strings.HasPrefix(stage, stageOverduePrefix))
 }
 
 func stageNumber(name, prefix, suffix string) (int, bool) {

@@ -77,30 +77,67 @@ func TestDeadlineStage(t *testing.T) {
 	}
 }
 
-func TestStageLevelAndLabel(t *testing.T) {
+func TestStageLevel(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
 		level Level
-		label string
 	}{
-		{"remind-7d", LevelRemind, "到期前7天提醒"},
-		{"due", LevelUrge, "到期催办"},
-		{"overdue-2", LevelUrge, "逾期催办（第2次）"},
-		{"open", LevelRemind, "报送提醒"},
-		{"followup-90", LevelRemind, "完成90天回头看"},
-		{"remind-x", LevelRemind, "remind-x"},
+		{"remind-7d", LevelRemind},
+		{"due", LevelUrge},
+		{"overdue-2", LevelUrge},
+		{"open", LevelRemind},
+		{"followup-90", LevelRemind},
+		{"remind-x", LevelRemind},
 	}
 	for _, tt := range tests {
 		s := Stage{Name: tt.name}
 		if got := s.Level(); got != tt.level {
 			t.Errorf("Stage %q Level = %s, want %s", tt.name, got, tt.level)
 		}
-		if got := s.Label(); got != tt.label {
-			t.Errorf("Stage %q Label = %s, want %s", tt.name, got, tt.label)
-		}
 	}
 	if LevelSummon.Label() != "约谈提醒" || LevelWarn.Label() != "告诫" || RoleLeader.Label() != "责任领导" {
 		t.Error("level or role labels changed")
+	}
+}
+
+// The tag a reminder carries depends on the recipient's level, not on the
+// stage alone: on the same overdue step the unit is urged and the leader
+// warned.
+func TestTag(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		rule    string
+		level   Level
+		overdue bool
+		want    string
+	}{
+		{RuleDeadline, LevelRemind, false, "提醒"},
+		{RuleDeadline, LevelUrge, false, "催办"},
+		{RuleDeadline, LevelUrge, true, "逾期催办"},
+		{RuleDeadline, LevelWarn, true, "告诫"},
+		{RuleDeadline, LevelSummon, true, "约谈提醒"},
+		{RuleDuty, LevelRemind, false, "提醒"},
+		{RuleDuty, LevelUrge, true, "逾期催办"},
+		{RuleDutyMissing, LevelUrge, true, "逾期未报"},
+		{RuleFollowup, LevelRemind, true, "回头看"},
+		{RuleSummary, LevelRemind, false, "定期调度"},
+		{"", "", false, "催办"},
+	}
+	for _, tt := range tests {
+		if got := Tag(tt.rule, tt.level, tt.overdue); got != tt.want {
+			t.Errorf("Tag(%q, %q, %v) = %s, want %s", tt.rule, tt.level, tt.overdue, got, tt.want)
+		}
+	}
+	stages := map[string]string{
+		"remind-7d": "提醒", "due": "催办", "overdue-2": "逾期催办", "open": "提醒", "weekly": "提醒",
+	}
+	for stage, want := range stages {
+		if got := StageTag(RuleDeadline, stage); got != want {
+			t.Errorf("StageTag(deadline, %s) = %s, want %s", stage, got, want)
+		}
+	}
+	if got := StageTag(RuleFollowup, "followup-90"); got != "回头看" {
+		t.Errorf("StageTag(followup, followup-90) = %s, want 回头看", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"duban/ledger"
 	"duban/notify"
 )
 
@@ -12,9 +13,9 @@ import (
 func TestRenderDigestDutyRollAndUnitReminder(t *testing.T) {
 	t.Parallel()
 	tm := loadTemplates(t, "")
-	roll := notify.Entry{Kind: notify.KindDuty, Stage: "missing", StageLabel: "逾期未报", DutyName: "《三重一大事项情况报告表》",
+	roll := notify.Entry{Kind: ledger.RuleDuty, Stage: "missing", StageLabel: "逾期未报", DutyName: "《三重一大事项情况报告表》",
 		Period: "2025年1月", DueDate: "2025-02-05", DaysLeft: -2, Missing: []string{"办公室", "组织部"}}
-	subject, text, html, err := tm.RenderDigest(notify.DigestData{To: "zgb@example.org", Role: notify.RoleSupervisor, AsOf: "2025-02-07",
+	subject, text, html, err := tm.RenderDigest(notify.DigestData{To: "zgb@example.org", Role: ledger.RoleSupervisor, AsOf: "2025-02-07",
 		Entries: []notify.Entry{roll}})
 	if err != nil {
 		t.Fatalf("RenderDigest: %v", err)
@@ -34,9 +35,9 @@ func TestRenderDigestDutyRollAndUnitReminder(t *testing.T) {
 		}
 	}
 
-	unit := notify.Entry{Kind: notify.KindDuty, Stage: "open", StageLabel: "提醒", DutyName: "“三会一课”落实情况",
+	unit := notify.Entry{Kind: ledger.RuleDuty, Stage: "open", StageLabel: "提醒", DutyName: "“三会一课”落实情况",
 		Period: "2025年第4季度", DueDate: "2026-01-12", DaysLeft: 5, UnitNames: []string{"机关第一党支部"}}
-	_, text, _, err = tm.RenderDigest(notify.DigestData{To: "b1@example.org", ToName: "机关第一党支部", Role: notify.RoleUnit,
+	_, text, _, err = tm.RenderDigest(notify.DigestData{To: "b1@example.org", ToName: "机关第一党支部", Role: ledger.RoleUnit,
 		AsOf: "2026-01-07", Entries: []notify.Entry{unit}})
 	if err != nil {
 		t.Fatalf("RenderDigest: %v", err)
@@ -52,9 +53,9 @@ func TestRenderDigestDutyRollAndUnitReminder(t *testing.T) {
 func TestRenderDigestFollowupShowsCompletion(t *testing.T) {
 	t.Parallel()
 	tm := loadTemplates(t, "")
-	e := notify.Entry{Kind: notify.KindFollowup, Stage: "followup-90", StageLabel: "回头看", No: "X5", Problem: "制度缺失",
+	e := notify.Entry{Kind: ledger.RuleFollowup, Stage: "followup-90", StageLabel: "回头看", No: "X5", Problem: "制度缺失",
 		Deadline: "2025-05-01", CompletedOn: "2025-04-20", UnitNames: []string{"规划科"}}
-	subject, text, html, err := tm.RenderDigest(notify.DigestData{To: "b@example.org", Role: notify.RoleUnit, AsOf: "2025-07-21",
+	subject, text, html, err := tm.RenderDigest(notify.DigestData{To: "b@example.org", Role: ledger.RoleUnit, AsOf: "2025-07-21",
 		Entries: []notify.Entry{e}})
 	if err != nil {
 		t.Fatalf("RenderDigest: %v", err)

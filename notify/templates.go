@@ -9,29 +9,17 @@ import (
 	"path/filepath"
 	"strings"
 	texttemplate "text/template"
-)
 
-// Entry kinds: which reminder rule an entry of a digest comes from.
-const (
-	KindDeadline = "deadline" // an open ledger item approaching or past its deadline
-	KindDuty     = "duty"     // a recurring report not yet submitted for a period
-	KindFollowup = "followup" // a done item due for its 回头看 re-check
-)
-
-// Recipient roles of a digest.
-const (
-	RoleUnit       = "unit"
-	RoleLeader     = "leader"
-	RoleSupervisor = "supervisor"
+	"duban/ledger"
 )
 
 // Entry is one line of a digest: an item or a duty period that reached a new
 // stage for the recipient. The caller fills it from the ledger rules' notices
 // and sorts the entries most urgent first.
 type Entry struct {
-	Kind       string // deadline | duty | followup
+	Kind       string // the notice's rule: ledger.RuleDeadline, RuleDuty, RuleDutyMissing or RuleFollowup
 	Stage      string // remind-7d | due | overdue-2 | open | followup-90
-	StageLabel string // 提醒 | 催办 | 告诫 | …, shown as the entry's tag
+	StageLabel string // the notice's ledger.Tag: 提醒 | 催办 | 告诫 | …, shown as the entry's tag
 	No         string
 	Problem    string
 	Measures   string
@@ -51,7 +39,7 @@ type Entry struct {
 type DigestData struct {
 	To       string
 	ToName   string
-	Role     string   // unit | leader | supervisor
+	Role     ledger.Role
 	Concerns []string // unit names a leader's or supervisor's copy concerns
 	Entries  []Entry
 	// OtherOpen counts the recipient's other open items, not in this digest.
@@ -124,7 +112,8 @@ func (t *Templates) RenderDigest(d DigestData) (subject, text, html string, err 
 // digestView is what the templates see: the data plus the counts and flags
 // that are awkward to compute in a template.
 type digestView struct {
-	To, ToName, Role   string
+	To, ToName         string
+	Role               ledger.Role
 	Concerns           []string
 	Entries            []Entry
 	OtherOpen, Omitted int
@@ -156,7 +145,7 @@ type entryView struct {
 	Deadline, LeaderName, CompletedOn string
 	Period, DueDate                   string
 	IsDuty, IsFollowup                bool   // the entry's kind (see entryKind); neither: a deadline
-	DaysText                          string // daysText, for a duty or an item with a deadline; else ""
+	DaysText                          string // ledger.DaysText, for a duty or an item with a deadline; else ""
 	DaysColor                         string // daysColor
 	Book                              string // the duty's name in 《》
 	Units                             string // UnitNames joined with 、
@@ -170,7 +159,7 @@ func newEntryView(i int, e Entry) entryView {
 		N: i + 1, StageLabel: e.StageLabel, No: e.No, Problem: e.Problem, Measures: e.Measures,
 		Deadline: e.Deadline, LeaderName: e.LeaderName, CompletedOn: e.CompletedOn,
 		Period: e.Period, DueDate: e.DueDate,
-		IsDuty: kind == KindDuty, IsFollowup: kind == KindFollowup,
+		IsDuty: kind == ledger.RuleDuty, IsFollowup: kind == ledger.RuleFollowup,
 		DaysColor: daysColor(e.DaysLeft), Units: joinNames(e.UnitNames),
 		MissingNames: joinNames(e.Missing), MissingCount: len(e.Missing),
 	}
@@ -178,7 +167,7 @@ func newEntryView(i int, e Entry) entryView {
 		v.Book = bookTitle(e.DutyName)
 	}
 	if v.IsDuty || e.Deadline != "" {
-		v.DaysText = daysText(e.DaysLeft)
+		v.DaysText = ledger.DaysText(e.DaysLeft)
 	}
 	return v
 }
@@ -194,12 +183,12 @@ func newDigestView(d DigestData) digestView {
 	for i, e := range d.Entries {
 		v.Rows[i] = newEntryView(i, e)
 		kind := entryKind(e)
-		if kind != KindDuty || len(e.Missing) == 0 {
+		if kind != ledger.RuleDuty || len(e.Missing) == 0 {
 			v.Roll = false
 		}
 		kinds[kind] = true
 		switch {
-		case kind == KindFollowup:
+		case kind == ledger.RuleFollowup:
 			v.Followups++
 		case e.DaysLeft < 0:
 			v.Overdue++
@@ -209,8 +198,8 @@ func newDigestView(d DigestData) digestView {
 			v.Coming++
 		}
 	}
-	v.Copy = !v.Roll && (d.Role == RoleLeader || d.Role == RoleSupervisor)
-	v.HasDeadline, v.HasDuty, v.HasFollowup = kinds[KindDeadline], kinds[KindDuty], kinds[KindFollowup]
+	v.Copy = !v.Roll && (d.Role == ledger.RoleLeader || d.Role == ledger.RoleSupervisor)
+	v.HasDeadline, v.HasDuty, v.HasFollowup = kinds[ledger.RuleDeadline], kinds[ledger.RuleDuty], kinds[ledger.RuleFollowup]
 	v.Summary = summary(v)
 	v.Tag = "督办提醒"
 	if len(kinds) == 1 {
@@ -243,17 +232,17 @@ func summary(v digestView) string {
 }
 
 // entryKind maps an entry to one of the three kinds: the duty rules
-// ("duty", "duty-missing" for the supervisors' roll) read as duties, and
-// anything unknown as a deadline entry, the common case, rather than
-// failing the run.
+// (ledger.RuleDuty, and RuleDutyMissing for the supervisors' roll) read as
+// duties, and anything unknown as a deadline entry, the common case,
+// rather than failing the run.
 func entryKind(e Entry) string {
 	switch {
-	case e.Kind == KindFollowup:
-		return KindFollowup
-	case strings.HasPrefix(e.Kind, KindDuty):
-		return KindDuty
+	case e.Kind == ledger.RuleFollowup:
+		return ledger.RuleFollowup
+	case strings.HasPrefix(e.Kind, ledger.RuleDuty):
+		return ledger.RuleDuty
 	}
-	return KindDeadline
+	return ledger.RuleDeadline
 }
 
 // templateFuncs are available to the embedded and the override templates.
@@ -262,7 +251,7 @@ var templateFuncs = texttemplate.FuncMap{
 	"inc":       func(i int) int { return i + 1 },
 	"join":      joinNames,
 	"book":      bookTitle,
-	"daysText":  daysText,
+	"daysText":  ledger.DaysText,
 	"daysColor": daysColor,
 }
 
@@ -275,18 +264,6 @@ func bookTitle(name string) string {
 		return name
 	}
 	return "《" + name + "》"
-}
-
-// daysText says how far a date is, in the office's words.
-func daysText(daysLeft int) string {
-	switch {
-	case daysLeft < 0:
-		return fmt.Sprintf("已逾期%d天", -daysLeft)
-	case daysLeft == 0:
-		return "今天到期"
-	default:
-		return fmt.Sprintf("还剩%d天", daysLeft)
-	}
 }
 
 // daysColor is the HTML colour of the days text: red overdue, orange due

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"duban/ledger"
 	"duban/notify"
 )
 
@@ -20,7 +21,7 @@ func loadTemplates(t *testing.T, dir string) *notify.Templates {
 
 func deadlineEntry(no string, daysLeft int, deadline string) notify.Entry {
 	return notify.Entry{
-		Kind: notify.KindDeadline, Stage: "overdue-2", StageLabel: "催办", No: no,
+		Kind: ledger.RuleDeadline, Stage: "overdue-2", StageLabel: "催办", No: no,
 		Problem: "固定资产管理不规范", Measures: "全面清查固定资产,建立台账", Deadline: deadline,
 		DaysLeft: daysLeft, LeaderName: "王某某", UnitNames: []string{"财务资产部", "办公室"},
 	}
@@ -29,9 +30,9 @@ func deadlineEntry(no string, daysLeft int, deadline string) notify.Entry {
 func TestRenderDigestSubjectCounts(t *testing.T) {
 	t.Parallel()
 	tm := loadTemplates(t, "")
-	duty := notify.Entry{Kind: notify.KindDuty, StageLabel: "提醒", DutyName: "“三重一大”事项情况报告表",
+	duty := notify.Entry{Kind: ledger.RuleDuty, StageLabel: "提醒", DutyName: "“三重一大”事项情况报告表",
 		Period: "2025年5月", DueDate: "2025-06-05", DaysLeft: 2}
-	followup := notify.Entry{Kind: notify.KindFollowup, StageLabel: "回头看", No: "三.2", Problem: "制度缺失"}
+	followup := notify.Entry{Kind: ledger.RuleFollowup, StageLabel: "回头看", No: "三.2", Problem: "制度缺失"}
 	tests := []struct {
 		name    string
 		entries []notify.Entry
@@ -41,7 +42,7 @@ func TestRenderDigestSubjectCounts(t *testing.T) {
 			deadlineEntry("一.1", -16, "2025-05-31"), deadlineEntry("一.2", -2, "2025-06-14"), deadlineEntry("一.3", 3, "2025-06-19"),
 		}, "【整改督办】2项已逾期、1项即将到期"},
 		{"due today", []notify.Entry{deadlineEntry("一.1", 0, "2025-06-16")}, "【整改督办】1项今天到期"},
-		{"duties", []notify.Entry{duty, {Kind: notify.KindDuty, DutyName: "党费收支公示", DaysLeft: -1}}, "【报送提醒】1项已逾期、1项即将到期"},
+		{"duties", []notify.Entry{duty, {Kind: ledger.RuleDuty, DutyName: "党费收支公示", DaysLeft: -1}}, "【报送提醒】1项已逾期、1项即将到期"},
 		{"supervisors' roll of non-submitters", []notify.Entry{{Kind: "duty-missing", DutyName: "党费收支公示", DaysLeft: -3, Missing: []string{"办公室"}}}, "【报送提醒】1项已逾期"},
 		{"follow-up", []notify.Entry{followup}, "【回头看】1项需回头看"},
 		{"mixed", []notify.Entry{deadlineEntry("一.1", -1, "2025-06-15"), duty, followup}, "【督办提醒】1项已逾期、1项即将到期、1项需回头看"},
@@ -49,7 +50,7 @@ func TestRenderDigestSubjectCounts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			subject, _, _, err := tm.RenderDigest(notify.DigestData{To: "bgs@example.org", Role: notify.RoleUnit, Entries: tt.entries, AsOf: "2025-06-16"})
+			subject, _, _, err := tm.RenderDigest(notify.DigestData{To: "bgs@example.org", Role: ledger.RoleUnit, Entries: tt.entries, AsOf: "2025-06-16"})
 			if err != nil {
 				t.Fatalf("RenderDigest: %v", err)
 			}
@@ -64,7 +65,7 @@ func TestRenderDigestUnitBody(t *testing.T) {
 	t.Parallel()
 	tm := loadTemplates(t, "")
 	d := notify.DigestData{
-		To: "cwzcb@example.org", ToName: "财务资产部", Role: notify.RoleUnit, AsOf: "2025-06-16",
+		To: "cwzcb@example.org", ToName: "财务资产部", Role: ledger.RoleUnit, AsOf: "2025-06-16",
 		Office: "整改领导小组办公室", OtherOpen: 4,
 		Entries: []notify.Entry{
 			deadlineEntry("一.3.(1)", -16, "2025-05-31"),
@@ -99,7 +100,7 @@ func TestRenderDigestUnitBody(t *testing.T) {
 func TestRenderDigestLeaderCopySaysWhomItConcerns(t *testing.T) {
 	t.Parallel()
 	tm := loadTemplates(t, "")
-	for _, role := range []string{notify.RoleLeader, notify.RoleSupervisor} {
+	for _, role := range []ledger.Role{ledger.RoleLeader, ledger.RoleSupervisor} {
 		d := notify.DigestData{
 			To: "wang@example.org", ToName: "王某某", Role: role, AsOf: "2025-06-16",
 			Concerns: []string{"财务资产部", "办公室"},
@@ -122,11 +123,11 @@ func TestRenderDigestDutyAndFollowup(t *testing.T) {
 	t.Parallel()
 	tm := loadTemplates(t, "")
 	d := notify.DigestData{
-		To: "zgb@example.org", Role: notify.RoleSupervisor, AsOf: "2025-06-16",
+		To: "zgb@example.org", Role: ledger.RoleSupervisor, AsOf: "2025-06-16",
 		Entries: []notify.Entry{
-			{Kind: notify.KindDuty, StageLabel: "逾期催办", DutyName: "“三重一大”事项情况报告表", Period: "2025年5月",
+			{Kind: ledger.RuleDuty, StageLabel: "逾期催办", DutyName: "“三重一大”事项情况报告表", Period: "2025年5月",
 				DueDate: "2025-06-05", DaysLeft: -11, Missing: []string{"办公室", "工会"}},
-			{Kind: notify.KindFollowup, StageLabel: "回头看", No: "三.2", Problem: "制度缺失", UnitNames: []string{"办公室"}},
+			{Kind: ledger.RuleFollowup, StageLabel: "回头看", No: "三.2", Problem: "制度缺失", UnitNames: []string{"办公室"}},
 		},
 	}
 	_, text, html, err := tm.RenderDigest(d)
@@ -147,7 +148,7 @@ func TestRenderDigestHTMLEscapes(t *testing.T) {
 	tm := loadTemplates(t, "")
 	e := deadlineEntry("一.1", 1, "2025-06-17")
 	e.Problem = `<script>alert("x")</script> & 其他`
-	_, text, html, err := tm.RenderDigest(notify.DigestData{To: "a@example.org", Role: notify.RoleUnit, Entries: []notify.Entry{e}})
+	_, text, html, err := tm.RenderDigest(notify.DigestData{To: "a@example.org", Role: ledger.RoleUnit, Entries: []notify.Entry{e}})
 	if err != nil {
 		t.Fatalf("RenderDigest: %v", err)
 	}
@@ -174,7 +175,7 @@ func TestLoadTemplatesOverrideDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	tm := loadTemplates(t, dir)
-	subject, text, _, err := tm.RenderDigest(notify.DigestData{To: "a@example.org", Role: notify.RoleUnit,
+	subject, text, _, err := tm.RenderDigest(notify.DigestData{To: "a@example.org", Role: ledger.RoleUnit,
 		Entries: []notify.Entry{deadlineEntry("一.1", -1, "2025-06-15")}})
 	if err != nil {
 		t.Fatalf("RenderDigest: %v", err)

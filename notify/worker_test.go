@@ -13,6 +13,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"duban/internal/smtptest"
+	"duban/ledger"
 	"duban/notify"
 	"duban/store"
 	"duban/store/storetest"
@@ -58,7 +59,7 @@ func queue(t *testing.T, st *store.Store, now time.Time, recipients ...string) {
 	}
 	build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
 		subject, text, html, err := tm.RenderDigest(notify.DigestData{
-			To: d.Recipient, Role: notify.RoleUnit, AsOf: "2025-06-16",
+			To: d.Recipient, Role: ledger.RoleUnit, AsOf: "2025-06-16",
 			Entries: []notify.Entry{deadlineEntry("一.3.(1)", -16, "2025-05-31")},
 		})
 		if err != nil {

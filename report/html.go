@@ -5,7 +5,34 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
+	"io"
 )
+
+// Formats of Write.
+const (
+	FormatMarkdown = "md"
+	FormatHTML     = "html"
+	FormatXLSX     = "xlsx"
+)
+
+// Write renders the notice to w as Markdown, HTML or an XLSX workbook.
+func Write(w io.Writer, n Notice, format string) error {
+	switch format {
+	case FormatMarkdown:
+		_, err := io.WriteString(w, Markdown(n))
+		return err
+	case FormatHTML:
+		html, err := HTML(n)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(w, html)
+		return err
+	case FormatXLSX:
+		return WriteXLSX(w, n)
+	}
+	return fmt.Errorf("report: unknown format %q: want md, html or xlsx", format)
+}
 
 //go:embed notice.html.tmpl
 var noticeHTML string

@@ -21,6 +21,19 @@ type Names struct {
 	Leaders map[string]string // leader code → name
 }
 
+// NewNames are the names of a notice of the round named roundName (empty:
+// the whole ledger) over the configured units and leaders.
+func NewNames(roundName string, units []ledger.Unit, leaders []ledger.Leader) Names {
+	names := Names{Title: TitleFor(roundName), Units: map[string]string{}, Leaders: map[string]string{}}
+	for _, u := range units {
+		names.Units[u.Code] = u.Name
+	}
+	for _, l := range leaders {
+		names.Leaders[l.Code] = l.Name
+	}
+	return names
+}
+
 // TitleFor is the notice's title for a round named roundName (empty: the
 // whole ledger).
 func TitleFor(roundName string) string {
@@ -106,12 +119,7 @@ func problemOf(it ledger.Item, names Names, asOf ledger.Date, yellowDays int) Pr
 	for _, u := range it.Units {
 		p.Units = append(p.Units, nameOr(names.Units, u))
 	}
-	switch {
-	case it.LongTerm:
-		p.Deadline = "长期坚持"
-	default:
-		p.Deadline = it.Deadline.String()
-	}
+	p.Deadline = it.DeadlineText()
 	if p.Light == ledger.LightRed {
 		p.DaysOverdue = asOf.DaysSince(it.Deadline)
 	}
@@ -135,7 +143,7 @@ func (p Problem) UnitList() string { return strings.Join(p.Units, "、") }
 // DeadlineNote is the deadline with how late it is, e.g. 2026-11-20(已逾期5天).
 func (p Problem) DeadlineNote() string {
 	if p.DaysOverdue > 0 {
-		return p.Deadline + "(已逾期" + strconv.Itoa(p.DaysOverdue) + "天)"
+		return p.Deadline + "(" + ledger.DaysText(-p.DaysOverdue) + ")"
 	}
 	return p.Deadline
 }

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -170,5 +172,25 @@ func TestChineseNumeral(t *testing.T) {
 		if got := ChineseNumeral(n); got != want {
 			t.Errorf("ChineseNumeral(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestWriteAndNewNames(t *testing.T) {
+	t.Parallel()
+	names := NewNames("市委第七巡察组反馈意见整改",
+		[]ledger.Unit{{Code: "bgs", Name: "办公室"}, {Code: "jcb", Name: "基层工作部"}, {Code: "jsb", Name: "经费审查办公室"}, {Code: "cwb", Name: "财务资产部"}},
+		[]ledger.Leader{{Code: "wang", Name: "王某某"}, {Code: "liu", Name: "刘某某"}, {Code: "chen", Name: "陈某某"}, {Code: "li", Name: "李某某"}})
+	if !reflect.DeepEqual(names, testNames) {
+		t.Errorf("NewNames = %+v, want %+v", names, testNames)
+	}
+	n := Build(testItems(t), names, date(t, "2026-11-25"), 7)
+	for format, prefix := range map[string]string{FormatMarkdown: "# 关于", FormatHTML: "<!DOCTYPE html>", FormatXLSX: "PK"} {
+		var b strings.Builder
+		if err := Write(&b, n, format); err != nil || !strings.HasPrefix(b.String(), prefix) {
+			t.Errorf("Write %s: %v, output starts %q, want %q", format, err, b.String()[:min(20, b.Len())], prefix)
+		}
+	}
+	if err := Write(io.Discard, n, "pdf"); err == nil {
+		t.Error("Write pdf: no error")
 	}
 }

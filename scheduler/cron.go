@@ -10,28 +10,10 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// scheduleParser accepts the five standard fields and the @ descriptors
-// (@daily, @every 5m), as the config documents.
-var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// ParseSchedule parses a cron expression; robfig/cron panics on some
-// malformed input, so the panic is turned into an error.
-func ParseSchedule(expr string) (sched cron.Schedule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			sched, err = nil, fmt.Errorf("invalid schedule %q: %v", expr, r)
-		}
-	}()
-	sched, err = scheduleParser.Parse(expr)
-	if err != nil {
-		return nil, fmt.Errorf("invalid schedule %q: %w", expr, err)
-	}
-	return sched, nil
-}
-
 // lastTick returns the latest time ≤ now at which sched fires, looking back
 // at most window; false when it did not fire in that window. A constant
-// delay (@every) is anchored to the epoch so that replicas agree on it.
+// delay (@every) is anchored to the zero time (time.Truncate) so that
+// replicas agree on it.
 func lastTick(sched cron.Schedule, now time.Time, window time.Duration) (time.Time, bool) {
 	if every, ok := sched.(cron.ConstantDelaySchedule); ok {
 		t := now.Truncate(every.Delay)
@@ -46,7 +28,7 @@ func lastTick(sched cron.Schedule, now time.Time, window time.Duration) (time.Ti
 }
 
 // alignedEvery fires an @every schedule on the multiples of its delay since
-// the epoch (robfig/cron counts the delay from whenever the daemon started):
+// the zero time (robfig/cron counts the delay from whenever the daemon started):
 // replicas then wake at the same instants, compute the same scheduled time
 // with lastTick and claim one run between them, instead of each running its
 // own ticks a little apart.
@@ -64,17 +46,20 @@ func aligned(sched cron.Schedule) cron.Schedule {
 	return sched
 }
 
+// NextRun is when a job on sched fires next after now, as Serve runs it:
+// an @every schedule on the multiples of its delay (see alignedEvery). The
+// console and `duban jobs` both show it.
+func NextRun(sched cron.Schedule, now time.Time) time.Time {
+	return aligned(sched).Next(now)
+}
+
 // NextRun is when job fires next after now; false for an unknown job.
 func (s *Scheduler) NextRun(job string, now time.Time) (time.Time, bool) {
 	spec, ok := s.spec(job)
-	if !ok {
+	if !ok || spec.Cron == nil {
 		return time.Time{}, false
 	}
-	sched, err := ParseSchedule(spec.Schedule)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return aligned(sched).Next(now.In(s.set.Location)), true
+	return NextRun(spec.Cron, now.In(s.set.Location)), true
 }
 
 // Spec returns the schedule of a job.
@@ -99,11 +84,10 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 		cron.WithChain(cron.Recover(cronLogger{s.log}), cron.SkipIfStillRunning(cronLogger{s.log})),
 	)
 	for _, spec := range s.set.Jobs {
-		sched, err := ParseSchedule(spec.Schedule)
-		if err != nil {
-			return fmt.Errorf("scheduler: job %s: %w", spec.Name, err)
+		if spec.Cron == nil {
+			return fmt.Errorf("scheduler: job %s has no schedule", spec.Name)
 		}
-		c.Schedule(aligned(sched), cron.FuncJob(func() { s.tick(ctx, spec.Name, sched) }))
+		c.Schedule(aligned(spec.Cron), cron.FuncJob(func() { s.tick(ctx, spec.Name, spec.Cron) }))
 	}
 	s.CatchUp(ctx)
 	c.Start()
@@ -124,14 +108,10 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 func (s *Scheduler) CatchUp(ctx context.Context) {
 	now := s.now().In(s.set.Location)
 	for _, spec := range s.set.Jobs {
-		if spec.CatchUp <= 0 {
+		if spec.CatchUp <= 0 || spec.Cron == nil {
 			continue
 		}
-		sched, err := ParseSchedule(spec.Schedule)
-		if err != nil {
-			continue
-		}
-		at, ok := lastTick(sched, now, spec.CatchUp)
+		at, ok := lastTick(spec.Cron, now, spec.CatchUp)
 		if !ok {
 			continue
 		}

@@ -3,13 +3,15 @@ package scheduler
 import (
 	"testing"
 	"time"
+
+	"duban/config"
 )
 
 // Replicas started at different moments must wake at the same instants and
 // compute the same scheduled time, so that one of them claims each run.
 func TestEveryIsAlignedAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	sched, err := ParseSchedule("@every 2s")
+	sched, err := config.ParseSchedule("@every 2s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func TestEveryIsAlignedAcrossReplicas(t *testing.T) {
 
 func TestCronSchedulesAreNotAltered(t *testing.T) {
 	t.Parallel()
-	sched, err := ParseSchedule("0 9 * * *")
+	sched, err := config.ParseSchedule("0 9 * * *")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func TestCronSchedulesAreNotAltered(t *testing.T) {
 
 func TestLastTickWindow(t *testing.T) {
 	t.Parallel()
-	sched, err := ParseSchedule("0 9 * * *")
+	sched, err := config.ParseSchedule("0 9 * * *")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"duban/ledger"
-	"duban/scheduler"
 	"duban/store"
 	"duban/store/storetest"
 )
@@ -28,13 +27,13 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 
 		// Monday: D1 is 4 days ahead (remind-7d), D2 14 days overdue
 		// (overdue-2, and its leader is told).
-		got := runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-16T09:00")
+		got := runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-16T09:00")
 		wantSent(t, "06-16", got,
 			"a@t.example deadline r1/D1 remind-7d",
 			"b1@t.example deadline r1/D2 overdue-2",
 			"b2@t.example deadline r1/D2 overdue-2",
 			"l2@t.example deadline r1/D2 overdue-2")
-		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-17T09:00")
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-17T09:00")
 		wantSent(t, "06-17", got, "a@t.example deadline r1/D1 remind-3d")
 
 		// A new mailbox for ub: D2 has no new stage before 06-23, but the
@@ -44,7 +43,7 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 		ub.Emails = append(ub.Emails, "b3@t.example")
 		dir.Units["ub"] = ub
 		s = schedulerWith(t, st, clk, dir)
-		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-18T09:00")
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-18T09:00")
 		wantSent(t, "06-18", got, "b3@t.example deadline r1/D2 overdue-2")
 
 		// D2's deadline is extended (延期) to 06-26: its ladder starts again
@@ -53,13 +52,13 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 		items[1].Deadline = day(t, "2025-06-26")
 		_, err = st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
 		must(t, err)
-		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-19T09:00")
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-19T09:00")
 		wantSent(t, "06-19", got,
 			"a@t.example deadline r1/D1 remind-1d",
 			"b1@t.example deadline r1/D2 remind-7d",
 			"b2@t.example deadline r1/D2 remind-7d",
 			"b3@t.example deadline r1/D2 remind-7d")
-		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-23T09:00")
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-23T09:00")
 		wantSent(t, "06-23", got,
 			"a@t.example deadline r1/D1 due",
 			"b1@t.example deadline r1/D2 remind-3d",
@@ -68,7 +67,7 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 
 		// A catch-up run as of an earlier day than the last one reads every
 		// open item; what that day's rules give was told already.
-		got = runAndCollect(t, st, s, clk, scheduler.JobDeadlines, "2025-06-20T09:00")
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-20T09:00")
 		wantSent(t, "06-20, late", got)
 	})
 }

@@ -44,11 +44,29 @@ func dispatchKey(job string, asOf time.Time, recipient string) string {
 }
 
 // Ref is one entry of a dispatch's refs: what it concerns ("ROUND/NO",
-// "DUTY/PERIOD" or the summary's ISO week), at which stage, by which rule.
+// "DUTY/PERIOD" or the summary's ISO week), at which stage, by which rule,
+// and what the recipient was told: the level they were addressed at and
+// whether the date had passed, from which Tag names it as the email did.
 type Ref struct {
-	Ref   string `json:"ref"`
-	Stage string `json:"stage"`
-	Rule  string `json:"rule"`
+	Ref     string       `json:"ref"`
+	Stage   string       `json:"stage"`
+	Rule    string       `json:"rule"`
+	Level   ledger.Level `json:"level,omitempty"`
+	Overdue bool         `json:"overdue,omitempty"`
+}
+
+// refOf is the ref that records a notice in its message.
+func refOf(n ledger.Notice) Ref {
+	return Ref{Ref: n.Subject, Stage: n.Stage.Name, Rule: n.Rule, Level: n.Level, Overdue: n.DaysLeft < 0}
+}
+
+// Tag is the ref's reminder in the office's words, the tag its entry had
+// in the email; a ref recorded without the level is named by its stage.
+func (r Ref) Tag() string {
+	if r.Level == "" {
+		return ledger.StageTag(r.Rule, r.Stage)
+	}
+	return ledger.Tag(r.Rule, r.Level, r.Overdue)
 }
 
 // renderFunc turns the notices one recipient gets from a run into the
@@ -59,7 +77,7 @@ type renderFunc func(recipient string, notices []ledger.Notice) (subject, text, 
 // facts are gathered once per run, before any message is built; every other
 // job renders a digest of the recipient's notices.
 func (s *Scheduler) renderer(ctx context.Context, job string, asOf time.Time, today ledger.Date) (renderFunc, error) {
-	if job == JobSummary {
+	if job == ledger.JobSummary {
 		facts, err := s.summaryFacts(ctx, asOf, today)
 		if err != nil {
 			return nil, err
@@ -88,7 +106,7 @@ func (s *Scheduler) message(job string, recipient string,
 	}
 	refs := make([]Ref, len(notices))
 	for i, n := range notices {
-		refs[i] = Ref{Ref: n.Subject, Stage: n.Stage.Name, Rule: n.Rule}
+		refs[i] = refOf(n)
 	}
 	refsJSON, err := json.Marshal(refs)
 	if err != nil {
@@ -109,7 +127,7 @@ const maxDigestEntries = 200
 func (s *Scheduler) digestData(recipient string, today ledger.Date, notices []ledger.Notice) notify.DigestData {
 	d := notify.DigestData{
 		To:     recipient,
-		Role:   string(mainRole(notices)),
+		Role:   mainRole(notices),
 		AsOf:   today.String(),
 		Office: s.set.Office,
 	}
@@ -185,7 +203,7 @@ func (s *Scheduler) entry(n ledger.Notice) notify.Entry {
 	e := notify.Entry{
 		Kind:       n.Rule,
 		Stage:      n.Stage.Name,
-		StageLabel: stageLabel(n),
+		StageLabel: n.Tag(),
 		No:         it.No,
 		Problem:    it.Problem,
 		Measures:   it.Measures,
@@ -206,9 +224,9 @@ func (s *Scheduler) entry(n ledger.Notice) notify.Entry {
 // submitted; to the supervisors, the roll of all that have not.
 func (s *Scheduler) dutyEntry(n ledger.Notice) notify.Entry {
 	e := notify.Entry{
-		Kind:       notify.KindDuty,
+		Kind:       ledger.RuleDuty,
 		Stage:      n.Stage.Name,
-		StageLabel: stageLabel(n),
+		StageLabel: n.Tag(),
 		DaysLeft:   n.DaysLeft,
 		DutyName:   n.DutyName,
 		Period:     n.Period.Label(),
@@ -234,26 +252,4 @@ func (s *Scheduler) unitNames(codes []string) []string {
 		names = append(names, name)
 	}
 	return names
-}
-
-// stageLabel is the rung of the escalation ladder in the office's words.
-func stageLabel(n ledger.Notice) string {
-	switch n.Rule {
-	case ledger.RuleFollowup:
-		return "回头看"
-	case ledger.RuleDutyMissing:
-		return "逾期未报"
-	}
-	switch n.Level {
-	case ledger.LevelRemind:
-		return "提醒"
-	case ledger.LevelWarn:
-		return "告诫"
-	case ledger.LevelSummon:
-		return "约谈提醒"
-	}
-	if n.DaysLeft < 0 {
-		return "逾期催办"
-	}
-	return "催办"
 }

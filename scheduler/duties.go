@@ -84,7 +84,7 @@ func (s *Scheduler) overdueDuties(idx submissionIndex, today ledger.Date) []over
 		for i, p := range grid.Periods {
 			var missing []string
 			for _, row := range grid.Rows {
-				if row.Cells[i].State == ledger.DutyMissing {
+				if row.Cells[i].State == ledger.DutyOverdue {
 					missing = append(missing, row.Unit)
 				}
 			}

@@ -135,13 +135,13 @@ func TestDutiesJob(t *testing.T) {
 		ctx := t.Context()
 
 		// June 1 is a Sunday and 端午 falls on May 31–June 2: no run sends.
-		res, err := s.RunJob(ctx, scheduler.JobDuties, at(t, "2025-06-02T09:30"))
+		res, err := s.RunJob(ctx, ledger.JobDuties, at(t, "2025-06-02T09:30"))
 		must(t, err)
 		if res.Skipped == "" || res.Dispatches != 0 {
 			t.Fatalf("a run on a holiday: %+v, want skipped", res)
 		}
 		// June 3: remind-3d (June 2) is the latest stage; open (June 1) is superseded.
-		got := runAndCollect(t, st, s, clk, scheduler.JobDuties, "2025-06-03T09:30")
+		got := runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-03T09:30")
 		wantSent(t, "06-03", got,
 			"a@t.example duty yuebao/2025-05 remind-3d",
 			"b1@t.example duty yuebao/2025-05 remind-3d",
@@ -149,23 +149,23 @@ func TestDutiesJob(t *testing.T) {
 
 		// ua submits: from now on only ub is reminded.
 		must(t, st.AddSubmission(ctx, store.Submission{Duty: "yuebao", Unit: "ua", Period: "2025-05", On: day(t, "2025-06-03"), CreatedAt: clk.t}))
-		got = runAndCollect(t, st, s, clk, scheduler.JobDuties, "2025-06-04T09:30")
+		got = runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-04T09:30")
 		wantSent(t, "06-04", got,
 			"b1@t.example duty yuebao/2025-05 remind-1d",
 			"b2@t.example duty yuebao/2025-05 remind-1d")
-		got = runAndCollect(t, st, s, clk, scheduler.JobDuties, "2025-06-05T09:30")
+		got = runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-05T09:30")
 		wantSent(t, "06-05", got,
 			"b1@t.example duty yuebao/2025-05 due",
 			"b2@t.example duty yuebao/2025-05 due")
 		// After the due date the supervisor gets the roll, once.
-		got = runAndCollect(t, st, s, clk, scheduler.JobDuties, "2025-06-06T09:30")
+		got = runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-06T09:30")
 		wantSent(t, "06-06", got, "sup@t.example duty-missing yuebao/2025-05 missing")
-		got = runAndCollect(t, st, s, clk, scheduler.JobDuties, "2025-06-09T09:30")
+		got = runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-09T09:30")
 		wantSent(t, "06-09", got,
 			"b1@t.example duty yuebao/2025-05 overdue-1",
 			"b2@t.example duty yuebao/2025-05 overdue-1")
 		// A rerun of the same day, at another time: nothing.
-		got = runAndCollect(t, st, s, clk, scheduler.JobDuties, "2025-06-09T15:00")
+		got = runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-09T15:00")
 		wantSent(t, "06-09 again", got)
 
 		// The roll lists the non-submitter by name, to the supervisor.
@@ -176,9 +176,9 @@ func TestDutiesJob(t *testing.T) {
 		}
 		// ub submits late: no more reminders for May.
 		must(t, st.AddSubmission(ctx, store.Submission{Duty: "yuebao", Unit: "ub", Period: "2025-05", On: day(t, "2025-06-10"), CreatedAt: clk.t}))
-		got = runAndCollect(t, st, s, clk, scheduler.JobDuties, "2025-06-12T09:30")
+		got = runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-12T09:30")
 		wantSent(t, "06-12", got)
-		plan, err := s.Plan(ctx, scheduler.JobDuties, at(t, "2025-06-16T09:30"))
+		plan, err := s.Plan(ctx, ledger.JobDuties, at(t, "2025-06-16T09:30"))
 		must(t, err)
 		if len(plan) != 0 {
 			t.Errorf("plan after every unit submitted: %+v", plan)
@@ -206,10 +206,10 @@ func TestFollowupsJob(t *testing.T) {
 		s := newScheduler(t, st, clk)
 
 		// 89 days after completion: nothing yet.
-		wantSent(t, "07-18", runAndCollect(t, st, s, clk, scheduler.JobFollowups, "2025-07-18T10:00"))
+		wantSent(t, "07-18", runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-18T10:00"))
 		// F2 is re-checked on day 90, before the weekly run.
 		must(t, st.AddProgress(ctx, "r1", "F2", ledger.EventFollowup, day(t, "2025-07-20"), "回头看无反弹", "test", clk.t))
-		got := runAndCollect(t, st, s, clk, scheduler.JobFollowups, "2025-07-21T10:00")
+		got := runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-21T10:00")
 		wantSent(t, "07-21", got,
 			"b1@t.example followup r1/F1 followup-90",
 			"b2@t.example followup r1/F1 followup-90")
@@ -218,7 +218,7 @@ func TestFollowupsJob(t *testing.T) {
 		if len(ds) != 1 || ds[0].Subject != "【回头看】1项需回头看" || !strings.Contains(ds[0].BodyText, "完成日期:2025-04-21") {
 			t.Fatalf("follow-up message: %+v", ds)
 		}
-		wantSent(t, "07-28", runAndCollect(t, st, s, clk, scheduler.JobFollowups, "2025-07-28T10:00"))
+		wantSent(t, "07-28", runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-28T10:00"))
 	})
 }
 
@@ -241,9 +241,9 @@ func TestSummaryJob(t *testing.T) {
 		failDispatch(t, st, clk, "old@t.example")
 		s := newScheduler(t, st, clk, monthlyReport())
 
-		got := runAndCollect(t, st, s, clk, scheduler.JobSummary, "2025-06-16T08:00")
+		got := runAndCollect(t, st, s, clk, ledger.JobSummary, "2025-06-16T08:00")
 		wantSent(t, "06-16", got, "sup@t.example summary 2025-W25 weekly")
-		ds, err := st.ListDispatches(ctx, store.DispatchFilter{Job: scheduler.JobSummary})
+		ds, err := st.ListDispatches(ctx, store.DispatchFilter{Job: ledger.JobSummary})
 		must(t, err)
 		body := ds[0].BodyText
 		if want := "【定期调度】2025年第25周整改工作汇总:红灯1项、黄灯1项、1项定期任务未报齐、1封邮件投递失败"; ds[0].Subject != want {
@@ -264,11 +264,11 @@ func TestSummaryJob(t *testing.T) {
 		}
 
 		// Later the same week (a catch-up, another replica): nothing.
-		wantSent(t, "06-18", runAndCollect(t, st, s, clk, scheduler.JobSummary, "2025-06-18T08:00"))
+		wantSent(t, "06-18", runAndCollect(t, st, s, clk, ledger.JobSummary, "2025-06-18T08:00"))
 		// Next week: a new summary; the failure before the last summary is not repeated.
-		got = runAndCollect(t, st, s, clk, scheduler.JobSummary, "2025-06-23T08:00")
+		got = runAndCollect(t, st, s, clk, ledger.JobSummary, "2025-06-23T08:00")
 		wantSent(t, "06-23", got, "sup@t.example summary 2025-W26 weekly")
-		ds, err = st.ListDispatches(ctx, store.DispatchFilter{Job: scheduler.JobSummary, Limit: 1})
+		ds, err = st.ListDispatches(ctx, store.DispatchFilter{Job: ledger.JobSummary, Limit: 1})
 		must(t, err)
 		if strings.Contains(ds[0].BodyText, "old@t.example") || !strings.Contains(ds[0].BodyText, "五、邮件投递失败情况") {
 			t.Errorf("second summary repeats an old failure:\n%s", ds[0].BodyText)

@@ -53,7 +53,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 		}
 		p := Planned{Job: job, To: d.Recipient, Subject: msg.Subject}
 		for _, r := range fresh {
-			p.Refs = append(p.Refs, Ref{Ref: r.Subject, Stage: r.Stage, Rule: r.Rule})
+			p.Refs = append(p.Refs, refOf(*byKey[r.Key]))
 		}
 		out = append(out, p)
 	}

@@ -40,9 +40,9 @@ func TestDeadlineRunSendsWhatWasPlanned(t *testing.T) {
 		must(t, err)
 		s := New(st, Settings{Location: time.UTC, Policy: ledger.DefaultPolicy(), Calendar: ledger.NewCalendar(nil, nil),
 			Directory: dir}, tmpl, Options{Owner: "test", Now: func() time.Time { return now }})
-		planned, err := s.Plan(ctx, JobDeadlines, now)
+		planned, err := s.Plan(ctx, ledger.JobDeadlines, now)
 		must(t, err)
-		res, err := s.RunJob(ctx, JobDeadlines, now)
+		res, err := s.RunJob(ctx, ledger.JobDeadlines, now)
 		must(t, err)
 		want := map[string][]Ref{}
 		total := 0
@@ -54,7 +54,7 @@ func TestDeadlineRunSendsWhatWasPlanned(t *testing.T) {
 			t.Fatalf("run: %+v; planned %d messages with %d reminders (the supervisor's %d)",
 				res, len(planned), total, len(want["sup@t.example"]))
 		}
-		sent, err := st.ListDispatches(ctx, store.DispatchFilter{Job: JobDeadlines})
+		sent, err := st.ListDispatches(ctx, store.DispatchFilter{Job: ledger.JobDeadlines})
 		must(t, err)
 		got := map[string][]Ref{}
 		for _, d := range sent {

@@ -11,23 +11,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"duban/ledger"
 	"duban/notify"
 	"duban/store"
 )
 
-// Job names of the CLI contract.
-const (
-	JobDeadlines = "deadlines"
-	JobDuties    = "duties"
-	JobFollowups = "followups"
-	JobSummary   = "summary"
-)
-
-// JobNames lists the jobs in the order they are shown.
-var JobNames = []string{JobDeadlines, JobDuties, JobFollowups, JobSummary}
-
-// ErrUnknownJob is returned for a job name that is not one of JobNames.
+// ErrUnknownJob is returned for a job name that is not one of ledger.JobNames.
 var ErrUnknownJob = errors.New("scheduler: unknown job")
 
 // ErrAlreadyRan is returned when the run for that scheduled time exists:
@@ -37,7 +28,8 @@ var ErrAlreadyRan = errors.New("scheduler: run already claimed")
 // JobSpec is one job's schedule from the config.
 type JobSpec struct {
 	Name     string
-	Schedule string
+	Schedule string        // as the config writes it, for display
+	Cron     cron.Schedule // Schedule parsed (config.ParseSchedule)
 	CatchUp  time.Duration
 }
 
@@ -181,11 +173,11 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 // collect asks the ledger rules which notices are due today for job.
 func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) ([]ledger.Notice, error) {
 	switch job {
-	case JobDeadlines:
+	case ledger.JobDeadlines:
 		return s.deadlineNotices(ctx, today)
-	case JobDuties:
+	case ledger.JobDuties:
 		return s.dutyNotices(ctx, today)
-	case JobFollowups:
+	case ledger.JobFollowups:
 		return s.followupNotices(ctx, today)
 	}
 	return s.summaryNotices(today), nil
@@ -243,7 +235,7 @@ func (s *Scheduler) unrecorded(ctx context.Context, notices []ledger.Notice) ([]
 }
 
 func knownJob(job string) bool {
-	for _, j := range JobNames {
+	for _, j := range ledger.JobNames {
 		if j == job {
 			return true
 		}

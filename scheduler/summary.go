@@ -14,10 +14,9 @@ import (
 
 // The weekly summary (定期调度) goes through the same reminders as every
 // other job: one reminder per supervisor and ISO week, so a rerun, a
-// catch-up or a second replica in the same week sends nothing.
+// catch-up or a second replica in the same week sends nothing
+// (ledger.RuleSummary, stage ledger.StageWeekly).
 const (
-	RuleSummary  = "summary"
-	StageWeekly  = "weekly"
 	summaryLimit = 100 // failed deliveries listed at most
 	// summaryLookback is how far back failed deliveries are listed when
 	// there is no earlier summary run to count from.
@@ -42,7 +41,7 @@ func (s *Scheduler) summaryNotices(today ledger.Date) []ledger.Notice {
 		}
 		seen[strings.ToLower(addr)] = true
 		out = append(out, ledger.Notice{
-			Rule: RuleSummary, Subject: week, Stage: ledger.Stage{Name: StageWeekly, On: today},
+			Rule: ledger.RuleSummary, Subject: week, Stage: ledger.Stage{Name: ledger.StageWeekly, On: today},
 			Level: ledger.LevelRemind, Recipient: addr, Role: ledger.RoleSupervisor,
 		})
 	}
@@ -122,7 +121,7 @@ func (s *Scheduler) summarizeItems(d *notify.SummaryData, items []ledger.Item, t
 // as-of time), or in the last week when there was none.
 func (s *Scheduler) summarizeFailures(ctx context.Context, d *notify.SummaryData, asOf time.Time) error {
 	since := s.now().Add(-summaryLookback)
-	runs, err := s.store.ListRuns(ctx, JobSummary, 10)
+	runs, err := s.store.ListRuns(ctx, ledger.JobSummary, 10)
 	if err != nil {
 		return fmt.Errorf("scheduler: summary: %w", err)
 	}

@@ -85,7 +85,7 @@ func decodeCSV(data []byte, name string) (string, error) {
 }
 
 // rowSink takes the records of a file: the ledger's assembler, or the
-// plain records of ReadCSVRecords.
+// plain records of readCSVRecords.
 type rowSink interface {
 	add(row int, cells []string) bool // false: stop reading
 	stop(e RowError)                  // a file-level error; nothing more is read

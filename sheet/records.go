@@ -8,21 +8,21 @@ import (
 	"duban/ledger"
 )
 
-// Record is one non-blank row of a CSV file, cells trimmed, with the row
+// record is one non-blank row of a CSV file, cells trimmed, with the row
 // number Excel shows for it.
-type Record struct {
+type record struct {
 	Row   int
 	Cells []string
 }
 
-// ReadCSVRecords reads any small CSV table the office keeps in Excel (such
+// readCSVRecords reads any small CSV table the office keeps in Excel (such
 // as a list of duty submissions) with the ledger's decoding rules: UTF-8
 // with or without a BOM, or GB18030; .xls, .xlsx and UTF-16 content refused
 // with a hint; at most MaxFileSize bytes. Blank rows are skipped; cells are
 // trimmed of whitespace, full-width spaces included. The header row, if the
 // file has one, is the first record: its meaning is the caller's. A file
 // problem is an *ImportError, like the ledger's.
-func ReadCSVRecords(ctx context.Context, r io.Reader, name string) ([]Record, error) {
+func readCSVRecords(ctx context.Context, r io.Reader, name string) ([]record, error) {
 	data, err := readLimited(ctx, r, name)
 	if err != nil {
 		return nil, err
@@ -41,12 +41,6 @@ func ReadCSVRecords(ctx context.Context, r io.Reader, name string) ([]Record, er
 	return rs.records, nil
 }
 
-// HeaderKey normalises a header cell for matching column names: spaces of
-// any width removed anywhere, full-width letters folded, letters lower-cased.
-func HeaderKey(cell string) string {
-	return normHeader(cell)
-}
-
 // ParseDate reads a date cell in the forms the ledger's deadline column
 // takes (2025-04-03, 2025/4/3, 2025.4.3, 2025年4月3日, a date-time as Excel
 // writes it to CSV); 长期坚持 is not a date. The error's text is Chinese.
@@ -58,9 +52,9 @@ func ParseDate(s string) (ledger.Date, error) {
 	return d, err
 }
 
-// recordSink collects the records of ReadCSVRecords.
+// recordSink collects the records of readCSVRecords.
 type recordSink struct {
-	records []Record
+	records []record
 	errs    collector
 	stopped bool
 }
@@ -76,7 +70,7 @@ func (s *recordSink) add(row int, cells []string) bool {
 	for i, c := range cells {
 		trimmed[i] = trimCell(c)
 	}
-	s.records = append(s.records, Record{Row: row, Cells: trimmed})
+	s.records = append(s.records, record{Row: row, Cells: trimmed})
 	return true
 }
 

@@ -17,7 +17,7 @@ func TestReadCSVRecords(t *testing.T) {
 		",,,,\r\n" + // a blank row still counts for the row numbers
 		"\u3000sanhuiyike\u3000,机关第一党支部,2025-Q1,2025年4月8日,\"两行\n备注\"\r\n" +
 		"lianzheng,组织部,2025,,\r\n" // row 5: the quoted line break stays inside row 4
-	want := []Record{
+	want := []record{
 		{Row: 1, Cells: []string{"任务", "部门", "期间", "报送日期", "备注"}},
 		{Row: 2, Cells: []string{"sanzhongyida", "办公室", "2025-03", "2025/4/3", "已报,纸质"}},
 		{Row: 4, Cells: []string{"sanhuiyike", "机关第一党支部", "2025-Q1", "2025年4月8日", "两行\n备注"}},
@@ -32,9 +32,9 @@ func TestReadCSVRecords(t *testing.T) {
 	} {
 		t.Run(enc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ReadCSVRecords(t.Context(), strings.NewReader(enc.data), "subs.csv")
+			got, err := readCSVRecords(t.Context(), strings.NewReader(enc.data), "subs.csv")
 			if err != nil {
-				t.Fatalf("ReadCSVRecords: %v", err)
+				t.Fatalf("readCSVRecords: %v", err)
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("records:\n got %+v\nwant %+v", got, want)
@@ -54,7 +54,7 @@ func TestReadCSVRecordsRefusesOtherFiles(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := ReadCSVRecords(t.Context(), bytes.NewReader([]byte(tt.data)), "subs.csv")
+			_, err := readCSVRecords(t.Context(), bytes.NewReader([]byte(tt.data)), "subs.csv")
 			var ie *ImportError
 			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want an ImportError mentioning %q", err, tt.want)
@@ -63,7 +63,7 @@ func TestReadCSVRecordsRefusesOtherFiles(t *testing.T) {
 	}
 }
 
-func TestParseDateAndHeaderKey(t *testing.T) {
+func TestParseDateAndnormHeader(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"2025-04-03": "2025-04-03", "2025/4/3": "2025-04-03", "2025年4月3日": "2025-04-03",
@@ -74,10 +74,10 @@ func TestParseDateAndHeaderKey(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if got := HeaderKey(" 报送 日期\u3000"); got != "报送日期" {
-		t.Errorf("HeaderKey = %q", got)
+	if got := normHeader(" 报送 日期\u3000"); got != "报送日期" {
+		t.Errorf("normHeader = %q", got)
 	}
-	if got := HeaderKey("Ｄｕｔｙ"); got != "duty" {
-		t.Errorf("HeaderKey(full-width) = %q", got)
+	if got := normHeader("Ｄｕｔｙ"); got != "duty" {
+		t.Errorf("normHeader(full-width) = %q", got)
 	}
 }

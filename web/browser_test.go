@@ -138,7 +138,7 @@ func TestBrowser(t *testing.T) {
 	// Follow the overdue item to its page, and from there to a reminder.
 	follow(t, ctx, "open item 四.2", `a[href="/items/2024-7/%E5%9B%9B.2"]`)
 	item := mainText(t, ctx)
-	for _, want := range []string{"四.2 审计发现问题整改抓得不紧", "红灯", "财务资产部、组织部、离退休党支部", "进展记录", "相关发送记录", "到期催办"} {
+	for _, want := range []string{"四.2 审计发现问题整改抓得不紧", "红灯", "财务资产部、组织部、离退休党支部", "进展记录", "相关发送记录", "逾期催办"} {
 		if !strings.Contains(item, want) {
 			t.Errorf("item page lacks %q:\n%s", want, item)
 		}
@@ -153,7 +153,7 @@ func TestBrowser(t *testing.T) {
 		"四.2",                // the item it concerned
 		recipient,            // to whom
 		"【整改督办】",             // the subject, in Chinese
-		"已逾期", "已发送", "到期催办", // what it said and how it went
+		"已逾期", "已发送", "逾期催办", // what it said and how it went
 		"审计发现问题整改抓得不紧", // the message's text
 		"Auto-Submitted: auto-generated",
 	} {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"duban/ledger"
 	"duban/notify"
 	"duban/scheduler"
 	"duban/store"
@@ -64,7 +65,7 @@ func (s *Server) dispatchFilter(q url.Values) (store.DispatchFilter, dispatchFil
 	default:
 		fv.Status = ""
 	}
-	for _, j := range scheduler.JobNames {
+	for _, j := range ledger.JobNames {
 		if fv.Job == j {
 			f.Job = j
 		}
@@ -93,9 +94,9 @@ var stateOptions = []option{
 }
 
 func jobOptions() []option {
-	out := make([]option, len(scheduler.JobNames))
-	for i, j := range scheduler.JobNames {
-		out[i] = option{j, jobLabel(j)}
+	out := make([]option, len(ledger.JobNames))
+	for i, j := range ledger.JobNames {
+		out[i] = option{j, ledger.JobLabel(j)}
 	}
 	return out
 }
@@ -152,7 +153,7 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 			sent = s.fmtTime(d.SentAt)
 		}
 		cw.Write([]string{
-			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), jobLabel(d.Job), csvText(d.Recipient), stateLabel(d.State),
+			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), csvText(d.Recipient), stateLabel(d.State),
 			strconv.Itoa(d.Attempts), csvText(d.Subject), csvText(d.LastError), csvText(d.SMTPReply), csvText(d.MessageID), sent,
 		})
 	}
@@ -177,9 +178,10 @@ func csvText(v string) string {
 	return v
 }
 
-// refView is one thing a dispatch concerned, linked to its page.
+// refView is one thing a dispatch concerned, linked to its page, with the
+// tag its entry had in the email.
 type refView struct {
-	Ref, Stage, URL, Label string
+	Ref, Tag, URL, Label string
 }
 
 type dispatchView struct {
@@ -246,8 +248,8 @@ func (s *Server) rebuildHeaders(d store.Dispatch) (string, string) {
 
 // refView links an item ("ROUND/NO") to its page and a duty period
 // ("DUTY/PERIOD") to the duty matrix.
-func (s *Server) refView(ref dispatchRef) refView {
-	v := refView{Ref: ref.Ref, Stage: ref.Stage, Label: ref.Ref}
+func (s *Server) refView(ref scheduler.Ref) refView {
+	v := refView{Ref: ref.Ref, Tag: ref.Tag(), Label: ref.Ref}
 	prefix, rest, ok := strings.Cut(ref.Ref, "/")
 	if !ok {
 		return v

@@ -117,6 +117,12 @@ func (f *fixture) runDeadlines() scheduler.Result {
 // run runs the deadlines job as of asOf and leaves its dispatches pending.
 func (f *fixture) run() scheduler.Result {
 	f.t.Helper()
+	return f.runAt(asOf)
+}
+
+// runAt runs the deadlines job as of at and leaves its dispatches pending.
+func (f *fixture) runAt(at time.Time) scheduler.Result {
+	f.t.Helper()
 	ctx := f.t.Context()
 	tmpl, err := notify.LoadTemplates("")
 	if err != nil {
@@ -130,17 +136,17 @@ func (f *fixture) run() scheduler.Result {
 		Office:    "整改办",
 		Duties:    dutySpecsForTest(f.t, f.cfg),
 	}
-	for _, name := range scheduler.JobNames {
+	for _, name := range ledger.JobNames {
 		j := f.cfg.Jobs[name]
 		set.Jobs = append(set.Jobs, scheduler.JobSpec{Name: name, Schedule: j.Schedule, CatchUp: j.CatchUp.Duration})
 	}
 	sched := scheduler.New(f.st, set, tmpl, scheduler.Options{Owner: "test", Now: f.clock.Now, OnRun: f.metrics.ObserveRun})
-	res, err := sched.RunJob(ctx, scheduler.JobDeadlines, asOf)
+	res, err := sched.RunJob(ctx, ledger.JobDeadlines, at)
 	if err != nil {
 		f.t.Fatalf("deadlines run: %v", err)
 	}
 	if res.Dispatches == 0 {
-		f.t.Fatalf("deadlines run as of %s made no dispatches", asOf)
+		f.t.Fatalf("deadlines run as of %s made no dispatches", at)
 	}
 	return res
 }
@@ -165,21 +171,9 @@ func (f *fixture) deliver() notify.Stats {
 // dutySpecsForTest converts the config's duties as serve does.
 func dutySpecsForTest(t testing.TB, cfg *config.Config) []ledger.DutySpec {
 	t.Helper()
-	var specs []ledger.DutySpec
-	for _, d := range cfg.Duties {
-		kind, err := ledger.ParsePeriodKind(d.Period)
-		if err != nil {
-			t.Fatal(err)
-		}
-		start, err := ledger.ParsePeriodOf(kind, d.Start)
-		if err != nil {
-			t.Fatal(err)
-		}
-		specs = append(specs, ledger.DutySpec{
-			ID: d.ID, Name: d.Name, Kind: kind, DueDay: d.DueDay, RemindDays: d.RemindDays,
-			OverdueEveryDays: d.OverdueEveryDays, EscalateAfterDays: d.EscalateAfterDays,
-			DueOnWorkday: d.DueOnWorkday, Start: start, Units: cfg.DutyUnits(d), Supervisors: d.Supervisors,
-		})
+	specs, err := cfg.DutySpecs()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return specs
 }
@@ -280,4 +274,4 @@ func writeFile(t testing.TB, path, text string) {
 	}
 }
 
-func parseScheduleForTest(expr string) (nexter, error) { return scheduler.ParseSchedule(expr) }
+func parseScheduleForTest(expr string) (nexter, error) { return config.ParseSchedule(expr) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"duban/ledger"
+	"duban/scheduler"
 	"duban/store"
 )
 
@@ -17,13 +18,13 @@ import (
 type itemRow struct {
 	Item  ledger.Item
 	Light ledger.Light
-	Days  string // 还剩3天, 逾期5天; "" when not open or no deadline
+	Days  string // ledger.DaysText: 还剩3天, 已逾期5天; "" when not open or no deadline
 }
 
 func (s *Server) itemRowOf(it ledger.Item, today ledger.Date) itemRow {
 	row := itemRow{Item: it, Light: ledger.LightOf(it, today, s.cfg.Policy.YellowDays)}
-	if it.Status == ledger.StatusOpen && !it.LongTerm {
-		row.Days = daysNote(it.Deadline, today)
+	if it.Status == ledger.StatusOpen && !it.LongTerm && !it.Deadline.IsZero() {
+		row.Days = ledger.DaysText(it.Deadline.DaysSince(today))
 	}
 	return row
 }
@@ -140,11 +141,11 @@ func (s *Server) itemList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "items", "整改台账", v)
 }
 
-// itemDispatch is a dispatch that concerned an item, with the item's
-// stages in it.
+// itemDispatch is a dispatch that concerned an item, with the tags the
+// item's entries had in it.
 type itemDispatch struct {
-	D      store.Dispatch
-	Stages []string
+	D    store.Dispatch
+	Tags []string
 }
 
 type itemView struct {
@@ -184,20 +185,13 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) {
 		v.RoundName = rd.Name
 	}
 	for _, d := range ds {
-		v.Dispatches = append(v.Dispatches, itemDispatch{D: d, Stages: stagesFor(d.Refs, subject)})
+		v.Dispatches = append(v.Dispatches, itemDispatch{D: d, Tags: tagsFor(d.Refs, subject)})
 	}
 	s.render(w, r, http.StatusOK, "item", it.No+" "+it.Problem, v)
 }
 
-// dispatchRef is one entry of a dispatch's refs, as the scheduler writes
-// them: what it concerns and at which stage.
-type dispatchRef struct {
-	Ref   string `json:"ref"`
-	Stage string `json:"stage"`
-}
-
-func parseRefs(refs string) ([]dispatchRef, bool) {
-	var out []dispatchRef
+func parseRefs(refs string) ([]scheduler.Ref, bool) {
+	var out []scheduler.Ref
 	if strings.TrimSpace(refs) == "" {
 		return nil, true
 	}
@@ -207,13 +201,14 @@ func parseRefs(refs string) ([]dispatchRef, bool) {
 	return out, true
 }
 
-// stagesFor lists the stages of subject a dispatch carried.
-func stagesFor(refs, subject string) []string {
+// tagsFor lists the tags of subject's entries in a dispatch, as the email
+// showed them.
+func tagsFor(refs, subject string) []string {
 	parsed, _ := parseRefs(refs)
 	var out []string
 	for _, r := range parsed {
 		if r.Ref == subject {
-			out = append(out, r.Stage)
+			out = append(out, r.Tag())
 		}
 	}
 	return out

@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"duban/scheduler"
+	"duban/ledger"
 	"duban/store"
 )
 
@@ -21,7 +21,7 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	selected := r.URL.Query().Get("job")
 	known := false
-	for _, j := range scheduler.JobNames {
+	for _, j := range ledger.JobNames {
 		known = known || j == selected
 	}
 	if !known {

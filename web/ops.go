@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"duban/scheduler"
+	"duban/config"
+	"duban/ledger"
 )
 
 // readyTimeout bounds the database checks of /readyz, so that a probe
@@ -48,12 +49,12 @@ func (s *Server) notReady(ctx context.Context) []string {
 	}
 	now := s.now()
 	var reasons []string
-	for _, job := range scheduler.JobNames {
+	for _, job := range ledger.JobNames {
 		spec, ok := s.cfg.Jobs[job]
 		if !ok {
 			continue
 		}
-		sched, err := scheduler.ParseSchedule(spec.Schedule)
+		sched, err := config.ParseSchedule(spec.Schedule)
 		if err != nil {
 			reasons = append(reasons, fmt.Sprintf("job %s: %v", job, err))
 			continue

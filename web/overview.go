@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"duban/config"
 	"duban/ledger"
 	"duban/scheduler"
 	"duban/store"
@@ -181,15 +182,15 @@ func (s *Server) jobViews(ctx context.Context) ([]jobView, error) {
 	}
 	now := s.now().In(s.cfg.Location)
 	var out []jobView
-	for _, name := range scheduler.JobNames {
+	for _, name := range ledger.JobNames {
 		spec, ok := s.cfg.Jobs[name]
 		if !ok {
 			continue
 		}
 		j := jobView{Name: name, Schedule: spec.Schedule}
 		j.Last, j.HasLast = last[name]
-		if sched, err := scheduler.ParseSchedule(spec.Schedule); err == nil {
-			j.Next = sched.Next(now)
+		if sched, err := config.ParseSchedule(spec.Schedule); err == nil {
+			j.Next = scheduler.NextRun(sched, now)
 		}
 		out = append(out, j)
 	}

@@ -69,7 +69,7 @@ func TestItemPages(t *testing.T) {
 		for _, want := range []string{
 			"四.2 审计发现问题整改抓得不紧", "红灯", "逾期5天", "财务资产部、组织部、离退休党支部", "李某某",
 			"导入台账", "整改进展", "已追回两笔借款", // the timeline
-			"cwb@zgh.example.org", "zzb@zgh.example.org", "ltxdzb@zgh.example.org", "到期催办", // its dispatches
+			"cwb@zgh.example.org", "zzb@zgh.example.org", "ltxdzb@zgh.example.org", "<td>逾期催办</td>", // its dispatches, tagged as the email
 		} {
 			if !strings.Contains(item.body, want) {
 				t.Errorf("item page lacks %q", want)
@@ -133,7 +133,7 @@ func TestDispatchLog(t *testing.T) {
 		page := b.get("/dispatches/2")
 		for _, want := range []string{
 			"cwb@zgh.example.org", "【整改督办】1项已逾期、1项即将到期", // recipient, subject
-			"四.2", "四.1", "到期催办", "到期前7天提醒", // what it concerned
+			">四.2</a> <small>逾期催办</small>", ">四.1</a> <small>提醒</small>", // what it concerned, tagged as the email
 			"财务资产部", "Message-ID: &lt;", "Auto-Submitted: auto-generated", "X-Duban-Key: deadlines/", // headers
 			`<iframe class="mail" sandbox src="/dispatches/2/html"`, "&lt;!DOCTYPE html&gt;", // HTML, framed and as source
 		} {
@@ -174,7 +174,7 @@ func TestDutiesAndJobsPages(t *testing.T) {
 	page := b.get("/duties?duty=sanhuiyike")
 	for _, want := range []string{
 		"“三会一课”落实情况", "2026年第3季度", "截止 2026-10-10",
-		`<tr><th>机关第一党支部</th><td class="duty-submitted">已报送<br><small>2026-10-09</small></td><td class="duty-pending">未到期</td></tr>`,
+		`<tr><th>机关第一党支部</th><td class="duty-submitted">已报送<br><small>2026-10-09</small></td><td class="duty-not_due">未到期</td></tr>`,
 		`<td class="duty-late">逾期报送<br><small>2026-10-20</small></td>`,
 	} {
 		if !strings.Contains(page.body, want) {

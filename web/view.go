@@ -102,7 +102,7 @@ func (s *Server) funcs() template.FuncMap {
 		"itemURL":     itemURL,
 		"statusLabel": func(st ledger.Status) string { return st.Label() },
 		"stateLabel":  stateLabel,
-		"jobLabel":    jobLabel,
+		"jobLabel":    ledger.JobLabel,
 		"outcomeLabel": func(o string) string {
 			switch o {
 			case "ok":
@@ -114,13 +114,10 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return o
 		},
-		"stageLabel": func(name string) string { return ledger.Stage{Name: name}.Label() },
-		"eventLabel": eventLabel,
-		"deadline":   deadlineText,
-		"daysNote":   daysNote,
+		"eventLabel": func(k ledger.EventKind) string { return k.Label() },
+		"deadline":   func(it ledger.Item) string { return it.DeadlineText() },
 		"add":        func(a, b int) int { return a + b },
 		"duration":   runDuration,
-		"cellLabel":  cellLabel,
 	}
 }
 
@@ -174,61 +171,6 @@ func stateLabel(state string) string {
 	return state
 }
 
-func jobLabel(job string) string {
-	switch job {
-	case "deadlines":
-		return "到期提醒"
-	case "duties":
-		return "定期任务提醒"
-	case "followups":
-		return "回头看提醒"
-	case "summary":
-		return "定期调度汇总"
-	}
-	return job
-}
-
-func eventLabel(k ledger.EventKind) string {
-	switch k {
-	case ledger.EventImported:
-		return "导入台账"
-	case ledger.EventStatus:
-		return "状态变更"
-	case ledger.EventProgress:
-		return "整改进展"
-	case ledger.EventFollowup:
-		return "回头看"
-	case ledger.EventEdited:
-		return "台账更新"
-	}
-	return string(k)
-}
-
-func deadlineText(it ledger.Item) string {
-	if it.LongTerm {
-		return "长期坚持"
-	}
-	if it.Deadline.IsZero() {
-		return "—"
-	}
-	return it.Deadline.String()
-}
-
-// daysNote says how far a deadline is from today: 还剩3天, 今日到期, 逾期5天.
-func daysNote(deadline, today ledger.Date) string {
-	if deadline.IsZero() {
-		return ""
-	}
-	switch d := deadline.DaysSince(today); {
-	case d > 0:
-		return "还剩" + strconv.Itoa(d) + "天"
-	case d == 0:
-		return "今日到期"
-	default:
-		return "逾期" + strconv.Itoa(-d) + "天"
-	}
-}
-
 // maxPage bounds the page a URL may ask for, so that its offset stays an
 // int the database takes.
 const maxPage = 1_000_000
@@ -259,20 +201,4 @@ func runDuration(r store.Run) string {
 		return strconv.FormatInt(d.Milliseconds(), 10) + " 毫秒"
 	}
 	return d.Round(100 * time.Millisecond).String()
-}
-
-// cellLabel names a duty matrix cell as `duban duties` does: a pending
-// cell is 未到期 while its period runs and 未报送 once it has ended; a
-// missing one (past the due date) is 逾期未报.
-func cellLabel(c ledger.DutyCell, p ledger.Period, today ledger.Date) string {
-	switch c.State {
-	case ledger.DutyMissing:
-		return "逾期未报"
-	case ledger.DutyPending:
-		if p.End().Before(today) {
-			return "未报送"
-		}
-		return "未到期"
-	}
-	return c.State.Label()
 }

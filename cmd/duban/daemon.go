@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"duban/config"
+	"duban/internal/sqlitelock"
 	"duban/ledger"
 	"duban/scheduler"
 	"duban/store"
@@ -26,12 +27,12 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := checkConsoleAccess(cfg); err != nil {
-				return err
+			if err := web.CheckAccess(cfg.Admin); err != nil {
+				return badInput(err)
 			}
 			// One daemon per SQLite file: taken before the store is opened,
 			// held until the process ends (the kernel drops it if it dies).
-			unlock, err := lockSQLiteDaemon(cfg.Database.URL)
+			unlock, err := sqlitelock.Acquire(cfg.Database.URL)
 			if err != nil {
 				return err
 			}
@@ -90,19 +91,13 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) er
 	return errors.Join(all...)
 }
 
-// warnMissingHolidayData reminds the operator to add next year's holidays
-// once the State Council notice is due (it appears each November).
+// warnMissingHolidayData reminds the operator to add the holidays of the
+// years the calendar does not know yet.
 func (a *app) warnMissingHolidayData(cfg *config.Config) {
 	cal := ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays)
-	now := a.now().In(cfg.Location)
-	for _, year := range []int{now.Year(), now.Year() + 1} {
-		if year > now.Year() && now.Month() < time.November {
-			continue
-		}
-		if !cal.HasHolidayData(year) {
-			a.logger.Warn("no public holiday data for this year: weekends only until you add "+
-				"the State Council notice's holidays and 调休 workdays under [calendar]", "year", year)
-		}
+	for _, year := range cal.MissingHolidayYears(ledger.DateOf(a.now().In(cfg.Location))) {
+		a.logger.Warn("no public holiday data for this year: weekends only until you add "+
+			"the State Council notice's holidays and 调休 workdays under [calendar]", "year", year)
 	}
 }
 
@@ -237,7 +232,7 @@ func (a *app) planCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				jobs := scheduler.JobNames
+				jobs := ledger.JobNames
 				if job != "" {
 					jobs = []string{job}
 				}

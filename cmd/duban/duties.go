@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -49,7 +48,7 @@ func (a *app) submitCommand() *cobra.Command {
 				if f.file != "" {
 					return a.submitFile(ctx, cfg, st, f.file)
 				}
-				return a.submitOne(ctx, cfg, st, submissionInput{duty: args[0], unit: f.unit, period: f.period, date: f.date, note: f.note})
+				return a.submitOne(ctx, cfg, st, ledger.SubmissionInput{Duty: args[0], Unit: f.unit, Period: f.period, Date: f.date, Note: f.note})
 			})
 		},
 	}
@@ -61,135 +60,48 @@ func (a *app) submitCommand() *cobra.Command {
 	return cmd
 }
 
-// submissionInput is one submission as the user wrote it, on the command
-// line or in a row of a file.
-type submissionInput struct {
-	duty, unit, period, date, note string
-}
+// submitFlag names the flag or argument of each field of a submission.
+var submitFlag = map[string]string{"duty": "DUTY", "unit": "--unit", "period": "--period", "date": "--date"}
 
-// submissionProblem is what is wrong with one field of a submission; the
-// reason is Chinese, as in ledger import errors.
-type submissionProblem struct {
-	field  string // duty, unit, period, date
-	value  string
-	reason string
-}
-
-func (p submissionProblem) Error() string {
-	return fmt.Sprintf("%s %q: %s", submitFieldFlag[p.field], p.value, p.reason)
-}
-
-var submitFieldFlag = map[string]string{"duty": "DUTY", "unit": "--unit", "period": "--period", "date": "--date"}
-
-// checkSubmission validates one submission against the config: a known
-// duty (id or name), a known unit assigned to it and not exempt, a period of
-// the duty's kind that has ended by the day of submission, a submission day
-// not after today.
-func checkSubmission(cfg *config.Config, in submissionInput, today ledger.Date) (store.Submission, []submissionProblem) {
-	var probs []submissionProblem
-	fail := func(field, value, format string, args ...any) {
-		probs = append(probs, submissionProblem{field: field, value: value, reason: fmt.Sprintf(format, args...)})
-	}
-	duty, dutyOK := findDuty(cfg, in.duty)
-	if !dutyOK {
-		fail("duty", in.duty, "未知的定期任务,可用:%s", dutyIDs(cfg))
-	}
-	unit, unitOK := cfg.ResolveUnit(in.unit)
-	if !unitOK {
-		fail("unit", in.unit, "未知单位")
-	}
-	on := today
-	if strings.TrimSpace(in.date) != "" {
-		d, err := sheet.ParseDate(in.date)
-		switch {
-		case err != nil:
-			fail("date", in.date, "日期无效,应写作 2025-04-03")
-		case d.After(today):
-			fail("date", in.date, "报送日期晚于今天(%s)", today)
-		default:
-			on = d
-		}
-	}
-	if !dutyOK {
-		return store.Submission{}, probs
-	}
-	if unitOK {
-		switch {
-		case slices.Contains(duty.Exempt, unit):
-			fail("unit", in.unit, "该单位免报《%s》", strings.Trim(duty.Name, "《》"))
-		case !slices.Contains(cfg.DutyUnits(duty), unit):
-			fail("unit", in.unit, "该单位不承担《%s》", strings.Trim(duty.Name, "《》"))
-		}
-	}
-	kind, err := ledger.ParsePeriodKind(duty.Period)
+// submissionRules are the config's duties and units, checked as of today.
+func (a *app) submissionRules(cfg *config.Config) (ledger.SubmissionRules, error) {
+	specs, err := cfg.DutySpecs()
 	if err != nil {
-		fail("duty", in.duty, "任务的报送周期无效")
-		return store.Submission{}, probs
+		return ledger.SubmissionRules{}, badInput(err)
 	}
-	p, err := ledger.ParsePeriod(in.period)
-	switch {
-	case err != nil:
-		fail("period", in.period, "期间格式无效,应写作 %s", periodExample(kind))
-	case p.Kind != kind:
-		fail("period", in.period, "该任务按%s报送,期间应写作 %s", kind.Label(), periodExample(kind))
-	case !p.End().Before(on):
-		fail("period", in.period, "%s至%s才结束,结束后才能报送", p.Label(), p.End())
-	}
-	if len(probs) > 0 {
-		return store.Submission{}, probs
-	}
-	return store.Submission{Duty: duty.ID, Unit: unit, Period: p.String(), On: on, Note: strings.TrimSpace(in.note)}, nil
+	return ledger.SubmissionRules{Duties: specs, ResolveUnit: cfg.ResolveUnit, ParseDate: sheet.ParseDate,
+		Today: ledger.DateOf(a.now().In(cfg.Location))}, nil
 }
 
-// findDuty finds a duty by id or by name (with or without 《》).
-func findDuty(cfg *config.Config, s string) (config.Duty, bool) {
-	s = strings.TrimSpace(s)
-	if d, ok := cfg.Duty(s); ok {
-		return d, true
-	}
-	for _, d := range cfg.Duties {
-		if s != "" && strings.Trim(d.Name, "《》") == strings.Trim(s, "《》") {
-			return d, true
-		}
-	}
-	return config.Duty{}, false
+// stored is a checked submission as the store records it, by this user now.
+func (a *app) stored(sub ledger.Submission, now time.Time) store.Submission {
+	return store.Submission{Duty: sub.Duty, Unit: sub.Unit, Period: sub.Period, On: sub.On, Note: sub.Note,
+		Actor: a.actor(), CreatedAt: now}
 }
 
-func dutyIDs(cfg *config.Config) string {
-	if len(cfg.Duties) == 0 {
-		return "(配置中没有 [[duties]])"
+// submittedOn maps each submission's key (ledger.Submission.Key) to its day.
+func submittedOn(subs []store.Submission) map[string]ledger.Date {
+	on := make(map[string]ledger.Date, len(subs))
+	for _, s := range subs {
+		on[ledger.Submission{Duty: s.Duty, Unit: s.Unit, Period: s.Period}.Key()] = s.On
 	}
-	ids := make([]string, len(cfg.Duties))
-	for i, d := range cfg.Duties {
-		ids[i] = d.ID
-	}
-	return strings.Join(ids, "、")
+	return on
 }
 
-func periodExample(kind ledger.PeriodKind) string {
-	switch kind {
-	case ledger.Monthly:
-		return "2025-03"
-	case ledger.Quarterly:
-		return "2025-Q1"
-	case ledger.HalfYearly:
-		return "2025-H1"
+func (a *app) submitOne(ctx context.Context, cfg *config.Config, st *store.Store, in ledger.SubmissionInput) error {
+	rules, err := a.submissionRules(cfg)
+	if err != nil {
+		return err
 	}
-	return "2025"
-}
-
-func (a *app) submitOne(ctx context.Context, cfg *config.Config, st *store.Store, in submissionInput) error {
-	today := ledger.DateOf(a.now().In(cfg.Location))
-	sub, probs := checkSubmission(cfg, in, today)
+	sub, probs := rules.Check(in)
 	if len(probs) > 0 {
 		errs := make([]error, len(probs))
 		for i, p := range probs {
-			errs[i] = p
+			errs[i] = fmt.Errorf("%s %q: %s", submitFlag[p.Field], p.Value, p.Reason)
 		}
 		return badInput(errors.Join(errs...))
 	}
-	sub.Actor, sub.CreatedAt = a.actor(), a.now()
-	err := st.AddSubmission(ctx, sub)
+	err = st.AddSubmission(ctx, a.stored(sub, a.now()))
 	if errors.Is(err, store.ErrConflict) {
 		return badInputf("%s %s %s: 已登记过报送,不能重复登记", sub.Duty, sub.Unit, sub.Period)
 	}
@@ -200,42 +112,30 @@ func (a *app) submitOne(ctx context.Context, cfg *config.Config, st *store.Store
 	return nil
 }
 
-// submissionColumns maps the accepted header names (normalised by
-// sheet.HeaderKey) to the fields of a submission.
-var submissionColumns = map[string]string{
-	"任务": "duty", "定期任务": "duty", "任务名称": "duty", "duty": "duty",
-	"部门": "unit", "单位": "unit", "报送单位": "unit", "责任部门": "unit", "unit": "unit",
-	"期间": "period", "报送期间": "period", "周期": "period", "period": "period",
-	"报送日期": "date", "日期": "date", "date": "date",
-	"备注": "note", "note": "note",
-}
-
-// submissionColumnNames are the Chinese headers, for messages.
-var submissionColumnNames = map[string]string{"duty": "任务", "unit": "部门", "period": "期间", "date": "报送日期", "note": "备注"}
-
-// submitFile records every row of a CSV file of submissions, or none: each
-// bad row is reported with its row number and column, as a ledger import's.
+// submitFile records every row of a CSV file of submissions, or none.
 func (a *app) submitFile(ctx context.Context, cfg *config.Config, st *store.Store, path string) error {
-	name := filepath.Base(path)
-	if ext := strings.ToLower(filepath.Ext(path)); ext != ".csv" {
-		return badInput(&sheet.ImportError{File: name, Rows: []sheet.RowError{{Reason: "只支持 CSV 文件,请在 Excel 中另存为“CSV UTF-8(逗号分隔)”"}}})
+	rules, err := a.submissionRules(cfg)
+	if err != nil {
+		return err
 	}
 	file, err := os.Open(path)
 	if err != nil {
 		return badInputf("submit: %w", err)
 	}
 	defer file.Close()
-	records, err := sheet.ReadCSVRecords(ctx, file, name)
-	if err != nil {
-		return badInput(err)
-	}
-	subs, err := a.parseSubmissionRecords(ctx, cfg, st, name, records)
+	existing, err := st.ListSubmissions(ctx, "")
 	if err != nil {
 		return err
 	}
+	name := filepath.Base(path)
+	checked, err := sheet.ReadSubmissions(ctx, file, name, rules, submittedOn(existing))
+	if err != nil {
+		return badInput(err)
+	}
 	now := a.now()
-	for i := range subs {
-		subs[i].Actor, subs[i].CreatedAt = a.actor(), now
+	subs := make([]store.Submission, len(checked))
+	for i, sub := range checked {
+		subs[i] = a.stored(sub, now)
 	}
 	if err := st.AddSubmissions(ctx, subs); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -247,95 +147,9 @@ func (a *app) submitFile(ctx context.Context, cfg *config.Config, st *store.Stor
 	return nil
 }
 
-func (a *app) parseSubmissionRecords(ctx context.Context, cfg *config.Config, st *store.Store, name string, records []sheet.Record) ([]store.Submission, error) {
-	if len(records) == 0 {
-		return nil, badInput(&sheet.ImportError{File: name, Rows: []sheet.RowError{{Reason: "没有数据行"}}})
-	}
-	header := records[0]
-	cols := map[string]int{}
-	var rowErrs []sheet.RowError
-	for i, cell := range header.Cells {
-		field, ok := submissionColumns[sheet.HeaderKey(cell)]
-		if !ok {
-			continue
-		}
-		if _, dup := cols[field]; dup {
-			rowErrs = append(rowErrs, sheet.RowError{Row: header.Row, Column: cell, Reason: "列名重复"})
-			continue
-		}
-		cols[field] = i
-	}
-	for _, field := range []string{"duty", "unit", "period"} {
-		if _, ok := cols[field]; !ok {
-			rowErrs = append(rowErrs, sheet.RowError{Row: header.Row,
-				Reason: fmt.Sprintf("缺少“%s”列(表头应含 任务、部门、期间,可选 报送日期、备注)", submissionColumnNames[field])})
-		}
-	}
-	if len(rowErrs) > 0 {
-		return nil, badInput(&sheet.ImportError{File: name, Rows: rowErrs})
-	}
-	if len(records) == 1 {
-		return nil, badInput(&sheet.ImportError{File: name, Rows: []sheet.RowError{{Reason: "没有数据行"}}})
-	}
-	existing, err := st.ListSubmissions(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	done := map[string]string{} // duty|unit|period → what already holds it
-	for _, s := range existing {
-		done[s.Duty+"|"+s.Unit+"|"+s.Period] = "已于" + s.On.String() + "登记过报送"
-	}
-	today := ledger.DateOf(a.now().In(cfg.Location))
-	cell := func(r sheet.Record, field string) string {
-		i, ok := cols[field]
-		if !ok || i >= len(r.Cells) {
-			return ""
-		}
-		return r.Cells[i]
-	}
-	column := func(field string) string { return header.Cells[cols[field]] }
-	var subs []store.Submission
-	for _, r := range records[1:] {
-		in := submissionInput{duty: cell(r, "duty"), unit: cell(r, "unit"), period: cell(r, "period"), date: cell(r, "date"), note: cell(r, "note")}
-		sub, probs := checkSubmission(cfg, in, today)
-		for _, p := range probs {
-			rowErrs = append(rowErrs, sheet.RowError{Row: r.Row, Column: column(p.field), Value: p.value, Reason: p.reason})
-		}
-		if len(probs) > 0 {
-			continue
-		}
-		key := sub.Duty + "|" + sub.Unit + "|" + sub.Period
-		if why, dup := done[key]; dup {
-			rowErrs = append(rowErrs, sheet.RowError{Row: r.Row, Column: column("period"), Value: in.period, Reason: why})
-			continue
-		}
-		done[key] = fmt.Sprintf("与第%d行重复", r.Row)
-		subs = append(subs, sub)
-	}
-	if len(rowErrs) > 0 {
-		return nil, badInput(&sheet.ImportError{File: name, Rows: rowErrs})
-	}
-	return subs, nil
-}
-
 // defaultMatrixPeriods is how many periods `duban duties` shows by default,
 // ending with the current one.
 const defaultMatrixPeriods = 6
-
-// Matrix cell states of `duban duties`, as printed in JSON and CSV.
-const (
-	cellSubmitted = "submitted" // 已报送: on or before the due date
-	cellLate      = "late"      // 逾期报送: after the due date
-	cellMissing   = "missing"   // 未报送: the period has ended, the due date not passed
-	cellOverdue   = "overdue"   // 逾期未报: the due date has passed, nothing submitted
-	cellExempt    = "exempt"    // 免报
-	cellNotDue    = "not_due"   // 未到期: the period has not ended yet
-)
-
-var cellLabels = map[string]string{
-	cellSubmitted: "已报送", cellLate: "逾期报送", cellMissing: "未报送",
-	cellOverdue: "逾期未报", cellExempt: "免报", cellNotDue: "未到期",
-}
 
 // dutyCellJSON is one unit × period of `duban duties --format json`.
 type dutyCellJSON struct {
@@ -391,21 +205,20 @@ func (a *app) dutiesCommand() *cobra.Command {
 	return cmd
 }
 
-// dutyGrid is one duty's matrix with the config facts to print it.
+// dutyGrid is one duty's matrix.
 type dutyGrid struct {
-	duty config.Duty
 	spec ledger.DutySpec
 	grid ledger.DutyGrid
 }
 
 func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store, dutyID, periodText string, n int, today ledger.Date) ([]dutyGrid, error) {
-	specs, err := dutySpecs(cfg)
+	specs, err := cfg.DutySpecs()
 	if err != nil {
-		return nil, err
+		return nil, badInput(err)
 	}
 	if dutyID != "" {
 		if _, ok := cfg.Duty(dutyID); !ok {
-			return nil, badInputf("unknown duty %q: want one of %s", dutyID, dutyIDs(cfg))
+			return nil, badInputf("unknown duty %q: want one of %s", dutyID, ledger.DutyIDs(specs))
 		}
 	}
 	var only ledger.Period
@@ -418,63 +231,33 @@ func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store
 	if err != nil {
 		return nil, err
 	}
-	submitted := map[string]ledger.Date{}
-	for _, s := range subs {
-		submitted[s.Duty+"|"+s.Unit+"|"+s.Period] = s.On
-	}
+	submitted := submittedOn(subs)
 	cal := ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays)
 	var out []dutyGrid
-	for i, d := range cfg.Duties {
-		spec := specs[i]
-		if dutyID != "" && d.ID != dutyID {
+	for _, spec := range specs {
+		if dutyID != "" && spec.ID != dutyID {
 			continue
 		}
 		periods := ledger.RecentDutyPeriods(spec, today, n)
 		if !only.IsZero() {
 			if only.Kind != spec.Kind {
 				if dutyID != "" {
-					return nil, badInputf("--period %s: duty %s is %s, want a period like %s", periodText, d.ID, spec.Kind, periodExample(spec.Kind))
+					return nil, badInputf("--period %s: duty %s is %s, want a period like %s", periodText, spec.ID, spec.Kind, spec.Kind.Example())
 				}
 				continue
 			}
 			periods = []ledger.Period{only}
 		}
 		on := func(unit string, p ledger.Period) (ledger.Date, bool) {
-			day, ok := submitted[d.ID+"|"+unit+"|"+p.String()]
+			day, ok := submitted[ledger.Submission{Duty: spec.ID, Unit: unit, Period: p.String()}.Key()]
 			return day, ok
 		}
-		out = append(out, dutyGrid{duty: d, spec: spec, grid: ledger.DutyMatrix(spec, d.Exempt, periods, on, today, cal)})
+		out = append(out, dutyGrid{spec: spec, grid: ledger.DutyMatrix(spec, spec.Exempt, periods, on, today, cal)})
 	}
 	if len(out) == 0 && !only.IsZero() {
 		return nil, badInputf("--period %s: no duty is %s", periodText, only.Kind)
 	}
 	return out, nil
-}
-
-// cellState refines the ledger's matrix cell: a period not yet submitted
-// and not yet due is 未到期 while it runs and 未报送 once it has ended.
-func cellState(c ledger.DutyCell, p ledger.Period, today ledger.Date) string {
-	switch c.State {
-	case ledger.DutySubmitted:
-		return cellSubmitted
-	case ledger.DutyLate:
-		return cellLate
-	case ledger.DutyMissing:
-		return cellOverdue
-	case ledger.DutyExempt:
-		return cellExempt
-	}
-	if p.End().Before(today) {
-		return cellMissing
-	}
-	return cellNotDue
-}
-
-func cellText(state string, c ledger.DutyCell) string {
-	if !c.On.IsZero() {
-		return cellLabels[state] + "(" + c.On.String() + ")"
-	}
-	return cellLabels[state]
 }
 
 func (a *app) writeDuties(cfg *config.Config, format string, grids []dutyGrid, today ledger.Date) error {
@@ -489,15 +272,12 @@ func (a *app) writeDuties(cfg *config.Config, format string, grids []dutyGrid, t
 	for _, g := range grids {
 		for _, row := range g.grid.Rows {
 			for i, c := range row.Cells {
-				p := g.grid.Periods[i]
-				state := cellState(c, p, today)
+				p, due, unit := g.grid.Periods[i].String(), g.grid.Due[i].String(), unitName(cfg, row.Unit)
 				cells = append(cells, dutyCellJSON{
-					Duty: g.duty.ID, DutyName: g.duty.Name, Unit: row.Unit, UnitName: unitNames(cfg, []string{row.Unit})[0],
-					Period: p.String(), DueDate: g.grid.Due[i].String(), Status: state, Label: cellLabels[state],
-					SubmittedOn: dateOrNull(c.On),
+					Duty: g.spec.ID, DutyName: g.spec.Name, Unit: row.Unit, UnitName: unit, Period: p, DueDate: due,
+					Status: string(c.State), Label: c.State.Label(), SubmittedOn: dateOrNull(c.On),
 				})
-				v.rows = append(v.rows, []string{g.duty.ID, g.duty.Name, row.Unit, unitNames(cfg, []string{row.Unit})[0],
-					p.String(), g.grid.Due[i].String(), state, cellLabels[state], c.On.String()})
+				v.rows = append(v.rows, []string{g.spec.ID, g.spec.Name, row.Unit, unit, p, due, string(c.State), c.State.Label(), c.On.String()})
 			}
 		}
 	}
@@ -514,16 +294,16 @@ func (a *app) writeDutyTables(cfg *config.Config, grids []dutyGrid, today ledger
 		if i > 0 {
 			fmt.Fprintln(a.stdout)
 		}
-		fmt.Fprintf(a.stdout, "%s [%s] %s,期满后%d天内报送(截至%s)\n", g.duty.Name, g.duty.ID, g.spec.Kind.Label(), g.spec.DueDay, today)
+		fmt.Fprintf(a.stdout, "%s [%s] %s,期满后%d天内报送(截至%s)\n", g.spec.Name, g.spec.ID, g.spec.Kind.Label(), g.spec.DueDay, today)
 		header := []string{"单位"}
 		for j, p := range g.grid.Periods {
 			header = append(header, p.String()+"(截止"+g.grid.Due[j].String()+")")
 		}
 		var rows [][]string
 		for _, row := range g.grid.Rows {
-			line := []string{unitNames(cfg, []string{row.Unit})[0]}
-			for j, c := range row.Cells {
-				line = append(line, cellText(cellState(c, g.grid.Periods[j], today), c))
+			line := []string{unitName(cfg, row.Unit)}
+			for _, c := range row.Cells {
+				line = append(line, c.Text())
 			}
 			rows = append(rows, line)
 		}

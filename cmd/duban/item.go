@@ -96,8 +96,8 @@ func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Even
 	fmt.Fprintf(w, "问题:%s\n", it.Problem)
 	fmt.Fprintf(w, "整改措施:%s\n", it.Measures)
 	fmt.Fprintf(w, "责任领导:%s\n", leaderName(cfg, it.Leader))
-	fmt.Fprintf(w, "责任部门:%s\n", strings.Join(unitNames(cfg, it.Units), "、"))
-	fmt.Fprintf(w, "完成时限:%s\n", deadlineText(it))
+	fmt.Fprintf(w, "责任部门:%s\n", unitNames(cfg, it.Units))
+	fmt.Fprintf(w, "完成时限:%s\n", it.DeadlineText())
 	fmt.Fprintf(w, "整改状态:%s(%s)\n", it.Status.Label(), ledger.LightOf(it, today, cfg.Policy.YellowDays).Label())
 	if !it.CompletedOn.IsZero() {
 		fmt.Fprintf(w, "完成日期:%s\n", it.CompletedOn)
@@ -116,19 +116,10 @@ func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Even
 
 func describeEvent(e ledger.Event) string {
 	var b strings.Builder
-	switch e.Kind {
-	case ledger.EventImported:
-		b.WriteString("导入台账")
-	case ledger.EventStatus:
+	if e.Kind == ledger.EventStatus {
 		fmt.Fprintf(&b, "状态:%s → %s", e.FromStatus.Label(), e.ToStatus.Label())
-	case ledger.EventProgress:
-		b.WriteString("整改进展")
-	case ledger.EventFollowup:
-		b.WriteString("回头看")
-	case ledger.EventEdited:
-		b.WriteString("导入更新")
-	default:
-		b.WriteString(string(e.Kind))
+	} else {
+		b.WriteString(e.Kind.Label())
 	}
 	if !e.On.IsZero() {
 		fmt.Fprintf(&b, "(%s)", e.On)
@@ -168,7 +159,7 @@ func (a *app) changeStatus(ctx context.Context, cfg *config.Config, st *store.St
 	if err != nil {
 		return err
 	}
-	if it.Status == to {
+	if !it.Status.CanBecome(to) {
 		return badInputf("item %s is already %s", it.No, to)
 	}
 	if err := st.ChangeStatus(ctx, it.Round, it.No, to, on, f.note, a.actor(), a.now()); err != nil {
@@ -176,6 +167,26 @@ func (a *app) changeStatus(ctx context.Context, cfg *config.Config, st *store.St
 	}
 	fmt.Fprintf(a.stdout, "item %s (%s): %s → %s on %s\n", it.No, it.Round, it.Status, to, on)
 	return nil
+}
+
+// itemConfirmCommand records the 回头看 re-check of a done item: the same
+// as `item progress NO --followup`, named for what the office does.
+func (a *app) itemConfirmCommand() *cobra.Command {
+	var f itemFlags
+	cmd := &cobra.Command{
+		Use:   "confirm NO",
+		Short: "Record the 回头看 re-check of a done item (stops its follow-up reminders)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			note := strings.TrimSpace(f.note)
+			if note == "" {
+				note = "回头看已确认"
+			}
+			return a.recordEvent(cmd.Context(), f, args[0], ledger.EventFollowup, note)
+		},
+	}
+	f.bind(cmd, true)
+	return cmd
 }
 
 func (a *app) itemProgressCommand() *cobra.Command {
@@ -213,7 +224,7 @@ func (a *app) recordEvent(ctx context.Context, f itemFlags, no string, kind ledg
 		if err != nil {
 			return err
 		}
-		if kind == ledger.EventFollowup && it.Status == ledger.StatusOpen {
+		if kind == ledger.EventFollowup && !it.Status.CanConfirmFollowup() {
 			return badInputf("item %s is open: a 回头看 re-check confirms a done item (use item done first)", it.No)
 		}
 		if err := st.AddProgress(ctx, it.Round, it.No, kind, on, note, a.actor(), a.now()); err != nil {

@@ -165,8 +165,8 @@ func (a *app) itemsView(cfg *config.Config, items []ledger.Item, today ledger.Da
 		}
 		out = append(out, toItemJSON(it, light))
 		v.rows = append(v.rows, []string{
-			it.Round, it.No, it.Status.Label(), light.Label(), deadlineText(it),
-			strings.Join(unitNames(cfg, it.Units), "、"), leaderName(cfg, it.Leader), it.Problem,
+			it.Round, it.No, it.Status.Label(), light.Label(), it.DeadlineText(),
+			unitNames(cfg, it.Units), leaderName(cfg, it.Leader), it.Problem,
 		})
 	}
 	if out != nil {
@@ -188,22 +188,22 @@ func toItemJSON(it ledger.Item, light ledger.Light) itemJSON {
 	}
 }
 
-func deadlineText(it ledger.Item) string {
-	if it.LongTerm {
-		return "长期坚持"
+// unitName is the configured name of a unit; an unknown code stands for
+// itself.
+func unitName(cfg *config.Config, code string) string {
+	if u, ok := cfg.Unit(code); ok {
+		return u.Name
 	}
-	return it.Deadline.String()
+	return code
 }
 
-func unitNames(cfg *config.Config, codes []string) []string {
+// unitNames lists units by name the Chinese way, with 、 between them.
+func unitNames(cfg *config.Config, codes []string) string {
 	names := make([]string, len(codes))
 	for i, c := range codes {
-		names[i] = c
-		if u, ok := cfg.Unit(c); ok {
-			names[i] = u.Name
-		}
+		names[i] = unitName(cfg, c)
 	}
-	return names
+	return strings.Join(names, "、")
 }
 
 func leaderName(cfg *config.Config, code string) string {

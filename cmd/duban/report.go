@@ -15,12 +15,6 @@ import (
 	"duban/store"
 )
 
-const (
-	reportMarkdown = "md"
-	reportHTML     = "html"
-	reportXLSX     = "xlsx"
-)
-
 func (a *app) reportCommand() *cobra.Command {
 	var round, format, asOf, output string
 	cmd := &cobra.Command{
@@ -34,11 +28,11 @@ func (a *app) reportCommand() *cobra.Command {
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch format {
-			case reportMarkdown, reportHTML, reportXLSX:
+			case report.FormatMarkdown, report.FormatHTML, report.FormatXLSX:
 			default:
 				return badInputf("invalid --format %q: want md, html or xlsx", format)
 			}
-			if format == reportXLSX && output == "" && isTerminal(a.stdout) {
+			if format == report.FormatXLSX && output == "" && isTerminal(a.stdout) {
 				return badInputf("an XLSX workbook is not for a terminal: pass --output FILE.xlsx or redirect stdout to a file")
 			}
 			ctx := cmd.Context()
@@ -55,48 +49,24 @@ func (a *app) reportCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				n := report.Build(items, reportNames(cfg, code), ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays)
+				r, _ := cfg.Round(code)
+				names := report.NewNames(r.Name, cfg.Units, cfg.Leaders)
+				n := report.Build(items, names, ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays)
 				return a.writeReport(n, format, output)
 			})
 		},
 	}
 	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
-	cmd.Flags().StringVar(&format, "format", reportMarkdown, "md, html or xlsx")
+	cmd.Flags().StringVar(&format, "format", report.FormatMarkdown, "md, html or xlsx")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the notice speaks of: 2025-06-16 (default today)")
 	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
 	return cmd
 }
 
-// reportNames gives the notice its title and the names of units and leaders.
-func reportNames(cfg *config.Config, round string) report.Names {
-	names := report.Names{Units: map[string]string{}, Leaders: map[string]string{}}
-	if r, ok := cfg.Round(round); ok {
-		names.Title = report.TitleFor(r.Name)
-	}
-	for _, u := range cfg.Units {
-		names.Units[u.Code] = u.Name
-	}
-	for _, l := range cfg.Leaders {
-		names.Leaders[l.Code] = l.Name
-	}
-	return names
-}
-
 func (a *app) writeReport(n report.Notice, format, output string) error {
 	var buf bytes.Buffer
-	switch format {
-	case reportHTML:
-		html, err := report.HTML(n)
-		if err != nil {
-			return err
-		}
-		buf.WriteString(html)
-	case reportXLSX:
-		if err := report.WriteXLSX(&buf, n); err != nil {
-			return err
-		}
-	default:
-		buf.WriteString(report.Markdown(n))
+	if err := report.Write(&buf, n, format); err != nil {
+		return err
 	}
 	if output == "" {
 		_, err := buf.WriteTo(a.stdout)

@@ -61,8 +61,16 @@ func (a *app) rootCommand() *cobra.Command {
 		a.itemsCommand(),
 		a.itemCommand(),
 		a.versionCommand(),
+		a.serveCommand(),
+		a.runCommand(),
+		a.planCommand(),
+		a.deliverCommand(),
+		a.logsCommand(),
+		a.jobsCommand(),
+		a.reportCommand(),
+		a.submitCommand(),
+		a.dutiesCommand(),
 	)
-	a.addLaterCommands(root)
 	return root
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/mail"
 	"os"
 	"time"
 
@@ -24,71 +23,30 @@ func owner() string {
 	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
-func directoryOf(cfg *config.Config) ledger.Directory {
-	dir := ledger.Directory{
-		Units:       make(map[string]ledger.Unit, len(cfg.Units)),
-		Leaders:     make(map[string]ledger.Leader, len(cfg.Leaders)),
-		Supervisors: cfg.Supervisors,
-	}
-	for _, u := range cfg.Units {
-		dir.Units[u.Code] = u
-	}
-	for _, l := range cfg.Leaders {
-		dir.Leaders[l.Code] = l
-	}
-	return dir
-}
-
-// officeName is the display name of mail.from, how reminders sign off.
-func officeName(from string) string {
-	addr, err := mail.ParseAddress(from)
-	if err != nil || addr.Name == "" {
-		return "整改办"
-	}
-	return addr.Name
-}
-
-// dutySpecs turns the config's [[duties]] into what the rules need: units
-// resolved (kind:KIND, "*") with the exempt ones left out, and the period
-// kind and start parsed. The config requires start, so there is no "first
-// loaded" rule to apply: the first supervised period is always explicit.
-func dutySpecs(cfg *config.Config) ([]ledger.DutySpec, error) {
-	specs := make([]ledger.DutySpec, 0, len(cfg.Duties))
-	for _, d := range cfg.Duties {
-		kind, err := ledger.ParsePeriodKind(d.Period)
-		if err != nil {
-			return nil, badInputf("duties %s: %w", d.ID, err)
-		}
-		start, err := ledger.ParsePeriodOf(kind, d.Start)
-		if err != nil {
-			return nil, badInputf("duties %s: start: %w", d.ID, err)
-		}
-		specs = append(specs, ledger.DutySpec{
-			ID: d.ID, Name: d.Name, Kind: kind, DueDay: d.DueDay,
-			RemindDays: d.RemindDays, OverdueEveryDays: d.OverdueEveryDays, EscalateAfterDays: d.EscalateAfterDays,
-			DueOnWorkday: d.DueOnWorkday, Start: start, Units: cfg.DutyUnits(d), Supervisors: d.Supervisors,
-		})
-	}
-	return specs, nil
-}
-
+// settingsOf gathers what the jobs need from the config.
 func settingsOf(cfg *config.Config) (scheduler.Settings, error) {
-	duties, err := dutySpecs(cfg)
+	duties, err := cfg.DutySpecs()
 	if err != nil {
-		return scheduler.Settings{}, err
+		return scheduler.Settings{}, badInput(err)
 	}
 	set := scheduler.Settings{
 		Duties:    duties,
 		Location:  cfg.Location,
 		Policy:    cfg.Policy,
 		Calendar:  ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays),
-		Directory: directoryOf(cfg),
-		Office:    officeName(cfg.Mail.From),
+		Directory: ledger.NewDirectory(cfg.Units, cfg.Leaders, cfg.Supervisors),
+		Office:    cfg.Office(),
 	}
-	for _, name := range scheduler.JobNames {
-		if j, ok := cfg.Jobs[name]; ok {
-			set.Jobs = append(set.Jobs, scheduler.JobSpec{Name: name, Schedule: j.Schedule, CatchUp: j.CatchUp.Duration})
+	for _, name := range ledger.JobNames {
+		j, ok := cfg.Jobs[name]
+		if !ok {
+			continue
 		}
+		sched, err := config.ParseSchedule(j.Schedule)
+		if err != nil {
+			return scheduler.Settings{}, badInputf("jobs.%s.schedule: %w", name, err)
+		}
+		set.Jobs = append(set.Jobs, scheduler.JobSpec{Name: name, Schedule: j.Schedule, Cron: sched, CatchUp: j.CatchUp.Duration})
 	}
 	return set, nil
 }

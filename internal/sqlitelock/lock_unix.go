@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package sqlitelock
 
 import (
 	"errors"
@@ -11,13 +11,13 @@ import (
 	"syscall"
 )
 
-// lockSQLiteDaemon makes sure one daemon at a time serves an SQLite
-// database: it takes an exclusive flock(2) on PATH.lock and keeps it until
+// Acquire makes sure one daemon at a time serves the SQLite database of
+// dbURL: it takes an exclusive flock(2) on PATH.lock and keeps it until
 // release is called or the process ends (the kernel releases the lock of a
-// process that dies, so a stale lock file never blocks a restart).
-// PostgreSQL needs no such lock: its replicas share the work by design.
-// Only serve takes it; the CLI's commands work alongside the daemon.
-func lockSQLiteDaemon(dbURL string) (release func(), err error) {
+// process that dies, so a stale lock file never blocks a restart). For
+// PostgreSQL and an in-memory database it takes nothing. Only serve takes
+// it; the CLI's commands work alongside the daemon.
+func Acquire(dbURL string) (release func(), err error) {
 	path, ok := sqliteFile(dbURL)
 	if !ok {
 		return func() {}, nil

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"duban/config"
+	"duban/store"
+	"duban/web"
+)
+
+// `duban jobs` and the console's job table show the same next run, an
+// @every schedule's included: serve runs it on the multiples of its delay,
+// not a delay after whenever the page or the command looked.
+func TestJobsAndConsoleAgreeOnNextRun(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t, configWith("sqlite:"+c0(t), "\n[jobs.followups]\nschedule = \"@every 90m\"\n"))
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	now := func() time.Time { return at }
+
+	var out, errOut bytes.Buffer
+	a := &app{stdout: &out, stderr: &errOut, env: c.env, now: now, logger: slog.New(slog.DiscardHandler)}
+	root := a.rootCommand()
+	root.SetArgs([]string{"--config", c.config, "jobs"})
+	if err := root.ExecuteContext(t.Context()); err != nil {
+		t.Fatalf("duban jobs: %v\n%s", err, errOut.String())
+	}
+	var cli string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if fields := strings.Fields(line); len(fields) > 2 && fields[0] == "followups" {
+			cli = strings.Join(fields[len(fields)-2:], " ")
+		}
+	}
+
+	cfg, err := config.Load(c.config, c.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), cfg.Database.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	console, err := web.New(web.Options{Store: st, Config: cfg, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	console.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/jobs", nil))
+	row := regexp.MustCompile(`<code>@every 90m</code>(?s:.*?)<td class="nowrap">([^<]*)</td>\s*</tr>`).FindStringSubmatch(rec.Body.String())
+	if rec.Code != http.StatusOK || row == nil {
+		t.Fatalf("console /jobs: %d, no followups row\n%s", rec.Code, rec.Body.String())
+	}
+	if cli != row[1] || cli != "2026-11-25 09:30" {
+		t.Errorf("next run of followups (@every 90m) as of 09:00: duban jobs %q, console %q; want both 2026-11-25 09:30\n%s",
+			cli, row[1], out.String())
+	}
+}

@@ -1,0 +1,128 @@
+package ledger
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// SubmissionInput is one submission of a duty as the user wrote it, on the
+// command line or in a row of a file.
+type SubmissionInput struct {
+	Duty, Unit, Period, Date, Note string
+}
+
+// Submission is a unit's submission of a duty for one period, checked.
+type Submission struct {
+	Duty, Unit, Period string // duty id, unit code, period as Period.String
+	On                 Date   // the day it was submitted
+	Note               string
+}
+
+// Key identifies the duty, unit and period submitted: one submission each.
+func (s Submission) Key() string { return s.Duty + "|" + s.Unit + "|" + s.Period }
+
+// SubmissionProblem is what is wrong with one field of a submission. The
+// reason is Chinese, as in ledger import errors.
+type SubmissionProblem struct {
+	Field  string // duty, unit, period or date
+	Value  string // as written
+	Reason string
+}
+
+// SubmissionRules are what a submission is checked against: the duties,
+// how unit names and days are written, and today.
+type SubmissionRules struct {
+	Duties      []DutySpec
+	ResolveUnit func(nameOrCode string) (code string, ok bool) // config.Config.ResolveUnit
+	ParseDate   func(string) (Date, error)                     // the forms the office writes; ParseDate when nil
+	Today       Date
+}
+
+// Check validates one submission: a known duty (id or name, with or
+// without 《》), a known unit assigned to it and not exempt, a period of the
+// duty's kind that has ended by the day of submission, and a submission
+// day (today when not given) not after today. It returns every problem.
+func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProblem) {
+	var probs []SubmissionProblem
+	fail := func(field, value, format string, args ...any) {
+		probs = append(probs, SubmissionProblem{Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
+	}
+	duty, dutyOK := r.duty(in.Duty)
+	if !dutyOK {
+		fail("duty", in.Duty, "未知的定期任务,可用:%s", DutyIDs(r.Duties))
+	}
+	unit, unitOK := r.ResolveUnit(in.Unit)
+	if !unitOK {
+		fail("unit", in.Unit, "未知单位")
+	}
+	on := r.Today
+	if strings.TrimSpace(in.Date) != "" {
+		parse := r.ParseDate
+		if parse == nil {
+			parse = ParseDate
+		}
+		d, err := parse(in.Date)
+		switch {
+		case err != nil:
+			fail("date", in.Date, "日期无效,应写作 2025-04-03")
+		case d.After(r.Today):
+			fail("date", in.Date, "报送日期晚于今天(%s)", r.Today)
+		default:
+			on = d
+		}
+	}
+	if !dutyOK {
+		return Submission{}, probs
+	}
+	book := strings.Trim(duty.Name, "《》")
+	switch {
+	case !unitOK:
+	case slices.Contains(duty.Exempt, unit):
+		fail("unit", in.Unit, "该单位免报《%s》", book)
+	case !slices.Contains(duty.Units, unit):
+		fail("unit", in.Unit, "该单位不承担《%s》", book)
+	}
+	p, err := ParsePeriod(in.Period)
+	switch {
+	case err != nil:
+		fail("period", in.Period, "期间格式无效,应写作 %s", duty.Kind.Example())
+	case p.Kind != duty.Kind:
+		fail("period", in.Period, "该任务按%s报送,期间应写作 %s", duty.Kind.Label(), duty.Kind.Example())
+	case !p.End().Before(on):
+		fail("period", in.Period, "%s至%s才结束,结束后才能报送", p.Label(), p.End())
+	}
+	if len(probs) > 0 {
+		return Submission{}, probs
+	}
+	return Submission{Duty: duty.ID, Unit: unit, Period: p.String(), On: on, Note: strings.TrimSpace(in.Note)}, nil
+}
+
+// duty finds a duty by id or by name (with or without 《》).
+func (r SubmissionRules) duty(s string) (DutySpec, bool) {
+	s = strings.TrimSpace(s)
+	for _, d := range r.Duties {
+		if d.ID == s {
+			return d, true
+		}
+	}
+	for _, d := range r.Duties {
+		if s != "" && strings.Trim(d.Name, "《》") == strings.Trim(s, "《》") {
+			return d, true
+		}
+	}
+	return DutySpec{}, false
+}
+
+// DutyIDs lists the duties' ids for a message, 、-separated, or says
+// that the config has none.
+func DutyIDs(duties []DutySpec) string {
+	if len(duties) == 0 {
+		return "(配置中没有 [[duties]])"
+	}
+	ids := make([]string, len(duties))
+	for i, d := range duties {
+		ids[i] = d.ID
+	}
+	return strings.Join(ids, "、")
+}
