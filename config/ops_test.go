@@ -53,12 +53,14 @@ func TestOperationsKnobErrors(t *testing.T) {
 
 func TestHeartbeatURLRedacted(t *testing.T) {
 	t.Parallel()
-	c := mustLoad(t, base+"\n[heartbeat]\nurl = \"https://monitor:hb-Secret9@hc.example.org/ping\"\n")
+	c := mustLoad(t, base+"\n[heartbeat]\nurl = \"https://monitor:hb-Secret9@hc.example.org/ping?token=hb-Secret9\"\n")
 	out := c.Redacted()
-	if strings.Contains(out, "hb-Secret9") {
-		t.Fatalf("Redacted() shows the heartbeat password:\n%s", out)
+	for _, secret := range []string{"hb-Secret9", "monitor", "/ping"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("Redacted() shows %q of the heartbeat URL:\n%s", secret, out)
+		}
 	}
-	if !strings.Contains(out, "url = 'https://monitor:******@hc.example.org/ping'") {
+	if !strings.Contains(out, "url = 'https://hc.example.org/******'") {
 		t.Errorf("Redacted() lacks the redacted heartbeat url:\n%s", out)
 	}
 }
@@ -91,6 +93,7 @@ func TestWarnsWhenOthersMayReadPasswords(t *testing.T) {
 		{"secret, group-readable", withAdmin, nil, 0o640, []string{"is readable by group or others (mode 0640) and holds secrets (admin.password)"}},
 		{"secret, world-readable", withAdmin, nil, 0o644, []string{"(mode 0644) and holds secrets (admin.password)", "chmod 600"}},
 		{"database password", base + "\n[database]\nurl = \"postgres://u:db-Secret@h/d\"\n", nil, 0o644, []string{"holds secrets (database.url)"}},
+		{"heartbeat url", base + "\n[heartbeat]\nurl = \"https://hc.example.org/ping/hb-Secret\"\n", nil, 0o644, []string{"holds secrets (heartbeat.url)"}},
 		{"no secret in the file", base, []string{"DUBAN_ADMIN_PASSWORD=env-Secret"}, 0o644, nil},
 		{"readable password file", withPwFile, nil, 0o600, []string{"mail.smtp.password_file " + pwFile + " is readable by group or others (mode 0644)"}},
 	} {
