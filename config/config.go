@@ -87,9 +87,6 @@ type SMTPConfig struct {
 	MaxConnections int      `toml:"max_connections"` // pooled connections, default 2
 	RatePerMinute  int      `toml:"rate_per_minute"` // messages per minute, 0 = no limit
 	Timeout        Duration `toml:"timeout"`         // per SMTP command, default 30s
-	// Pipelining sends a message's MAIL, RCPT and DATA together when the
-	// server offers PIPELINING (RFC 2920); default true.
-	Pipelining bool `toml:"pipelining"`
 }
 
 // AdminConfig is the [admin] table of the admin console.

@@ -180,6 +180,8 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 			[]string{"jobs.duties.catch_up: wrong type: want a string, got a table"}},
 		{"integer for a duration", base + "[jobs.duties]\ncatch_up = 24\n", `catch_up`,
 			[]string{`jobs.duties.catch_up: invalid duration "24"`}},
+		{"pipelining is gone", base + "[mail.smtp]\npipelining = false\n", `pipelining`,
+			[]string{"mail.smtp.pipelining: unknown key"}},
 
 		// required fields
 		{"mail.from missing", edit(t, `from = "整改办 <zgb@zgh.example.org>"`, `transport = "outbox"`), `[mail]`,
@@ -443,7 +445,6 @@ func TestDefaults(t *testing.T) {
 		{"smtp port", c.Mail.SMTP.Port, 587},
 		{"smtp max_connections", c.Mail.SMTP.MaxConnections, 2},
 		{"smtp rate", c.Mail.SMTP.RatePerMinute, 0},
-		{"smtp pipelining", c.Mail.SMTP.Pipelining, true},
 		{"smtp timeout", c.Mail.SMTP.Timeout.Duration, 30 * time.Second},
 		{"admin listen", c.Admin.Listen, "127.0.0.1:8080"},
 		{"log level", c.Log.Level, "info"},
@@ -484,8 +485,6 @@ func TestDefaultsThatDependOnOtherKeys(t *testing.T) {
 			func(c *config.Config) (any, any) { return c.Mail.SMTP.Port, 25 }},
 		{"explicit port kept", base + "[mail.smtp]\ntls = \"tls\"\nport = 2465\n",
 			func(c *config.Config) (any, any) { return c.Mail.SMTP.Port, 2465 }},
-		{"pipelining off", base + "[mail.smtp]\npipelining = false\n",
-			func(c *config.Config) (any, any) { return c.Mail.SMTP.Pipelining, false }},
 		{"duty supervisors from top level", "supervisors = [\"zgb@zgh.example.org\"]\n" + base,
 			func(c *config.Config) (any, any) { return c.Duties[0].Supervisors, []string{"zgb@zgh.example.org"} }},
 		{"duty supervisors explicitly none", "supervisors = [\"zgb@zgh.example.org\"]\n" + edit(t, `due_day = 5`, "due_day = 5\nsupervisors = []"),

@@ -30,7 +30,6 @@ func defaultConfig() Config {
 				TLS:            TLSStartTLS,
 				MaxConnections: 2,
 				Timeout:        Duration{Duration: 30 * time.Second},
-				Pipelining:     true,
 			},
 		},
 		Admin:     AdminConfig{Listen: "127.0.0.1:8080"},

@@ -130,7 +130,6 @@ func newTransport(cfg *config.Config) (notify.Transport, error) {
 		return notify.NewSMTP(notify.SMTPConfig{
 			Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password,
 			MaxConnections: s.MaxConnections, RatePerMinute: s.RatePerMinute, Timeout: s.Timeout.Duration,
-			NoPipelining: !s.Pipelining,
 		})
 	}
 	return notify.NewOutbox(cfg.Mail.OutboxDir)
