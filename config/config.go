@@ -66,8 +66,15 @@ type MailConfig struct {
 	TemplatesDir string `toml:"templates_dir"` // overrides of the embedded templates; "" = embedded only
 	// Lease is how long a replica owns a dispatch it claimed; a crashed
 	// replica's dispatches are taken over by the others once it expires.
-	// 0 = derived: four times the SMTP timeout (2m for the outbox).
+	// 0s in the file = derived: four times the SMTP timeout for smtp, 2m
+	// for the outbox. Always set after Load.
 	Lease Duration `toml:"lease"`
+	// PollEvery is how often an idle delivery worker looks for work it was
+	// not woken for (dispatches queued by another replica, leases of a
+	// replica that died): half the lease, between 1s and 30s, so that a dead
+	// replica's work is taken over within about one lease. Derived, not in
+	// the file.
+	PollEvery time.Duration `toml:"-"`
 	// RetryBase is the wait after the first failed attempt; each further
 	// failure doubles it (with jitter), up to 6h. Default 1m.
 	RetryBase Duration   `toml:"retry_base"`

@@ -145,6 +145,25 @@ func defaultSMTPPort(tlsMode string) int {
 	return 0 // an unknown mode is reported by checkMail
 }
 
+// deriveDelivery sets the lease when the file leaves it at 0s: long enough
+// for a slow SMTP exchange, short enough that a crashed replica's work is
+// soon picked up by another. Idle workers poll at half the lease, so that
+// another replica's expired leases are taken over within about one lease,
+// between every second and every half minute.
+func deriveDelivery(m *MailConfig) {
+	if m.Lease.Duration == 0 {
+		m.Lease.Duration = 2 * time.Minute
+		if m.Transport == TransportSMTP && m.SMTP.Timeout.Duration > 0 {
+			m.Lease.Duration = 4 * m.SMTP.Timeout.Duration
+		}
+	}
+	m.PollEvery = min(maxPollEvery, max(m.Lease.Duration/2, time.Second))
+}
+
+// maxPollEvery bounds the idle poll of a long lease: new dispatches of
+// another replica wait no longer than this.
+const maxPollEvery = 30 * time.Second
+
 // readPasswordFile reads the SMTP password from password_file, unless
 // DUBAN_SMTP_PASSWORD already supplied it. One trailing line break, as
 // editors and `echo` leave it, is not part of the password.

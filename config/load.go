@@ -150,6 +150,7 @@ func parse(file string, data []byte, env []string) (*Config, []string, error) {
 	if err := joinErrors(p.errs); err != nil {
 		return nil, nil, err
 	}
+	deriveDelivery(&c.Mail)
 	return c, secrets, nil
 }
 
