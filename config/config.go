@@ -16,135 +16,140 @@ import (
 )
 
 // Config is the effective configuration: the file, overridden by the
-// environment, with every optional setting defaulted.
+// environment, with every optional setting defaulted. The toml tags are the
+// file format: Load decodes the file into this struct and Redacted prints it.
 type Config struct {
-	Timezone string         // IANA name, default Asia/Shanghai
-	Location *time.Location // resolved from Timezone
+	Timezone string         `toml:"timezone"` // IANA name, default Asia/Shanghai
+	Location *time.Location `toml:"-"`        // resolved from Timezone
 
 	// Supervisors are the addresses of the 整改领导小组办公室: they get the
 	// summaries and severe escalations, and they supervise every duty that
 	// names no supervisors of its own.
-	Supervisors []string
+	Supervisors []string `toml:"supervisors"`
 
-	Database DatabaseConfig
-	Mail     MailConfig
-	Admin    AdminConfig
-	Log      LogConfig
-	Policy   ledger.Policy
-	Calendar CalendarConfig
-
-	Heartbeat HeartbeatConfig
+	Database  DatabaseConfig  `toml:"database"`
+	Mail      MailConfig      `toml:"mail"`
+	Admin     AdminConfig     `toml:"admin"`
+	Heartbeat HeartbeatConfig `toml:"heartbeat"`
+	Log       LogConfig       `toml:"log"`
+	Policy    ledger.Policy   `toml:"policy"`
+	Calendar  CalendarConfig  `toml:"calendar"`
 
 	// Warnings are problems that do not stop duban, such as a config file
 	// that others may read although it holds a secret; the caller logs them.
-	Warnings []string
+	Warnings []string `toml:"-"`
 
 	// Jobs always holds the four jobs (JobDeadlines, JobDuties,
 	// JobFollowups, JobSummary), defaulted when the file leaves them out.
-	Jobs map[string]Job
+	Jobs map[string]Job `toml:"jobs"`
 
-	Rounds  []ledger.Round
-	Leaders []ledger.Leader
-	Units   []ledger.Unit
-	Duties  []Duty
+	Rounds  []ledger.Round  `toml:"rounds"`
+	Leaders []ledger.Leader `toml:"leaders"`
+	Units   []ledger.Unit   `toml:"units"`
+	Duties  []Duty          `toml:"duties"`
 }
 
 // DatabaseConfig is the [database] table.
 type DatabaseConfig struct {
-	URL string // "sqlite:PATH" (default sqlite:duban.db) or "postgres://…"; DUBAN_DATABASE_URL overrides
+	URL string `toml:"url"` // "sqlite:PATH" (default sqlite:duban.db) or "postgres://…"; DUBAN_DATABASE_URL overrides
 	// SeedLedger is a ledger file that serve imports into an empty database,
 	// so that a first start shows the daemon at work; "" = none.
-	SeedLedger string
+	SeedLedger string `toml:"seed_ledger"`
 }
 
 // MailConfig is the [mail] table.
 type MailConfig struct {
-	Transport    string // TransportOutbox (default) or TransportSMTP
-	From         string // required; may carry a display name: "整改办 <zgb@zgh.example.org>"
-	OutboxDir    string // where the outbox transport writes .eml files, default "outbox"
-	MaxAttempts  int    // delivery attempts before a dispatch fails, default 8
-	TemplatesDir string // overrides of the embedded templates; "" = embedded only
+	Transport    string `toml:"transport"`     // TransportOutbox (default) or TransportSMTP
+	From         string `toml:"from"`          // required; may carry a display name: "整改办 <zgb@zgh.example.org>"
+	OutboxDir    string `toml:"outbox_dir"`    // where the outbox transport writes .eml files, default "outbox"
+	MaxAttempts  int    `toml:"max_attempts"`  // delivery attempts before a dispatch fails, default 8
+	TemplatesDir string `toml:"templates_dir"` // overrides of the embedded templates; "" = embedded only
 	// Lease is how long a replica owns a dispatch it claimed; a crashed
 	// replica's dispatches are taken over by the others once it expires.
-	// 0 = derived: four times the SMTP timeout (2m for the outbox).
-	Lease Duration
+	// 0s in the file = derived: four times the SMTP timeout for smtp, 2m
+	// for the outbox. Always set after Load.
+	Lease Duration `toml:"lease"`
+	// PollEvery is how often an idle delivery worker looks for work it was
+	// not woken for (dispatches queued by another replica, leases of a
+	// replica that died): half the lease, between 1s and 30s, so that a dead
+	// replica's work is taken over within about one lease. Derived, not in
+	// the file.
+	PollEvery time.Duration `toml:"-"`
 	// RetryBase is the wait after the first failed attempt; each further
 	// failure doubles it (with jitter), up to 6h. Default 1m.
-	RetryBase Duration
-	SMTP      SMTPConfig
+	RetryBase Duration   `toml:"retry_base"`
+	SMTP      SMTPConfig `toml:"smtp"`
 }
 
 // SMTPConfig is the [mail.smtp] table.
 type SMTPConfig struct {
-	Host     string
-	Port     int    // default 587 for starttls, 465 for tls, 25 for none
-	TLS      string // TLSStartTLS (default), TLSImplicit or TLSNone
-	Username string
+	Host     string `toml:"host"`
+	Port     int    `toml:"port"` // default 587 for starttls, 465 for tls, 25 for none
+	TLS      string `toml:"tls"`  // TLSStartTLS (default), TLSImplicit or TLSNone
+	Username string `toml:"username"`
 	// Password is a secret: from DUBAN_SMTP_PASSWORD, else read from
 	// PasswordFile, else the password key of the file.
-	Password       string
-	PasswordFile   string   // relative to the working directory, like the other paths
-	MaxConnections int      // pooled connections, default 2
-	RatePerMinute  int      // messages per minute, 0 = no limit
-	Timeout        Duration // per SMTP command, default 30s
-	// Pipelining sends a message's MAIL, RCPT and DATA together when the
-	// server offers PIPELINING (RFC 2920); default true.
-	Pipelining bool
+	Password       string   `toml:"password"`
+	PasswordFile   string   `toml:"password_file"`   // relative to the working directory, like the other paths
+	MaxConnections int      `toml:"max_connections"` // pooled connections, default 2
+	RatePerMinute  int      `toml:"rate_per_minute"` // messages per minute, 0 = no limit
+	Timeout        Duration `toml:"timeout"`         // per SMTP command, default 30s
 }
 
 // AdminConfig is the [admin] table of the admin console.
 type AdminConfig struct {
-	Listen       string // host:port, default 127.0.0.1:8080
-	Password     string // secret; DUBAN_ADMIN_PASSWORD overrides
-	PasswordHash string // secret
+	Listen       string `toml:"listen"`        // host:port, default 127.0.0.1:8080
+	Password     string `toml:"password"`      // secret; DUBAN_ADMIN_PASSWORD overrides
+	PasswordHash string `toml:"password_hash"` // secret
 }
 
 // HeartbeatConfig is the [heartbeat] table: a URL requested (GET) after
 // every successful job run, so that an external monitor (healthchecks.io,
 // Uptime Kuma, …) notices a daemon that stopped running its jobs.
 type HeartbeatConfig struct {
-	URL     string   // http(s) URL; "" = no heartbeat
-	Timeout Duration // of each request, default 10s
+	URL     string   `toml:"url"`     // http(s) URL, a secret (it can ping the check); "" = no heartbeat
+	Timeout Duration `toml:"timeout"` // of each request, default 10s
 }
 
 // LogConfig is the [log] table.
 type LogConfig struct {
-	Level  string // debug, info (default), warn or error
-	Format string // text (default) or json
+	Level  string `toml:"level"`  // debug, info (default), warn or error
+	Format string `toml:"format"` // text (default) or json
 }
 
 // CalendarConfig is the [calendar] table: corrections to the built-in
-// Chinese workday calendar.
+// Chinese workday calendar. The file may write the days as TOML dates
+// (2027-01-01) or as strings ("2027-01-01").
 type CalendarConfig struct {
-	Holidays []ledger.Date // extra non-workdays
-	Workdays []ledger.Date // extra workdays (调休)
+	Holidays []ledger.Date `toml:"holidays"` // extra non-workdays
+	Workdays []ledger.Date `toml:"workdays"` // extra workdays (调休)
 }
 
 // Job is one [jobs.NAME] table. Its schedule parsed at load time (see
 // ParseSchedule).
 type Job struct {
-	Schedule string   // robfig/cron: 5 fields or a descriptor like @daily, @every 1h
-	CatchUp  Duration // how far back a missed run is caught up at start, default 24h; 0 = never
+	Schedule string   `toml:"schedule"` // robfig/cron: 5 fields or a descriptor like @daily, @every 1h
+	CatchUp  Duration `toml:"catch_up"` // how far back a missed run is caught up at start, default 24h; 0 = never
 }
 
 // Duty is one [[duties]] table: a recurring report every assigned unit must
 // submit for each period.
 type Duty struct {
-	ID     string
-	Name   string
-	Period string // PeriodMonthly, PeriodQuarterly, PeriodHalfYearly or PeriodYearly
-	DueDay int    // due this many days after the period ends
+	ID     string `toml:"id"`
+	Name   string `toml:"name"`
+	Period string `toml:"period"`  // PeriodMonthly, PeriodQuarterly, PeriodHalfYearly or PeriodYearly
+	DueDay int    `toml:"due_day"` // due this many days after the period ends
 
-	RemindDays        []int // remind N days before the due date, descending, default [3 1]
-	OverdueEveryDays  int   // repeat the overdue reminder every N days, default 3
-	EscalateAfterDays int   // supervisors get the non-submitters N days after the due date, default 0
+	RemindDays        []int `toml:"remind_days"`         // remind N days before the due date, descending, default [3 1]
+	OverdueEveryDays  int   `toml:"overdue_every_days"`  // repeat the overdue reminder every N days, default 3
+	EscalateAfterDays int   `toml:"escalate_after_days"` // supervisors get the non-submitters N days after the due date, default 0
 
-	Units  []string // unit codes, "kind:KIND" or "*"; see Config.DutyUnits
-	Exempt []string // unit codes left out
-	Start  string   // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025
+	Units  []string `toml:"units"`  // unit codes, "kind:KIND" or "*"; see Config.DutyUnits
+	Exempt []string `toml:"exempt"` // unit codes left out
+	Start  string   `toml:"start"`  // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025
 	// DueOnWorkday moves a due date on a non-workday to the next workday (default true).
-	DueOnWorkday bool
-	Supervisors  []string // addresses; default Config.Supervisors
+	DueOnWorkday bool     `toml:"due_on_workday"`
+	Supervisors  []string `toml:"supervisors"` // addresses; default Config.Supervisors
 }
 
 // Job names.
@@ -177,15 +182,21 @@ const (
 )
 
 // Duration is a time.Duration written in TOML as a string like "24h" or "90m".
-type Duration struct{ time.Duration }
+type Duration struct {
+	time.Duration
+	invalid string // text that did not parse; Load reports it with its place
+}
 
-// UnmarshalText parses a Go duration string.
+// UnmarshalText parses a Go duration string. Text that does not parse is
+// kept for Load to report, so that the decoder carries on and every problem
+// of the file is reported at once, each with its line.
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
 	if err != nil {
-		return err
+		*d = Duration{invalid: string(b)}
+		return nil
 	}
-	d.Duration = v
+	*d = Duration{Duration: v}
 	return nil
 }
 

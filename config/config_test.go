@@ -170,6 +170,18 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 			[]string{"log: wrong type: want a table"}},
 		{"float for integer", edit(t, `due_day = 5`, `due_day = 5.0`), `due_day`,
 			[]string{"duties[0].due_day: wrong type: want an integer, got a float"}},
+		{"unknown key in an inline table", "rounds = [{code = \"r1\"}, {code = \"r2\", nmae = \"x\"}]\n" + edit(t, "[[rounds]]\ncode = \"2024-7\"\n", ""), `nmae`,
+			[]string{`rounds[1].nmae: unknown key (did you mean "name"?)`}},
+		{"unknown list of tables", base + "[[units.extra]]\nx = 1\n", `[[units.extra]]`,
+			[]string{"units[1].extra: unknown key"}},
+		{"list of tables for a table", base + "[[log]]\nlevel = \"debug\"\n", `[[log]]`,
+			[]string{"log: wrong type: want a table, got an array"}},
+		{"table for a duration", base + "[jobs.duties]\ncatch_up = {}\n", `catch_up`,
+			[]string{"jobs.duties.catch_up: wrong type: want a string, got a table"}},
+		{"integer for a duration", base + "[jobs.duties]\ncatch_up = 24\n", `catch_up`,
+			[]string{`jobs.duties.catch_up: invalid duration "24"`}},
+		{"pipelining is gone", base + "[mail.smtp]\npipelining = false\n", `pipelining`,
+			[]string{"mail.smtp.pipelining: unknown key"}},
 
 		// required fields
 		{"mail.from missing", edit(t, `from = "整改办 <zgb@zgh.example.org>"`, `transport = "outbox"`), `[mail]`,
@@ -434,7 +446,6 @@ func TestDefaults(t *testing.T) {
 		{"smtp max_connections", c.Mail.SMTP.MaxConnections, 2},
 		{"smtp rate", c.Mail.SMTP.RatePerMinute, 0},
 		{"smtp timeout", c.Mail.SMTP.Timeout.Duration, 30 * time.Second},
-		{"smtp pipelining", c.Mail.SMTP.Pipelining, true},
 		{"admin listen", c.Admin.Listen, "127.0.0.1:8080"},
 		{"log level", c.Log.Level, "info"},
 		{"log format", c.Log.Format, "text"},
@@ -474,8 +485,6 @@ func TestDefaultsThatDependOnOtherKeys(t *testing.T) {
 			func(c *config.Config) (any, any) { return c.Mail.SMTP.Port, 25 }},
 		{"explicit port kept", base + "[mail.smtp]\ntls = \"tls\"\nport = 2465\n",
 			func(c *config.Config) (any, any) { return c.Mail.SMTP.Port, 2465 }},
-		{"pipelining off", base + "[mail.smtp]\npipelining = false\n",
-			func(c *config.Config) (any, any) { return c.Mail.SMTP.Pipelining, false }},
 		{"duty supervisors from top level", "supervisors = [\"zgb@zgh.example.org\"]\n" + base,
 			func(c *config.Config) (any, any) { return c.Duties[0].Supervisors, []string{"zgb@zgh.example.org"} }},
 		{"duty supervisors explicitly none", "supervisors = [\"zgb@zgh.example.org\"]\n" + edit(t, `due_day = 5`, "due_day = 5\nsupervisors = []"),
@@ -485,6 +494,11 @@ func TestDefaultsThatDependOnOtherKeys(t *testing.T) {
 		{"job partly set keeps catch_up", base + "[jobs.summary]\nschedule = \"@weekly\"\n",
 			func(c *config.Config) (any, any) {
 				return c.Jobs["summary"], config.Job{Schedule: "@weekly", CatchUp: config.Duration{Duration: 24 * time.Hour}}
+			}},
+		{"duty keys set to what is not their default", edit(t, `due_day = 5`, "due_day = 5\nremind_days = []\noverdue_every_days = 5\nexempt = [\"zb1\"]"),
+			func(c *config.Config) (any, any) {
+				d := c.Duties[0]
+				return []any{d.RemindDays, d.OverdueEveryDays, d.Exempt}, []any{[]int{}, 5, []string{"zb1"}}
 			}},
 		{"calendar TOML dates", base + "[calendar]\nholidays = [2027-01-04, \"2027-01-05\"]\n",
 			func(c *config.Config) (any, any) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"duban/config"
+	"duban/ledger"
 )
 
 func TestEnvOverrides(t *testing.T) {
@@ -35,6 +36,10 @@ func TestEnvOverrides(t *testing.T) {
 			func(c *config.Config) (any, any) { return c.Policy.WorkdaysOnly, false }},
 		{"duration", base, []string{"DUBAN_MAIL__SMTP__TIMEOUT=5s"},
 			func(c *config.Config) (any, any) { return c.Mail.SMTP.Timeout.Duration, 5 * time.Second }},
+		{"calendar days", base, []string{"DUBAN_CALENDAR__HOLIDAYS=2027-01-04, 2027-01-05"},
+			func(c *config.Config) (any, any) {
+				return c.Calendar.Holidays, []ledger.Date{ledger.NewDate(2027, 1, 4), ledger.NewDate(2027, 1, 5)}
+			}},
 		{"job schedule", base, []string{"DUBAN_JOBS__DEADLINES__SCHEDULE=@every 5s"},
 			func(c *config.Config) (any, any) { return c.Jobs["deadlines"].Schedule, "@every 5s" }},
 		{"overrides the file", fileWithDB, []string{"DUBAN_DATABASE__URL=sqlite:env.db"},
@@ -83,6 +88,9 @@ func TestEnvErrorsNameTheVariable(t *testing.T) {
 		{"unknown job", "DUBAN_JOBS__WEEKLY__SCHEDULE=@daily", `environment DUBAN_JOBS__WEEKLY__SCHEDULE: jobs.weekly: unknown job`},
 		{"a table", "DUBAN_JOBS__DEADLINES=@daily", `environment DUBAN_JOBS__DEADLINES: jobs.deadlines: is a table`},
 		{"into a list of tables", "DUBAN_UNITS__CODE=x", `environment DUBAN_UNITS__CODE: units.code: units is not a table`},
+		{"a list of tables", "DUBAN_MAIL__FROM=x@y.org\nDUBAN_DUTIES__ID=x", `environment DUBAN_DUTIES__ID: duties.id: duties is not a table`},
+		{"bad date", "DUBAN_CALENDAR__WORKDAYS=2027-01-04,2027/01/05", `environment DUBAN_CALENDAR__WORKDAYS: calendar.workdays[1]: invalid date "2027/01/05": want YYYY-MM-DD`},
+		{"bad duration", "DUBAN_JOBS__SUMMARY__CATCH_UP=1 day", `environment DUBAN_JOBS__SUMMARY__CATCH_UP: jobs.summary.catch_up: invalid duration "1 day"`},
 		{"empty key", "DUBAN_MAIL__FROM=x@y.org\nDUBAN_UNITS__=x", `environment DUBAN_UNITS__: invalid name`},
 		{"below a scalar", "DUBAN_TIMEZONE__X=1", `environment DUBAN_TIMEZONE__X: timezone: wrong type: want a string, got a table`},
 		{"bad address", "DUBAN_SUPERVISORS=zgb@zgh.example.org,nobody", `environment DUBAN_SUPERVISORS: supervisors[1]: invalid email address "nobody"`},

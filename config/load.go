@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -41,11 +42,11 @@ func Load(path string, env []string) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, &Error{File: path, Msg: "config file is larger than the 1 MiB limit"}
 	}
-	c, err := parse(path, data, env)
+	c, secrets, err := parse(path, data, env)
 	if err != nil {
 		return nil, err
 	}
-	c.Warnings = append(c.Warnings, permissionWarnings(path, data, c)...)
+	c.Warnings = append(c.Warnings, permissionWarnings(path, secrets, c)...)
 	return c, nil
 }
 
@@ -57,9 +58,9 @@ const MaxFileSize = 1 << 20
 // permissionWarnings warns about secrets that other local users may read:
 // a config file holding one, or the SMTP password file, readable by its
 // group or by others.
-func permissionWarnings(path string, data []byte, c *Config) []string {
+func permissionWarnings(path string, secrets []string, c *Config) []string {
 	var out []string
-	if secrets := fileSecrets(data); len(secrets) > 0 {
+	if len(secrets) > 0 {
 		if mode, ok := readableByOthers(path); ok {
 			out = append(out, fmt.Sprintf("config file %s is readable by group or others (mode %04o) and holds "+
 				"secrets (%s): chmod 600 it, or move the secrets to the environment", path, mode, strings.Join(secrets, ", ")))
@@ -83,35 +84,20 @@ func readableByOthers(path string) (fs.FileMode, bool) {
 }
 
 // fileSecrets names the secret keys the file itself sets (the environment
-// is not a file others can read): the SMTP and admin passwords, the
-// password hash, a password in the database URL.
-func fileSecrets(data []byte) []string {
-	var f struct {
-		Database struct {
-			URL string `toml:"url"`
-		} `toml:"database"`
-		Mail struct {
-			SMTP struct {
-				Password string `toml:"password"`
-			} `toml:"smtp"`
-		} `toml:"mail"`
-		Admin struct {
-			Password     string `toml:"password"`
-			PasswordHash string `toml:"password_hash"`
-		} `toml:"admin"`
-	}
-	// The file parsed already; a part of the wrong type just holds no secret.
-	_ = toml.Unmarshal(bytes.TrimPrefix(data, utf8BOM), &f)
+// is not a file others can read), given the config as the file has it.
+func fileSecrets(c *Config) []string {
 	var out []string
-	if redactURL(f.Database.URL) != f.Database.URL {
-		out = append(out, "database.url")
-	}
-	for _, s := range []struct{ name, value string }{
-		{"mail.smtp.password", f.Mail.SMTP.Password},
-		{"admin.password", f.Admin.Password},
-		{"admin.password_hash", f.Admin.PasswordHash},
+	for _, s := range []struct {
+		name string
+		set  bool
+	}{
+		{"database.url", redactURL(c.Database.URL) != c.Database.URL},
+		{"mail.smtp.password", c.Mail.SMTP.Password != ""},
+		{"admin.password", c.Admin.Password != ""},
+		{"admin.password_hash", c.Admin.PasswordHash != ""},
+		{"heartbeat.url", c.Heartbeat.URL != ""},
 	} {
-		if s.value != "" {
+		if s.set {
 			out = append(out, s.name)
 		}
 	}
@@ -121,25 +107,51 @@ func fileSecrets(data []byte) []string {
 // utf8BOM starts files saved by Windows Notepad, which TOML does not allow.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-func parse(file string, data []byte, env []string) (*Config, error) {
+// document is what the file decodes into: the config, except that the
+// days of [calendar] may be TOML dates as well as strings, which
+// ledger.Date alone cannot take.
+type document struct {
+	Config
+	Calendar struct {
+		Holidays []any `toml:"holidays"`
+		Workdays []any `toml:"workdays"`
+	} `toml:"calendar"`
+}
+
+// parse decodes the file over the defaults, applies the environment, fills
+// in what depends on other settings and validates the result. It returns
+// the secrets the file itself holds too.
+func parse(file string, data []byte, env []string) (*Config, []string, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	var tree map[string]any
 	if err := toml.Unmarshal(data, &tree); err != nil {
-		return nil, tomlError(file, err)
+		return nil, nil, tomlError(file, err)
 	}
-	if tree == nil {
-		tree = map[string]any{}
+	p := &problems{file: file, tree: tree, pos: findPositions(data), envPaths: map[string]string{}, failed: map[string]bool{}}
+	doc := document{Config: defaultConfig()}
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil && !p.decodeError(err) {
+		return nil, nil, joinErrors(p.errs)
 	}
-	d := newDecoder(file, safeLinesByPath(data))
-	d.applyEnv(tree, envOverrides(env))
-	c := defaultConfig()
-	d.decodeRoot(d.newTable("", tree), c)
-	d.finalize(c)
-	d.validate(c)
-	if err := joinErrors(d.errs); err != nil {
-		return nil, err
+	c := &doc.Config
+	secrets := fileSecrets(c)
+	p.elementDefaults(c)
+	if doc.Calendar.Holidays != nil {
+		c.Calendar.Holidays = p.calendarDays("calendar.holidays", doc.Calendar.Holidays)
 	}
-	return c, nil
+	if doc.Calendar.Workdays != nil {
+		c.Calendar.Workdays = p.calendarDays("calendar.workdays", doc.Calendar.Workdays)
+	}
+	p.applyEnv(c, envOverrides(env))
+	p.finalize(c)
+	p.checkValues("", reflect.ValueOf(c).Elem())
+	p.validate(c)
+	if err := joinErrors(p.errs); err != nil {
+		return nil, nil, err
+	}
+	deriveDelivery(&c.Mail)
+	return c, secrets, nil
 }
 
 // tomlError turns a TOML syntax error into an *Error with its line.
@@ -151,16 +163,4 @@ func tomlError(file string, err error) *Error {
 		e.Field = strings.Join(de.Key(), ".")
 	}
 	return e
-}
-
-// safeLinesByPath finds the lines of a document toml.Unmarshal accepted.
-// Lines only improve messages, so a failure of the second parser (its API
-// is go-toml's "unstable" one) must not stop duban from starting.
-func safeLinesByPath(data []byte) (lines map[string]int) {
-	defer func() {
-		if recover() != nil {
-			lines = map[string]int{}
-		}
-	}()
-	return linesByPath(data)
 }

@@ -13,19 +13,44 @@ import (
 func TestOperationsKnobs(t *testing.T) {
 	t.Parallel()
 	c := mustLoad(t, base)
-	if c.Mail.Lease.Duration != 0 || c.Mail.RetryBase.Duration != time.Minute {
-		t.Errorf("defaults: lease %s, retry_base %s; want 0s, 1m", c.Mail.Lease, c.Mail.RetryBase)
+	if c.Mail.Lease.Duration != 2*time.Minute || c.Mail.PollEvery != 30*time.Second || c.Mail.RetryBase.Duration != time.Minute {
+		t.Errorf("defaults: lease %s, poll every %s, retry_base %s; want 2m, 30s, 1m", c.Mail.Lease, c.Mail.PollEvery, c.Mail.RetryBase)
 	}
 	if c.Heartbeat.URL != "" || c.Heartbeat.Timeout.Duration != 10*time.Second {
 		t.Errorf("heartbeat defaults = %+v", c.Heartbeat)
 	}
 	c = mustLoad(t, base+"\n[heartbeat]\nurl = \"https://hc.example.org/ping/abc\"\ntimeout = \"3s\"\n",
 		"DUBAN_MAIL__LEASE=10s", "DUBAN_MAIL__RETRY_BASE=1s")
-	if c.Mail.Lease.Duration != 10*time.Second || c.Mail.RetryBase.Duration != time.Second {
-		t.Errorf("lease %s, retry_base %s; want 10s, 1s", c.Mail.Lease, c.Mail.RetryBase)
+	if c.Mail.Lease.Duration != 10*time.Second || c.Mail.PollEvery != 5*time.Second || c.Mail.RetryBase.Duration != time.Second {
+		t.Errorf("lease %s, poll every %s, retry_base %s; want 10s, 5s, 1s", c.Mail.Lease, c.Mail.PollEvery, c.Mail.RetryBase)
 	}
 	if c.Heartbeat.URL != "https://hc.example.org/ping/abc" || c.Heartbeat.Timeout.Duration != 3*time.Second {
 		t.Errorf("heartbeat = %+v", c.Heartbeat)
+	}
+}
+
+// TestDeliveryLeaseDerived checks the effective lease and idle poll when
+// the file leaves the lease at 0s.
+func TestDeliveryLeaseDerived(t *testing.T) {
+	t.Parallel()
+	smtp := []string{"DUBAN_MAIL__TRANSPORT=smtp", "DUBAN_MAIL__SMTP__HOST=smtp.example.org"}
+	for _, tc := range []struct {
+		name             string
+		env              []string
+		lease, pollEvery time.Duration
+	}{
+		{"outbox", nil, 2 * time.Minute, 30 * time.Second},
+		{"smtp: four times the timeout", append(smtp, "DUBAN_MAIL__SMTP__TIMEOUT=5s"), 20 * time.Second, 10 * time.Second},
+		{"smtp, long timeout: poll at most every 30s", smtp, 2 * time.Minute, 30 * time.Second},
+		{"short lease: poll at least every second", []string{"DUBAN_MAIL__LEASE=1500ms"}, 1500 * time.Millisecond, time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := mustLoad(t, base, tc.env...)
+			if c.Mail.Lease.Duration != tc.lease || c.Mail.PollEvery != tc.pollEvery {
+				t.Errorf("lease %s, poll every %s; want %s, %s", c.Mail.Lease, c.Mail.PollEvery, tc.lease, tc.pollEvery)
+			}
+		})
 	}
 }
 
@@ -53,12 +78,14 @@ func TestOperationsKnobErrors(t *testing.T) {
 
 func TestHeartbeatURLRedacted(t *testing.T) {
 	t.Parallel()
-	c := mustLoad(t, base+"\n[heartbeat]\nurl = \"https://monitor:hb-Secret9@hc.example.org/ping\"\n")
+	c := mustLoad(t, base+"\n[heartbeat]\nurl = \"https://monitor:hb-Secret9@hc.example.org/ping?token=hb-Secret9\"\n")
 	out := c.Redacted()
-	if strings.Contains(out, "hb-Secret9") {
-		t.Fatalf("Redacted() shows the heartbeat password:\n%s", out)
+	for _, secret := range []string{"hb-Secret9", "monitor", "/ping"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("Redacted() shows %q of the heartbeat URL:\n%s", secret, out)
+		}
 	}
-	if !strings.Contains(out, "url = 'https://monitor:******@hc.example.org/ping'") {
+	if !strings.Contains(out, "url = 'https://hc.example.org/******'") {
 		t.Errorf("Redacted() lacks the redacted heartbeat url:\n%s", out)
 	}
 }
@@ -91,6 +118,7 @@ func TestWarnsWhenOthersMayReadPasswords(t *testing.T) {
 		{"secret, group-readable", withAdmin, nil, 0o640, []string{"is readable by group or others (mode 0640) and holds secrets (admin.password)"}},
 		{"secret, world-readable", withAdmin, nil, 0o644, []string{"(mode 0644) and holds secrets (admin.password)", "chmod 600"}},
 		{"database password", base + "\n[database]\nurl = \"postgres://u:db-Secret@h/d\"\n", nil, 0o644, []string{"holds secrets (database.url)"}},
+		{"heartbeat url", base + "\n[heartbeat]\nurl = \"https://hc.example.org/ping/hb-Secret\"\n", nil, 0o644, []string{"holds secrets (heartbeat.url)"}},
 		{"no secret in the file", base, []string{"DUBAN_ADMIN_PASSWORD=env-Secret"}, 0o644, nil},
 		{"readable password file", withPwFile, nil, 0o600, []string{"mail.smtp.password_file " + pwFile + " is readable by group or others (mode 0644)"}},
 	} {

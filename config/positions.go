@@ -3,33 +3,70 @@ package config
 import (
 	"bytes"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// linesByPath maps every field path of a TOML document that toml.Unmarshal
-// accepted ("mail.smtp.port", "units[3]", "units[3].emails[0]") to the line
-// it is written on. The decoded map has no positions, so we walk the
-// document's syntax tree once more to find them. Tables get the line of their
-// header, implicit tables the line of the first key that made them.
-func linesByPath(data []byte) map[string]int {
+// positions tells where each field path of a document is written. go-toml
+// decodes into a struct without positions, and reports its own errors by
+// key without array indexes, so the document's syntax tree is walked once
+// more to find them.
+type positions struct {
+	lines map[string]int // field path → line of its key, table header or array element
+	spots []spot         // every key, header and array element, in document order
+}
+
+type spot struct {
+	path      string
+	line, col int // col counts bytes from 1, as go-toml's errors do
+}
+
+// pathAt finds the field path of an error go-toml reports at line:col for
+// key. The key lacks array indexes and may lack the keys of an inline
+// table's key/value, so the path is the last spot on that line, at or
+// before col, with the same last key; a value of an array is at its
+// element. Without such a spot, it returns the key as a path and false.
+func (p positions) pathAt(line, col int, key []string) (string, bool) {
+	if len(key) == 0 {
+		return "", false
+	}
+	last, found := key[len(key)-1], ""
+	for _, s := range p.spots {
+		if s.line == line && s.col <= col && lastKey(s.path) == last {
+			found = s.path
+		}
+	}
+	if found == "" {
+		return strings.Join(key, "."), false
+	}
+	return found, true
+}
+
+// findPositions walks a document that toml.Unmarshal accepted. Positions
+// only improve messages, so a failure of the walk (its parser is go-toml's
+// "unstable" one) must not stop duban from starting.
+func findPositions(data []byte) (p positions) {
+	defer func() {
+		if recover() != nil {
+			p = positions{lines: map[string]int{}}
+		}
+	}()
 	w := &positionWalker{
-		lines:       map[string]int{},
+		positions:   positions{lines: map[string]int{}},
 		arrayTables: map[string]int{},
 		lineStarts:  lineStarts(data),
 	}
-	var p unstable.Parser
-	p.Reset(data)
-	for p.NextExpression() {
-		w.expression(p.Expression())
+	var parser unstable.Parser
+	parser.Reset(data)
+	for parser.NextExpression() {
+		w.expression(parser.Expression())
 	}
-	return w.lines
+	return w.positions
 }
 
 type positionWalker struct {
-	lines       map[string]int
+	positions
 	arrayTables map[string]int // path of an array of tables → elements seen so far
 	lineStarts  []int
 	table       string // path of the table the current key/values belong to
@@ -38,7 +75,7 @@ type positionWalker struct {
 func (w *positionWalker) expression(e *unstable.Node) {
 	switch e.Kind {
 	case unstable.Table, unstable.ArrayTable:
-		keys, line := w.keyParts(e.Key())
+		keys, line, col := w.keyParts(e.Key())
 		if len(keys) == 0 {
 			return
 		}
@@ -52,7 +89,11 @@ func (w *positionWalker) expression(e *unstable.Node) {
 			w.arrayTables[array] = n + 1
 			w.table = indexPath(array, n)
 		}
-		w.setWithAncestors(w.table, line)
+		// Tables named by the header only (a of [a.b]) get its line too.
+		for p := w.table; p != ""; p = parentPath(p) {
+			w.setLine(p, line)
+		}
+		w.spots = append(w.spots, spot{w.table, line, col})
 	case unstable.KeyValue:
 		w.keyValue(w.table, e)
 	}
@@ -72,11 +113,15 @@ func (w *positionWalker) resolve(keys []string) string {
 }
 
 func (w *positionWalker) keyValue(base string, kv *unstable.Node) {
-	keys, line := w.keyParts(kv.Key())
-	path := base
-	for _, k := range keys {
-		path = joinPath(path, k)
-		w.set(path, line)
+	path, line := base, 0
+	for it := kv.Key(); it.Next(); {
+		k := it.Node()
+		path = joinPath(path, string(k.Data))
+		l, col := w.position(k)
+		if line == 0 {
+			line = l
+		}
+		w.set(path, line, col)
 	}
 	w.value(path, kv.Value(), line)
 }
@@ -92,8 +137,11 @@ func (w *positionWalker) value(path string, v *unstable.Node, line int) {
 				continue
 			}
 			elPath := indexPath(path, i)
-			elLine := w.lineOf(el, line)
-			w.set(elPath, elLine)
+			elLine, col := w.position(el)
+			if elLine == 0 {
+				elLine = line
+			}
+			w.set(elPath, elLine, col)
 			w.value(elPath, el, elLine)
 			i++
 		}
@@ -106,36 +154,36 @@ func (w *positionWalker) value(path string, v *unstable.Node, line int) {
 	}
 }
 
-func (w *positionWalker) keyParts(it unstable.Iterator) (keys []string, line int) {
+func (w *positionWalker) keyParts(it unstable.Iterator) (keys []string, line, col int) {
 	for it.Next() {
 		n := it.Node()
 		if len(keys) == 0 {
-			line = w.lineOf(n, 0)
+			line, col = w.position(n)
 		}
 		keys = append(keys, string(n.Data))
 	}
-	return keys, line
+	return keys, line, col
 }
 
-// lineOf returns the line of a node, or def for nodes without a byte range
-// (arrays).
-func (w *positionWalker) lineOf(n *unstable.Node, def int) int {
+// position returns the line and column of a node; 0, 0 for nodes without a
+// byte range (arrays, inline tables).
+func (w *positionWalker) position(n *unstable.Node) (line, col int) {
 	if n.Raw.Length == 0 {
-		return def
+		return 0, 0
 	}
 	off := int(n.Raw.Offset)
-	return sort.Search(len(w.lineStarts), func(i int) bool { return w.lineStarts[i] > off })
+	line = sort.Search(len(w.lineStarts), func(i int) bool { return w.lineStarts[i] > off })
+	return line, off - w.lineStarts[line-1] + 1
 }
 
-func (w *positionWalker) set(path string, line int) {
+func (w *positionWalker) set(path string, line, col int) {
+	w.setLine(path, line)
+	w.spots = append(w.spots, spot{path, line, col})
+}
+
+func (w *positionWalker) setLine(path string, line int) {
 	if _, ok := w.lines[path]; !ok && line > 0 {
 		w.lines[path] = line
-	}
-}
-
-func (w *positionWalker) setWithAncestors(path string, line int) {
-	for p := path; p != ""; p = parentPath(p) {
-		w.set(p, line)
 	}
 }
 
@@ -150,28 +198,4 @@ func lineStarts(data []byte) []int {
 		i += j + 1
 		starts = append(starts, i)
 	}
-}
-
-func joinPath(base, key string) string {
-	if base == "" {
-		return key
-	}
-	return base + "." + key
-}
-
-func indexPath(path string, i int) string {
-	return path + "[" + strconv.Itoa(i) + "]"
-}
-
-// parentPath strips the last ".key" or "[i]" of a field path.
-func parentPath(path string) string {
-	if strings.HasSuffix(path, "]") {
-		if i := strings.LastIndexByte(path, '['); i >= 0 {
-			return path[:i]
-		}
-	}
-	if i := strings.LastIndexByte(path, '.'); i >= 0 {
-		return path[:i]
-	}
-	return ""
 }

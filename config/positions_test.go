@@ -39,10 +39,40 @@ h = [
 		"d.h":           13,
 		"d.h[1]":        15,
 	}
-	got := linesByPath([]byte(doc))
+	got := findPositions([]byte(doc)).lines
 	for path, line := range want {
 		if got[path] != line {
 			t.Errorf("line of %s = %d, want %d", path, got[path], line)
+		}
+	}
+}
+
+func TestPathAt(t *testing.T) {
+	t.Parallel()
+	doc := `[[u]]
+e = ["a", 3]
+[[u]]
+e = ["b"]
+x = 1
+i = [{k = 1}, {k = 2}]
+`
+	p := findPositions([]byte(doc))
+	for _, tc := range []struct {
+		line, col int
+		key       []string
+		want      string
+		found     bool
+	}{
+		{2, 11, []string{"u", "e"}, "u[0].e[1]", true}, // the 3, of the wrong type
+		{2, 1, []string{"u", "e"}, "u[0].e", true},
+		{4, 1, []string{"u", "e"}, "u[1].e", true},
+		{5, 1, []string{"u", "x"}, "u[1].x", true},
+		{6, 16, []string{"k"}, "u[1].i[1].k", true}, // inside an inline table go-toml names the inner key only
+		{7, 1, []string{"u", "y"}, "u.y", false},
+	} {
+		got, found := p.pathAt(tc.line, tc.col, tc.key)
+		if got != tc.want || found != tc.found {
+			t.Errorf("pathAt(%d, %d, %q) = %q, %v; want %q, %v", tc.line, tc.col, tc.key, got, found, tc.want, tc.found)
 		}
 	}
 }

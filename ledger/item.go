@@ -93,8 +93,8 @@ func (l Light) Label() string {
 
 // Round is one inspection and its feedback (巡察轮次).
 type Round struct {
-	Code string
-	Name string
+	Code string `toml:"code"`
+	Name string `toml:"name"`
 }
 
 // UnitKind tells a department from a directly affiliated unit or a party branch.
@@ -108,19 +108,19 @@ const (
 
 // Unit is a responsible department, affiliated unit or party branch.
 type Unit struct {
-	Code   string
-	Name   string
-	Kind   UnitKind
-	Emails []string
-	Leader string // code of the leader in charge (分管领导), may be empty
+	Code   string   `toml:"code"`
+	Name   string   `toml:"name"`
+	Kind   UnitKind `toml:"kind"`
+	Emails []string `toml:"emails"`
+	Leader string   `toml:"leader,omitempty"` // code of the leader in charge (分管领导), may be empty
 }
 
 // Leader is a member of the leadership responsible for items.
 type Leader struct {
-	Code  string
-	Name  string
-	Title string
-	Email string
+	Code  string `toml:"code"`
+	Name  string `toml:"name"`
+	Title string `toml:"title,omitempty"`
+	Email string `toml:"email"`
 }
 
 // Item is one problem of the ledger (整改事项).

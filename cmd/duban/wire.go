@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"duban/config"
 	"duban/internal/heartbeat"
@@ -93,26 +92,6 @@ func newTransport(cfg *config.Config) (notify.Transport, error) {
 	return notify.NewOutbox(cfg.Mail.OutboxDir)
 }
 
-// deliveryLease is how long a claimed dispatch stays ours: long enough for a
-// slow SMTP exchange, short enough that a crashed replica's work is soon
-// picked up by another.
-func deliveryLease(cfg *config.Config) time.Duration {
-	if cfg.Mail.Lease.Duration > 0 {
-		return cfg.Mail.Lease.Duration
-	}
-	if cfg.Mail.Transport == "smtp" && cfg.Mail.SMTP.Timeout.Duration > 0 {
-		return 4 * cfg.Mail.SMTP.Timeout.Duration
-	}
-	return 2 * time.Minute
-}
-
-// pollEvery is how often an idle worker looks for work it was not woken
-// for: dispatches queued by another replica, and the expired leases of a
-// replica that died, which should be taken over within about one lease.
-func pollEvery(lease time.Duration) time.Duration {
-	return min(30*time.Second, max(lease/2, time.Second))
-}
-
 func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, error) {
 	tr, err := newTransport(cfg)
 	if err != nil {
@@ -124,8 +103,8 @@ func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, er
 	}
 	return &notify.Worker{
 		Store: st, Transport: tr, From: cfg.Mail.From, MaxAttempts: cfg.Mail.MaxAttempts,
-		Owner: owner(), Lease: deliveryLease(cfg), Concurrency: conc, Now: a.now, Logger: a.logger,
+		Owner: owner(), Lease: cfg.Mail.Lease.Duration, Concurrency: conc, Now: a.now, Logger: a.logger,
 		Backoff:   notify.ExponentialBackoff(cfg.Mail.RetryBase.Duration),
-		PollEvery: pollEvery(deliveryLease(cfg)),
+		PollEvery: cfg.Mail.PollEvery,
 	}, nil
 }
