@@ -64,9 +64,11 @@ const (
 	fItemTextPostgres = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
 		OR lower(problem) LIKE ? ESCAPE '\' OR lower(measures) LIKE ? ESCAPE '\'
 		OR lower(progress) LIKE ? ESCAPE '\')`
-	// SQLite's LIKE ignores the case of ASCII letters, and its lower()
-	// changes only those: the same matches without lowering every text.
-	fItemTextSQLite = `(no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
+	// Without lower(): SQLite's LIKE ignores the case of ASCII letters, and
+	// its lower() changes only those; and a search without letters that
+	// have a case (Chinese, digits) matches the same either way, without
+	// lowering every text of the ledger.
+	fItemTextLike = `(no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
 		OR problem LIKE ? ESCAPE '\' OR measures LIKE ? ESCAPE '\'
 		OR progress LIKE ? ESCAPE '\')`
 )
@@ -182,6 +184,6 @@ func queriesFor(dialect string) dialectQueries {
 		itemForUpdate:   qItemByKey,
 		claimDispatches: fmt.Sprintf(qClaimDispatches, ""),
 		noLimit:         `-1`,
-		itemText:        fItemTextSQLite,
+		itemText:        fItemTextLike,
 	}
 }
