@@ -4,9 +4,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -16,10 +16,10 @@ import (
 var migrations embed.FS
 
 // Migrate applies the pending migrations and returns the schema version.
-// On PostgreSQL a session advisory lock keeps several processes starting at
-// once from migrating the same schema twice.
+// On PostgreSQL a lock row keeps several processes starting at once from
+// migrating the same schema twice.
 func (s *Store) Migrate(ctx context.Context) (int64, error) {
-	p, err := s.migrationProvider(ctx)
+	p, err := s.migrationProvider()
 	if err != nil {
 		return 0, fmt.Errorf("store: migrate: %w", err)
 	}
@@ -27,7 +27,7 @@ func (s *Store) Migrate(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	if _, err := p.Up(ctx); err != nil {
-		// SQLite has no advisory lock: two processes opening a new file at
+		// SQLite has no such lock: two processes opening a new file at
 		// once may both find a migration pending, and the second fails on
 		// tables the first created. Each migration runs in a transaction,
 		// so the failed one left nothing behind: look again, once.
@@ -45,7 +45,7 @@ func (s *Store) Migrate(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-func (s *Store) migrationProvider(ctx context.Context) (*goose.Provider, error) {
+func (s *Store) migrationProvider() (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations/"+s.dialect)
 	if err != nil {
 		return nil, err
@@ -57,31 +57,17 @@ func (s *Store) migrationProvider(ctx context.Context) (*goose.Provider, error) 
 	dialect := goose.DialectSQLite3
 	if s.dialect == dialectPostgres {
 		dialect = goose.DialectPostgres
-		locker, err := s.migrationLocker(ctx)
+		// A row in a table of the schema, not a session's advisory lock:
+		// it holds behind a pooler in transaction mode, and processes
+		// migrating different schemas of one database do not wait for each
+		// other. It is retried for up to five minutes.
+		locker, err := lock.NewPostgresTableLocker(lock.WithTableLockTimeout(200*time.Millisecond, 1500))
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, goose.WithSessionLocker(locker))
+		opts = append(opts, goose.WithLocker(locker))
 	}
 	return goose.NewProvider(dialect, s.db.DB, fsys, opts...)
-}
-
-// migrationLocker returns an advisory lock keyed by the current schema:
-// advisory locks are database-wide, and processes migrating different
-// schemas of one database (tests, several installations) need not wait for
-// each other. It polls every second for up to five minutes.
-func (s *Store) migrationLocker(ctx context.Context) (lock.SessionLocker, error) {
-	var schema *string
-	if err := s.db.GetContext(ctx, &schema, `SELECT current_schema()`); err != nil {
-		return nil, fmt.Errorf("read current schema: %w", err)
-	}
-	id := lock.DefaultLockID
-	if schema != nil {
-		h := fnv.New64a()
-		fmt.Fprintf(h, "duban migrations %s", *schema)
-		id = int64(h.Sum64())
-	}
-	return lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
 }
 
 // checkKnownVersion refuses a database whose schema is newer than the
