@@ -10,7 +10,7 @@
 //	fault: <scenario> delivered=N duplicates=D lost=0 …
 //
 // They need DUBAN_TEST_DATABASE_URL (skipped without it, failed under
-// CI=true). DUBAN_FAULT_DURATION (a Go duration, default 12s) sets how long
-// the replica test keeps three daemons running; the "a minute" is
-// DUBAN_FAULT_DURATION=1m.
+// CI=true), and the PgBouncer test Debian's pgbouncer. DUBAN_FAULT_DURATION
+// (a Go duration, default 12s) sets how long the replica test keeps three
+// daemons running, e.g. DUBAN_FAULT_DURATION=1m.
 package faulttest

@@ -82,11 +82,13 @@ func today() time.Time {
 
 // rigOptions shape a test organisation.
 type rigOptions struct {
-	units  int      // units u001…, each with its own mailbox
-	dbURL  string   // "" = a fresh schema of DUBAN_TEST_DATABASE_URL
-	config string   // appended to the generated config
-	env    []string // DUBAN_… settings for every command and daemon
-	smtp   []smtptest.Option
+	units int    // units u001…, each with its own mailbox
+	dbURL string // "" = a fresh schema of DUBAN_TEST_DATABASE_URL
+	// readURL is where the test itself reads the database; "" = dbURL.
+	readURL string
+	config  string   // appended to the generated config
+	env     []string // DUBAN_… settings for every command and daemon
+	smtp    []smtptest.Option
 }
 
 // rig is one test organisation: a config file, a database, an SMTP server
@@ -116,7 +118,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if err := os.WriteFile(r.config, []byte(orgConfig(o.units, o.dbURL, r.srv)+o.config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("postgres", o.dbURL)
+	if o.readURL == "" {
+		o.readURL = o.dbURL
+	}
+	db, err := sql.Open("postgres", o.readURL)
 	if err != nil {
 		t.Fatal(err)
 	}

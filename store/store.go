@@ -100,10 +100,19 @@ func urlScheme(rawURL string) string {
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
-	if _, err := url.Parse(rawURL); err != nil {
+	u, err := url.Parse(rawURL)
+	if err != nil {
 		return nil, fmt.Errorf("store: invalid postgres url: %w", errors.Unwrap(err))
 	}
-	connector, err := pq.NewConnector(rawURL)
+	// Each statement with parameters in one exchange (Parse, Bind,
+	// Execute, Sync) instead of two: behind a pooler in transaction mode
+	// the second could reach another server connection, where the
+	// statement parsed by the first does not exist.
+	if q := u.Query(); !q.Has("binary_parameters") {
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+	}
+	connector, err := pq.NewConnector(u.String())
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres url: %w", err)
 	}
