@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// sanzhongyida is the seed's monthly 三重一大 report: due on the 5th after
-// the month, reminded 3 and 1 days before, urged every 3 days after.
+// sanzhongyida is the example config's monthly 三重一大 report: due on the
+// 5th after the month, reminded 3 and 1 days before, urged every 3 days
+// after.
 func sanzhongyida(t testing.TB) DutySpec {
 	start, err := ParsePeriod("2025-03")
 	if err != nil {

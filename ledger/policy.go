@@ -11,7 +11,7 @@ type Policy struct {
 	FollowupDays      []int `toml:"followup_days"`       // 回头看 N days after completion
 }
 
-// DefaultPolicy is the policy of DESIGN.md when the config says nothing.
+// DefaultPolicy is the policy of a config whose [policy] table sets nothing.
 func DefaultPolicy() Policy {
 	return Policy{
 		LeadDays:          []int{7, 3, 1},

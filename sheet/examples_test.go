@@ -22,7 +22,8 @@ const (
 	exampleXLSX = "../examples/ledger.xlsx"
 )
 
-// The example ledger holds the seed notice's 25 problems in its order.
+// The example ledger holds the 25 problems of the public progress notice it
+// comes from, in the notice's order.
 var exampleNumbers = []string{
 	"一.1.(1)", "一.1.(2)", "一.1.(3)", "一.2.(1)", "一.2.(2)", "一.2.(3)", "一.2.(4)", "一.3.(1)", "一.3.(2)", "一.3.(3)",
 	"二.1.(1)", "二.1.(2)", "二.2.(1)", "二.2.(2)", "二.3.(1)", "二.3.(2)", "二.3.(3)",

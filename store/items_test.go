@@ -12,7 +12,7 @@ import (
 	"duban/store/storetest"
 )
 
-// seedItems is a small ledger in the seed's shape.
+// seedItems is a small ledger in the example ledger's shape.
 func seedItems() []ledger.Item {
 	return []ledger.Item{
 		{

@@ -389,8 +389,8 @@ func TestSubmitFile(t *testing.T) {
 	}
 }
 
-// The example config's duties are the seed's: they load, resolve to units
-// and make sense as the rules read them.
+// The example config's duties load, resolve to units and make sense as the
+// rules read them.
 func TestExampleConfigDuties(t *testing.T) {
 	t.Parallel()
 	cfg, err := config.Load("../../config.example.toml", nil)

@@ -76,7 +76,8 @@ func pickRound(cfg *config.Config, round string) (string, error) {
 	return "", badInputf("several rounds in the config (%s): pass --round", strings.Join(codes, ", "))
 }
 
-// itemJSON is the JSON contract of DESIGN.md for items.
+// itemJSON is a record of `duban items --format json`, a contract other
+// tools rely on: fields may be added, never renamed or dropped.
 type itemJSON struct {
 	Round       string   `json:"round"`
 	No          string   `json:"no"`

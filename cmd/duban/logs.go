@@ -10,7 +10,8 @@ import (
 	"duban/store"
 )
 
-// dispatchJSON is the JSON contract of DESIGN.md for the dispatch log.
+// dispatchJSON is a record of `duban logs --format json`, a contract other
+// tools rely on: fields may be added, never renamed or dropped.
 type dispatchJSON struct {
 	ID        int64   `json:"id"`
 	Job       string  `json:"job"`

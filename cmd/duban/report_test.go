@@ -8,9 +8,10 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// The progress notice of the example ledger reproduces the seed notice:
-// 25 problems, 21 done, 4 still being rectified, in four categories, and
-// lists the four unfinished ones with their units and deadlines.
+// The progress notice of the example ledger reproduces the public notice the
+// example comes from: 25 problems, 21 done, 4 still being rectified, in four
+// categories, and lists the four unfinished ones with their units and
+// deadlines.
 func TestReportOfExampleLedger(t *testing.T) {
 	t.Parallel()
 	dialects(t, func(t *testing.T, dbURL string) {
