@@ -1,20 +1,7 @@
 package store
 
-import (
-	"context"
+import "github.com/jmoiron/sqlx"
 
-	"github.com/jmoiron/sqlx"
-)
-
-// MigrateDownTo and DB let the external tests of a migration take a store
-// back to the version before it and write rows as they were then.
-func (s *Store) MigrateDownTo(ctx context.Context, version int64) error {
-	p, err := s.migrationProvider(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = p.DownTo(ctx, version)
-	return err
-}
-
+// DB lets the external tests read what was written with plain SQL, as an
+// operator would.
 func (s *Store) DB() *sqlx.DB { return s.db }
