@@ -127,19 +127,6 @@ func StageTag(rule, stage string) string {
 	return Tag(rule, Stage{Name: stage}.Level(), strings.HasPrefix(stage, stageOverduePrefix))
 }
 
-func stageNumber(name, prefix, suffix string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, prefix)
-	if !ok {
-		return 0, false
-	}
-	rest, ok = strings.CutSuffix(rest, suffix)
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(rest)
-	return n, err == nil
-}
-
 func remindStage(due Date, n int) Stage {
 	return Stage{Name: stageRemindPrefix + strconv.Itoa(n) + "d", On: due.AddDays(-n)}
 }

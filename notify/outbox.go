@@ -32,9 +32,6 @@ func NewOutbox(dir string) (*Outbox, error) {
 	return &Outbox{dir: dir}, nil
 }
 
-// Dir is the directory the outbox writes to.
-func (o *Outbox) Dir() string { return o.dir }
-
 // Send writes m to a file named after its dispatch key (the X-Duban-Key
 // header) and Message-ID, atomically: a temp file renamed into place, so a
 // reader never sees half a message and a retry replaces the same file.

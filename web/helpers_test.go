@@ -7,7 +7,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -264,13 +263,6 @@ func (b *browser) mustLogin() {
 	b.t.Helper()
 	if res := b.login(testPassword); res.status != http.StatusSeeOther {
 		b.t.Fatalf("login: status %d, want 303\n%s", res.status, res.body)
-	}
-}
-
-func writeFile(t testing.TB, path, text string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
 
