@@ -63,17 +63,6 @@ type DutyGrid struct {
 	Rows    []DutyRow
 }
 
-// Count returns how many cells of period column i are in state.
-func (g DutyGrid) Count(i int, state DutyCellState) int {
-	n := 0
-	for _, r := range g.Rows {
-		if i < len(r.Cells) && r.Cells[i].State == state {
-			n++
-		}
-	}
-	return n
-}
-
 // DutyMatrix lays out the duty's assigned units (spec.Units, in order)
 // against periods, then the exempt units, each cell submitted or late (by
 // the submission day against the due date), overdue (due date passed,

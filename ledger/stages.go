@@ -14,19 +14,6 @@ const (
 	RoleSupervisor Role = "supervisor" // 整改领导小组办公室: severe escalations, duty rolls
 )
 
-// Label is the Chinese name of the role, for message text.
-func (r Role) Label() string {
-	switch r {
-	case RoleUnit:
-		return "责任单位"
-	case RoleLeader:
-		return "责任领导"
-	case RoleSupervisor:
-		return "整改领导小组办公室"
-	}
-	return string(r)
-}
-
 // rank orders roles from most to least specific: a mailbox that is both a
 // unit's and a supervisor's is addressed as the unit, whose job it is to act.
 func (r Role) rank() int {

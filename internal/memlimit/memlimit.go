@@ -8,10 +8,7 @@
 // cost of more collection, and is never stopped for it.
 package memlimit
 
-import (
-	"math"
-	"runtime/debug"
-)
+import "runtime/debug"
 
 // Default is the soft memory limit of a duban process when the environment
 // does not set GOMEMLIMIT.
@@ -27,6 +24,3 @@ func Apply(getenv func(string) string) int64 {
 	debug.SetMemoryLimit(Default)
 	return Default
 }
-
-// None is what Apply returns when the process has no limit (GOMEMLIMIT=off).
-const None int64 = math.MaxInt64
