@@ -67,8 +67,8 @@ type DutyGrid struct {
 // against periods, then the exempt units, each cell submitted or late (by
 // the submission day against the due date), overdue (due date passed,
 // nothing submitted), outstanding (the period has ended, not yet due) or
-// not due (the period runs); an exempt unit's cells are exempt. submitted reports the day a unit submitted a period, false when
-// it has not.
+// not due (the period runs); an exempt unit's cells are exempt. submitted
+// reports the day a unit submitted a period, false when it has not.
 func DutyMatrix(spec DutySpec, exempt []string, periods []Period, submitted func(unit string, p Period) (Date, bool), today Date, cal *Calendar) DutyGrid {
 	g := DutyGrid{Periods: periods, Due: make([]Date, len(periods))}
 	for i, p := range periods {

@@ -28,10 +28,7 @@ func TestApply(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			debug.SetMemoryLimit(tt.preset)
-			got := Apply(func(k string) string { return tt.env[k] })
-			if got != tt.wantLimit {
-				t.Errorf("Apply = %d, want %d", got, tt.wantLimit)
-			}
+			Apply(func(k string) string { return tt.env[k] })
 			if now := debug.SetMemoryLimit(-1); now != tt.wantLimit {
 				t.Errorf("limit in effect = %d, want %d", now, tt.wantLimit)
 			}
