@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 
@@ -42,22 +41,6 @@ func matrixPeriods(k ledger.PeriodKind) int {
 	return 3
 }
 
-// submittedFunc reads a duty's submissions into the lookup DutyMatrix takes.
-func (s *Server) submittedFunc(ctx context.Context, dutyID string) (func(string, ledger.Period) (ledger.Date, bool), error) {
-	subs, err := s.st.ListSubmissions(ctx, dutyID)
-	if err != nil {
-		return nil, err
-	}
-	on := make(map[string]ledger.Date, len(subs))
-	for _, sub := range subs {
-		on[sub.Unit+"|"+sub.Period] = sub.On
-	}
-	return func(unit string, p ledger.Period) (ledger.Date, bool) {
-		d, ok := on[unit+"|"+p.String()]
-		return d, ok
-	}, nil
-}
-
 type dutyMatrixView struct {
 	Spec ledger.DutySpec
 	Grid ledger.DutyGrid
@@ -81,7 +64,7 @@ func (s *Server) dutiesPage(w http.ResponseWriter, r *http.Request) {
 		if selected != "" && d.Spec.ID != selected {
 			continue
 		}
-		submitted, err := s.submittedFunc(r.Context(), d.Spec.ID)
+		submitted, err := s.st.Submitted(r.Context(), d.Spec.ID)
 		if err != nil {
 			s.fail(w, r, fmt.Errorf("duty %s: %w", d.Spec.ID, err))
 			return
@@ -89,7 +72,7 @@ func (s *Server) dutiesPage(w http.ResponseWriter, r *http.Request) {
 		periods := ledger.RecentDutyPeriods(d.Spec, today, matrixPeriods(d.Spec.Kind))
 		v.Matrices = append(v.Matrices, dutyMatrixView{
 			Spec: d.Spec,
-			Grid: ledger.DutyMatrix(d.Spec, d.Exempt, periods, submitted, today, cal),
+			Grid: ledger.DutyMatrix(d.Spec, d.Exempt, periods, submitted.On(d.Spec.ID), today, cal),
 		})
 	}
 	s.render(w, r, http.StatusOK, "duties", "定期任务", v)

@@ -152,11 +152,11 @@ func (s *Server) dutiesNow(ctx context.Context, today ledger.Date) ([]dutyNow, e
 		if !d.Spec.Start.IsZero() && p.Compare(d.Spec.Start) < 0 {
 			continue // not supervised yet
 		}
-		submitted, err := s.submittedFunc(ctx, d.Spec.ID)
+		submitted, err := s.st.Submitted(ctx, d.Spec.ID)
 		if err != nil {
 			return nil, err
 		}
-		g := ledger.DutyMatrix(d.Spec, nil, []ledger.Period{p}, submitted, today, cal)
+		g := ledger.DutyMatrix(d.Spec, nil, []ledger.Period{p}, submitted.On(d.Spec.ID), today, cal)
 		n := dutyNow{Spec: d.Spec, Period: p, Due: g.Due[0], Overdue: today.After(g.Due[0]), Total: len(g.Rows)}
 		for _, row := range g.Rows {
 			switch row.Cells[0].State {

@@ -79,15 +79,6 @@ func (a *app) stored(sub ledger.Submission, now time.Time) store.Submission {
 		Actor: a.actor(), CreatedAt: now}
 }
 
-// submittedOn maps each submission's key (ledger.Submission.Key) to its day.
-func submittedOn(subs []store.Submission) map[string]ledger.Date {
-	on := make(map[string]ledger.Date, len(subs))
-	for _, s := range subs {
-		on[ledger.Submission{Duty: s.Duty, Unit: s.Unit, Period: s.Period}.Key()] = s.On
-	}
-	return on
-}
-
 func (a *app) submitOne(ctx context.Context, cfg *config.Config, st *store.Store, in ledger.SubmissionInput) error {
 	rules, err := a.submissionRules(cfg)
 	if err != nil {
@@ -123,12 +114,12 @@ func (a *app) submitFile(ctx context.Context, cfg *config.Config, st *store.Stor
 		return badInputf("submit: %w", err)
 	}
 	defer file.Close()
-	existing, err := st.ListSubmissions(ctx, "")
+	existing, err := st.Submitted(ctx, "")
 	if err != nil {
 		return err
 	}
 	name := filepath.Base(path)
-	checked, err := sheet.ReadSubmissions(ctx, file, name, rules, submittedOn(existing))
+	checked, err := sheet.ReadSubmissions(ctx, file, name, rules, existing)
 	if err != nil {
 		return badInput(err)
 	}
@@ -227,11 +218,10 @@ func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store
 			return nil, badInputf("--period: %w", err)
 		}
 	}
-	subs, err := st.ListSubmissions(ctx, dutyID)
+	submitted, err := st.Submitted(ctx, dutyID)
 	if err != nil {
 		return nil, err
 	}
-	submitted := submittedOn(subs)
 	cal := ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays)
 	var out []dutyGrid
 	for _, spec := range specs {
@@ -248,11 +238,7 @@ func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store
 			}
 			periods = []ledger.Period{only}
 		}
-		on := func(unit string, p ledger.Period) (ledger.Date, bool) {
-			day, ok := submitted[ledger.Submission{Duty: spec.ID, Unit: unit, Period: p.String()}.Key()]
-			return day, ok
-		}
-		out = append(out, dutyGrid{spec: spec, grid: ledger.DutyMatrix(spec, spec.Exempt, periods, on, today, cal)})
+		out = append(out, dutyGrid{spec: spec, grid: ledger.DutyMatrix(spec, spec.Exempt, periods, submitted.On(spec.ID), today, cal)})
 	}
 	if len(out) == 0 && !only.IsZero() {
 		return nil, badInputf("--period %s: no duty is %s", periodText, only.Kind)
@@ -272,7 +258,7 @@ func (a *app) writeDuties(cfg *config.Config, format string, grids []dutyGrid, t
 	for _, g := range grids {
 		for _, row := range g.grid.Rows {
 			for i, c := range row.Cells {
-				p, due, unit := g.grid.Periods[i].String(), g.grid.Due[i].String(), unitName(cfg, row.Unit)
+				p, due, unit := g.grid.Periods[i].String(), g.grid.Due[i].String(), cfg.UnitName(row.Unit)
 				cells = append(cells, dutyCellJSON{
 					Duty: g.spec.ID, DutyName: g.spec.Name, Unit: row.Unit, UnitName: unit, Period: p, DueDate: due,
 					Status: string(c.State), Label: c.State.Label(), SubmittedOn: dateOrNull(c.On),
@@ -301,7 +287,7 @@ func (a *app) writeDutyTables(cfg *config.Config, grids []dutyGrid, today ledger
 		}
 		var rows [][]string
 		for _, row := range g.grid.Rows {
-			line := []string{unitName(cfg, row.Unit)}
+			line := []string{cfg.UnitName(row.Unit)}
 			for _, c := range row.Cells {
 				line = append(line, c.Text())
 			}

@@ -95,8 +95,8 @@ func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Even
 	fmt.Fprintf(w, "问题类别:%s\n", it.Category)
 	fmt.Fprintf(w, "问题:%s\n", it.Problem)
 	fmt.Fprintf(w, "整改措施:%s\n", it.Measures)
-	fmt.Fprintf(w, "责任领导:%s\n", leaderName(cfg, it.Leader))
-	fmt.Fprintf(w, "责任部门:%s\n", unitNames(cfg, it.Units))
+	fmt.Fprintf(w, "责任领导:%s\n", cfg.LeaderName(it.Leader))
+	fmt.Fprintf(w, "责任部门:%s\n", strings.Join(cfg.UnitNames(it.Units), "、"))
 	fmt.Fprintf(w, "完成时限:%s\n", it.DeadlineText())
 	fmt.Fprintf(w, "整改状态:%s(%s)\n", it.Status.Label(), ledger.LightOf(it, today, cfg.Policy.YellowDays).Label())
 	if !it.CompletedOn.IsZero() {

@@ -33,9 +33,9 @@ func (a *app) importCommand() *cobra.Command {
 }
 
 func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.Store, path, round string, dryRun bool) error {
-	round, err := pickRound(cfg, round)
+	round, err := cfg.RoundFor(round)
 	if err != nil {
-		return err
+		return badInput(err)
 	}
 	items, err := sheet.ReadFile(ctx, path, round, cfg)
 	if err != nil {
@@ -52,28 +52,6 @@ func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.St
 	fmt.Fprintf(a.stdout, "%s %s into round %s: %d items, %d new, %d changed, %d unchanged\n",
 		verb, path, round, len(items), res.New, res.Changed, res.Unchanged)
 	return nil
-}
-
-// pickRound defaults to the config's only round, so that a unit with one
-// inspection never has to type it.
-func pickRound(cfg *config.Config, round string) (string, error) {
-	if round != "" {
-		if _, ok := cfg.Round(round); !ok {
-			return "", badInputf("unknown round %q: add it under [[rounds]] in the config", round)
-		}
-		return round, nil
-	}
-	switch len(cfg.Rounds) {
-	case 0:
-		return "", badInputf("no [[rounds]] in the config: add one, e.g. code = \"2024-7\"")
-	case 1:
-		return cfg.Rounds[0].Code, nil
-	}
-	codes := make([]string, len(cfg.Rounds))
-	for i, r := range cfg.Rounds {
-		codes[i] = r.Code
-	}
-	return "", badInputf("several rounds in the config (%s): pass --round", strings.Join(codes, ", "))
 }
 
 // itemJSON is the JSON contract of DESIGN.md for items.
@@ -166,7 +144,7 @@ func (a *app) itemsView(cfg *config.Config, items []ledger.Item, today ledger.Da
 		out = append(out, toItemJSON(it, light))
 		v.rows = append(v.rows, []string{
 			it.Round, it.No, it.Status.Label(), light.Label(), it.DeadlineText(),
-			unitNames(cfg, it.Units), leaderName(cfg, it.Leader), it.Problem,
+			strings.Join(cfg.UnitNames(it.Units), "、"), cfg.LeaderName(it.Leader), it.Problem,
 		})
 	}
 	if out != nil {
@@ -186,31 +164,6 @@ func toItemJSON(it ledger.Item, light ledger.Light) itemJSON {
 		Deadline: dateOrNull(it.Deadline), LongTerm: it.LongTerm, Status: string(it.Status),
 		Light: string(light), CompletedOn: dateOrNull(it.CompletedOn), Progress: it.Progress,
 	}
-}
-
-// unitName is the configured name of a unit; an unknown code stands for
-// itself.
-func unitName(cfg *config.Config, code string) string {
-	if u, ok := cfg.Unit(code); ok {
-		return u.Name
-	}
-	return code
-}
-
-// unitNames lists units by name the Chinese way, with 、 between them.
-func unitNames(cfg *config.Config, codes []string) string {
-	names := make([]string, len(codes))
-	for i, c := range codes {
-		names[i] = unitName(cfg, c)
-	}
-	return strings.Join(names, "、")
-}
-
-func leaderName(cfg *config.Config, code string) string {
-	if l, ok := cfg.Leader(code); ok {
-		return l.Name
-	}
-	return code
 }
 
 // findItem looks an item up by number, in the given round or in any.

@@ -37,9 +37,9 @@ func (a *app) reportCommand() *cobra.Command {
 			}
 			ctx := cmd.Context()
 			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				code, err := pickRound(cfg, round)
+				code, err := cfg.RoundFor(round)
 				if err != nil {
-					return err
+					return badInput(err)
 				}
 				at, err := a.parseAsOf(cfg, asOf)
 				if err != nil {
