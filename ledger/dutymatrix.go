@@ -58,6 +58,7 @@ type DutyRow struct {
 // DutyGrid is the units × periods matrix of one duty: who has submitted
 // which period, and when, as the supervisors check it.
 type DutyGrid struct {
+	Spec    DutySpec
 	Periods []Period
 	Due     []Date // due date of each period
 	Rows    []DutyRow
@@ -70,7 +71,7 @@ type DutyGrid struct {
 // not due (the period runs); an exempt unit's cells are exempt. submitted
 // reports the day a unit submitted a period, false when it has not.
 func DutyMatrix(spec DutySpec, exempt []string, periods []Period, submitted func(unit string, p Period) (Date, bool), today Date, cal *Calendar) DutyGrid {
-	g := DutyGrid{Periods: periods, Due: make([]Date, len(periods))}
+	g := DutyGrid{Spec: spec, Periods: periods, Due: make([]Date, len(periods))}
 	for i, p := range periods {
 		g.Due[i] = spec.DueDate(p, cal)
 	}

@@ -41,16 +41,11 @@ func matrixPeriods(k ledger.PeriodKind) int {
 	return 3
 }
 
-type dutyMatrixView struct {
-	Spec ledger.DutySpec
-	Grid ledger.DutyGrid
-}
-
 type dutiesView struct {
 	Today    ledger.Date
 	All      []ledger.DutySpec
 	Selected string
-	Matrices []dutyMatrixView
+	Matrices []ledger.DutyGrid
 }
 
 // dutiesPage is 定期任务: for each duty, its units × recent periods.
@@ -70,10 +65,7 @@ func (s *Server) dutiesPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		periods := ledger.RecentDutyPeriods(d.Spec, today, matrixPeriods(d.Spec.Kind))
-		v.Matrices = append(v.Matrices, dutyMatrixView{
-			Spec: d.Spec,
-			Grid: ledger.DutyMatrix(d.Spec, d.Exempt, periods, submitted.On(d.Spec.ID), today, cal),
-		})
+		v.Matrices = append(v.Matrices, ledger.DutyMatrix(d.Spec, d.Exempt, periods, submitted.On(d.Spec.ID), today, cal))
 	}
 	s.render(w, r, http.StatusOK, "duties", "定期任务", v)
 }
