@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"duban/config"
+	"duban/ledger"
 )
 
 // parseAsOf reads --as-of: "2025-06-16" (start of that day) or
@@ -25,4 +26,16 @@ func (a *app) parseTimeFlag(cfg *config.Config, flag, s string, empty time.Time)
 		return t, nil
 	}
 	return time.Time{}, badInputf("invalid %s %q: want 2025-06-16 or 2025-06-16T09:00", flag, s)
+}
+
+// day parses --date, defaulting to today in the configured zone.
+func (a *app) day(cfg *config.Config, s string) (ledger.Date, error) {
+	if s == "" {
+		return ledger.DateOf(a.now().In(cfg.Location)), nil
+	}
+	d, err := ledger.ParseDate(s)
+	if err != nil {
+		return d, badInputf("--date: %w", err)
+	}
+	return d, nil
 }

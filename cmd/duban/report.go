@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,7 @@ func (a *app) reportCommand() *cobra.Command {
 			"XLSX has one row per item, the light as the cell colour, set up to print on A4 landscape;\n" +
 			"it goes to --output FILE, or to stdout when stdout is not a terminal.",
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			switch format {
 			case report.FormatMarkdown, report.FormatHTML, report.FormatXLSX:
 			default:
@@ -35,26 +36,25 @@ func (a *app) reportCommand() *cobra.Command {
 			if format == report.FormatXLSX && output == "" && isTerminal(a.stdout) {
 				return badInputf("an XLSX workbook is not for a terminal: pass --output FILE.xlsx or redirect stdout to a file")
 			}
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				code, err := cfg.RoundFor(round)
-				if err != nil {
-					return badInput(err)
-				}
-				at, err := a.parseAsOf(cfg, asOf)
-				if err != nil {
-					return err
-				}
-				items, err := st.ListItems(ctx, store.ItemFilter{Round: code})
-				if err != nil {
-					return err
-				}
-				r, _ := cfg.Round(code)
-				names := report.NewNames(r.Name, cfg.Units, cfg.Leaders)
-				n := report.Build(items, names, ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays)
-				return a.writeReport(n, format, output)
-			})
+			return nil
 		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			code, err := cfg.RoundFor(round)
+			if err != nil {
+				return badInput(err)
+			}
+			at, err := a.parseAsOf(cfg, asOf)
+			if err != nil {
+				return err
+			}
+			items, err := st.ListItems(ctx, store.ItemFilter{Round: code})
+			if err != nil {
+				return err
+			}
+			r, _ := cfg.Round(code)
+			names := report.NewNames(r.Name, cfg.Units, cfg.Leaders)
+			return a.writeReport(report.Build(items, names, ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays), format, output)
+		}),
 	}
 	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
 	cmd.Flags().StringVar(&format, "format", report.FormatMarkdown, "md, html or xlsx")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,45 +55,25 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return badInputf("%w (see 'duban %s --help')", err, c.Name())
 	})
-	root.AddCommand(
-		a.migrateCommand(),
-		a.checkConfigCommand(),
-		a.importCommand(),
-		a.itemsCommand(),
-		a.itemCommand(),
-		a.versionCommand(),
-		a.serveCommand(),
-		a.runCommand(),
-		a.planCommand(),
-		a.deliverCommand(),
-		a.logsCommand(),
-		a.jobsCommand(),
-		a.reportCommand(),
-		a.submitCommand(),
-		a.dutiesCommand(),
-	)
+	root.AddCommand(a.migrateCommand(), a.checkConfigCommand(), a.importCommand(), a.itemsCommand(),
+		a.itemCommand(), a.versionCommand(), a.serveCommand(), a.runCommand(), a.planCommand(),
+		a.deliverCommand(), a.logsCommand(), a.jobsCommand(), a.reportCommand(), a.submitCommand(),
+		a.dutiesCommand())
 	return root
 }
 
 // getenv looks a variable up in the environment the app was started with.
 func (a *app) getenv(name string) string {
-	prefix := name + "="
 	for _, kv := range a.env {
-		if strings.HasPrefix(kv, prefix) {
-			return kv[len(prefix):]
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
 		}
 	}
 	return ""
 }
 
 func (a *app) resolvedConfigPath() string {
-	if a.configPath != "" {
-		return a.configPath
-	}
-	if p := a.getenv("DUBAN_CONFIG"); p != "" {
-		return p
-	}
-	return "duban.toml"
+	return cmp.Or(a.configPath, a.getenv("DUBAN_CONFIG"), "duban.toml")
 }
 
 // loadConfig reads and validates the config; every problem is bad input.
@@ -139,18 +120,22 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, 
 	return st, nil
 }
 
-// withStore loads the config, opens the store and runs fn, closing it after.
-func (a *app) withStore(ctx context.Context, fn func(*config.Config, *store.Store) error) error {
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
+// onStore is the RunE of a command that works on the store: it loads the
+// config, opens the store, runs fn and closes the store. Checks of the flags
+// alone go in PreRunE, so that they are reported before the config is read.
+func (a *app) onStore(fn func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cfg, err := a.loadConfig()
+		if err != nil {
+			return err
+		}
+		st, err := a.openStore(cmd.Context(), cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return fn(cmd.Context(), cfg, st, args)
 	}
-	st, err := a.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return fn(cfg, st)
 }
 
 // exactArgs is cobra.ExactArgs with the error marked as bad usage.
