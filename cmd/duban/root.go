@@ -29,20 +29,6 @@ type app struct {
 	pinger         *heartbeat.Pinger // set when the config has a heartbeat URL
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env, now: time.Now}
-	a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	root := a.rootCommand()
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "duban: %v\n", err)
-	}
-	return exitCodeOf(err)
-}
-
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "duban",
