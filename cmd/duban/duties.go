@@ -40,11 +40,7 @@ func (a *app) submitCommand() *cobra.Command {
 			return nil
 		},
 		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
-			specs, err := cfg.DutySpecs()
-			if err != nil {
-				return badInput(err)
-			}
-			rules := ledger.SubmissionRules{Duties: specs, ResolveUnit: cfg.ResolveUnit, ParseDate: sheet.ParseDate,
+			rules := ledger.SubmissionRules{Duties: cfg.DutySpecs(), ResolveUnit: cfg.ResolveUnit, ParseDate: sheet.ParseDate,
 				Today: ledger.DateOf(a.now().In(cfg.Location))}
 			if file != "" {
 				return a.submitFile(ctx, st, rules, file)
@@ -181,15 +177,13 @@ func (a *app) dutiesCommand() *cobra.Command {
 // dutyGrids are the matrices of the duties asked for: each over its n
 // latest periods up to today, or over the one period asked for.
 func dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store, dutyID, periodText string, n int, today ledger.Date) ([]ledger.DutyGrid, error) {
-	specs, err := cfg.DutySpecs()
-	if err != nil {
-		return nil, badInput(err)
-	}
+	specs := cfg.DutySpecs()
 	if _, ok := cfg.Duty(dutyID); dutyID != "" && !ok {
 		return nil, badInputf("unknown duty %q: want one of %s", dutyID, ledger.DutyIDs(specs))
 	}
 	var only ledger.Period
 	if periodText != "" {
+		var err error
 		if only, err = ledger.ParsePeriod(periodText); err != nil {
 			return nil, badInputf("--period: %w", err)
 		}

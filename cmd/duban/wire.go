@@ -26,12 +26,8 @@ func owner() string {
 
 // settingsOf gathers what the jobs need from the config.
 func settingsOf(cfg *config.Config) (scheduler.Settings, error) {
-	duties, err := cfg.DutySpecs()
-	if err != nil {
-		return scheduler.Settings{}, badInput(err)
-	}
 	set := scheduler.Settings{
-		Duties:    duties,
+		Duties:    cfg.DutySpecs(),
 		Location:  cfg.Location,
 		Policy:    cfg.Policy,
 		Calendar:  ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays),
@@ -103,13 +99,9 @@ func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, er
 // startConsole serves the console on admin.listen until ctx ends; wait
 // blocks until then (see web.Server.Listen).
 func (a *app) startConsole(ctx context.Context, cfg *config.Config, st *store.Store, metrics *web.Metrics, wake func()) (wait func() error, err error) {
-	duties, err := cfg.DutySpecs()
-	if err != nil {
-		return nil, badInput(err)
-	}
 	console, err := web.New(web.Options{
 		Store: st, Config: cfg, Metrics: metrics, Now: a.now, Logger: a.logger, Started: a.now(),
-		Duties: duties, Wake: wake,
+		Duties: cfg.DutySpecs(), Wake: wake,
 	})
 	if err != nil {
 		return nil, err
