@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"duban/config"
+	"duban/internal/atomicfile"
 	"duban/ledger"
 	"duban/report"
 	"duban/store"
@@ -72,32 +72,11 @@ func (a *app) writeReport(n report.Notice, format, output string) error {
 		_, err := buf.WriteTo(a.stdout)
 		return err
 	}
-	if err := writeFileAtomically(output, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(output, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "report written to %s\n", output)
 	return nil
-}
-
-// writeFileAtomically writes through a temporary file in the same folder,
-// so that a reader never sees half a workbook.
-func writeFileAtomically(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".duban-report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // isTerminal reports whether w is a character device such as a terminal.
