@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -49,22 +50,52 @@ func (a *app) actor() string {
 	return "cli"
 }
 
+// onItem is the RunE of an item subcommand: it finds the item NO names, in
+// --round or in whichever round holds it, and passes on the day of --date.
+func (a *app) onItem(f *itemFlags, fn func(ctx context.Context, cfg *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error) func(*cobra.Command, []string) error {
+	return a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
+		on, err := a.day(cfg, f.date)
+		if err != nil {
+			return err
+		}
+		it, err := findItem(ctx, st, f.round, args[0])
+		if err != nil {
+			return err
+		}
+		return fn(ctx, cfg, st, it, on)
+	})
+}
+
+// findItem looks an item up by number, in the given round or in any.
+func findItem(ctx context.Context, st *store.Store, round, no string) (ledger.Item, error) {
+	var it ledger.Item
+	var err error
+	if round != "" {
+		it, err = st.GetItem(ctx, round, no)
+	} else {
+		it, err = st.FindItem(ctx, no)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return it, badInputf("no item numbered %q", no)
+	case errors.Is(err, store.ErrConflict):
+		return it, badInputf("item %q exists in several rounds: pass --round", no)
+	}
+	return it, err
+}
+
 func (a *app) itemShowCommand() *cobra.Command {
 	var f itemFlags
 	cmd := &cobra.Command{
 		Use:   "show NO",
 		Short: "Show an item and its timeline",
 		Args:  exactArgs(1),
-		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
-			it, err := findItem(ctx, st, f.round, args[0])
-			if err != nil {
-				return err
-			}
+		RunE: a.onItem(&f, func(ctx context.Context, cfg *config.Config, st *store.Store, it ledger.Item, today ledger.Date) error {
 			events, err := st.ItemEvents(ctx, it.Round, it.No)
 			if err != nil {
 				return err
 			}
-			a.printItem(cfg, it, events)
+			a.printItem(cfg, it, events, today)
 			return nil
 		}),
 	}
@@ -72,8 +103,7 @@ func (a *app) itemShowCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Event) {
-	today := ledger.DateOf(a.now().In(cfg.Location))
+func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Event, today ledger.Date) {
 	w := a.stdout
 	fmt.Fprintf(w, "编号:%s(%s)\n", it.No, it.Round)
 	fmt.Fprintf(w, "问题类别:%s\n", it.Category)
@@ -120,15 +150,7 @@ func (a *app) itemStatusCommand(use string, to ledger.Status, short string) *cob
 		Use:   use + " NO",
 		Short: short,
 		Args:  exactArgs(1),
-		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
-			on, err := a.day(cfg, f.date)
-			if err != nil {
-				return err
-			}
-			it, err := findItem(ctx, st, f.round, args[0])
-			if err != nil {
-				return err
-			}
+		RunE: a.onItem(&f, func(ctx context.Context, _ *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
 			if !it.Status.CanBecome(to) {
 				return badInputf("item %s is already %s", it.No, to)
 			}
@@ -151,9 +173,8 @@ func (a *app) itemConfirmCommand() *cobra.Command {
 		Use:   "confirm NO",
 		Short: "Record the 回头看 re-check of a done item (stops its follow-up reminders)",
 		Args:  exactArgs(1),
-		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
-			note := cmp.Or(strings.TrimSpace(f.note), "回头看已确认")
-			return a.recordEvent(ctx, cfg, st, f, args[0], ledger.EventFollowup, note)
+		RunE: a.onItem(&f, func(ctx context.Context, _ *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
+			return a.recordEvent(ctx, st, it, on, ledger.EventFollowup, cmp.Or(strings.TrimSpace(f.note), "回头看已确认"))
 		}),
 	}
 	f.bind(cmd, true)
@@ -173,12 +194,12 @@ func (a *app) itemProgressCommand() *cobra.Command {
 			}
 			return nil
 		},
-		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
+		RunE: a.onItem(&f, func(ctx context.Context, _ *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
 			kind := ledger.EventProgress
 			if followup {
 				kind = ledger.EventFollowup
 			}
-			return a.recordEvent(ctx, cfg, st, f, args[0], kind, f.note)
+			return a.recordEvent(ctx, st, it, on, kind, f.note)
 		}),
 	}
 	f.bind(cmd, true)
@@ -188,15 +209,7 @@ func (a *app) itemProgressCommand() *cobra.Command {
 
 // recordEvent adds a dated progress note or the 回头看 re-check to an item's
 // timeline; the re-check is only for an item that was done.
-func (a *app) recordEvent(ctx context.Context, cfg *config.Config, st *store.Store, f itemFlags, no string, kind ledger.EventKind, note string) error {
-	on, err := a.day(cfg, f.date)
-	if err != nil {
-		return err
-	}
-	it, err := findItem(ctx, st, f.round, no)
-	if err != nil {
-		return err
-	}
+func (a *app) recordEvent(ctx context.Context, st *store.Store, it ledger.Item, on ledger.Date, kind ledger.EventKind, note string) error {
 	if kind == ledger.EventFollowup && !it.Status.CanConfirmFollowup() {
 		return badInputf("item %s is open: a 回头看 re-check confirms a done item (use item done first)", it.No)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -146,22 +145,4 @@ func itemsView(cfg *config.Config, items []ledger.Item, today ledger.Date, want 
 	}
 	v.json = out
 	return v
-}
-
-// findItem looks an item up by number, in the given round or in any.
-func findItem(ctx context.Context, st *store.Store, round, no string) (ledger.Item, error) {
-	var it ledger.Item
-	var err error
-	if round != "" {
-		it, err = st.GetItem(ctx, round, no)
-	} else {
-		it, err = st.FindItem(ctx, no)
-	}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return it, badInputf("no item numbered %q", no)
-	case errors.Is(err, store.ErrConflict):
-		return it, badInputf("item %q exists in several rounds: pass --round", no)
-	}
-	return it, err
 }
