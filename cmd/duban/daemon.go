@@ -48,6 +48,8 @@ func (a *app) serveCommand() *cobra.Command {
 	}
 }
 
+// serve runs the delivery worker, the cron loop and the console until ctx
+// ends, and then until the work in flight is finished.
 func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) error {
 	a.logger.Info("duban starting", "version", versionString(), "database", st.Dialect(),
 		"transport", cfg.Mail.Transport, "timezone", cfg.Location.String())

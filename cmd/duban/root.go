@@ -15,6 +15,7 @@ import (
 
 	"duban/config"
 	"duban/internal/heartbeat"
+	"duban/ledger"
 	"duban/store"
 )
 
@@ -73,23 +74,17 @@ func (a *app) loadConfig() (*config.Config, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
-	a.logger = newLogger(a.stderr, cfg.Log.Level, cfg.Log.Format)
+	var level slog.Level // Load has checked log.level; info if it were empty
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
+	if cfg.Log.Format == "json" {
+		a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	}
 	for _, w := range cfg.Warnings {
 		a.logger.Warn(w)
 	}
 	return cfg, nil
-}
-
-func newLogger(w io.Writer, level, format string) *slog.Logger {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(level)); err != nil {
-		lvl = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lvl}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // openStore opens (and migrates) the configured database and makes sure the
@@ -132,4 +127,37 @@ func exactArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// parseAsOf reads --as-of: "2025-06-16" (start of that day) or
+// "2025-06-16T09:00", in the configured zone; empty means now.
+func (a *app) parseAsOf(cfg *config.Config, s string) (time.Time, error) {
+	return a.parseTimeFlag(cfg, "--as-of", s, a.now())
+}
+
+func (a *app) parseTimeFlag(cfg *config.Config, flag, s string, empty time.Time) (time.Time, error) {
+	if s == "" {
+		return empty, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, s, cfg.Location); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, badInputf("invalid %s %q: want 2025-06-16 or 2025-06-16T09:00", flag, s)
+}
+
+// day parses --date, defaulting to today in the configured zone.
+func (a *app) day(cfg *config.Config, s string) (ledger.Date, error) {
+	if s == "" {
+		return ledger.DateOf(a.now().In(cfg.Location)), nil
+	}
+	d, err := ledger.ParseDate(s)
+	if err != nil {
+		return d, badInputf("--date: %w", err)
+	}
+	return d, nil
 }
