@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -142,48 +141,45 @@ func (a *app) runCommand() *cobra.Command {
 		Long:  "Run one job (deadlines, duties, followups, summary) as of a time and deliver its messages.\nA message that fails temporarily stays pending for serve or deliver to retry.",
 		Args:  exactArgs(1),
 		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
+			job := args[0]
 			at, err := a.parseAsOf(cfg, asOf)
 			if err != nil {
 				return err
 			}
-			return a.runJob(ctx, cfg, st, args[0], at)
+			worker, err := a.newWorker(cfg, st)
+			if err != nil {
+				return err
+			}
+			defer worker.Transport.Close()
+			sched, err := a.newScheduler(cfg, st, nil)
+			if err != nil {
+				return err
+			}
+			res, err := sched.RunJob(ctx, job, at)
+			if a.pinger != nil {
+				// A one-shot command lets its heartbeat ping finish before it
+				// exits; each ping is bounded by [heartbeat] timeout.
+				defer a.pinger.Wait(ctx)
+			}
+			when := at.In(cfg.Location).Format("2006-01-02 15:04")
+			switch {
+			case errors.Is(err, scheduler.ErrAlreadyRan):
+				fmt.Fprintf(a.stdout, "%s as of %s already ran: nothing to do\n", job, when)
+				return nil
+			case err != nil:
+				return checkJob(err, job)
+			case res.Skipped != "":
+				fmt.Fprintf(a.stdout, "%s as of %s: %s, nothing sent\n", job, when, res.Skipped)
+				return nil
+			}
+			stats, err := worker.DeliverDue(ctx, false)
+			fmt.Fprintf(a.stdout, "%s as of %s: %d reminders in %d messages; delivered %d, retrying %d, failed %d\n",
+				job, when, res.Reminders, res.Dispatches, stats.Sent, stats.Retried, stats.Failed)
+			return err
 		}),
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "logical time of the run: 2025-06-16 or 2025-06-16T09:00 (default now)")
 	return cmd
-}
-
-func (a *app) runJob(ctx context.Context, cfg *config.Config, st *store.Store, job string, at time.Time) error {
-	worker, err := a.newWorker(cfg, st)
-	if err != nil {
-		return err
-	}
-	defer worker.Transport.Close()
-	sched, err := a.newScheduler(cfg, st, nil)
-	if err != nil {
-		return err
-	}
-	res, err := sched.RunJob(ctx, job, at)
-	if a.pinger != nil {
-		// A one-shot command lets its heartbeat ping finish before it
-		// exits; each ping is bounded by [heartbeat] timeout.
-		defer a.pinger.Wait(ctx)
-	}
-	when := at.In(cfg.Location).Format("2006-01-02 15:04")
-	switch {
-	case errors.Is(err, scheduler.ErrAlreadyRan):
-		fmt.Fprintf(a.stdout, "%s as of %s already ran: nothing to do\n", job, when)
-		return nil
-	case err != nil:
-		return checkJob(err, job)
-	case res.Skipped != "":
-		fmt.Fprintf(a.stdout, "%s as of %s: %s, nothing sent\n", job, when, res.Skipped)
-		return nil
-	}
-	stats, err := worker.DeliverDue(ctx, false)
-	fmt.Fprintf(a.stdout, "%s as of %s: %d reminders in %d messages; delivered %d, retrying %d, failed %d\n",
-		job, when, res.Reminders, res.Dispatches, stats.Sent, stats.Retried, stats.Failed)
-	return err
 }
 
 func (a *app) deliverCommand() *cobra.Command {

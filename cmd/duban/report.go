@@ -53,7 +53,20 @@ func (a *app) reportCommand() *cobra.Command {
 			}
 			r, _ := cfg.Round(code)
 			names := report.NewNames(r.Name, cfg.Units, cfg.Leaders)
-			return a.writeReport(report.Build(items, names, ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays), format, output)
+			var buf bytes.Buffer
+			n := report.Build(items, names, ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays)
+			if err := report.Write(&buf, n, format); err != nil {
+				return err
+			}
+			if output == "" {
+				_, err := buf.WriteTo(a.stdout)
+				return err
+			}
+			if err := atomicfile.WriteFile(output, buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			fmt.Fprintf(a.stdout, "report written to %s\n", output)
+			return nil
 		}),
 	}
 	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
@@ -61,22 +74,6 @@ func (a *app) reportCommand() *cobra.Command {
 	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the notice speaks of: 2025-06-16 (default today)")
 	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
 	return cmd
-}
-
-func (a *app) writeReport(n report.Notice, format, output string) error {
-	var buf bytes.Buffer
-	if err := report.Write(&buf, n, format); err != nil {
-		return err
-	}
-	if output == "" {
-		_, err := buf.WriteTo(a.stdout)
-		return err
-	}
-	if err := atomicfile.WriteFile(output, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	fmt.Fprintf(a.stdout, "report written to %s\n", output)
-	return nil
 }
 
 // isTerminal reports whether w is a character device such as a terminal.
