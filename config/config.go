@@ -8,6 +8,8 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -234,6 +236,33 @@ func (c *Config) Leader(code string) (ledger.Leader, bool) {
 	return ledger.Leader{}, false
 }
 
+// UnitName is the name of the unit with the given code; an unknown code
+// stands for itself.
+func (c *Config) UnitName(code string) string {
+	if u, ok := c.Unit(code); ok {
+		return u.Name
+	}
+	return code
+}
+
+// UnitNames are the names of the units with the given codes, in order.
+func (c *Config) UnitNames(codes []string) []string {
+	names := make([]string, len(codes))
+	for i, code := range codes {
+		names[i] = c.UnitName(code)
+	}
+	return names
+}
+
+// LeaderName is the name of the leader with the given code; an unknown
+// code stands for itself.
+func (c *Config) LeaderName(code string) string {
+	if l, ok := c.Leader(code); ok {
+		return l.Name
+	}
+	return code
+}
+
 // Round returns the round with the given code.
 func (c *Config) Round(code string) (ledger.Round, bool) {
 	for _, r := range c.Rounds {
@@ -242,6 +271,29 @@ func (c *Config) Round(code string) (ledger.Round, bool) {
 		}
 	}
 	return ledger.Round{}, false
+}
+
+// RoundFor is the round a command means: code, which must be configured,
+// or the config's only round when code is empty, so that an office with
+// one inspection never has to name it.
+func (c *Config) RoundFor(code string) (string, error) {
+	if code != "" {
+		if _, ok := c.Round(code); !ok {
+			return "", fmt.Errorf("unknown round %q: add it under [[rounds]] in the config", code)
+		}
+		return code, nil
+	}
+	switch len(c.Rounds) {
+	case 0:
+		return "", errors.New("no [[rounds]] in the config: add one, e.g. code = \"2024-7\"")
+	case 1:
+		return c.Rounds[0].Code, nil
+	}
+	codes := make([]string, len(c.Rounds))
+	for i, r := range c.Rounds {
+		codes[i] = r.Code
+	}
+	return "", fmt.Errorf("several rounds in the config (%s): pass --round", strings.Join(codes, ", "))
 }
 
 // Duty returns the duty with the given id.

@@ -600,6 +600,13 @@ emails = ["fwzx@zgh.example.org"]
 		}
 	}
 
+	if got := c.UnitNames([]string{"zb1", "gone"}); !slices.Equal(got, []string{"机关第一党支部", "gone"}) {
+		t.Errorf("UnitNames = %q: want the names, an unknown code standing for itself", got)
+	}
+	if got, unknown := c.LeaderName("wang"), c.LeaderName("gone"); got != "王某某" || unknown != "gone" {
+		t.Errorf("LeaderName = %q, %q", got, unknown)
+	}
+
 	dutyUnits := []struct {
 		units, exempt []string
 		want          []string
@@ -613,6 +620,34 @@ emails = ["fwzx@zgh.example.org"]
 		got := c.DutyUnits(config.Duty{Units: du.units, Exempt: du.exempt})
 		if !slices.Equal(got, du.want) {
 			t.Errorf("DutyUnits(%q minus %q) = %q, want %q", du.units, du.exempt, got, du.want)
+		}
+	}
+}
+
+// A command names a round only when the config has several.
+func TestRoundFor(t *testing.T) {
+	t.Parallel()
+	one := mustLoad(t, base)
+	two := mustLoad(t, base+"\n[[rounds]]\ncode = \"2025-3\"\n")
+	none := *one
+	none.Rounds = nil
+	tests := []struct {
+		name    string
+		c       *config.Config
+		code    string
+		want    string
+		wantErr string
+	}{
+		{"the only round", one, "", "2024-7", ""},
+		{"a configured round", two, "2025-3", "2025-3", ""},
+		{"an unknown round", one, "2099-1", "", `unknown round "2099-1"`},
+		{"several rounds", two, "", "", "several rounds in the config (2024-7, 2025-3): pass --round"},
+		{"no round", &none, "", "", "no [[rounds]] in the config"},
+	}
+	for _, tt := range tests {
+		got, err := tt.c.RoundFor(tt.code)
+		if got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%s: RoundFor(%q) = %q, %v; want %q, %q", tt.name, tt.code, got, err, tt.want, tt.wantErr)
 		}
 	}
 }

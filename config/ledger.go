@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"net/mail"
 
 	"duban/ledger"
@@ -11,17 +10,18 @@ import (
 // order: units resolved (kind:KIND, "*") with the exempt ones left out, and
 // the period kind and start parsed. The config requires start, so there is
 // no "first loaded" rule to apply: the first supervised period is always
-// explicit.
-func (c *Config) DutySpecs() ([]ledger.DutySpec, error) {
+// explicit. Load has checked every period and start; a duty of a config
+// built by hand whose period or start does not parse is left out.
+func (c *Config) DutySpecs() []ledger.DutySpec {
 	specs := make([]ledger.DutySpec, 0, len(c.Duties))
 	for _, d := range c.Duties {
 		kind, err := ledger.ParsePeriodKind(d.Period)
 		if err != nil {
-			return nil, fmt.Errorf("duties %s: %w", d.ID, err)
+			continue
 		}
 		start, err := ledger.ParsePeriodOf(kind, d.Start)
 		if err != nil {
-			return nil, fmt.Errorf("duties %s: start: %w", d.ID, err)
+			continue
 		}
 		specs = append(specs, ledger.DutySpec{
 			ID: d.ID, Name: d.Name, Kind: kind, DueDay: d.DueDay,
@@ -29,7 +29,7 @@ func (c *Config) DutySpecs() ([]ledger.DutySpec, error) {
 			DueOnWorkday: d.DueOnWorkday, Start: start, Units: c.DutyUnits(d), Exempt: d.Exempt, Supervisors: d.Supervisors,
 		})
 	}
-	return specs, nil
+	return specs
 }
 
 // Office is how reminders sign off: the display name of mail.from, or

@@ -93,8 +93,8 @@ func (c *Calendar) MissingHolidayYears(today Date) []int {
 }
 
 // lunarYear returns lunar-go's entries for year, parsed once per year:
-// HolidayUtil scans a 20 kB string on every call, and the rules ask about
-// the same few weeks over and over.
+// HolidayUtil scans its whole table of every year on every call, and the
+// rules ask about the same few weeks over and over.
 func (c *Calendar) lunarYear(year int) map[int]bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -58,30 +58,20 @@ type DutyRow struct {
 // DutyGrid is the units × periods matrix of one duty: who has submitted
 // which period, and when, as the supervisors check it.
 type DutyGrid struct {
+	Spec    DutySpec
 	Periods []Period
 	Due     []Date // due date of each period
 	Rows    []DutyRow
-}
-
-// Count returns how many cells of period column i are in state.
-func (g DutyGrid) Count(i int, state DutyCellState) int {
-	n := 0
-	for _, r := range g.Rows {
-		if i < len(r.Cells) && r.Cells[i].State == state {
-			n++
-		}
-	}
-	return n
 }
 
 // DutyMatrix lays out the duty's assigned units (spec.Units, in order)
 // against periods, then the exempt units, each cell submitted or late (by
 // the submission day against the due date), overdue (due date passed,
 // nothing submitted), outstanding (the period has ended, not yet due) or
-// not due (the period runs); an exempt unit's cells are exempt. submitted reports the day a unit submitted a period, false when
-// it has not.
+// not due (the period runs); an exempt unit's cells are exempt. submitted
+// reports the day a unit submitted a period, false when it has not.
 func DutyMatrix(spec DutySpec, exempt []string, periods []Period, submitted func(unit string, p Period) (Date, bool), today Date, cal *Calendar) DutyGrid {
-	g := DutyGrid{Periods: periods, Due: make([]Date, len(periods))}
+	g := DutyGrid{Spec: spec, Periods: periods, Due: make([]Date, len(periods))}
 	for i, p := range periods {
 		g.Due[i] = spec.DueDate(p, cal)
 	}

@@ -56,9 +56,6 @@ func TestDutyMatrixAcrossYearEnd(t *testing.T) {
 	if on := g.Rows[1].Cells[0].On; on != day(t, "2025-10-20") {
 		t.Errorf("late submission day %s, want 2025-10-20", on)
 	}
-	if n := g.Count(0, DutyOverdue); n != 1 {
-		t.Errorf("overdue in 2025-Q3: %d, want 1", n)
-	}
 	if got := g.Rows[1].Cells[0].Text(); got != "逾期报送(2025-10-20)" {
 		t.Errorf("late cell reads %q, want 逾期报送(2025-10-20)", got)
 	}

@@ -14,19 +14,6 @@ const (
 	RoleSupervisor Role = "supervisor" // 整改领导小组办公室: severe escalations, duty rolls
 )
 
-// Label is the Chinese name of the role, for message text.
-func (r Role) Label() string {
-	switch r {
-	case RoleUnit:
-		return "责任单位"
-	case RoleLeader:
-		return "责任领导"
-	case RoleSupervisor:
-		return "整改领导小组办公室"
-	}
-	return string(r)
-}
-
 // rank orders roles from most to least specific: a mailbox that is both a
 // unit's and a supervisor's is addressed as the unit, whose job it is to act.
 func (r Role) rank() int {
@@ -125,19 +112,6 @@ func Tag(rule string, level Level, overdue bool) string {
 // is addressed at in that stage, overdue from the first overdue step.
 func StageTag(rule, stage string) string {
 	return Tag(rule, Stage{Name: stage}.Level(), strings.HasPrefix(stage, stageOverduePrefix))
-}
-
-func stageNumber(name, prefix, suffix string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, prefix)
-	if !ok {
-		return 0, false
-	}
-	rest, ok = strings.CutSuffix(rest, suffix)
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(rest)
-	return n, err == nil
 }
 
 func remindStage(due Date, n int) Stage {

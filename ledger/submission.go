@@ -22,6 +22,30 @@ type Submission struct {
 // Key identifies the duty, unit and period submitted: one submission each.
 func (s Submission) Key() string { return s.Duty + "|" + s.Unit + "|" + s.Period }
 
+// Submitted holds the day each duty, unit and period was submitted, by
+// Submission.Key: what the duty rules and the duty matrix ask of the
+// submissions recorded.
+type Submitted map[string]Date
+
+// On is the duty matrix's question for one duty: the day unit submitted
+// period p, false when it has not.
+func (s Submitted) On(duty string) func(unit string, p Period) (Date, bool) {
+	return func(unit string, p Period) (Date, bool) {
+		on, ok := s[Submission{Duty: duty, Unit: unit, Period: p.String()}.Key()]
+		return on, ok
+	}
+}
+
+// Has is the duty rules' question for one duty: whether unit submitted
+// period p.
+func (s Submitted) Has(duty string) func(unit string, p Period) bool {
+	on := s.On(duty)
+	return func(unit string, p Period) bool {
+		_, ok := on(unit, p)
+		return ok
+	}
+}
+
 // SubmissionProblem is what is wrong with one field of a submission. The
 // reason is Chinese, as in ledger import errors.
 type SubmissionProblem struct {

@@ -71,3 +71,22 @@ func TestCheckSubmission(t *testing.T) {
 		t.Errorf("DutyIDs(nil) = %q", got)
 	}
 }
+
+// The index answers per duty: another duty's or unit's submission of the
+// same period is not this one's.
+func TestSubmitted(t *testing.T) {
+	t.Parallel()
+	q1 := Period{Kind: Quarterly, Year: 2025, N: 1}
+	subs := Submitted{Submission{Duty: "report", Unit: "bgs", Period: "2025-Q1"}.Key(): day(t, "2025-04-03")}
+	if on, ok := subs.On("report")("bgs", q1); !ok || on != day(t, "2025-04-03") {
+		t.Errorf("On(report)(bgs, 2025-Q1) = %s, %v; want 2025-04-03, true", on, ok)
+	}
+	for _, tt := range []struct{ duty, unit string }{{"other", "bgs"}, {"report", "zzb"}} {
+		if subs.Has(tt.duty)(tt.unit, q1) {
+			t.Errorf("Has(%s)(%s, 2025-Q1): want false", tt.duty, tt.unit)
+		}
+	}
+	if !subs.Has("report")("bgs", q1) || subs.Has("report")("bgs", q1.Next()) {
+		t.Error("Has(report)(bgs): want 2025-Q1 only")
+	}
+}

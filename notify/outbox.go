@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/wneessen/go-mail"
+
+	"duban/internal/atomicfile"
 )
 
 // Outbox is the transport that writes every message as an RFC 5322 .eml file
@@ -32,12 +35,9 @@ func NewOutbox(dir string) (*Outbox, error) {
 	return &Outbox{dir: dir}, nil
 }
 
-// Dir is the directory the outbox writes to.
-func (o *Outbox) Dir() string { return o.dir }
-
 // Send writes m to a file named after its dispatch key (the X-Duban-Key
-// header) and Message-ID, atomically: a temp file renamed into place, so a
-// reader never sees half a message and a retry replaces the same file.
+// header) and Message-ID, atomically, so a reader never sees half a message
+// and a retry replaces the same file.
 func (o *Outbox) Send(ctx context.Context, m *mail.Msg) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -48,27 +48,12 @@ func (o *Outbox) Send(ctx context.Context, m *mail.Msg) (string, error) {
 	}
 	name := outboxFileName(key)
 	path := filepath.Join(o.dir, name)
-	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
-	if err != nil {
-		return "", fmt.Errorf("notify: outbox: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := m.WriteTo(tmp); err != nil {
-		tmp.Close()
+	var eml bytes.Buffer
+	if _, err := m.WriteTo(&eml); err != nil {
 		return "", fmt.Errorf("notify: outbox: write %s: %w", name, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("notify: outbox: sync %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("notify: outbox: close %s: %w", name, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o640); err != nil {
-		return "", fmt.Errorf("notify: outbox: chmod %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("notify: outbox: rename %s: %w", name, err)
+	if err := atomicfile.WriteFile(path, eml.Bytes(), 0o640); err != nil {
+		return "", fmt.Errorf("notify: outbox: write %s: %w", name, err)
 	}
 	return "written to " + path, nil
 }

@@ -70,7 +70,6 @@ type Problem struct {
 	Leader                          string
 	Deadline                        string // 2026-11-30 or 长期坚持
 	DaysOverdue                     int    // > 0 when open and past the deadline
-	Status                          ledger.Status
 	Light                           ledger.Light
 }
 
@@ -112,7 +111,7 @@ func Build(items []ledger.Item, names Names, asOf ledger.Date, yellowDays int) N
 func problemOf(it ledger.Item, names Names, asOf ledger.Date, yellowDays int) Problem {
 	p := Problem{
 		No: it.No, Problem: it.Problem, Measures: it.Measures, Progress: it.Progress,
-		Result: ResultLabel(it.Status), Status: it.Status,
+		Result: ResultLabel(it.Status),
 		Light:  ledger.LightOf(it, asOf, yellowDays),
 		Leader: nameOr(names.Leaders, it.Leader),
 	}

@@ -75,10 +75,10 @@ func WriteXLSX(w io.Writer, n Notice) error {
 // xlsxWriter keeps the first error of a sequence of excelize calls, so the
 // layout code reads as the layout.
 type xlsxWriter struct {
-	f                                   *excelize.File
-	err                                 error
-	title, sum, head, body, center, lit int
-	lights                              map[ledger.Light]int
+	f                              *excelize.File
+	err                            error
+	title, sum, head, body, center int
+	lights                         map[ledger.Light]int
 }
 
 func (x *xlsxWriter) do(err error) {

@@ -7,39 +7,13 @@ import (
 	"duban/ledger"
 )
 
-// submissionIndex answers "did unit submit duty for period, and when" from
-// the submissions read once per run.
-type submissionIndex map[string]ledger.Date
-
-func submissionKey(duty, unit, period string) string { return duty + "|" + unit + "|" + period }
-
-// loadSubmissions reads every duty's submissions once.
-func (s *Scheduler) loadSubmissions(ctx context.Context) (submissionIndex, error) {
-	subs, err := s.store.ListSubmissions(ctx, "")
+// loadSubmissions reads every duty's submissions once per run.
+func (s *Scheduler) loadSubmissions(ctx context.Context) (ledger.Submitted, error) {
+	subs, err := s.store.Submitted(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: read submissions: %w", err)
 	}
-	idx := make(submissionIndex, len(subs))
-	for _, sub := range subs {
-		idx[submissionKey(sub.Duty, sub.Unit, sub.Period)] = sub.On
-	}
-	return idx, nil
-}
-
-// submitted is the ledger rules' question for one duty.
-func (idx submissionIndex) submitted(duty string) func(unit string, p ledger.Period) bool {
-	return func(unit string, p ledger.Period) bool {
-		_, ok := idx[submissionKey(duty, unit, p.String())]
-		return ok
-	}
-}
-
-// submittedOn is the duty matrix's question for one duty.
-func (idx submissionIndex) submittedOn(duty string) func(unit string, p ledger.Period) (ledger.Date, bool) {
-	return func(unit string, p ledger.Period) (ledger.Date, bool) {
-		on, ok := idx[submissionKey(duty, unit, p.String())]
-		return on, ok
-	}
+	return subs, nil
 }
 
 // dutyNotices are the duties job's notices: for every duty, the units that
@@ -55,7 +29,7 @@ func (s *Scheduler) dutyNotices(ctx context.Context, today ledger.Date) ([]ledge
 	}
 	var out []ledger.Notice
 	for _, spec := range s.set.Duties {
-		out = append(out, ledger.DutyNotices(spec, idx.submitted(spec.ID), s.set.Directory, today, s.set.Calendar)...)
+		out = append(out, ledger.DutyNotices(spec, idx.Has(spec.ID), s.set.Directory, today, s.set.Calendar)...)
 	}
 	return out, nil
 }
@@ -76,11 +50,11 @@ func (s *Scheduler) followupNotices(ctx context.Context, today ledger.Date) ([]l
 
 // overdueDuties lists, per duty, the periods whose due date has passed with
 // assigned units that have not submitted, oldest period first.
-func (s *Scheduler) overdueDuties(idx submissionIndex, today ledger.Date) []overdueDuty {
+func (s *Scheduler) overdueDuties(idx ledger.Submitted, today ledger.Date) []overdueDuty {
 	var out []overdueDuty
 	for _, spec := range s.set.Duties {
 		periods := ledger.DutyPeriods(spec, today)
-		grid := ledger.DutyMatrix(spec, nil, periods, idx.submittedOn(spec.ID), today, s.set.Calendar)
+		grid := ledger.DutyMatrix(spec, nil, periods, idx.On(spec.ID), today, s.set.Calendar)
 		for i, p := range grid.Periods {
 			var missing []string
 			for _, row := range grid.Rows {

@@ -88,7 +88,6 @@ func matchHeader(cell string) (f field, rank int, ok bool) {
 
 // layout maps fields to column indexes (0-based) for one file.
 type layout struct {
-	row     int      // Excel row number of the header
 	headers []string // header cells as written, trimmed
 	col     [numFields]int
 	rank    [numFields]int
@@ -108,7 +107,7 @@ func knownHeaders(cells []string) int {
 // newLayout reads the header row. It reports a repeated column and missing
 // required columns as errors on the header row.
 func newLayout(row int, cells []string, errs *collector) (*layout, bool) {
-	l := &layout{row: row, headers: make([]string, len(cells))}
+	l := &layout{headers: make([]string, len(cells))}
 	var candidates [numFields][]int // columns naming each field, best rank only
 	for i, c := range cells {
 		l.headers[i] = trimCell(c)

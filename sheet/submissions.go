@@ -30,7 +30,7 @@ var submissionColumnNames = map[string]string{"duty": "任务", "unit": "部门"
 // earlier one, or a submission already recorded (by ledger.Submission.Key),
 // is refused too. name is the file's name: only .csv is accepted. It returns
 // every submission, or an *ImportError naming each bad row and column.
-func ReadSubmissions(ctx context.Context, r io.Reader, name string, rules ledger.SubmissionRules, recorded map[string]ledger.Date) ([]ledger.Submission, error) {
+func ReadSubmissions(ctx context.Context, r io.Reader, name string, rules ledger.SubmissionRules, recorded ledger.Submitted) ([]ledger.Submission, error) {
 	if ext := strings.ToLower(filepath.Ext(name)); ext != ".csv" {
 		return nil, fileError(name, "只支持 CSV 文件,请在 Excel 中另存为“CSV UTF-8(逗号分隔)”")
 	}

@@ -21,14 +21,6 @@ func ts(t time.Time) driver.Value {
 	return t.UTC().Format(timeLayout)
 }
 
-// truncate gives t the precision the database keeps, in UTC.
-func truncate(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}
-
 // dbTime scans a timestamptz (PostgreSQL) or our UTC text (SQLite) into a
 // UTC time.Time; NULL becomes the zero time.
 type dbTime struct{ time.Time }

@@ -53,8 +53,6 @@ type itemRow struct {
 	CompletedOn         ledger.Date `db:"completed_on"`
 	Progress            string      `db:"progress"`
 	FollowupConfirmedOn ledger.Date `db:"followup_confirmed_on"`
-	CreatedAt           dbTime      `db:"created_at"`
-	UpdatedAt           dbTime      `db:"updated_at"`
 
 	units []string
 }

@@ -18,7 +18,7 @@ const (
 // items
 const (
 	itemCols = `id, round, no, seq, category, problem, measures, leader, deadline,
-		long_term, status, completed_on, progress, followup_confirmed_on, created_at, updated_at`
+		long_term, status, completed_on, progress, followup_confirmed_on`
 
 	qItemByKey  = `SELECT ` + itemCols + ` FROM items WHERE round = ? AND no = ?`
 	qItemsByNo  = `SELECT ` + itemCols + ` FROM items WHERE no = ? ORDER BY round LIMIT 2`

@@ -71,6 +71,20 @@ func (s *Store) AddSubmissions(ctx context.Context, subs []Submission) error {
 	return nil
 }
 
+// Submitted reads the submissions of a duty ("" = all duties) into the
+// index the duty rules and the duty matrix ask.
+func (s *Store) Submitted(ctx context.Context, duty string) (ledger.Submitted, error) {
+	subs, err := s.ListSubmissions(ctx, duty)
+	if err != nil {
+		return nil, err
+	}
+	out := make(ledger.Submitted, len(subs))
+	for _, sub := range subs {
+		out[ledger.Submission{Duty: sub.Duty, Unit: sub.Unit, Period: sub.Period}.Key()] = sub.On
+	}
+	return out, nil
+}
+
 // ListSubmissions returns the submissions of a duty ("" = all duties),
 // ordered by duty, period and unit.
 func (s *Store) ListSubmissions(ctx context.Context, duty string) ([]Submission, error) {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"testing"
 
+	"duban/ledger"
 	"duban/store"
 	"duban/store/storetest"
 )
@@ -37,5 +38,29 @@ func TestAddSubmissionsAllOrNothing(t *testing.T) {
 			t.Fatalf("after a good batch: %+v", all)
 		}
 		must(t, s.AddSubmissions(ctx, nil))
+	})
+}
+
+// Submitted indexes what was recorded for one duty, or for all.
+func TestSubmitted(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		must(t, s.AddSubmissions(ctx, []store.Submission{
+			{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), CreatedAt: t0},
+			{Duty: "quarterly", Unit: "ua", Period: "2025-Q1", On: day("2025-04-09"), CreatedAt: t0},
+		}))
+		march := ledger.Period{Kind: ledger.Monthly, Year: 2025, N: 3}
+		monthly, err := s.Submitted(ctx, "monthly")
+		must(t, err)
+		if on, ok := monthly.On("monthly")("ua", march); !ok || !on.Equal(day("2025-04-02")) || len(monthly) != 1 {
+			t.Errorf("Submitted(monthly) = %v", monthly)
+		}
+		all, err := s.Submitted(ctx, "")
+		must(t, err)
+		if !all.Has("quarterly")("ua", ledger.Period{Kind: ledger.Quarterly, Year: 2025, N: 1}) || len(all) != 2 {
+			t.Errorf("Submitted(\"\") = %v", all)
+		}
 	})
 }

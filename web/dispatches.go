@@ -181,7 +181,7 @@ func csvText(v string) string {
 // refView is one thing a dispatch concerned, linked to its page, with the
 // tag its entry had in the email.
 type refView struct {
-	Ref, Tag, URL, Label string
+	Tag, URL, Label string
 }
 
 type dispatchView struct {
@@ -249,7 +249,7 @@ func (s *Server) rebuildHeaders(d store.Dispatch) (string, string) {
 // refView links an item ("ROUND/NO") to its page and a duty period
 // ("DUTY/PERIOD") to the duty matrix.
 func (s *Server) refView(ref scheduler.Ref) refView {
-	v := refView{Ref: ref.Ref, Tag: ref.Tag(), Label: ref.Ref}
+	v := refView{Tag: ref.Tag(), Label: ref.Ref}
 	prefix, rest, ok := strings.Cut(ref.Ref, "/")
 	if !ok {
 		return v

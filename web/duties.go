@@ -1,32 +1,11 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 
 	"duban/ledger"
 )
-
-// duty is a configured duty with what its matrix needs.
-type duty struct {
-	Spec   ledger.DutySpec
-	Exempt []string // the config's exempt units, shown as 免报
-}
-
-// duties pairs the rule specs the caller gave with the config's exempt
-// units.
-func (s *Server) duties() []duty {
-	out := make([]duty, 0, len(s.specs))
-	for _, spec := range s.specs {
-		d := duty{Spec: spec}
-		if c, ok := s.cfg.Duty(spec.ID); ok {
-			d.Exempt = c.Exempt
-		}
-		out = append(out, d)
-	}
-	return out
-}
 
 // matrixPeriods is how many periods the matrix shows per kind: half a
 // year of months, a year of quarters, two years of halves, three years.
@@ -42,32 +21,11 @@ func matrixPeriods(k ledger.PeriodKind) int {
 	return 3
 }
 
-// submittedFunc reads a duty's submissions into the lookup DutyMatrix takes.
-func (s *Server) submittedFunc(ctx context.Context, dutyID string) (func(string, ledger.Period) (ledger.Date, bool), error) {
-	subs, err := s.st.ListSubmissions(ctx, dutyID)
-	if err != nil {
-		return nil, err
-	}
-	on := make(map[string]ledger.Date, len(subs))
-	for _, sub := range subs {
-		on[sub.Unit+"|"+sub.Period] = sub.On
-	}
-	return func(unit string, p ledger.Period) (ledger.Date, bool) {
-		d, ok := on[unit+"|"+p.String()]
-		return d, ok
-	}, nil
-}
-
-type dutyMatrixView struct {
-	Spec ledger.DutySpec
-	Grid ledger.DutyGrid
-}
-
 type dutiesView struct {
 	Today    ledger.Date
 	All      []ledger.DutySpec
 	Selected string
-	Matrices []dutyMatrixView
+	Matrices []ledger.DutyGrid
 }
 
 // dutiesPage is 定期任务: for each duty, its units × recent periods.
@@ -76,21 +34,18 @@ func (s *Server) dutiesPage(w http.ResponseWriter, r *http.Request) {
 	today := s.today()
 	cal := ledger.NewCalendar(s.cfg.Calendar.Holidays, s.cfg.Calendar.Workdays)
 	v := dutiesView{Today: today, Selected: selected}
-	for _, d := range s.duties() {
-		v.All = append(v.All, d.Spec)
-		if selected != "" && d.Spec.ID != selected {
+	for _, spec := range s.specs {
+		v.All = append(v.All, spec)
+		if selected != "" && spec.ID != selected {
 			continue
 		}
-		submitted, err := s.submittedFunc(r.Context(), d.Spec.ID)
+		submitted, err := s.st.Submitted(r.Context(), spec.ID)
 		if err != nil {
-			s.fail(w, r, fmt.Errorf("duty %s: %w", d.Spec.ID, err))
+			s.fail(w, r, fmt.Errorf("duty %s: %w", spec.ID, err))
 			return
 		}
-		periods := ledger.RecentDutyPeriods(d.Spec, today, matrixPeriods(d.Spec.Kind))
-		v.Matrices = append(v.Matrices, dutyMatrixView{
-			Spec: d.Spec,
-			Grid: ledger.DutyMatrix(d.Spec, d.Exempt, periods, submitted, today, cal),
-		})
+		periods := ledger.RecentDutyPeriods(spec, today, matrixPeriods(spec.Kind))
+		v.Matrices = append(v.Matrices, ledger.DutyMatrix(spec, spec.Exempt, periods, submitted.On(spec.ID), today, cal))
 	}
 	s.render(w, r, http.StatusOK, "duties", "定期任务", v)
 }

@@ -7,7 +7,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -96,7 +95,7 @@ func (f *fixture) newServer() *Server {
 	f.t.Helper()
 	s, err := New(Options{
 		Store: f.st, Config: f.cfg, Metrics: f.metrics, Now: f.clock.Now, Started: asOf.Add(-time.Hour),
-		Duties: dutySpecsForTest(f.t, f.cfg), Wake: func() { f.wakes.Add(1) },
+		Duties: f.cfg.DutySpecs(), Wake: func() { f.wakes.Add(1) },
 	})
 	if err != nil {
 		f.t.Fatalf("web.New: %v", err)
@@ -134,7 +133,7 @@ func (f *fixture) runAt(at time.Time) scheduler.Result {
 		Calendar:  ledger.NewCalendar(f.cfg.Calendar.Holidays, f.cfg.Calendar.Workdays),
 		Directory: ledger.NewDirectory(f.cfg.Units, f.cfg.Leaders, f.cfg.Supervisors),
 		Office:    "整改办",
-		Duties:    dutySpecsForTest(f.t, f.cfg),
+		Duties:    f.cfg.DutySpecs(),
 	}
 	for _, name := range ledger.JobNames {
 		j := f.cfg.Jobs[name]
@@ -166,16 +165,6 @@ func (f *fixture) deliver() notify.Stats {
 		f.t.Fatalf("deliver: %v", err)
 	}
 	return stats
-}
-
-// dutySpecsForTest converts the config's duties as serve does.
-func dutySpecsForTest(t testing.TB, cfg *config.Config) []ledger.DutySpec {
-	t.Helper()
-	specs, err := cfg.DutySpecs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return specs
 }
 
 // browser is an HTTP client with a cookie jar that does not follow
@@ -264,13 +253,6 @@ func (b *browser) mustLogin() {
 	b.t.Helper()
 	if res := b.login(testPassword); res.status != http.StatusSeeOther {
 		b.t.Fatalf("login: status %d, want 303\n%s", res.status, res.body)
-	}
-}
-
-func writeFile(t testing.TB, path, text string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -78,9 +78,6 @@ func (m *Metrics) ObserveRun(job, outcome string, d time.Duration) {
 	m.jobDuration.WithLabelValues(job).Observe(d.Seconds())
 }
 
-// Registry exposes the registry, e.g. for tests that gather it.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 func (m *Metrics) handler(log *slog.Logger) http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
 		ErrorLog:      slogPrinter{log},

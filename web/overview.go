@@ -147,17 +147,17 @@ func (s *Server) itemRows(ctx context.Context, q store.ItemQuery) ([]itemRow, in
 func (s *Server) dutiesNow(ctx context.Context, today ledger.Date) ([]dutyNow, error) {
 	cal := ledger.NewCalendar(s.cfg.Calendar.Holidays, s.cfg.Calendar.Workdays)
 	var out []dutyNow
-	for _, d := range s.duties() {
-		p := ledger.LastEndedPeriod(d.Spec.Kind, today)
-		if !d.Spec.Start.IsZero() && p.Compare(d.Spec.Start) < 0 {
+	for _, spec := range s.specs {
+		p := ledger.LastEndedPeriod(spec.Kind, today)
+		if !spec.Start.IsZero() && p.Compare(spec.Start) < 0 {
 			continue // not supervised yet
 		}
-		submitted, err := s.submittedFunc(ctx, d.Spec.ID)
+		submitted, err := s.st.Submitted(ctx, spec.ID)
 		if err != nil {
 			return nil, err
 		}
-		g := ledger.DutyMatrix(d.Spec, nil, []ledger.Period{p}, submitted, today, cal)
-		n := dutyNow{Spec: d.Spec, Period: p, Due: g.Due[0], Overdue: today.After(g.Due[0]), Total: len(g.Rows)}
+		g := ledger.DutyMatrix(spec, nil, []ledger.Period{p}, submitted.On(spec.ID), today, cal)
+		n := dutyNow{Spec: spec, Period: p, Due: g.Due[0], Overdue: today.After(g.Due[0]), Total: len(g.Rows)}
 		for _, row := range g.Rows {
 			switch row.Cells[0].State {
 			case ledger.DutySubmitted:

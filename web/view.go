@@ -96,7 +96,7 @@ func (s *Server) today() ledger.Date { return ledger.DateOf(s.now().In(s.cfg.Loc
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"time":        s.fmtTime,
-		"unitName":    s.unitName,
+		"unitName":    s.cfg.UnitName,
 		"unitNames":   s.unitNames,
 		"leaderName":  s.leaderName,
 		"itemURL":     itemURL,
@@ -128,29 +128,15 @@ func (s *Server) fmtTime(t time.Time) string {
 	return t.In(s.cfg.Location).Format("2006-01-02 15:04")
 }
 
-func (s *Server) unitName(code string) string {
-	if u, ok := s.cfg.Unit(code); ok {
-		return u.Name
-	}
-	return code
-}
-
 func (s *Server) unitNames(codes []string) string {
-	names := make([]string, len(codes))
-	for i, c := range codes {
-		names[i] = s.unitName(c)
-	}
-	return strings.Join(names, "、")
+	return strings.Join(s.cfg.UnitNames(codes), "、")
 }
 
 func (s *Server) leaderName(code string) string {
 	if code == "" {
 		return "—"
 	}
-	if l, ok := s.cfg.Leader(code); ok {
-		return l.Name
-	}
-	return code
+	return s.cfg.LeaderName(code)
 }
 
 func itemURL(round, no string) string {

@@ -349,7 +349,7 @@ func TestSMTPErrorsByCode(t *testing.T) {
 	m.ObserveSend("retry", 421, time.Second)
 	m.ObserveSend("retry", 0, time.Second)
 	m.ObserveSend("retry", 421, time.Second)
-	families, err := m.Registry().Gather()
+	families, err := m.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

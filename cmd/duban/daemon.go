@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,6 +47,8 @@ func (a *app) serveCommand() *cobra.Command {
 	}
 }
 
+// serve runs the delivery worker, the cron loop and the console until ctx
+// ends, and then until the work in flight is finished.
 func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) error {
 	a.logger.Info("duban starting", "version", versionString(), "database", st.Dialect(),
 		"transport", cfg.Mail.Transport, "timezone", cfg.Location.String())
@@ -65,7 +67,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) er
 	if err != nil {
 		return err
 	}
-	if cfg.Mail.Transport != "smtp" {
+	if cfg.Mail.Transport != config.TransportSMTP {
 		a.logger.Info("messages are written as .eml files", "outbox_dir", cfg.Mail.OutboxDir)
 	}
 	waitConsole, err := a.startConsole(ctx, cfg, st, metrics, worker.Wake)
@@ -83,7 +85,7 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) er
 	close(errs)
 	var all []error
 	for err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
+		if !errors.Is(err, context.Canceled) {
 			all = append(all, err)
 		}
 	}
@@ -107,15 +109,11 @@ func (a *app) seedLedgerIfEmpty(ctx context.Context, cfg *config.Config, st *sto
 	if cfg.Database.SeedLedger == "" {
 		return nil
 	}
-	n, err := st.CountItems(ctx)
-	if err != nil {
+	if n, err := st.CountItems(ctx); err != nil || n > 0 {
 		return err
 	}
-	if n > 0 {
-		return nil
-	}
 	a.logger.Info("database has no items: importing the seed ledger", "file", cfg.Database.SeedLedger)
-	err = a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, "", false)
+	err := a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, "", false)
 	// Replicas started together on an empty PostgreSQL database all try;
 	// the one that loses the race on the items' keys finds them imported.
 	if errors.Is(err, store.ErrConflict) {
@@ -127,6 +125,14 @@ func (a *app) seedLedgerIfEmpty(ctx context.Context, cfg *config.Config, st *sto
 	return err
 }
 
+// checkJob refuses a job name that is none of the jobs.
+func checkJob(err error, job string) error {
+	if errors.Is(err, scheduler.ErrUnknownJob) {
+		return badInputf("unknown job %q: want deadlines, duties, followups or summary", job)
+	}
+	return err
+}
+
 func (a *app) runCommand() *cobra.Command {
 	var asOf string
 	cmd := &cobra.Command{
@@ -134,58 +140,46 @@ func (a *app) runCommand() *cobra.Command {
 		Short: "Run one job now (as of --as-of) and deliver what it produced",
 		Long:  "Run one job (deadlines, duties, followups, summary) as of a time and deliver its messages.\nA message that fails temporarily stays pending for serve or deliver to retry.",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				at, err := a.parseAsOf(cfg, asOf)
-				if err != nil {
-					return err
-				}
-				return a.runJob(ctx, cfg, st, args[0], at)
-			})
-		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
+			job := args[0]
+			at, err := a.parseAsOf(cfg, asOf)
+			if err != nil {
+				return err
+			}
+			worker, err := a.newWorker(cfg, st)
+			if err != nil {
+				return err
+			}
+			defer worker.Transport.Close()
+			sched, err := a.newScheduler(cfg, st, nil)
+			if err != nil {
+				return err
+			}
+			res, err := sched.RunJob(ctx, job, at)
+			if a.pinger != nil {
+				// A one-shot command lets its heartbeat ping finish before it
+				// exits; each ping is bounded by [heartbeat] timeout.
+				defer a.pinger.Wait(ctx)
+			}
+			when := at.In(cfg.Location).Format("2006-01-02 15:04")
+			switch {
+			case errors.Is(err, scheduler.ErrAlreadyRan):
+				fmt.Fprintf(a.stdout, "%s as of %s already ran: nothing to do\n", job, when)
+				return nil
+			case err != nil:
+				return checkJob(err, job)
+			case res.Skipped != "":
+				fmt.Fprintf(a.stdout, "%s as of %s: %s, nothing sent\n", job, when, res.Skipped)
+				return nil
+			}
+			stats, err := worker.DeliverDue(ctx, false)
+			fmt.Fprintf(a.stdout, "%s as of %s: %d reminders in %d messages; delivered %d, retrying %d, failed %d\n",
+				job, when, res.Reminders, res.Dispatches, stats.Sent, stats.Retried, stats.Failed)
+			return err
+		}),
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "logical time of the run: 2025-06-16 or 2025-06-16T09:00 (default now)")
 	return cmd
-}
-
-func (a *app) runJob(ctx context.Context, cfg *config.Config, st *store.Store, job string, at time.Time) error {
-	worker, err := a.newWorker(cfg, st)
-	if err != nil {
-		return err
-	}
-	defer worker.Transport.Close()
-	sched, err := a.newScheduler(cfg, st, nil)
-	if err != nil {
-		return err
-	}
-	res, err := sched.RunJob(ctx, job, at)
-	defer a.waitHeartbeat(ctx)
-	switch {
-	case errors.Is(err, scheduler.ErrUnknownJob):
-		return badInputf("unknown job %q: want deadlines, duties, followups or summary", job)
-	case errors.Is(err, scheduler.ErrAlreadyRan):
-		fmt.Fprintf(a.stdout, "%s as of %s already ran: nothing to do\n", job, at.In(cfg.Location).Format("2006-01-02 15:04"))
-		return nil
-	case err != nil:
-		return err
-	}
-	if res.Skipped != "" {
-		fmt.Fprintf(a.stdout, "%s as of %s: %s, nothing sent\n", job, at.In(cfg.Location).Format("2006-01-02 15:04"), res.Skipped)
-		return nil
-	}
-	stats, err := worker.DeliverDue(ctx, false)
-	fmt.Fprintf(a.stdout, "%s as of %s: %d reminders in %d messages; delivered %d, retrying %d, failed %d\n",
-		job, at.In(cfg.Location).Format("2006-01-02 15:04"), res.Reminders, res.Dispatches, stats.Sent, stats.Retried, stats.Failed)
-	return err
-}
-
-// waitHeartbeat lets a heartbeat ping finish before a one-shot command
-// exits; each ping is bounded by [heartbeat] timeout.
-func (a *app) waitHeartbeat(ctx context.Context) {
-	if a.pinger != nil {
-		a.pinger.Wait(ctx)
-	}
 }
 
 func (a *app) deliverCommand() *cobra.Command {
@@ -194,19 +188,16 @@ func (a *app) deliverCommand() *cobra.Command {
 		Use:   "deliver",
 		Short: "Deliver pending dispatches that are due (--all: ignore backoff)",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				worker, err := a.newWorker(cfg, st)
-				if err != nil {
-					return err
-				}
-				defer worker.Transport.Close()
-				stats, err := worker.DeliverDue(ctx, all)
-				fmt.Fprintf(a.stdout, "delivered %d, retrying %d, failed %d\n", stats.Sent, stats.Retried, stats.Failed)
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			worker, err := a.newWorker(cfg, st)
+			if err != nil {
 				return err
-			})
-		},
+			}
+			defer worker.Transport.Close()
+			stats, err := worker.DeliverDue(ctx, all)
+			fmt.Fprintf(a.stdout, "delivered %d, retrying %d, failed %d\n", stats.Sent, stats.Retried, stats.Failed)
+			return err
+		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "also deliver dispatches still waiting for their backoff")
 	return cmd
@@ -215,62 +206,44 @@ func (a *app) deliverCommand() *cobra.Command {
 func (a *app) planCommand() *cobra.Command {
 	var asOf, job, format string
 	cmd := &cobra.Command{
-		Use:   "plan",
-		Short: "Dry run: show what the jobs would send as of a time; sends nothing",
-		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
+		Use:     "plan",
+		Short:   "Dry run: show what the jobs would send as of a time; sends nothing",
+		Args:    exactArgs(0),
+		PreRunE: func(*cobra.Command, []string) error { return checkFormat(format) },
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			at, err := a.parseAsOf(cfg, asOf)
+			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				at, err := a.parseAsOf(cfg, asOf)
+			sched, err := a.newScheduler(cfg, st, nil)
+			if err != nil {
+				return err
+			}
+			jobs := ledger.JobNames
+			if job != "" {
+				jobs = []string{job}
+			}
+			all := []scheduler.Planned{}
+			for _, j := range jobs {
+				p, err := sched.Plan(ctx, j, at)
 				if err != nil {
-					return err
+					return checkJob(err, j)
 				}
-				sched, err := a.newScheduler(cfg, st, nil)
-				if err != nil {
-					return err
+				all = append(all, p...)
+			}
+			v := rowsView{header: []string{"JOB", "TO", "SUBJECT", "REFS"}, json: all}
+			for _, p := range all {
+				refs := make([]string, len(p.Refs))
+				for i, r := range p.Refs {
+					refs[i] = r.Ref + ":" + r.Stage
 				}
-				jobs := ledger.JobNames
-				if job != "" {
-					jobs = []string{job}
-				}
-				var all []scheduler.Planned
-				for _, j := range jobs {
-					p, err := sched.Plan(ctx, j, at)
-					if errors.Is(err, scheduler.ErrUnknownJob) {
-						return badInputf("unknown job %q: want deadlines, duties, followups or summary", j)
-					}
-					if err != nil {
-						return err
-					}
-					all = append(all, p...)
-				}
-				return writeView(a.stdout, format, planView(all))
-			})
-		},
+				v.rows = append(v.rows, []string{p.Job, p.To, p.Subject, strings.Join(refs, " ")})
+			}
+			return writeView(a.stdout, format, v)
+		}),
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "logical time: 2025-06-16 or 2025-06-16T09:00 (default now)")
 	cmd.Flags().StringVar(&job, "job", "", "only this job")
-	cmd.Flags().StringVar(&format, "format", formatTable, "table, json or csv")
+	formatFlag(cmd, &format)
 	return cmd
-}
-
-func planView(all []scheduler.Planned) rowsView {
-	v := rowsView{header: []string{"JOB", "TO", "SUBJECT", "REFS"}, json: all}
-	if all == nil {
-		v.json = []scheduler.Planned{}
-	}
-	for _, p := range all {
-		refs := ""
-		for i, r := range p.Refs {
-			if i > 0 {
-				refs += " "
-			}
-			refs += r.Ref + ":" + r.Stage
-		}
-		v.rows = append(v.rows, []string{p.Job, p.To, p.Subject, refs})
-	}
-	return v
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,13 +15,8 @@ import (
 	"duban/store"
 )
 
-// submitFlags are the flags of `duban submit`.
-type submitFlags struct {
-	unit, period, date, note, file string
-}
-
 func (a *app) submitCommand() *cobra.Command {
-	var f submitFlags
+	var unit, period, date, note, file string
 	cmd := &cobra.Command{
 		Use:   "submit DUTY --unit U --period P | submit --file FILE.csv",
 		Short: "Record a unit's submission of a duty for a period (报送登记)",
@@ -31,68 +25,52 @@ func (a *app) submitCommand() *cobra.Command {
 			"With --file, record every row of a CSV file (columns 任务/duty, 部门/unit, 期间/period,\n" +
 			"报送日期/date, 备注/note; UTF-8 or GB18030): all rows or none.",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if f.file != "" {
+			if file != "" {
 				return exactArgs(0)(cmd, args)
 			}
 			return exactArgs(1)(cmd, args)
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			if f.file == "" && (f.unit == "" || f.period == "") {
+		PreRunE: func(*cobra.Command, []string) error {
+			if file == "" && (unit == "" || period == "") {
 				return badInputf("--unit and --period are required (or --file FILE.csv)")
 			}
-			if f.file != "" && (f.unit != "" || f.period != "" || f.date != "" || f.note != "") {
+			if file != "" && (unit != "" || period != "" || date != "" || note != "") {
 				return badInputf("--file takes the duty, unit, period, date and note from the file's columns")
 			}
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				if f.file != "" {
-					return a.submitFile(ctx, cfg, st, f.file)
-				}
-				return a.submitOne(ctx, cfg, st, ledger.SubmissionInput{Duty: args[0], Unit: f.unit, Period: f.period, Date: f.date, Note: f.note})
-			})
+			return nil
 		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
+			rules := ledger.SubmissionRules{Duties: cfg.DutySpecs(), ResolveUnit: cfg.ResolveUnit, ParseDate: sheet.ParseDate,
+				Today: ledger.DateOf(a.now().In(cfg.Location))}
+			if file != "" {
+				return a.submitFile(ctx, st, rules, file)
+			}
+			return a.submitOne(ctx, st, rules, ledger.SubmissionInput{Duty: args[0], Unit: unit, Period: period, Date: date, Note: note})
+		}),
 	}
-	cmd.Flags().StringVar(&f.unit, "unit", "", "the unit that submitted (code or name)")
-	cmd.Flags().StringVar(&f.period, "period", "", "the period submitted: 2025-03, 2025-Q1, 2025-H1 or 2025")
-	cmd.Flags().StringVar(&f.date, "date", "", "the day it was submitted, YYYY-MM-DD (default today)")
-	cmd.Flags().StringVar(&f.note, "note", "", "note to record")
-	cmd.Flags().StringVar(&f.file, "file", "", "CSV file of submissions to record, all rows or none")
+	cmd.Flags().StringVar(&unit, "unit", "", "the unit that submitted (code or name)")
+	cmd.Flags().StringVar(&period, "period", "", "the period submitted: 2025-03, 2025-Q1, 2025-H1 or 2025")
+	cmd.Flags().StringVar(&date, "date", "", "the day it was submitted, YYYY-MM-DD (default today)")
+	cmd.Flags().StringVar(&note, "note", "", "note to record")
+	cmd.Flags().StringVar(&file, "file", "", "CSV file of submissions to record, all rows or none")
 	return cmd
 }
 
 // submitFlag names the flag or argument of each field of a submission.
 var submitFlag = map[string]string{"duty": "DUTY", "unit": "--unit", "period": "--period", "date": "--date"}
 
-// submissionRules are the config's duties and units, checked as of today.
-func (a *app) submissionRules(cfg *config.Config) (ledger.SubmissionRules, error) {
-	specs, err := cfg.DutySpecs()
-	if err != nil {
-		return ledger.SubmissionRules{}, badInput(err)
+// stored are checked submissions as the store records them, by this user now.
+func (a *app) stored(subs ...ledger.Submission) []store.Submission {
+	now := a.now()
+	out := make([]store.Submission, len(subs))
+	for i, sub := range subs {
+		out[i] = store.Submission{Duty: sub.Duty, Unit: sub.Unit, Period: sub.Period, On: sub.On, Note: sub.Note,
+			Actor: a.actor(), CreatedAt: now}
 	}
-	return ledger.SubmissionRules{Duties: specs, ResolveUnit: cfg.ResolveUnit, ParseDate: sheet.ParseDate,
-		Today: ledger.DateOf(a.now().In(cfg.Location))}, nil
+	return out
 }
 
-// stored is a checked submission as the store records it, by this user now.
-func (a *app) stored(sub ledger.Submission, now time.Time) store.Submission {
-	return store.Submission{Duty: sub.Duty, Unit: sub.Unit, Period: sub.Period, On: sub.On, Note: sub.Note,
-		Actor: a.actor(), CreatedAt: now}
-}
-
-// submittedOn maps each submission's key (ledger.Submission.Key) to its day.
-func submittedOn(subs []store.Submission) map[string]ledger.Date {
-	on := make(map[string]ledger.Date, len(subs))
-	for _, s := range subs {
-		on[ledger.Submission{Duty: s.Duty, Unit: s.Unit, Period: s.Period}.Key()] = s.On
-	}
-	return on
-}
-
-func (a *app) submitOne(ctx context.Context, cfg *config.Config, st *store.Store, in ledger.SubmissionInput) error {
-	rules, err := a.submissionRules(cfg)
-	if err != nil {
-		return err
-	}
+func (a *app) submitOne(ctx context.Context, st *store.Store, rules ledger.SubmissionRules, in ledger.SubmissionInput) error {
 	sub, probs := rules.Check(in)
 	if len(probs) > 0 {
 		errs := make([]error, len(probs))
@@ -101,7 +79,7 @@ func (a *app) submitOne(ctx context.Context, cfg *config.Config, st *store.Store
 		}
 		return badInput(errors.Join(errs...))
 	}
-	err = st.AddSubmission(ctx, a.stored(sub, a.now()))
+	err := st.AddSubmission(ctx, a.stored(sub)[0])
 	if errors.Is(err, store.ErrConflict) {
 		return badInputf("%s %s %s: 已登记过报送,不能重复登记", sub.Duty, sub.Unit, sub.Period)
 	}
@@ -113,43 +91,30 @@ func (a *app) submitOne(ctx context.Context, cfg *config.Config, st *store.Store
 }
 
 // submitFile records every row of a CSV file of submissions, or none.
-func (a *app) submitFile(ctx context.Context, cfg *config.Config, st *store.Store, path string) error {
-	rules, err := a.submissionRules(cfg)
-	if err != nil {
-		return err
-	}
+func (a *app) submitFile(ctx context.Context, st *store.Store, rules ledger.SubmissionRules, path string) error {
 	file, err := os.Open(path)
 	if err != nil {
 		return badInputf("submit: %w", err)
 	}
 	defer file.Close()
-	existing, err := st.ListSubmissions(ctx, "")
+	existing, err := st.Submitted(ctx, "")
 	if err != nil {
 		return err
 	}
 	name := filepath.Base(path)
-	checked, err := sheet.ReadSubmissions(ctx, file, name, rules, submittedOn(existing))
+	checked, err := sheet.ReadSubmissions(ctx, file, name, rules, existing)
 	if err != nil {
 		return badInput(err)
 	}
-	now := a.now()
-	subs := make([]store.Submission, len(checked))
-	for i, sub := range checked {
-		subs[i] = a.stored(sub, now)
-	}
-	if err := st.AddSubmissions(ctx, subs); err != nil {
+	if err := st.AddSubmissions(ctx, a.stored(checked...)); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return badInputf("%s: 有报送已被登记(可能是同时登记的),全部未写入,请重试: %w", name, err)
 		}
 		return err
 	}
-	fmt.Fprintf(a.stdout, "recorded %d submissions from %s\n", len(subs), path)
+	fmt.Fprintf(a.stdout, "recorded %d submissions from %s\n", len(checked), path)
 	return nil
 }
-
-// defaultMatrixPeriods is how many periods `duban duties` shows by default,
-// ending with the current one.
-const defaultMatrixPeriods = 6
 
 // dutyCellJSON is one unit × period of `duban duties --format json`.
 type dutyCellJSON struct {
@@ -175,65 +140,60 @@ func (a *app) dutiesCommand() *cobra.Command {
 			"免报 (exempt) and 未到期 (period not ended). By default the last periods from the duty's\n" +
 			"start up to the current one.",
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
 			if periods < 1 {
 				return badInputf("--periods must be at least 1")
 			}
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				at, err := a.parseAsOf(cfg, asOf)
-				if err != nil {
-					return err
-				}
-				today := ledger.DateOf(at.In(cfg.Location))
-				grids, err := a.dutyGrids(ctx, cfg, st, duty, period, periods, today)
-				if err != nil {
-					return err
-				}
-				return a.writeDuties(cfg, format, grids, today)
-			})
+			return nil
 		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			at, err := a.parseAsOf(cfg, asOf)
+			if err != nil {
+				return err
+			}
+			today := ledger.DateOf(at.In(cfg.Location))
+			grids, err := dutyGrids(ctx, cfg, st, duty, period, periods, today)
+			if err != nil {
+				return err
+			}
+			if format == formatTable {
+				a.writeDutyTables(cfg, grids, today)
+				return nil
+			}
+			return writeView(a.stdout, format, dutyCellsView(cfg, grids))
+		}),
 	}
 	cmd.Flags().StringVar(&duty, "duty", "", "only this duty (id)")
 	cmd.Flags().StringVar(&period, "period", "", "only this period: 2025-03, 2025-Q1, 2025-H1 or 2025")
-	cmd.Flags().IntVar(&periods, "periods", defaultMatrixPeriods, "how many periods up to the current one")
+	cmd.Flags().IntVar(&periods, "periods", 6, "how many periods up to the current one")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the matrix is drawn up for, 2025-06-16 (default today)")
-	cmd.Flags().StringVar(&format, "format", formatTable, "table, json or csv")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
-// dutyGrid is one duty's matrix.
-type dutyGrid struct {
-	spec ledger.DutySpec
-	grid ledger.DutyGrid
-}
-
-func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store, dutyID, periodText string, n int, today ledger.Date) ([]dutyGrid, error) {
-	specs, err := cfg.DutySpecs()
-	if err != nil {
-		return nil, badInput(err)
-	}
-	if dutyID != "" {
-		if _, ok := cfg.Duty(dutyID); !ok {
-			return nil, badInputf("unknown duty %q: want one of %s", dutyID, ledger.DutyIDs(specs))
-		}
+// dutyGrids are the matrices of the duties asked for: each over its n
+// latest periods up to today, or over the one period asked for.
+func dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store, dutyID, periodText string, n int, today ledger.Date) ([]ledger.DutyGrid, error) {
+	specs := cfg.DutySpecs()
+	if _, ok := cfg.Duty(dutyID); dutyID != "" && !ok {
+		return nil, badInputf("unknown duty %q: want one of %s", dutyID, ledger.DutyIDs(specs))
 	}
 	var only ledger.Period
 	if periodText != "" {
+		var err error
 		if only, err = ledger.ParsePeriod(periodText); err != nil {
 			return nil, badInputf("--period: %w", err)
 		}
 	}
-	subs, err := st.ListSubmissions(ctx, dutyID)
+	submitted, err := st.Submitted(ctx, dutyID)
 	if err != nil {
 		return nil, err
 	}
-	submitted := submittedOn(subs)
 	cal := ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays)
-	var out []dutyGrid
+	var out []ledger.DutyGrid
 	for _, spec := range specs {
 		if dutyID != "" && spec.ID != dutyID {
 			continue
@@ -248,11 +208,7 @@ func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store
 			}
 			periods = []ledger.Period{only}
 		}
-		on := func(unit string, p ledger.Period) (ledger.Date, bool) {
-			day, ok := submitted[ledger.Submission{Duty: spec.ID, Unit: unit, Period: p.String()}.Key()]
-			return day, ok
-		}
-		out = append(out, dutyGrid{spec: spec, grid: ledger.DutyMatrix(spec, spec.Exempt, periods, on, today, cal)})
+		out = append(out, ledger.DutyMatrix(spec, spec.Exempt, periods, submitted.On(spec.ID), today, cal))
 	}
 	if len(out) == 0 && !only.IsZero() {
 		return nil, badInputf("--period %s: no duty is %s", periodText, only.Kind)
@@ -260,59 +216,48 @@ func (a *app) dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store
 	return out, nil
 }
 
-func (a *app) writeDuties(cfg *config.Config, format string, grids []dutyGrid, today ledger.Date) error {
-	if format == formatTable {
-		return a.writeDutyTables(cfg, grids, today)
-	}
-	v := rowsView{
-		header: []string{"DUTY", "DUTY_NAME", "UNIT", "UNIT_NAME", "PERIOD", "DUE_DATE", "STATUS", "LABEL", "SUBMITTED_ON"},
-		json:   []dutyCellJSON{},
-	}
-	var cells []dutyCellJSON
+func dutyCellsView(cfg *config.Config, grids []ledger.DutyGrid) rowsView {
+	cells := []dutyCellJSON{}
+	v := rowsView{header: []string{"DUTY", "DUTY_NAME", "UNIT", "UNIT_NAME", "PERIOD", "DUE_DATE", "STATUS", "LABEL", "SUBMITTED_ON"}}
 	for _, g := range grids {
-		for _, row := range g.grid.Rows {
+		for _, row := range g.Rows {
 			for i, c := range row.Cells {
-				p, due, unit := g.grid.Periods[i].String(), g.grid.Due[i].String(), unitName(cfg, row.Unit)
+				p, due, unit := g.Periods[i].String(), g.Due[i].String(), cfg.UnitName(row.Unit)
 				cells = append(cells, dutyCellJSON{
-					Duty: g.spec.ID, DutyName: g.spec.Name, Unit: row.Unit, UnitName: unit, Period: p, DueDate: due,
+					Duty: g.Spec.ID, DutyName: g.Spec.Name, Unit: row.Unit, UnitName: unit, Period: p, DueDate: due,
 					Status: string(c.State), Label: c.State.Label(), SubmittedOn: dateOrNull(c.On),
 				})
-				v.rows = append(v.rows, []string{g.spec.ID, g.spec.Name, row.Unit, unit, p, due, string(c.State), c.State.Label(), c.On.String()})
+				v.rows = append(v.rows, []string{g.Spec.ID, g.Spec.Name, row.Unit, unit, p, due, string(c.State), c.State.Label(), c.On.String()})
 			}
 		}
 	}
-	if cells != nil {
-		v.json = cells
-	}
-	return writeView(a.stdout, format, v)
+	v.json = cells
+	return v
 }
 
 // writeDutyTables prints one matrix per duty: a title line, then the units
 // down and the periods (with their due dates) across.
-func (a *app) writeDutyTables(cfg *config.Config, grids []dutyGrid, today ledger.Date) error {
+func (a *app) writeDutyTables(cfg *config.Config, grids []ledger.DutyGrid, today ledger.Date) {
 	for i, g := range grids {
 		if i > 0 {
 			fmt.Fprintln(a.stdout)
 		}
-		fmt.Fprintf(a.stdout, "%s [%s] %s,期满后%d天内报送(截至%s)\n", g.spec.Name, g.spec.ID, g.spec.Kind.Label(), g.spec.DueDay, today)
+		fmt.Fprintf(a.stdout, "%s [%s] %s,期满后%d天内报送(截至%s)\n", g.Spec.Name, g.Spec.ID, g.Spec.Kind.Label(), g.Spec.DueDay, today)
 		header := []string{"单位"}
-		for j, p := range g.grid.Periods {
-			header = append(header, p.String()+"(截止"+g.grid.Due[j].String()+")")
+		for j, p := range g.Periods {
+			header = append(header, p.String()+"(截止"+g.Due[j].String()+")")
 		}
 		var rows [][]string
-		for _, row := range g.grid.Rows {
-			line := []string{unitName(cfg, row.Unit)}
+		for _, row := range g.Rows {
+			line := []string{cfg.UnitName(row.Unit)}
 			for _, c := range row.Cells {
 				line = append(line, c.Text())
 			}
 			rows = append(rows, line)
 		}
-		if err := writeTable(a.stdout, header, rows); err != nil {
-			return err
-		}
+		writeTable(a.stdout, header, rows)
 	}
 	if len(grids) == 0 {
 		fmt.Fprintln(a.stdout, "no duties: add [[duties]] to the config")
 	}
-	return nil
 }

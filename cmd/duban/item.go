@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,13 +13,6 @@ import (
 	"duban/ledger"
 	"duban/store"
 )
-
-// itemFlags are shared by the item subcommands.
-type itemFlags struct {
-	round string
-	note  string
-	date  string
-}
 
 func (a *app) itemCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -35,24 +30,17 @@ func (a *app) itemCommand() *cobra.Command {
 	return cmd
 }
 
+// itemFlags are shared by the item subcommands.
+type itemFlags struct {
+	round, note, date string
+}
+
 func (f *itemFlags) bind(cmd *cobra.Command, withNote bool) {
 	cmd.Flags().StringVar(&f.round, "round", "", "round code, when the number exists in several rounds")
 	if withNote {
 		cmd.Flags().StringVar(&f.note, "note", "", "note to record")
 		cmd.Flags().StringVar(&f.date, "date", "", "the day it happened, YYYY-MM-DD (default today)")
 	}
-}
-
-// day parses --date, defaulting to today in the configured zone.
-func (a *app) day(cfg *config.Config, s string) (ledger.Date, error) {
-	if s == "" {
-		return ledger.DateOf(a.now().In(cfg.Location)), nil
-	}
-	d, err := ledger.ParseDate(s)
-	if err != nil {
-		return d, badInputf("--date: %w", err)
-	}
-	return d, nil
 }
 
 func (a *app) actor() string {
@@ -62,41 +50,67 @@ func (a *app) actor() string {
 	return "cli"
 }
 
+// onItem is the RunE of an item subcommand: it finds the item NO names, in
+// --round or in whichever round holds it, and passes on the day of --date.
+func (a *app) onItem(f *itemFlags, fn func(ctx context.Context, cfg *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error) func(*cobra.Command, []string) error {
+	return a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
+		on, err := a.day(cfg, f.date)
+		if err != nil {
+			return err
+		}
+		it, err := findItem(ctx, st, f.round, args[0])
+		if err != nil {
+			return err
+		}
+		return fn(ctx, cfg, st, it, on)
+	})
+}
+
+// findItem looks an item up by number, in the given round or in any.
+func findItem(ctx context.Context, st *store.Store, round, no string) (ledger.Item, error) {
+	var it ledger.Item
+	var err error
+	if round != "" {
+		it, err = st.GetItem(ctx, round, no)
+	} else {
+		it, err = st.FindItem(ctx, no)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return it, badInputf("no item numbered %q", no)
+	case errors.Is(err, store.ErrConflict):
+		return it, badInputf("item %q exists in several rounds: pass --round", no)
+	}
+	return it, err
+}
+
 func (a *app) itemShowCommand() *cobra.Command {
 	var f itemFlags
 	cmd := &cobra.Command{
 		Use:   "show NO",
 		Short: "Show an item and its timeline",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				it, err := findItem(ctx, st, f.round, args[0])
-				if err != nil {
-					return err
-				}
-				events, err := st.ItemEvents(ctx, it.Round, it.No)
-				if err != nil {
-					return err
-				}
-				a.printItem(cfg, it, events)
-				return nil
-			})
-		},
+		RunE: a.onItem(&f, func(ctx context.Context, cfg *config.Config, st *store.Store, it ledger.Item, today ledger.Date) error {
+			events, err := st.ItemEvents(ctx, it.Round, it.No)
+			if err != nil {
+				return err
+			}
+			a.printItem(cfg, it, events, today)
+			return nil
+		}),
 	}
 	f.bind(cmd, false)
 	return cmd
 }
 
-func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Event) {
-	today := ledger.DateOf(a.now().In(cfg.Location))
+func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Event, today ledger.Date) {
 	w := a.stdout
 	fmt.Fprintf(w, "编号:%s(%s)\n", it.No, it.Round)
 	fmt.Fprintf(w, "问题类别:%s\n", it.Category)
 	fmt.Fprintf(w, "问题:%s\n", it.Problem)
 	fmt.Fprintf(w, "整改措施:%s\n", it.Measures)
-	fmt.Fprintf(w, "责任领导:%s\n", leaderName(cfg, it.Leader))
-	fmt.Fprintf(w, "责任部门:%s\n", unitNames(cfg, it.Units))
+	fmt.Fprintf(w, "责任领导:%s\n", cfg.LeaderName(it.Leader))
+	fmt.Fprintf(w, "责任部门:%s\n", strings.Join(cfg.UnitNames(it.Units), "、"))
 	fmt.Fprintf(w, "完成时限:%s\n", it.DeadlineText())
 	fmt.Fprintf(w, "整改状态:%s(%s)\n", it.Status.Label(), ledger.LightOf(it, today, cfg.Policy.YellowDays).Label())
 	if !it.CompletedOn.IsZero() {
@@ -105,32 +119,29 @@ func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Even
 	if it.Progress != "" {
 		fmt.Fprintf(w, "整改情况:%s\n", it.Progress)
 	}
-	if len(events) == 0 {
-		return
+	if len(events) > 0 {
+		fmt.Fprintln(w, "记录:")
 	}
-	fmt.Fprintln(w, "记录:")
 	for _, e := range events {
 		fmt.Fprintf(w, "  %s  %s\n", e.At.In(cfg.Location).Format("2006-01-02 15:04"), describeEvent(e))
 	}
 }
 
 func describeEvent(e ledger.Event) string {
-	var b strings.Builder
+	s := e.Kind.Label()
 	if e.Kind == ledger.EventStatus {
-		fmt.Fprintf(&b, "状态:%s → %s", e.FromStatus.Label(), e.ToStatus.Label())
-	} else {
-		b.WriteString(e.Kind.Label())
+		s = "状态:" + e.FromStatus.Label() + " → " + e.ToStatus.Label()
 	}
 	if !e.On.IsZero() {
-		fmt.Fprintf(&b, "(%s)", e.On)
+		s += "(" + e.On.String() + ")"
 	}
 	if e.Note != "" {
-		fmt.Fprintf(&b, ":%s", e.Note)
+		s += ":" + e.Note
 	}
 	if e.Actor != "" {
-		fmt.Fprintf(&b, " [%s]", e.Actor)
+		s += " [" + e.Actor + "]"
 	}
-	return b.String()
+	return s
 }
 
 func (a *app) itemStatusCommand(use string, to ledger.Status, short string) *cobra.Command {
@@ -139,34 +150,19 @@ func (a *app) itemStatusCommand(use string, to ledger.Status, short string) *cob
 		Use:   use + " NO",
 		Short: short,
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				return a.changeStatus(ctx, cfg, st, f, args[0], to)
-			})
-		},
+		RunE: a.onItem(&f, func(ctx context.Context, _ *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
+			if !it.Status.CanBecome(to) {
+				return badInputf("item %s is already %s", it.No, to)
+			}
+			if err := st.ChangeStatus(ctx, it.Round, it.No, to, on, f.note, a.actor(), a.now()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "item %s (%s): %s → %s on %s\n", it.No, it.Round, it.Status, to, on)
+			return nil
+		}),
 	}
 	f.bind(cmd, true)
 	return cmd
-}
-
-func (a *app) changeStatus(ctx context.Context, cfg *config.Config, st *store.Store, f itemFlags, no string, to ledger.Status) error {
-	on, err := a.day(cfg, f.date)
-	if err != nil {
-		return err
-	}
-	it, err := findItem(ctx, st, f.round, no)
-	if err != nil {
-		return err
-	}
-	if !it.Status.CanBecome(to) {
-		return badInputf("item %s is already %s", it.No, to)
-	}
-	if err := st.ChangeStatus(ctx, it.Round, it.No, to, on, f.note, a.actor(), a.now()); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "item %s (%s): %s → %s on %s\n", it.No, it.Round, it.Status, to, on)
-	return nil
 }
 
 // itemConfirmCommand records the 回头看 re-check of a done item: the same
@@ -177,13 +173,9 @@ func (a *app) itemConfirmCommand() *cobra.Command {
 		Use:   "confirm NO",
 		Short: "Record the 回头看 re-check of a done item (stops its follow-up reminders)",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			note := strings.TrimSpace(f.note)
-			if note == "" {
-				note = "回头看已确认"
-			}
-			return a.recordEvent(cmd.Context(), f, args[0], ledger.EventFollowup, note)
-		},
+		RunE: a.onItem(&f, func(ctx context.Context, _ *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
+			return a.recordEvent(ctx, st, it, on, ledger.EventFollowup, cmp.Or(strings.TrimSpace(f.note), "回头看已确认"))
+		}),
 	}
 	f.bind(cmd, true)
 	return cmd
@@ -196,16 +188,19 @@ func (a *app) itemProgressCommand() *cobra.Command {
 		Use:   "progress NO --note TEXT",
 		Short: "Record a dated progress note (with --followup: the 回头看 re-check)",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if strings.TrimSpace(f.note) == "" {
 				return badInputf("--note is required")
 			}
+			return nil
+		},
+		RunE: a.onItem(&f, func(ctx context.Context, _ *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
 			kind := ledger.EventProgress
 			if followup {
 				kind = ledger.EventFollowup
 			}
-			return a.recordEvent(cmd.Context(), f, args[0], kind, f.note)
-		},
+			return a.recordEvent(ctx, st, it, on, kind, f.note)
+		}),
 	}
 	f.bind(cmd, true)
 	cmd.Flags().BoolVar(&followup, "followup", false, "record the 回头看 re-check of a done item (stops follow-up reminders)")
@@ -214,23 +209,13 @@ func (a *app) itemProgressCommand() *cobra.Command {
 
 // recordEvent adds a dated progress note or the 回头看 re-check to an item's
 // timeline; the re-check is only for an item that was done.
-func (a *app) recordEvent(ctx context.Context, f itemFlags, no string, kind ledger.EventKind, note string) error {
-	return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-		on, err := a.day(cfg, f.date)
-		if err != nil {
-			return err
-		}
-		it, err := findItem(ctx, st, f.round, no)
-		if err != nil {
-			return err
-		}
-		if kind == ledger.EventFollowup && !it.Status.CanConfirmFollowup() {
-			return badInputf("item %s is open: a 回头看 re-check confirms a done item (use item done first)", it.No)
-		}
-		if err := st.AddProgress(ctx, it.Round, it.No, kind, on, note, a.actor(), a.now()); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "item %s (%s): %s recorded for %s\n", it.No, it.Round, kind, on)
-		return nil
-	})
+func (a *app) recordEvent(ctx context.Context, st *store.Store, it ledger.Item, on ledger.Date, kind ledger.EventKind, note string) error {
+	if kind == ledger.EventFollowup && !it.Status.CanConfirmFollowup() {
+		return badInputf("item %s is open: a 回头看 re-check confirms a done item (use item done first)", it.No)
+	}
+	if err := st.AddProgress(ctx, it.Round, it.No, kind, on, note, a.actor(), a.now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "item %s (%s): %s recorded for %s\n", it.No, it.Round, kind, on)
+	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -21,11 +20,9 @@ func (a *app) importCommand() *cobra.Command {
 		Use:   "import FILE",
 		Short: "Import a ledger (CSV or XLSX) into a round; all rows or none",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd.Context(), func(cfg *config.Config, st *store.Store) error {
-				return a.importLedger(cmd.Context(), cfg, st, args[0], round, dryRun)
-			})
-		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
+			return a.importLedger(ctx, cfg, st, args[0], round, dryRun)
+		}),
 	}
 	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would change and write nothing")
@@ -33,9 +30,9 @@ func (a *app) importCommand() *cobra.Command {
 }
 
 func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.Store, path, round string, dryRun bool) error {
-	round, err := pickRound(cfg, round)
+	round, err := cfg.RoundFor(round)
 	if err != nil {
-		return err
+		return badInput(err)
 	}
 	items, err := sheet.ReadFile(ctx, path, round, cfg)
 	if err != nil {
@@ -52,28 +49,6 @@ func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.St
 	fmt.Fprintf(a.stdout, "%s %s into round %s: %d items, %d new, %d changed, %d unchanged\n",
 		verb, path, round, len(items), res.New, res.Changed, res.Unchanged)
 	return nil
-}
-
-// pickRound defaults to the config's only round, so that a unit with one
-// inspection never has to type it.
-func pickRound(cfg *config.Config, round string) (string, error) {
-	if round != "" {
-		if _, ok := cfg.Round(round); !ok {
-			return "", badInputf("unknown round %q: add it under [[rounds]] in the config", round)
-		}
-		return round, nil
-	}
-	switch len(cfg.Rounds) {
-	case 0:
-		return "", badInputf("no [[rounds]] in the config: add one, e.g. code = \"2024-7\"")
-	case 1:
-		return cfg.Rounds[0].Code, nil
-	}
-	codes := make([]string, len(cfg.Rounds))
-	for i, r := range cfg.Rounds {
-		codes[i] = r.Code
-	}
-	return "", badInputf("several rounds in the config (%s): pass --round", strings.Join(codes, ", "))
 }
 
 // itemJSON is a record of `duban items --format json`, a contract other
@@ -104,130 +79,71 @@ func dateOrNull(d ledger.Date) *string {
 
 func (a *app) itemsCommand() *cobra.Command {
 	var status, light, unit, round, format string
+	var filter store.ItemFilter
+	var want ledger.Light
 	cmd := &cobra.Command{
 		Use:   "items",
 		Short: "List ledger items with their status and light",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) (err error) {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			filter := store.ItemFilter{Round: round, Unit: unit}
 			if status != "" {
-				st, err := ledger.ParseStatus(status)
-				if err != nil {
+				if filter.Status, err = ledger.ParseStatus(status); err != nil {
 					return badInput(err)
 				}
-				filter.Status = st
 			}
-			var wantLight ledger.Light
 			if light != "" {
-				l, err := ledger.ParseLight(light)
-				if err != nil {
+				if want, err = ledger.ParseLight(light); err != nil {
 					return badInput(err)
 				}
-				wantLight = l
 			}
-			return a.withStore(cmd.Context(), func(cfg *config.Config, st *store.Store) error {
-				if unit != "" {
-					code, ok := cfg.ResolveUnit(unit)
-					if !ok {
-						return badInputf("unknown unit %q", unit)
-					}
-					filter.Unit = code
-				}
-				items, err := st.ListItems(cmd.Context(), filter)
-				if err != nil {
-					return err
-				}
-				today := ledger.DateOf(a.now().In(cfg.Location))
-				return writeView(a.stdout, format, a.itemsView(cfg, items, today, wantLight))
-			})
+			return nil
 		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			filter.Round = round
+			if unit != "" {
+				code, ok := cfg.ResolveUnit(unit)
+				if !ok {
+					return badInputf("unknown unit %q", unit)
+				}
+				filter.Unit = code
+			}
+			items, err := st.ListItems(ctx, filter)
+			if err != nil {
+				return err
+			}
+			return writeView(a.stdout, format, itemsView(cfg, items, ledger.DateOf(a.now().In(cfg.Location)), want))
+		}),
 	}
 	cmd.Flags().StringVar(&status, "status", "", "open, done or closed")
 	cmd.Flags().StringVar(&light, "light", "", "red, yellow, green, blue, done or closed")
 	cmd.Flags().StringVar(&unit, "unit", "", "responsible unit (code or name)")
 	cmd.Flags().StringVar(&round, "round", "", "round code")
-	cmd.Flags().StringVar(&format, "format", formatTable, "table, json or csv")
+	formatFlag(cmd, &format)
 	return cmd
 }
 
-func (a *app) itemsView(cfg *config.Config, items []ledger.Item, today ledger.Date, want ledger.Light) rowsView {
-	v := rowsView{
-		header: []string{"ROUND", "NO", "STATUS", "LIGHT", "DEADLINE", "UNITS", "LEADER", "PROBLEM"},
-		json:   []itemJSON{},
-	}
-	var out []itemJSON
+func itemsView(cfg *config.Config, items []ledger.Item, today ledger.Date, want ledger.Light) rowsView {
+	out := []itemJSON{}
+	v := rowsView{header: []string{"ROUND", "NO", "STATUS", "LIGHT", "DEADLINE", "UNITS", "LEADER", "PROBLEM"}}
 	for _, it := range items {
 		light := ledger.LightOf(it, today, cfg.Policy.YellowDays)
 		if want != "" && light != want {
 			continue
 		}
-		out = append(out, toItemJSON(it, light))
+		out = append(out, itemJSON{
+			Round: it.Round, No: it.No, Category: it.Category, Problem: it.Problem,
+			Measures: it.Measures, Units: append([]string{}, it.Units...), Leader: it.Leader,
+			Deadline: dateOrNull(it.Deadline), LongTerm: it.LongTerm, Status: string(it.Status),
+			Light: string(light), CompletedOn: dateOrNull(it.CompletedOn), Progress: it.Progress,
+		})
 		v.rows = append(v.rows, []string{
 			it.Round, it.No, it.Status.Label(), light.Label(), it.DeadlineText(),
-			unitNames(cfg, it.Units), leaderName(cfg, it.Leader), it.Problem,
+			strings.Join(cfg.UnitNames(it.Units), "、"), cfg.LeaderName(it.Leader), it.Problem,
 		})
 	}
-	if out != nil {
-		v.json = out
-	}
+	v.json = out
 	return v
-}
-
-func toItemJSON(it ledger.Item, light ledger.Light) itemJSON {
-	units := it.Units
-	if units == nil {
-		units = []string{}
-	}
-	return itemJSON{
-		Round: it.Round, No: it.No, Category: it.Category, Problem: it.Problem,
-		Measures: it.Measures, Units: units, Leader: it.Leader,
-		Deadline: dateOrNull(it.Deadline), LongTerm: it.LongTerm, Status: string(it.Status),
-		Light: string(light), CompletedOn: dateOrNull(it.CompletedOn), Progress: it.Progress,
-	}
-}
-
-// unitName is the configured name of a unit; an unknown code stands for
-// itself.
-func unitName(cfg *config.Config, code string) string {
-	if u, ok := cfg.Unit(code); ok {
-		return u.Name
-	}
-	return code
-}
-
-// unitNames lists units by name the Chinese way, with 、 between them.
-func unitNames(cfg *config.Config, codes []string) string {
-	names := make([]string, len(codes))
-	for i, c := range codes {
-		names[i] = unitName(cfg, c)
-	}
-	return strings.Join(names, "、")
-}
-
-func leaderName(cfg *config.Config, code string) string {
-	if l, ok := cfg.Leader(code); ok {
-		return l.Name
-	}
-	return code
-}
-
-// findItem looks an item up by number, in the given round or in any.
-func findItem(ctx context.Context, st *store.Store, round, no string) (ledger.Item, error) {
-	var it ledger.Item
-	var err error
-	if round != "" {
-		it, err = st.GetItem(ctx, round, no)
-	} else {
-		it, err = st.FindItem(ctx, no)
-	}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return it, badInputf("no item numbered %q", no)
-	case errors.Is(err, store.ErrConflict):
-		return it, badInputf("item %q exists in several rounds: pass --round", no)
-	}
-	return it, err
 }

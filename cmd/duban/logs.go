@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"strconv"
 	"time"
 
@@ -28,49 +30,47 @@ type dispatchJSON struct {
 }
 
 func (a *app) logsCommand() *cobra.Command {
-	var since, until, status, to, job, format string
-	var limit int
+	var since, until, format string
+	var f store.DispatchFilter
 	cmd := &cobra.Command{
 		Use:   "logs",
 		Short: "Show the dispatch log: what went out, to whom, when, and how it went",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			switch status {
-			case "", "pending", "sending", "sent", "failed":
-			default:
-				return badInputf("invalid --status %q: want pending, sending, sent or failed", status)
+			switch f.State {
+			case "", store.StatePending, store.StateSending, store.StateSent, store.StateFailed:
+				return nil
 			}
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				f := store.DispatchFilter{State: status, To: to, Job: job, Limit: limit}
-				var err error
-				if f.Since, err = a.parseTimeFlag(cfg, "--since", since, time.Time{}); err != nil {
-					return err
-				}
-				if f.Until, err = a.parseTimeFlag(cfg, "--until", until, time.Time{}); err != nil {
-					return err
-				}
-				if until != "" && len(until) == len(time.DateOnly) {
-					f.Until = f.Until.AddDate(0, 0, 1) // a day given as --until includes that day
-				}
-				ds, err := st.ListDispatches(ctx, f)
-				if err != nil {
-					return err
-				}
-				return writeView(a.stdout, format, dispatchesView(cfg, ds))
-			})
+			return badInputf("invalid --status %q: want pending, sending, sent or failed", f.State)
 		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			var err error
+			if f.Since, err = a.parseTimeFlag(cfg, "--since", since, time.Time{}); err != nil {
+				return err
+			}
+			if f.Until, err = a.parseTimeFlag(cfg, "--until", until, time.Time{}); err != nil {
+				return err
+			}
+			if len(until) == len(time.DateOnly) {
+				f.Until = f.Until.AddDate(0, 0, 1) // a day given as --until includes that day
+			}
+			ds, err := st.ListDispatches(ctx, f)
+			if err != nil {
+				return err
+			}
+			return writeView(a.stdout, format, dispatchesView(cfg, ds))
+		}),
 	}
 	cmd.Flags().StringVar(&since, "since", "", "from this day or time (2025-06-16 or 2025-06-16T09:00)")
 	cmd.Flags().StringVar(&until, "until", "", "up to this day (inclusive) or time")
-	cmd.Flags().StringVar(&status, "status", "", "pending, sending, sent or failed")
-	cmd.Flags().StringVar(&to, "to", "", "recipient address")
-	cmd.Flags().StringVar(&job, "job", "", "deadlines, duties, followups or summary")
-	cmd.Flags().StringVar(&format, "format", formatTable, "table, json or csv")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many, newest first (0 = all)")
+	cmd.Flags().StringVar(&f.State, "status", "", "pending, sending, sent or failed")
+	cmd.Flags().StringVar(&f.To, "to", "", "recipient address")
+	cmd.Flags().StringVar(&f.Job, "job", "", "deadlines, duties, followups or summary")
+	formatFlag(cmd, &format)
+	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many, newest first (0 = all)")
 	return cmd
 }
 
@@ -88,13 +88,9 @@ func dispatchesView(cfg *config.Config, ds []store.Dispatch) rowsView {
 			j.SentAt = &s
 		}
 		out = append(out, j)
-		detail := d.LastError
-		if detail == "" {
-			detail = d.SMTPReply
-		}
 		v.rows = append(v.rows, []string{
 			strconv.FormatInt(d.ID, 10), d.CreatedAt.In(cfg.Location).Format("2006-01-02 15:04"), d.Job, d.Recipient,
-			d.State, strconv.Itoa(d.Attempts), d.Subject, detail,
+			d.State, strconv.Itoa(d.Attempts), d.Subject, cmp.Or(d.LastError, d.SMTPReply),
 		})
 	}
 	v.json = out
@@ -106,37 +102,34 @@ func (a *app) jobsCommand() *cobra.Command {
 		Use:   "jobs",
 		Short: "Show each job: schedule, last run and outcome, next run",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				sched, err := a.newScheduler(cfg, st, nil)
-				if err != nil {
-					return err
-				}
-				last, err := st.LastRuns(ctx)
-				if err != nil {
-					return err
-				}
-				now := a.now()
-				header := []string{"JOB", "SCHEDULE", "LAST RUN", "OUTCOME", "REMINDERS", "MESSAGES", "NEXT RUN"}
-				var rows [][]string
-				for _, spec := range sched.Jobs() {
-					row := []string{spec.Name, spec.Schedule, "never", "", "", "", ""}
-					if r, ok := last[spec.Name]; ok {
-						row[2] = r.ScheduledFor.In(cfg.Location).Format("2006-01-02 15:04")
-						row[3] = r.Outcome
-						if r.Error != "" {
-							row[3] += ": " + r.Error
-						}
-						row[4], row[5] = strconv.Itoa(r.Reminders), strconv.Itoa(r.Dispatches)
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			sched, err := a.newScheduler(cfg, st, nil)
+			if err != nil {
+				return err
+			}
+			last, err := st.LastRuns(ctx)
+			if err != nil {
+				return err
+			}
+			now := a.now()
+			var rows [][]string
+			for _, spec := range sched.Jobs() {
+				row := []string{spec.Name, spec.Schedule, "never", "", "", "", ""}
+				if r, ok := last[spec.Name]; ok {
+					row[2] = r.ScheduledFor.In(cfg.Location).Format("2006-01-02 15:04")
+					row[3] = r.Outcome
+					if r.Error != "" {
+						row[3] += ": " + r.Error
 					}
-					if next, ok := sched.NextRun(spec.Name, now); ok {
-						row[6] = next.In(cfg.Location).Format("2006-01-02 15:04")
-					}
-					rows = append(rows, row)
+					row[4], row[5] = strconv.Itoa(r.Reminders), strconv.Itoa(r.Dispatches)
 				}
-				return writeTable(a.stdout, header, rows)
-			})
-		},
+				if next, ok := sched.NextRun(spec.Name, now); ok {
+					row[6] = next.In(cfg.Location).Format("2006-01-02 15:04")
+				}
+				rows = append(rows, row)
+			}
+			writeTable(a.stdout, []string{"JOB", "SCHEDULE", "LAST RUN", "OUTCOME", "REMINDERS", "MESSAGES", "NEXT RUN"}, rows)
+			return nil
+		}),
 	}
 }

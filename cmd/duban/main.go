@@ -4,9 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"duban/internal/memlimit"
 )
@@ -18,3 +23,39 @@ func main() {
 	stop()
 	os.Exit(code)
 }
+
+// Exit codes of the CLI contract.
+const (
+	exitOK      = 0
+	exitFailure = 1 // runtime failure: database down, SMTP unreachable, …
+	exitBadUse  = 2 // bad usage, bad config or bad input (see badInput)
+)
+
+// run executes one command line and returns its exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
+	a := &app{stdout: stdout, stderr: stderr, env: env, now: time.Now}
+	a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "duban: %v\n", err)
+	if errors.As(err, new(badInputError)) {
+		return exitBadUse
+	}
+	return exitFailure
+}
+
+// badInputError marks an error the user can fix by changing what they gave
+// us (flags, config, a ledger file); it exits with code 2.
+type badInputError struct{ error }
+
+func (e badInputError) Unwrap() error { return e.error }
+
+func badInput(err error) error { return badInputError{err} }
+
+func badInputf(format string, a ...any) error { return badInput(fmt.Errorf(format, a...)) }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mattn/go-runewidth"
+	"github.com/spf13/cobra"
 )
 
 const (
@@ -15,6 +16,11 @@ const (
 	formatJSON  = "json"
 	formatCSV   = "csv"
 )
+
+// formatFlag adds --format to a listing command.
+func formatFlag(cmd *cobra.Command, format *string) {
+	cmd.Flags().StringVar(format, "format", formatTable, "table, json or csv")
+}
 
 func checkFormat(f string) error {
 	switch f {
@@ -35,19 +41,16 @@ type rowsView struct {
 func writeView(w io.Writer, format string, v rowsView) error {
 	switch format {
 	case formatJSON:
-		return writeJSON(w, v.json)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v.json)
 	case formatCSV:
 		return writeCSV(w, v.header, v.rows)
 	default:
-		return writeTable(w, v.header, v.rows)
+		writeTable(w, v.header, v.rows)
+		return nil
 	}
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }
 
 // writeCSV starts with a UTF-8 byte order mark so that Excel on a Chinese
@@ -60,10 +63,7 @@ func writeCSV(w io.Writer, header []string, rows [][]string) error {
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(rows); err != nil {
-		return err
-	}
-	return cw.Error()
+	return cw.WriteAll(rows)
 }
 
 // maxCellWidth keeps one long problem text from pushing every other column
@@ -72,41 +72,27 @@ const maxCellWidth = 48
 
 // writeTable aligns columns by display width: a Chinese character takes two
 // terminal cells, which text/tabwriter does not know.
-func writeTable(w io.Writer, header []string, rows [][]string) error {
+func writeTable(w io.Writer, header []string, rows [][]string) {
+	rows = append([][]string{header}, rows...)
 	widths := make([]int, len(header))
-	measure := func(cells []string) {
-		for i, c := range cells {
-			if cw := runewidth.StringWidth(tableCell(c)); cw > widths[i] {
-				widths[i] = cw
-			}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], runewidth.StringWidth(tableCell(c)))
 		}
 	}
-	measure(header)
 	for _, r := range rows {
-		measure(r)
-	}
-	var b strings.Builder
-	line := func(cells []string) {
-		b.Reset()
-		for i, c := range cells {
-			c = tableCell(c)
-			if i == len(cells)-1 {
-				b.WriteString(c)
-				break
+		var b strings.Builder
+		for i, c := range r {
+			if i == len(r)-1 {
+				b.WriteString(tableCell(c))
+			} else {
+				b.WriteString(runewidth.FillRight(tableCell(c), widths[i]) + "  ")
 			}
-			b.WriteString(runewidth.FillRight(c, widths[i]))
-			b.WriteString("  ")
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
-	line(header)
-	for _, r := range rows {
-		line(r)
-	}
-	return nil
 }
 
 func tableCell(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return runewidth.Truncate(s, maxCellWidth, "…")
+	return runewidth.Truncate(strings.Join(strings.Fields(s), " "), maxCellWidth, "…")
 }

@@ -2,14 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"duban/config"
+	"duban/internal/atomicfile"
 	"duban/ledger"
 	"duban/report"
 	"duban/store"
@@ -26,7 +27,7 @@ func (a *app) reportCommand() *cobra.Command {
 			"XLSX has one row per item, the light as the cell colour, set up to print on A4 landscape;\n" +
 			"it goes to --output FILE, or to stdout when stdout is not a terminal.",
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			switch format {
 			case report.FormatMarkdown, report.FormatHTML, report.FormatXLSX:
 			default:
@@ -35,69 +36,44 @@ func (a *app) reportCommand() *cobra.Command {
 			if format == report.FormatXLSX && output == "" && isTerminal(a.stdout) {
 				return badInputf("an XLSX workbook is not for a terminal: pass --output FILE.xlsx or redirect stdout to a file")
 			}
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st *store.Store) error {
-				code, err := pickRound(cfg, round)
-				if err != nil {
-					return err
-				}
-				at, err := a.parseAsOf(cfg, asOf)
-				if err != nil {
-					return err
-				}
-				items, err := st.ListItems(ctx, store.ItemFilter{Round: code})
-				if err != nil {
-					return err
-				}
-				r, _ := cfg.Round(code)
-				names := report.NewNames(r.Name, cfg.Units, cfg.Leaders)
-				n := report.Build(items, names, ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays)
-				return a.writeReport(n, format, output)
-			})
+			return nil
 		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			code, err := cfg.RoundFor(round)
+			if err != nil {
+				return badInput(err)
+			}
+			at, err := a.parseAsOf(cfg, asOf)
+			if err != nil {
+				return err
+			}
+			items, err := st.ListItems(ctx, store.ItemFilter{Round: code})
+			if err != nil {
+				return err
+			}
+			r, _ := cfg.Round(code)
+			names := report.NewNames(r.Name, cfg.Units, cfg.Leaders)
+			var buf bytes.Buffer
+			n := report.Build(items, names, ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays)
+			if err := report.Write(&buf, n, format); err != nil {
+				return err
+			}
+			if output == "" {
+				_, err := buf.WriteTo(a.stdout)
+				return err
+			}
+			if err := atomicfile.WriteFile(output, buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			fmt.Fprintf(a.stdout, "report written to %s\n", output)
+			return nil
+		}),
 	}
 	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
 	cmd.Flags().StringVar(&format, "format", report.FormatMarkdown, "md, html or xlsx")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the notice speaks of: 2025-06-16 (default today)")
 	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
 	return cmd
-}
-
-func (a *app) writeReport(n report.Notice, format, output string) error {
-	var buf bytes.Buffer
-	if err := report.Write(&buf, n, format); err != nil {
-		return err
-	}
-	if output == "" {
-		_, err := buf.WriteTo(a.stdout)
-		return err
-	}
-	if err := writeFileAtomically(output, buf.Bytes()); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	fmt.Fprintf(a.stdout, "report written to %s\n", output)
-	return nil
-}
-
-// writeFileAtomically writes through a temporary file in the same folder,
-// so that a reader never sees half a workbook.
-func writeFileAtomically(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".duban-report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // isTerminal reports whether w is a character device such as a terminal.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"duban/config"
 	"duban/internal/heartbeat"
+	"duban/ledger"
 	"duban/store"
 )
 
@@ -28,20 +30,6 @@ type app struct {
 	pinger         *heartbeat.Pinger // set when the config has a heartbeat URL
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env, now: time.Now}
-	a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	root := a.rootCommand()
-	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "duban: %v\n", err)
-	}
-	return exitCodeOf(err)
-}
-
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "duban",
@@ -54,45 +42,25 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return badInputf("%w (see 'duban %s --help')", err, c.Name())
 	})
-	root.AddCommand(
-		a.migrateCommand(),
-		a.checkConfigCommand(),
-		a.importCommand(),
-		a.itemsCommand(),
-		a.itemCommand(),
-		a.versionCommand(),
-		a.serveCommand(),
-		a.runCommand(),
-		a.planCommand(),
-		a.deliverCommand(),
-		a.logsCommand(),
-		a.jobsCommand(),
-		a.reportCommand(),
-		a.submitCommand(),
-		a.dutiesCommand(),
-	)
+	root.AddCommand(a.migrateCommand(), a.checkConfigCommand(), a.importCommand(), a.itemsCommand(),
+		a.itemCommand(), a.versionCommand(), a.serveCommand(), a.runCommand(), a.planCommand(),
+		a.deliverCommand(), a.logsCommand(), a.jobsCommand(), a.reportCommand(), a.submitCommand(),
+		a.dutiesCommand())
 	return root
 }
 
 // getenv looks a variable up in the environment the app was started with.
 func (a *app) getenv(name string) string {
-	prefix := name + "="
 	for _, kv := range a.env {
-		if strings.HasPrefix(kv, prefix) {
-			return kv[len(prefix):]
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
 		}
 	}
 	return ""
 }
 
 func (a *app) resolvedConfigPath() string {
-	if a.configPath != "" {
-		return a.configPath
-	}
-	if p := a.getenv("DUBAN_CONFIG"); p != "" {
-		return p
-	}
-	return "duban.toml"
+	return cmp.Or(a.configPath, a.getenv("DUBAN_CONFIG"), "duban.toml")
 }
 
 // loadConfig reads and validates the config; every problem is bad input.
@@ -106,23 +74,17 @@ func (a *app) loadConfig() (*config.Config, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
-	a.logger = newLogger(a.stderr, cfg.Log.Level, cfg.Log.Format)
+	var level slog.Level // Load has checked log.level; info if it were empty
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
+	if cfg.Log.Format == "json" {
+		a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	}
 	for _, w := range cfg.Warnings {
 		a.logger.Warn(w)
 	}
 	return cfg, nil
-}
-
-func newLogger(w io.Writer, level, format string) *slog.Logger {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(level)); err != nil {
-		lvl = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lvl}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // openStore opens (and migrates) the configured database and makes sure the
@@ -139,18 +101,22 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, 
 	return st, nil
 }
 
-// withStore loads the config, opens the store and runs fn, closing it after.
-func (a *app) withStore(ctx context.Context, fn func(*config.Config, *store.Store) error) error {
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
+// onStore is the RunE of a command that works on the store: it loads the
+// config, opens the store, runs fn and closes the store. Checks of the flags
+// alone go in PreRunE, so that they are reported before the config is read.
+func (a *app) onStore(fn func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cfg, err := a.loadConfig()
+		if err != nil {
+			return err
+		}
+		st, err := a.openStore(cmd.Context(), cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return fn(cmd.Context(), cfg, st, args)
 	}
-	st, err := a.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return fn(cfg, st)
 }
 
 // exactArgs is cobra.ExactArgs with the error marked as bad usage.
@@ -161,4 +127,37 @@ func exactArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// parseAsOf reads --as-of: "2025-06-16" (start of that day) or
+// "2025-06-16T09:00", in the configured zone; empty means now.
+func (a *app) parseAsOf(cfg *config.Config, s string) (time.Time, error) {
+	return a.parseTimeFlag(cfg, "--as-of", s, a.now())
+}
+
+func (a *app) parseTimeFlag(cfg *config.Config, flag, s string, empty time.Time) (time.Time, error) {
+	if s == "" {
+		return empty, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, s, cfg.Location); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, badInputf("invalid %s %q: want 2025-06-16 or 2025-06-16T09:00", flag, s)
+}
+
+// day parses --date, defaulting to today in the configured zone.
+func (a *app) day(cfg *config.Config, s string) (ledger.Date, error) {
+	if s == "" {
+		return ledger.DateOf(a.now().In(cfg.Location)), nil
+	}
+	d, err := ledger.ParseDate(s)
+	if err != nil {
+		return d, badInputf("--date: %w", err)
+	}
+	return d, nil
 }

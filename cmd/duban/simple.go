@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -15,16 +17,14 @@ func (a *app) migrateCommand() *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply database migrations and exit",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withStore(cmd.Context(), func(cfg *config.Config, st *store.Store) error {
-				v, err := st.Migrate(cmd.Context())
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "database %s migrated to version %d\n", st.Dialect(), v)
-				return nil
-			})
-		},
+		RunE: a.onStore(func(ctx context.Context, _ *config.Config, st *store.Store, _ []string) error {
+			v, err := st.Migrate(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "database %s migrated to version %d\n", st.Dialect(), v)
+			return nil
+		}),
 	}
 }
 
@@ -33,7 +33,7 @@ func (a *app) checkConfigCommand() *cobra.Command {
 		Use:   "check-config",
 		Short: "Validate the config and print the effective config, secrets redacted",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
@@ -50,7 +50,7 @@ func (a *app) versionCommand() *cobra.Command {
 		Use:   "version",
 		Short: "Print the version of this build",
 		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(*cobra.Command, []string) error {
 			fmt.Fprintln(a.stdout, versionString())
 			return nil
 		},
@@ -64,31 +64,20 @@ func versionString() string {
 	if !ok {
 		return "duban (unknown version)"
 	}
-	version := info.Main.Version
-	var revision, modified, when string
+	vcs := map[string]string{}
 	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			revision = s.Value
-		case "vcs.modified":
-			modified = s.Value
-		case "vcs.time":
-			when = s.Value
-		}
+		vcs[s.Key] = s.Value
 	}
-	out := "duban " + version
-	if revision != "" {
-		if len(revision) > 12 {
-			revision = revision[:12]
+	out := "duban " + info.Main.Version
+	if rev := vcs["vcs.revision"]; rev != "" {
+		stamp := []string{rev[:min(len(rev), 12)]}
+		if vcs["vcs.modified"] == "true" {
+			stamp = append(stamp, "modified")
 		}
-		out += " (" + revision
-		if modified == "true" {
-			out += ", modified"
+		if when := vcs["vcs.time"]; when != "" {
+			stamp = append(stamp, when)
 		}
-		if when != "" {
-			out += ", " + when
-		}
-		out += ")"
+		out += " (" + strings.Join(stamp, ", ") + ")"
 	}
 	return out + " " + info.GoVersion
 }

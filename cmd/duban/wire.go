@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -10,6 +11,7 @@ import (
 	"duban/notify"
 	"duban/scheduler"
 	"duban/store"
+	"duban/web"
 )
 
 // owner names this process in job runs and dispatch leases, so that an
@@ -24,12 +26,8 @@ func owner() string {
 
 // settingsOf gathers what the jobs need from the config.
 func settingsOf(cfg *config.Config) (scheduler.Settings, error) {
-	duties, err := cfg.DutySpecs()
-	if err != nil {
-		return scheduler.Settings{}, badInput(err)
-	}
 	set := scheduler.Settings{
-		Duties:    duties,
+		Duties:    cfg.DutySpecs(),
 		Location:  cfg.Location,
 		Policy:    cfg.Policy,
 		Calendar:  ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays),
@@ -61,8 +59,12 @@ func (a *app) newScheduler(cfg *config.Config, st *store.Store, wake func(), opt
 	if err != nil {
 		return nil, err
 	}
-	o := scheduler.Options{
-		Owner: owner(), Now: a.now, Logger: a.logger, Wake: wake, AfterRun: a.heartbeat(cfg),
+	o := scheduler.Options{Owner: owner(), Now: a.now, Logger: a.logger, Wake: wake}
+	if cfg.Heartbeat.URL != "" {
+		// Kept on the app, so that a one-shot command can let the ping
+		// finish before it exits.
+		a.pinger = &heartbeat.Pinger{URL: cfg.Heartbeat.URL, Timeout: cfg.Heartbeat.Timeout.Duration, Logger: a.logger}
+		o.AfterRun = func(job string, _ scheduler.Result) { a.pinger.Ping(job) }
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -70,36 +72,21 @@ func (a *app) newScheduler(cfg *config.Config, st *store.Store, wake func(), opt
 	return scheduler.New(st, set, tmpl, o), nil
 }
 
-// heartbeat returns the scheduler's AfterRun hook that pings [heartbeat]
-// url in the background; nil without a URL. The pinger is kept on the app
-// so that a one-shot command can let the ping finish before it exits.
-func (a *app) heartbeat(cfg *config.Config) func(string, scheduler.Result) {
-	if cfg.Heartbeat.URL == "" {
-		return nil
-	}
-	a.pinger = &heartbeat.Pinger{URL: cfg.Heartbeat.URL, Timeout: cfg.Heartbeat.Timeout.Duration, Logger: a.logger}
-	return func(job string, _ scheduler.Result) { a.pinger.Ping(job) }
-}
-
-func newTransport(cfg *config.Config) (notify.Transport, error) {
-	if cfg.Mail.Transport == "smtp" {
-		s := cfg.Mail.SMTP
-		return notify.NewSMTP(notify.SMTPConfig{
+func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, error) {
+	var tr notify.Transport
+	var err error
+	conc := 1
+	if s := cfg.Mail.SMTP; cfg.Mail.Transport == config.TransportSMTP {
+		tr, err = notify.NewSMTP(notify.SMTPConfig{
 			Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password,
 			MaxConnections: s.MaxConnections, RatePerMinute: s.RatePerMinute, Timeout: s.Timeout.Duration,
 		})
+		conc = max(conc, s.MaxConnections)
+	} else {
+		tr, err = notify.NewOutbox(cfg.Mail.OutboxDir)
 	}
-	return notify.NewOutbox(cfg.Mail.OutboxDir)
-}
-
-func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, error) {
-	tr, err := newTransport(cfg)
 	if err != nil {
 		return nil, badInputf("mail: %w", err)
-	}
-	conc := 1
-	if cfg.Mail.Transport == "smtp" && cfg.Mail.SMTP.MaxConnections > 0 {
-		conc = cfg.Mail.SMTP.MaxConnections
 	}
 	return &notify.Worker{
 		Store: st, Transport: tr, From: cfg.Mail.From, MaxAttempts: cfg.Mail.MaxAttempts,
@@ -107,4 +94,17 @@ func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, er
 		Backoff:   notify.ExponentialBackoff(cfg.Mail.RetryBase.Duration),
 		PollEvery: cfg.Mail.PollEvery,
 	}, nil
+}
+
+// startConsole serves the console on admin.listen until ctx ends; wait
+// blocks until then (see web.Server.Listen).
+func (a *app) startConsole(ctx context.Context, cfg *config.Config, st *store.Store, metrics *web.Metrics, wake func()) (wait func() error, err error) {
+	console, err := web.New(web.Options{
+		Store: st, Config: cfg, Metrics: metrics, Now: a.now, Logger: a.logger, Started: a.now(),
+		Duties: cfg.DutySpecs(), Wake: wake,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return console.Listen(ctx, cfg.Admin.Listen)
 }

@@ -1,32 +1,24 @@
 // Package memlimit gives a duban process its soft memory limit.
 //
 // Go lets a process's heap grow to twice what is live before it collects.
-// A large planning run holds 100–150 MiB at its peak, so without a limit
-// the process would reach 300 MiB on a machine an office shares with other
-// services; with one, the collector runs more often as the process nears
-// it instead. The limit is soft: a run that needs more gets more, at the
-// cost of more collection, and is never stopped for it.
+// A planning run over a large ledger holds far more than the idle daemon
+// does, and twice that peak would take memory from the other services of a
+// machine an office shares; under a limit the collector runs more often as
+// the process nears it instead. The limit is soft: a run that needs more
+// gets more, at the cost of more collection, and is never stopped for it.
 package memlimit
 
-import (
-	"math"
-	"runtime/debug"
-)
+import "runtime/debug"
 
 // Default is the soft memory limit of a duban process when the environment
-// does not set GOMEMLIMIT.
+// does not set GOMEMLIMIT: room for a planning run over a large ledger.
 const Default int64 = 160 << 20
 
 // Apply sets the Default limit unless getenv("GOMEMLIMIT") is set (the Go
-// runtime has applied it, or "off", already), and returns the limit in
-// effect; math.MaxInt64 means none.
-func Apply(getenv func(string) string) int64 {
+// runtime has applied it, or "off", already).
+func Apply(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") != "" {
-		return debug.SetMemoryLimit(-1)
+		return
 	}
 	debug.SetMemoryLimit(Default)
-	return Default
 }
-
-// None is what Apply returns when the process has no limit (GOMEMLIMIT=off).
-const None int64 = math.MaxInt64

@@ -125,7 +125,6 @@ func WithImplicitTLS() Option {
 // Server is an SMTP server on 127.0.0.1 with a fixed port for its lifetime.
 type Server struct {
 	opts      options
-	cert      tls.Certificate
 	pool      *x509.CertPool
 	addr      string
 	tlsConfig *tls.Config
@@ -166,7 +165,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("smtptest: %v", err)
 	}
-	s.cert, s.pool = cert, pool
+	s.pool = pool
 	s.tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if err := s.Start(); err != nil {
 		t.Fatalf("smtptest: %v", err)
@@ -190,9 +189,6 @@ func (s *Server) Port() int {
 	n, _ := strconv.Atoi(p)
 	return n
 }
-
-// CertPool holds the server's self-signed certificate, to trust it.
-func (s *Server) CertPool() *x509.CertPool { return s.pool }
 
 // ClientTLSConfig is a client configuration that trusts the server's
 // certificate (valid for 127.0.0.1, ::1 and localhost).
@@ -411,7 +407,6 @@ type countingListener struct {
 type countedConn struct {
 	net.Conn
 	id int
-	s  *Server
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
@@ -424,7 +419,7 @@ func (l *countingListener) Accept() (net.Conn, error) {
 	id := l.s.conns
 	l.s.notifyLocked()
 	l.s.mu.Unlock()
-	return &countedConn{Conn: c, id: id, s: l.s}, nil
+	return &countedConn{Conn: c, id: id}, nil
 }
 
 // connID finds the number of the connection under a possible TLS layer.
