@@ -34,6 +34,7 @@ type Config struct {
 	Admin     AdminConfig     `toml:"admin"`
 	Heartbeat HeartbeatConfig `toml:"heartbeat"`
 	Log       LogConfig       `toml:"log"`
+	Report    ReportConfig    `toml:"report"`
 	Policy    ledger.Policy   `toml:"policy"`
 	Calendar  CalendarConfig  `toml:"calendar"`
 
@@ -117,6 +118,13 @@ type HeartbeatConfig struct {
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info (default), warn or error
 	Format string `toml:"format"` // text (default) or json
+}
+
+// ReportConfig is the [report] table of the progress notice (duban report).
+type ReportConfig struct {
+	// LatestNotes is how many of an item's latest progress notes (item
+	// progress --note) the notice prints after its 整改情况; 0 = none.
+	LatestNotes int `toml:"latest_notes"`
 }
 
 // CalendarConfig is the [calendar] table: corrections to the built-in

@@ -70,6 +70,9 @@ func (p *problems) validate(c *Config) {
 	p.checkAdmin(c.Admin)
 	p.checkHeartbeat(c.Heartbeat)
 	p.checkLog(c.Log)
+	if n := c.Report.LatestNotes; n < 0 || n > maxLatestNotes {
+		p.errorf("report.latest_notes", "must be 0 to %d, got %d", maxLatestNotes, n)
+	}
 	p.checkPolicy(c.Policy)
 	p.checkCalendar(c.Calendar)
 	p.checkJobs(c.Jobs)
@@ -176,6 +179,10 @@ func (p *problems) checkHeartbeat(h HeartbeatConfig) {
 		p.errorf("heartbeat.timeout", "must be positive, got %s", h.Timeout)
 	}
 }
+
+// maxLatestNotes bounds the notes a notice prints per problem: a notice
+// is read on paper.
+const maxLatestNotes = 20
 
 func (p *problems) checkLog(l LogConfig) {
 	switch l.Level {

@@ -20,9 +20,10 @@ func FollowupStage(completedOn, today Date, days []int) (Stage, bool) {
 }
 
 // FollowupNotices returns the follow-up (回头看) notices due on today for one
-// item: a done item with a completion day gets its latest followup-N stage,
-// N in p.FollowupDays, at every mailbox of its responsible units, until the
-// unit confirms. lastCheck is the day of the latest recorded re-check
+// item: a done item gets its latest followup-N stage, N in p.FollowupDays
+// days after its completion day (or, when that is unknown, after the day
+// duban first saw it done), at every mailbox of its responsible units,
+// until the unit confirms. lastCheck is the day of the latest recorded re-check
 // (EventFollowup; zero when none): a re-check on or after the stage's day
 // answers that stage, so with [90, 180] a re-check on day 100 silences
 // followup-90 but followup-180 still comes.
@@ -33,7 +34,8 @@ func FollowupNotices(it Item, dir Directory, today Date, p Policy, lastCheck Dat
 	if it.Status != StatusDone {
 		return nil
 	}
-	stage, ok := FollowupStage(it.CompletedOn, today, p.FollowupDays)
+	done, _ := it.DoneOn()
+	stage, ok := FollowupStage(done, today, p.FollowupDays)
 	if !ok || (!lastCheck.IsZero() && !lastCheck.Before(stage.On)) {
 		return nil
 	}

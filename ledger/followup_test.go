@@ -15,6 +15,8 @@ func TestFollowupNotices(t *testing.T) {
 	open.Status, open.CompletedOn = StatusOpen, Date{}
 	noDay := done
 	noDay.CompletedOn = Date{}
+	seen := noDay // completion day unknown: counts from the day duban saw it done
+	seen.DoneSeenOn = NewDate(2025, 3, 11)
 	twice := DefaultPolicy()
 	twice.FollowupDays = []int{180, 90, 0}
 	tests := []struct {
@@ -50,7 +52,12 @@ func TestFollowupNotices(t *testing.T) {
 		}},
 		{"closed items are not followed up", closed, DefaultPolicy(), "2025-06-09", "", nil},
 		{"open items are not followed up", open, DefaultPolicy(), "2025-06-09", "", nil},
-		{"done without a completion day", noDay, DefaultPolicy(), "2025-06-09", "", nil},
+		{"done without any day", noDay, DefaultPolicy(), "2025-06-09", "", nil},
+		{"day unknown: 90 days after seen done", seen, DefaultPolicy(), "2025-06-09", "", []string{
+			"bgs@zgh.example.org unit remind followup-90 [bgs] 0",
+			"bgs2@zgh.example.org unit remind followup-90 [bgs] 0",
+			"cwb@zgh.example.org unit remind followup-90 [cwb] 0",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +71,8 @@ func TestFollowupNotices(t *testing.T) {
 				t.Fatalf("FollowupNotices:\n got %q\nwant %q", got, tt.want)
 			}
 			for _, n := range ns {
-				if want := "followup|2024-7/二.1.(2)|" + n.Stage.Name + "@" + tt.it.CompletedOn.String() + "|" + n.Recipient; n.Key() != want {
+				from, _ := tt.it.DoneOn()
+				if want := "followup|2024-7/二.1.(2)|" + n.Stage.Name + "@" + from.String() + "|" + n.Recipient; n.Key() != want {
 					t.Errorf("Key() = %q, want %q", n.Key(), want)
 				}
 			}

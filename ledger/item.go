@@ -125,19 +125,43 @@ type Leader struct {
 
 // Item is one problem of the ledger (整改事项).
 type Item struct {
-	Round       string
-	No          string // like 一.3.(1)
-	Seq         int    // position in the ledger, keeps the notice's order
-	Category    string
-	Problem     string
-	Measures    string
-	Units       []string // unit codes, first is the lead unit
-	Leader      string   // leader code, may be empty
-	Deadline    Date     // zero when long-term
-	LongTerm    bool     // 长期坚持
-	Status      Status
-	CompletedOn Date   // set when done or closed
-	Progress    string // 整改情况 as last imported or noted
+	Round    string
+	No       string // like 一.3.(1)
+	Seq      int    // position in the ledger, keeps the notice's order
+	Category string
+	Problem  string
+	Measures string
+	Units    []string // unit codes, first is the lead unit
+	Leader   string   // leader code, may be empty
+	Deadline Date     // zero when long-term
+	LongTerm bool     // 长期坚持
+	Status   Status
+	// CompletedOn is the day the item was completed, when known: the
+	// ledger's 完成日期 or the day given to `item done`. Zero when unknown.
+	CompletedOn Date
+	// DoneSeenOn is the first day duban saw the item done (登记完成): what
+	// an unknown completion day is counted from. Zero while open.
+	DoneSeenOn Date
+	Progress   string // 整改情况, as imported or edited; notes are events
+}
+
+// DoneOn is the day a done or closed item counts as done from: its
+// completion day when known, else the day duban first saw it done (known
+// is then false). Zero for an open item.
+func (it Item) DoneOn() (day Date, known bool) {
+	if !it.CompletedOn.IsZero() {
+		return it.CompletedOn, true
+	}
+	return it.DoneSeenOn, false
+}
+
+// AsOf is the item as its status stood on day d: a done or closed item
+// that was done only after d was open then.
+func (it Item) AsOf(d Date) Item {
+	if on, _ := it.DoneOn(); it.Status != StatusOpen && on.After(d) {
+		it.Status, it.CompletedOn, it.DoneSeenOn = StatusOpen, Date{}, Date{}
+	}
+	return it
 }
 
 // DeadlineText is the item's 完成时限 as the office writes it: 长期坚持,
@@ -172,11 +196,11 @@ const (
 	EventStatus   EventKind = "status"   // status changed
 	EventProgress EventKind = "progress" // a dated progress note
 	EventFollowup EventKind = "followup" // a follow-up (回头看) re-check recorded
-	EventEdited   EventKind = "edited"   // fields other than status changed by an import
+	EventEdited   EventKind = "edited"   // one other field changed, by an edit or an import
 )
 
-// Label is the Chinese name of the event kind, as an item's timeline shows
-// it; an unknown kind stands for itself.
+// Label is the Chinese name of the event kind; an unknown kind stands for
+// itself. Event.Label is more precise for an edit.
 func (k EventKind) Label() string {
 	switch k {
 	case EventImported:
@@ -188,19 +212,39 @@ func (k EventKind) Label() string {
 	case EventFollowup:
 		return "回头看"
 	case EventEdited:
-		return "导入更新"
+		return "修改"
 	}
 	return string(k)
 }
 
 // Event is one entry of an item's timeline.
 type Event struct {
-	ID         int64
-	Kind       EventKind
-	At         time.Time // when it was recorded
-	On         Date      // the day it concerns (progress date, completion date)
-	FromStatus Status
-	ToStatus   Status
-	Note       string
-	Actor      string // who recorded it: "import", "cli:root", …
+	ID   int64
+	Kind EventKind
+	At   time.Time // when it was recorded
+	On   Date      // the day it concerns (progress date, completion date)
+	// Field, Old and New say what a status or edited event changed, the
+	// values as Item.Value gives them.
+	Field    Field
+	Old, New string
+	Note     string // a progress note, or the reason of a change (延期的理由)
+	Actor    string // who recorded it: --by, DUBAN_ACTOR or the OS user
+	// Source is the ledger file an import read; empty for a change made
+	// in duban. An import compares a row with what duban changed since.
+	Source string
+}
+
+// Label names the event in an item's timeline: 延期 for a deadline moved
+// later, 导入更新 for a field an import changed, else the kind's label.
+func (e Event) Label() string {
+	if e.Kind != EventEdited {
+		return e.Kind.Label()
+	}
+	if e.Field == FieldDeadline && IsExtension(e.Old, e.New) {
+		return "延期"
+	}
+	if e.Source != "" {
+		return "导入更新"
+	}
+	return e.Kind.Label()
 }

@@ -91,7 +91,7 @@ func (n Notice) Tag() string { return Tag(n.Rule, n.Level, n.DaysLeft < 0) }
 // Rule|Subject|Stage.Name|Recipient. A key already stored was already handled.
 //
 // For item rules the stage is anchored to the date it counts from (the
-// deadline, or the completion day for follow-ups): when the office extends a
+// deadline, or the day a follow-up counts from): when the office extends a
 // deadline (延期) or an item is reopened and done again, the new dates'
 // stages are new reminders rather than duplicates of the old ones.
 func (n Notice) Key() string {
@@ -106,7 +106,8 @@ func (n Notice) anchor() string {
 	case RuleDeadline:
 		return "@" + n.Item.Deadline.String()
 	case RuleFollowup:
-		return "@" + n.Item.CompletedOn.String()
+		done, _ := n.Item.DoneOn()
+		return "@" + done.String()
 	}
 	return ""
 }

@@ -31,8 +31,11 @@ type Entry struct {
 	Period     string
 	DueDate    string
 	Missing    []string // duties: units that have not submitted (the supervisors' roll)
-	// CompletedOn is the completion day of a follow-up entry's item.
-	CompletedOn string
+	// CompletedOn is the day a follow-up entry's item counts as done from:
+	// its completion day, or, when CompletionUnknown, the day duban first
+	// saw it done (登记完成).
+	CompletedOn       string
+	CompletionUnknown bool
 }
 
 // DigestData is everything one digest email says to one recipient.
@@ -143,6 +146,7 @@ type entryView struct {
 	N                                 int // position in the digest, from 1
 	StageLabel, No, Problem, Measures string
 	Deadline, LeaderName, CompletedOn string
+	CompletedLabel                    string // 完成日期, or 登记完成日期 when the completion day is unknown
 	Period, DueDate                   string
 	IsDuty, IsFollowup                bool   // the entry's kind (see entryKind); neither: a deadline
 	DaysText                          string // ledger.DaysText, for a duty or an item with a deadline; else ""
@@ -165,6 +169,10 @@ func newEntryView(i int, e Entry) entryView {
 	}
 	if v.IsDuty {
 		v.Book = bookTitle(e.DutyName)
+	}
+	if v.CompletedLabel = "完成日期"; e.CompletionUnknown {
+		v.CompletedLabel = "登记完成日期"
+		v.CompletedOn += "(完成日期未登记)"
 	}
 	if v.IsDuty || e.Deadline != "" {
 		v.DaysText = ledger.DaysText(e.DaysLeft)

@@ -22,6 +22,10 @@ func Markdown(n Notice) string {
 	line("| 问题总数 | 已完成 | 正在整改 |")
 	line("| ---: | ---: | ---: |")
 	line("| ", strconv.Itoa(n.Total), " | ", strconv.Itoa(n.Done), " | ", strconv.Itoa(n.Open), " |")
+	if u := n.UnknownText(); u != "" {
+		line()
+		line(mdText(u))
+	}
 	for _, c := range n.Categories {
 		line()
 		line("## ", c.Ordinal, "、", mdText(c.Text))
@@ -31,6 +35,10 @@ func Markdown(n Notice) string {
 			line()
 			if p.Progress != "" {
 				line("整改情况：", mdText(p.Progress))
+				line()
+			}
+			if len(p.Notes) > 0 {
+				line("最新进展：", mdText(p.NotesText()))
 				line()
 			}
 			line("整改结果：", mdText(p.Result))

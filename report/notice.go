@@ -53,6 +53,10 @@ type Notice struct {
 	Open       int // 正在整改
 	Categories []Category
 	Unfinished []Problem // the open problems, in ledger order
+	// Unknown are the numbers of the problems counted done whose
+	// completion day is unknown: they count from the day duban first saw
+	// them done (登记完成).
+	Unknown []string
 }
 
 // Category is one problem category (问题类别) with its problems.
@@ -65,6 +69,7 @@ type Category struct {
 // Problem is one item as the notice prints it.
 type Problem struct {
 	No, Problem, Measures, Progress string
+	Notes                           []Note // the latest progress notes, oldest first
 	Result                          string // 整改结果: 已完成, 已完成(已销号), 未完成(正在整改)
 	Units                           []string
 	Leader                          string
@@ -73,16 +78,31 @@ type Problem struct {
 	Light                           ledger.Light
 }
 
+// Note is a dated progress note (整改进展) of a problem.
+type Note struct {
+	On   ledger.Date
+	Text string
+}
+
 // Build assembles the notice from the items (in ledger order) as of asOf,
-// with lights by yellowDays.
-func Build(items []ledger.Item, names Names, asOf ledger.Date, yellowDays int) Notice {
+// with lights by yellowDays: an item counts as done only if it was done on
+// or before asOf (ledger.Item.AsOf). notes are the latest progress notes
+// to print after each problem's 整改情况, by item number; nil for none.
+func Build(items []ledger.Item, notes map[string][]ledger.Event, names Names, asOf ledger.Date, yellowDays int) Notice {
 	n := Notice{Title: names.Title, AsOf: asOf, Total: len(items)}
 	if n.Title == "" {
 		n.Title = TitleFor("")
 	}
 	index := map[string]int{}
 	for _, it := range items {
+		it = it.AsOf(asOf)
+		if _, known := it.DoneOn(); it.Status != ledger.StatusOpen && !known {
+			n.Unknown = append(n.Unknown, it.No)
+		}
 		p := problemOf(it, names, asOf, yellowDays)
+		for _, e := range notes[it.No] {
+			p.Notes = append(p.Notes, Note{On: e.On, Text: e.Note})
+		}
 		switch it.Status {
 		case ledger.StatusOpen:
 			n.Open++
@@ -145,6 +165,26 @@ func (p Problem) DeadlineNote() string {
 		return p.Deadline + "(" + ledger.DaysText(-p.DaysOverdue) + ")"
 	}
 	return p.Deadline
+}
+
+// NotesText is the latest progress notes as one paragraph:
+// 2026-11-20 已召开推进会；2026-11-24 …
+func (p Problem) NotesText() string {
+	parts := make([]string, len(p.Notes))
+	for i, note := range p.Notes {
+		parts[i] = note.On.String() + " " + strings.Join(strings.Fields(note.Text), " ")
+	}
+	return strings.Join(parts, "；")
+}
+
+// UnknownText says which problems count as done from the day duban first
+// saw them done, their completion day being unknown; "" when none.
+func (n Notice) UnknownText() string {
+	if len(n.Unknown) == 0 {
+		return ""
+	}
+	return "注：" + strings.Join(n.Unknown, "、") + "共" + strconv.Itoa(len(n.Unknown)) +
+		"个问题的完成日期未登记，按登记完成日期统计。"
 }
 
 // Summary is the opening sentence with the totals.

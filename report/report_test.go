@@ -44,7 +44,7 @@ var testNames = Names{
 
 func TestBuild(t *testing.T) {
 	t.Parallel()
-	n := Build(testItems(t), testNames, date(t, "2026-11-25"), 7)
+	n := Build(testItems(t), nil, testNames, date(t, "2026-11-25"), 7)
 	if n.Total != 4 || n.Done != 2 || n.Closed != 1 || n.Open != 2 {
 		t.Errorf("totals %d/%d(%d)/%d, want 4/2(1)/2", n.Total, n.Done, n.Closed, n.Open)
 	}
@@ -77,7 +77,7 @@ func TestBuild(t *testing.T) {
 
 func TestMarkdown(t *testing.T) {
 	t.Parallel()
-	md := Markdown(Build(testItems(t), testNames, date(t, "2026-11-25"), 7))
+	md := Markdown(Build(testItems(t), nil, testNames, date(t, "2026-11-25"), 7))
 	for _, want := range []string{
 		"# 关于市委第七巡察组反馈意见整改进展情况的通报\n",
 		"| 4 | 2 | 2 |",
@@ -100,7 +100,7 @@ func TestHTMLEscapes(t *testing.T) {
 	t.Parallel()
 	items := testItems(t)
 	items[0].Problem = `<script>alert(1)</script>`
-	h, err := HTML(Build(items, testNames, date(t, "2026-11-25"), 7))
+	h, err := HTML(Build(items, nil, testNames, date(t, "2026-11-25"), 7))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestHTMLEscapes(t *testing.T) {
 func TestXLSX(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, Build(testItems(t), testNames, date(t, "2026-11-25"), 7)); err != nil {
+	if err := WriteXLSX(&buf, Build(testItems(t), nil, testNames, date(t, "2026-11-25"), 7)); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -183,7 +183,7 @@ func TestWriteAndNewNames(t *testing.T) {
 	if !reflect.DeepEqual(names, testNames) {
 		t.Errorf("NewNames = %+v, want %+v", names, testNames)
 	}
-	n := Build(testItems(t), names, date(t, "2026-11-25"), 7)
+	n := Build(testItems(t), nil, names, date(t, "2026-11-25"), 7)
 	for format, prefix := range map[string]string{FormatMarkdown: "# 关于", FormatHTML: "<!DOCTYPE html>", FormatXLSX: "PK"} {
 		var b strings.Builder
 		if err := Write(&b, n, format); err != nil || !strings.HasPrefix(b.String(), prefix) {
@@ -192,5 +192,71 @@ func TestWriteAndNewNames(t *testing.T) {
 	}
 	if err := Write(io.Discard, n, "pdf"); err == nil {
 		t.Error("Write pdf: no error")
+	}
+}
+
+// As of a day, an item done later is still being rectified; one whose
+// completion day is unknown counts from the day duban saw it done, and the
+// notice names it.
+func TestBuildAsOf(t *testing.T) {
+	t.Parallel()
+	items := testItems(t)
+	items[0].CompletedOn = date(t, "2026-11-10")                                     // 一.1 done, day known
+	items[3].CompletedOn, items[3].DoneSeenOn = ledger.Date{}, date(t, "2026-11-20") // 二.2 closed, day unknown
+	for _, tt := range []struct {
+		asOf             string
+		done, open       int
+		unfinished, note string
+	}{
+		{"2026-11-25", 2, 2, "一.2 二.1", "注：二.2共1个问题的完成日期未登记，按登记完成日期统计。"},
+		{"2026-11-15", 1, 3, "一.2 二.1 二.2", ""},
+		{"2026-11-05", 0, 4, "一.1 一.2 二.1 二.2", ""},
+	} {
+		n := Build(items, nil, testNames, date(t, tt.asOf), 7)
+		var unfinished []string
+		for _, p := range n.Unfinished {
+			unfinished = append(unfinished, p.No)
+		}
+		if n.Done != tt.done || n.Open != tt.open || strings.Join(unfinished, " ") != tt.unfinished {
+			t.Errorf("as of %s: done %d open %d unfinished %q, want %d %d %q",
+				tt.asOf, n.Done, n.Open, unfinished, tt.done, tt.open, tt.unfinished)
+		}
+		if got := n.UnknownText(); got != tt.note {
+			t.Errorf("as of %s: unknown-day note %q, want %q", tt.asOf, got, tt.note)
+		}
+		md := Markdown(n)
+		if tt.note != "" && !strings.Contains(md, tt.note) {
+			t.Errorf("as of %s: markdown lacks the note %q:\n%s", tt.asOf, tt.note, md)
+		}
+	}
+	// Before its deadline passed and before it was done, 一.1 was red as of
+	// 2025-01-05, a problem of that day.
+	n := Build(items, nil, testNames, date(t, "2025-01-05"), 7)
+	if p := n.Unfinished[0]; p.No != "一.1" || p.Light != ledger.LightRed || p.DaysOverdue != 5 {
+		t.Errorf("as of 2025-01-05, 一.1 = %+v, want red, 5 days overdue", p)
+	}
+}
+
+// The notice prints 整改情况, then the latest notes given.
+func TestNotes(t *testing.T) {
+	t.Parallel()
+	notes := map[string][]ledger.Event{"一.2": {
+		{Kind: ledger.EventProgress, On: date(t, "2026-11-20"), Note: "已召开推进会"},
+		{Kind: ledger.EventProgress, On: date(t, "2026-11-24"), Note: "完成 3 家企业\n建会"},
+	}}
+	items := testItems(t)
+	items[1].Progress = "台账中的整改情况"
+	n := Build(items, notes, testNames, date(t, "2026-11-25"), 7)
+	md := Markdown(n)
+	want := "整改情况：台账中的整改情况\n\n最新进展：2026-11-20 已召开推进会；2026-11-24 完成 3 家企业 建会\n"
+	if !strings.Contains(md, want) {
+		t.Errorf("markdown lacks %q:\n%s", want, md)
+	}
+	h, err := HTML(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h, "最新进展：</span>2026-11-20 已召开推进会；2026-11-24 完成 3 家企业 建会") {
+		t.Errorf("html lacks the notes:\n%s", h)
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -135,7 +136,7 @@ func (x *xlsxWriter) header(n Notice) {
 	x.do(x.f.MergeCell(sheetName, cell(1, xlsxTitleRow), cell(last, xlsxTitleRow)))
 	x.do(x.f.SetCellStyle(sheetName, cell(1, xlsxTitleRow), cell(last, xlsxTitleRow), x.title))
 	x.do(x.f.SetRowHeight(sheetName, xlsxTitleRow, 30))
-	x.do(x.f.SetCellValue(sheetName, cell(1, xlsxSumRow), n.Summary()))
+	x.do(x.f.SetCellValue(sheetName, cell(1, xlsxSumRow), strings.TrimSpace(n.Summary()+"\n"+n.UnknownText())))
 	x.do(x.f.MergeCell(sheetName, cell(1, xlsxSumRow), cell(last, xlsxSumRow)))
 	x.do(x.f.SetCellStyle(sheetName, cell(1, xlsxSumRow), cell(last, xlsxSumRow), x.sum))
 	for i, c := range xlsxColumns {
@@ -148,9 +149,13 @@ func (x *xlsxWriter) header(n Notice) {
 }
 
 func (x *xlsxWriter) item(row, seq int, c Category, p Problem) {
+	progress := p.Progress
+	if len(p.Notes) > 0 {
+		progress = strings.TrimSpace(progress + "\n最新进展：" + p.NotesText())
+	}
 	values := []any{
 		seq, p.No, c.Ordinal + "、" + c.Text, p.Problem, p.Measures, p.Leader, p.UnitList(),
-		p.DeadlineNote(), p.Progress, p.Result, p.Light.Label(),
+		p.DeadlineNote(), progress, p.Result, p.Light.Label(),
 	}
 	x.do(x.f.SetSheetRow(sheetName, cell(1, row), &values))
 	last := len(xlsxColumns)

@@ -211,7 +211,8 @@ func (s *Scheduler) entry(n ledger.Notice) notify.Entry {
 		DaysLeft:   n.DaysLeft,
 	}
 	if n.Rule == ledger.RuleFollowup {
-		e.CompletedOn = it.CompletedOn.String()
+		done, known := it.DoneOn()
+		e.CompletedOn, e.CompletionUnknown = done.String(), !known
 	}
 	if l, ok := s.set.Directory.Leaders[it.Leader]; ok {
 		e.LeaderName = l.Name

@@ -222,6 +222,32 @@ func TestFollowupsJob(t *testing.T) {
 	})
 }
 
+// A done item whose completion day is unknown is followed up from the day
+// duban first saw it done, and the message says that day is 登记完成.
+func TestFollowupFromDaySeenDone(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		clk := &clock{t: at(t, "2025-04-21T10:00")}
+		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
+		_, err := st.ImportItems(ctx, []ledger.Item{
+			{Round: "r1", No: "F1", Seq: 1, Problem: "制度缺失", Units: []string{"ub"}, Deadline: day(t, "2025-05-31"), Status: ledger.StatusDone},
+		}, store.ImportOptions{Actor: "test", At: clk.t})
+		must(t, err)
+		s := newScheduler(t, st, clk)
+		wantSent(t, "07-18", runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-18T10:00"))
+		got := runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-21T10:00")
+		wantSent(t, "07-21", got, "b1@t.example followup r1/F1 followup-90", "b2@t.example followup r1/F1 followup-90")
+		ds, err := st.ListDispatches(ctx, store.DispatchFilter{To: "b1@t.example"})
+		must(t, err)
+		if len(ds) != 1 || !strings.Contains(ds[0].BodyText, "登记完成日期:2025-04-21(完成日期未登记)") ||
+			!strings.Contains(ds[0].BodyHTML, "登记完成日期") {
+			t.Fatalf("follow-up message: %+v", ds)
+		}
+	})
+}
+
 func TestSummaryJob(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {

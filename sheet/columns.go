@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/width"
+
+	"duban/ledger"
 )
 
 // field is a column of the ledger that duban knows.
@@ -20,6 +22,7 @@ const (
 	fieldUnits
 	fieldDeadline
 	fieldStatus
+	fieldCompleted
 	fieldProgress
 	numFields
 )
@@ -41,10 +44,48 @@ func fieldSpecs() [numFields]fieldSpec {
 		fieldMeasures: {zh: "整改措施", en: "measures"},
 		fieldLeader:   {zh: "责任领导", en: "leader", synonyms: []string{"分管领导"}},
 		fieldUnits:    {zh: "责任部门", en: "units", synonyms: []string{"责任处室", "责任单位"}, required: true},
-		fieldDeadline: {zh: "完成时限", en: "deadline", synonyms: []string{"整改时限", "完成时间"}, required: true},
+		fieldDeadline: {zh: "完成时限", en: "deadline", synonyms: []string{"整改时限"}, required: true},
 		fieldStatus:   {zh: "整改状态", en: "status", synonyms: []string{"状态", "整改结果"}, required: true},
-		fieldProgress: {zh: "整改情况", en: "progress", synonyms: []string{"进展情况"}},
+		// 完成时间 is when it was done, never the deadline (完成时限).
+		fieldCompleted: {zh: "完成日期", en: "completed_on", synonyms: []string{"完成时间", "办结日期"}},
+		fieldProgress:  {zh: "整改情况", en: "progress", synonyms: []string{"进展情况"}},
 	}
+}
+
+// ledgerField is the item field a column fills; fieldNo fills none.
+func (f field) ledgerField() (ledger.Field, bool) {
+	switch f {
+	case fieldCategory:
+		return ledger.FieldCategory, true
+	case fieldProblem:
+		return ledger.FieldProblem, true
+	case fieldMeasures:
+		return ledger.FieldMeasures, true
+	case fieldLeader:
+		return ledger.FieldLeader, true
+	case fieldUnits:
+		return ledger.FieldUnits, true
+	case fieldDeadline:
+		return ledger.FieldDeadline, true
+	case fieldStatus:
+		return ledger.FieldStatus, true
+	case fieldCompleted:
+		return ledger.FieldCompletedOn, true
+	case fieldProgress:
+		return ledger.FieldProgress, true
+	}
+	return "", false
+}
+
+// fields are the item fields the file has columns for, in ledger order.
+func (l *layout) fields() []ledger.Field {
+	var out []ledger.Field
+	for f := range numFields {
+		if lf, ok := f.ledgerField(); ok && l.col[f] >= 0 {
+			out = append(out, lf)
+		}
+	}
+	return out
 }
 
 // Ranks of a header match: a canonical name beats a synonym.
@@ -136,8 +177,11 @@ func newLayout(row int, cells []string, errs *collector) (*layout, bool) {
 		}
 	}
 	if missing := l.missing(); len(missing) > 0 {
-		errs.add(RowError{Row: row, Reason: fmt.Sprintf("缺少必需的列: %s; 表头中的列: %s",
-			strings.Join(missing, "、"), l.foundHeaders())})
+		reason := fmt.Sprintf("缺少必需的列: %s; 表头中的列: %s", strings.Join(missing, "、"), l.foundHeaders())
+		if l.col[fieldDeadline] < 0 && l.col[fieldCompleted] >= 0 {
+			reason += fmt.Sprintf("(%q 列读作完成日期,完成时限列请命名为“完成时限”)", l.headers[l.col[fieldCompleted]])
+		}
+		errs.add(RowError{Row: row, Reason: reason})
 		ok = false
 	}
 	return l, ok

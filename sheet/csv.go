@@ -31,17 +31,22 @@ const (
 // ReadCSV reads a ledger in CSV from r; name is the file name shown in
 // errors. The items belong to round.
 func ReadCSV(ctx context.Context, r io.Reader, name, round string, dir Directory) ([]ledger.Item, error) {
+	l, err := readCSV(ctx, r, name, round, dir)
+	return l.Items, err
+}
+
+func readCSV(ctx context.Context, r io.Reader, name, round string, dir Directory) (Ledger, error) {
 	data, err := readLimited(ctx, r, name)
 	if err != nil {
-		return nil, err
+		return Ledger{}, err
 	}
 	text, err := decodeCSV(data, name)
 	if err != nil {
-		return nil, err
+		return Ledger{}, err
 	}
 	a := newAssembler(name, round, dir)
 	if err := feedCSV(ctx, text, a); err != nil {
-		return nil, fmt.Errorf("sheet: read %s: %w", name, err)
+		return Ledger{}, fmt.Errorf("sheet: read %s: %w", name, err)
 	}
 	return a.finish()
 }

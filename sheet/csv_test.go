@@ -87,7 +87,7 @@ func TestReadCSVHeaders(t *testing.T) {
 		{"english upper case", []string{"No", "Category", "Problem", "Measures", "Leader", "Units", "Deadline", "Status", "Progress"}},
 		{"chinese shuffled with spaces", []string{"\u3000整改状态", "完成时限 ", " 责任部门", "编号", "问题", "整改情况", "整改措施", "责任领导", "问题类别"}},
 		{"synonyms and an unknown column", []string{"序号", "类别", "问题描述", "备注", "分管领导", "责任处室", "整改时限", "整改结果", "进展情况", "整改措施"}},
-		{"other synonyms", []string{"具体问题", "序号", "责任单位", "完成时间", "状态", "类别", "整改措施", "分管领导", "进展情况"}},
+		{"other synonyms", []string{"具体问题", "序号", "责任单位", "整改时限", "状态", "类别", "整改措施", "分管领导", "进展情况"}},
 		{"mixed languages", []string{"no", "问题类别", "problem", "整改措施", "leader", "责任部门", "deadline", "整改状态", "progress"}},
 	}
 	for _, tt := range tests {

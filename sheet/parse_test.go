@@ -154,7 +154,9 @@ func TestMatchHeader(t *testing.T) {
 		{"责任单位", fieldUnits, rankSynonym},
 		{"完成时限", fieldDeadline, rankCanonical},
 		{"整改时限", fieldDeadline, rankSynonym},
-		{"完成时间", fieldDeadline, rankSynonym},
+		{"完成日期", fieldCompleted, rankCanonical},
+		{"完成时间", fieldCompleted, rankSynonym}, // never the deadline
+		{"办结日期", fieldCompleted, rankSynonym},
 		{"整改状态", fieldStatus, rankCanonical},
 		{"状态", fieldStatus, rankSynonym},
 		{"整改结果", fieldStatus, rankSynonym},

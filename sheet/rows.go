@@ -23,9 +23,10 @@ const maxTitleRows = 5
 type assembler struct {
 	file, round string
 	dir         Directory
-	// deadlineCell rewrites a deadline cell before it is parsed: the XLSX
-	// reader turns date cells into ISO text. Nil means as is.
-	deadlineCell func(string) string
+	// dateCell rewrites a date cell (deadline, completion day) before it
+	// is parsed: the XLSX reader turns date cells into ISO text. Nil means
+	// as is.
+	dateCell func(string) string
 
 	errs        collector
 	layout      *layout
@@ -37,6 +38,7 @@ type assembler struct {
 	seen  map[string]int // 编号 → row where it first appeared
 	seq   int            // data rows seen
 	items []ledger.Item
+	rows  []int // the row of each item
 }
 
 func newAssembler(file, round string, dir Directory) *assembler {
@@ -65,8 +67,8 @@ func (a *assembler) stop(e RowError) {
 	a.stopped = true
 }
 
-// finish returns the items, or every error found.
-func (a *assembler) finish() ([]ledger.Item, error) {
+// finish returns the ledger, or every error found.
+func (a *assembler) finish() (Ledger, error) {
 	if !a.stopped {
 		switch {
 		case a.layout == nil && a.firstRow != nil:
@@ -76,9 +78,9 @@ func (a *assembler) finish() ([]ledger.Item, error) {
 		}
 	}
 	if err := a.errs.err(a.file); err != nil {
-		return nil, err
+		return Ledger{}, err
 	}
-	return a.items, nil
+	return Ledger{Items: a.items, Rows: a.rows, Fields: a.layout.fields()}, nil
 }
 
 func isBlankRow(cells []string) bool {
@@ -175,6 +177,7 @@ func (a *assembler) data(row int, cells []string) {
 		// 长期坚持 as a status means no deadline whatever the deadline cell says.
 		it.Deadline, it.LongTerm = ledger.Date{}, true
 	}
+	it.CompletedOn = a.completion(rc, it.Status)
 	if len(rc.errs) > 0 {
 		slices.SortStableFunc(rc.errs, func(x, y cellError) int { return cmp.Compare(x.col, y.col) })
 		for _, e := range rc.errs {
@@ -183,6 +186,7 @@ func (a *assembler) data(row int, cells []string) {
 		return
 	}
 	a.items = append(a.items, it)
+	a.rows = append(a.rows, row)
 }
 
 // number reads 编号: required, one line, unique in the file. Full-width
@@ -321,13 +325,35 @@ func (a *assembler) deadline(rc *rowCheck, emptyOK bool) (ledger.Date, bool) {
 		}
 		return ledger.Date{}, false
 	}
-	text := v
-	if a.deadlineCell != nil {
-		text = a.deadlineCell(v)
-	}
-	d, longTerm, err := parseDeadline(text)
+	d, longTerm, err := parseDeadline(a.date(v))
 	if err != nil {
 		rc.fail(col, v, "日期无效") // the value as the user typed it, not our rewrite
 	}
 	return d, longTerm
+}
+
+// date is a date cell's text as parseDeadline reads it.
+func (a *assembler) date(v string) string {
+	if a.dateCell != nil {
+		return a.dateCell(v)
+	}
+	return v
+}
+
+// completion reads 完成日期: a day, or nothing when the day is unknown.
+// An item still being rectified has none.
+func (a *assembler) completion(rc *rowCheck, status ledger.Status) ledger.Date {
+	raw, col, ok := rc.cell(fieldCompleted)
+	v := trimCell(raw)
+	if !ok || v == "" {
+		return ledger.Date{}
+	}
+	d, longTerm, err := parseDeadline(a.date(v))
+	switch {
+	case err != nil || longTerm:
+		rc.fail(col, v, "日期无效")
+	case status == ledger.StatusOpen:
+		rc.fail(col, v, "整改状态为未完成(正在整改),不应填写完成日期")
+	}
+	return d
 }

@@ -11,9 +11,9 @@
 //
 // XLSX: the first worksheet, read with excelize's streaming row iterator.
 // Date cells (numbers with a date format, or ISO dates) are taken as dates
-// in the deadline column. Merged cells (a category or a leader merged over
-// several rows, as ledgers usually are) count as if every cell of the merged
-// range held the top-left value. .xls is refused: "save as .xlsx".
+// in the deadline and completion columns. Merged cells (a category or a
+// leader merged over several rows, as ledgers usually are) count as if
+// every cell of the merged range held the top-left value. .xls is refused: "save as .xlsx".
 //
 // # Header row
 //
@@ -30,8 +30,9 @@
 //	measures  整改措施  measures
 //	leader    责任领导  leader    分管领导
 //	units     责任部门  units     责任处室, 责任单位             yes
-//	deadline  完成时限  deadline  整改时限, 完成时间             yes
+//	deadline  完成时限  deadline  整改时限                       yes
 //	status    整改状态  status    状态, 整改结果                 yes
+//	completed 完成日期  completed_on  完成时间, 办结日期
 //	progress  整改情况  progress  进展情况
 //
 // When a canonical name and a synonym are both present (say 编号 and 序号),
@@ -49,7 +50,10 @@
 // characters; 问题, 整改措施 and 整改情况 may span lines. Deadlines and
 // statuses: see parseDeadline and parseStatus. Status 长期坚持 makes the item
 // open and long-term whatever the deadline column says (a date there is
-// checked but not kept: a long-term item has no deadline).
+// checked but not kept: a long-term item has no deadline). 完成日期 is a
+// date in the deadline's forms, or empty when the day is unknown; an item
+// still being rectified has none. 完成时间 is read as the completion day,
+// never as the deadline.
 //
 // # Errors
 //
@@ -90,36 +94,61 @@ type Directory interface {
 // msgXLS is what a user who picked an old-format workbook reads.
 const msgXLS = "不支持 .xls 格式,请在 Excel 中另存为 .xlsx 后再导入"
 
-// ReadFile reads the ledger at path, choosing the format by the extension
-// (.csv or .xlsx, any letter case). The items belong to round.
+// Ledger is what a ledger file holds: its items, the row each came from,
+// and the item fields it has columns for (a field without a column is one
+// an import leaves as it is).
+type Ledger struct {
+	Items  []ledger.Item
+	Rows   []int          // Rows[i] is the row of Items[i] as Excel numbers it
+	Fields []ledger.Field // in the order of ledger.ItemFields
+}
+
+// Row returns the row of item no, 0 when the file has none.
+func (l Ledger) Row(no string) int {
+	for i, it := range l.Items {
+		if it.No == no {
+			return l.Rows[i]
+		}
+	}
+	return 0
+}
+
+// ReadFile reads the items of the ledger at path (see ReadLedger).
 func ReadFile(ctx context.Context, path, round string, dir Directory) ([]ledger.Item, error) {
+	l, err := ReadLedger(ctx, path, round, dir)
+	return l.Items, err
+}
+
+// ReadLedger reads the ledger at path, choosing the format by the
+// extension (.csv or .xlsx, any letter case). The items belong to round.
+func ReadLedger(ctx context.Context, path, round string, dir Directory) (Ledger, error) {
 	name := filepath.Base(path)
 	ext := strings.ToLower(filepath.Ext(path))
-	var read func(context.Context, io.Reader, string, string, Directory) ([]ledger.Item, error)
+	var read func(context.Context, io.Reader, string, string, Directory) (Ledger, error)
 	switch ext {
 	case ".csv":
-		read = ReadCSV
+		read = readCSV
 	case ".xlsx":
-		read = ReadXLSX
+		read = readXLSX
 	case ".xls":
-		return nil, fileError(name, msgXLS)
+		return Ledger{}, fileError(name, msgXLS)
 	case "":
-		return nil, fileError(name, "文件没有扩展名,请使用 .csv 或 .xlsx 文件")
+		return Ledger{}, fileError(name, "文件没有扩展名,请使用 .csv 或 .xlsx 文件")
 	default:
-		return nil, fileError(name, fmt.Sprintf("不支持的文件类型 %q,请使用 .csv 或 .xlsx 文件", ext))
+		return Ledger{}, fileError(name, fmt.Sprintf("不支持的文件类型 %q,请使用 .csv 或 .xlsx 文件", ext))
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("sheet: read %s: %w", name, err)
+		return Ledger{}, fmt.Errorf("sheet: read %s: %w", name, err)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("sheet: open ledger: %w", err)
+		return Ledger{}, fmt.Errorf("sheet: open ledger: %w", err)
 	}
 	defer f.Close()
 	// Refuse an oversized file before reading it; the readers check again
 	// for inputs that are not regular files.
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxFileSize {
-		return nil, fileError(name, msgTooLarge)
+		return Ledger{}, fileError(name, msgTooLarge)
 	}
 	return read(ctx, f, name, round, dir)
 }

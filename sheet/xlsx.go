@@ -23,30 +23,35 @@ const maxUnzipSize = 100 << 20
 // ReadXLSX reads a ledger from the first worksheet of the XLSX workbook in
 // r; name is the file name shown in errors. The items belong to round.
 func ReadXLSX(ctx context.Context, r io.Reader, name, round string, dir Directory) ([]ledger.Item, error) {
+	l, err := readXLSX(ctx, r, name, round, dir)
+	return l.Items, err
+}
+
+func readXLSX(ctx context.Context, r io.Reader, name, round string, dir Directory) (Ledger, error) {
 	data, err := readLimited(ctx, r, name)
 	if err != nil {
-		return nil, err
+		return Ledger{}, err
 	}
 	switch {
 	case hasPrefix(data, magicOLE):
-		return nil, fileError(name, msgXLS)
+		return Ledger{}, fileError(name, msgXLS)
 	case len(data) == 0:
-		return nil, fileError(name, msgNoData)
+		return Ledger{}, fileError(name, msgNoData)
 	case !hasPrefix(data, magicZip):
-		return nil, fileError(name, "不是有效的 .xlsx 文件")
+		return Ledger{}, fileError(name, "不是有效的 .xlsx 文件")
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzipSize})
 	if err != nil {
-		return nil, fileError(name, fmt.Sprintf("无法打开 .xlsx 文件(文件可能已损坏,或解压后超过 100 MiB): %v", err))
+		return Ledger{}, fileError(name, fmt.Sprintf("无法打开 .xlsx 文件(文件可能已损坏,或解压后超过 100 MiB): %v", err))
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, fileError(name, msgNoData)
+		return Ledger{}, fileError(name, msgNoData)
 	}
 	a := newAssembler(name, round, dir)
 	if err := feedSheet(ctx, f, data, sheets[0], a); err != nil {
-		return nil, err
+		return Ledger{}, err
 	}
 	return a.finish()
 }
@@ -58,7 +63,7 @@ func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string,
 		return fileError(a.file, fmt.Sprintf("无法读取工作簿属性: %v", err))
 	}
 	date1904 := props.Date1904 != nil && *props.Date1904
-	a.deadlineCell = func(v string) string { return excelDate(v, date1904) }
+	a.dateCell = func(v string) string { return excelDate(v, date1904) }
 	merges, ok := mergedRanges(data)
 	if !ok {
 		var err error

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,70 +13,95 @@ import (
 	"duban/ledger"
 )
 
-// ImportOptions says who imports, when (At is required: it stamps the rows
-// and gives the completion day of items imported as done without one), and
-// whether to write at all.
-type ImportOptions struct {
-	Actor  string
-	At     time.Time
-	DryRun bool
-}
-
-// ImportResult counts what an import did (or, dry, would do).
-type ImportResult struct {
-	New, Changed, Unchanged int
-}
-
-type importOutcome int
+// OnConflict says what an import does with a row that would undo a change
+// made in duban since the item's last import.
+type OnConflict int
 
 const (
-	importedNew importOutcome = iota
-	importedChanged
-	importedUnchanged
+	// ConflictRefuse writes nothing and lists the conflicts.
+	ConflictRefuse OnConflict = iota
+	// ConflictOverwrite lets the file win.
+	ConflictOverwrite
+	// ConflictKeep keeps duban's values and applies the rest of the row.
+	ConflictKeep
 )
 
-// ImportItems upserts items by (round, no) in one transaction: all or
-// nothing. Missing rounds are created, named by their code. An item equal to
-// its stored row is not written; a new one gets an "imported" event, a
-// status change a "status" event and any other change an "edited" event
-// naming the fields. A dry run counts the same and writes nothing.
+// ImportOptions say who imports (Actor), from which file (Source, recorded
+// on every event of the import; "import" when empty, so that an import's
+// events never pass for changes made in duban), when (At is required: it
+// stamps the rows and is the day duban sees items done), which fields the
+// file carries (Fields; nil means all of ledger.ItemFields: a field whose
+// column the file lacks is left as it is), what to do with conflicts, and
+// whether to write at all.
+type ImportOptions struct {
+	Actor, Source string
+	At            time.Time
+	Fields        []ledger.Field
+	OnConflict    OnConflict
+	DryRun        bool
+}
+
+// ImportResult says what an import did (or, dry, would do): the counts of
+// rows, the new items, every change of a field, and the conflicts.
+type ImportResult struct {
+	New, Changed, Unchanged int
+	Added                   []ItemRef
+	Changes                 []ItemChange
+	// Conflicts are the fields a row would have undone: with
+	// ConflictRefuse nothing was written; with ConflictKeep duban's value
+	// was kept; with ConflictOverwrite the file's was written.
+	Conflicts []Conflict
+}
+
+// ItemRef names an item.
+type ItemRef struct{ Round, No string }
+
+// ItemChange is one field of one item an import changes.
+type ItemChange struct {
+	ItemRef
+	ledger.Change
+}
+
+// Conflict is a field of an item that a row sets to File while duban
+// holds Duban, changed in duban since the item's last import by Actor at At.
+type Conflict struct {
+	ItemRef
+	Field       ledger.Field
+	File, Duban string // values as ledger.Item.Value gives them
+	At          time.Time
+	Actor       string
+}
+
+// ImportItems reconciles the ledger with the items of a file, by (round,
+// no), in one transaction: all or nothing. Missing rounds are created,
+// named by their code. A new item is inserted with an "imported" event; an
+// existing one gets the file's value of each field the file carries, each
+// change recorded as an event (status or edited) with its value before and
+// after. A guarded field (ledger.Field.Guarded) whose value the row would
+// change, and which was changed in duban since the item's last import, is
+// a conflict, settled by o.OnConflict; with ConflictRefuse any conflict
+// writes nothing and the error wraps ErrConflict. A dry run works out the
+// same and writes nothing.
 func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOptions) (ImportResult, error) {
 	if o.At.IsZero() {
 		return ImportResult{}, errors.New("store: import items: ImportOptions.At is required")
 	}
+	if o.Fields == nil {
+		o.Fields = ledger.ItemFields()
+	}
 	o.Actor = cmp.Or(o.Actor, "import")
+	o.Source = cmp.Or(o.Source, "import")
 	var res ImportResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		seen := make(map[[2]string]bool, len(batch))
-		rounds := make(map[string]bool)
-		for _, it := range batch {
-			it, err := normaliseImported(it)
-			if err != nil {
-				return err
-			}
-			key := [2]string{it.Round, it.No}
-			if seen[key] {
-				return fmt.Errorf("item %s %s appears twice: %w", it.Round, it.No, ErrConflict)
-			}
-			seen[key] = true
-			if !rounds[it.Round] {
-				if _, err := exec(ctx, tx, qInsertRoundIfMissing, it.Round, it.Round); err != nil {
-					return fmt.Errorf("round %s: %w", it.Round, err)
-				}
-				rounds[it.Round] = true
-			}
-			outcome, err := s.importItem(ctx, tx, it, o)
-			if err != nil {
-				return fmt.Errorf("item %s %s: %w", it.Round, it.No, err)
-			}
-			switch outcome {
-			case importedNew:
-				res.New++
-			case importedChanged:
-				res.Changed++
-			case importedUnchanged:
-				res.Unchanged++
-			}
+		im := &importer{s: s, tx: tx, o: o, res: &res}
+		if err := im.all(ctx, batch); err != nil {
+			return err
+		}
+		if len(res.Conflicts) > 0 && o.OnConflict == ConflictRefuse {
+			return fmt.Errorf("%d fields changed in duban since the last import: %w", len(res.Conflicts), ErrConflict)
+		}
+		if err := im.markImported(ctx); err != nil {
+			return err
 		}
 		if o.DryRun {
 			return errRollback
@@ -85,9 +109,44 @@ func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOp
 		return nil
 	})
 	if err != nil && !errors.Is(err, errRollback) {
-		return ImportResult{}, fmt.Errorf("store: import items: %w", err)
+		return res, fmt.Errorf("store: import items: %w", err)
 	}
 	return res, nil
+}
+
+// importer is one import under way.
+type importer struct {
+	s        *Store
+	tx       dbtx
+	o        ImportOptions
+	res      *ImportResult
+	imported []int64 // the existing items the import carried, to stamp imported_at
+}
+
+func (im *importer) all(ctx context.Context, batch []ledger.Item) error {
+	seen := make(map[ItemRef]bool, len(batch))
+	rounds := make(map[string]bool)
+	for _, it := range batch {
+		it, err := normaliseImported(it)
+		if err != nil {
+			return err
+		}
+		ref := ItemRef{it.Round, it.No}
+		if seen[ref] {
+			return fmt.Errorf("item %s %s appears twice: %w", it.Round, it.No, ErrConflict)
+		}
+		seen[ref] = true
+		if !rounds[it.Round] {
+			if _, err := exec(ctx, im.tx, qInsertRoundIfMissing, it.Round, it.Round); err != nil {
+				return fmt.Errorf("round %s: %w", it.Round, err)
+			}
+			rounds[it.Round] = true
+		}
+		if err := im.item(ctx, it); err != nil {
+			return fmt.Errorf("item %s %s: %w", it.Round, it.No, err)
+		}
+	}
+	return nil
 }
 
 // normaliseImported checks the key and status and drops repeated units.
@@ -111,111 +170,141 @@ func normaliseImported(it ledger.Item) (ledger.Item, error) {
 	return it, nil
 }
 
-// completionDay is the completed_on an imported item should have: none when
-// open; else the imported day, or the one already stored, or the import day.
-func completionDay(it ledger.Item, stored ledger.Date, at time.Time) ledger.Date {
-	switch {
-	case it.Status == ledger.StatusOpen:
-		return ledger.Date{}
-	case !it.CompletedOn.IsZero():
-		return it.CompletedOn
-	case !stored.IsZero():
-		return stored
-	}
-	return ledger.DateOf(at)
-}
-
-func (s *Store) importItem(ctx context.Context, tx dbtx, it ledger.Item, o ImportOptions) (importOutcome, error) {
-	cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, it.Round, it.No)
+// item reconciles one row with the database.
+func (im *importer) item(ctx context.Context, row ledger.Item) error {
+	cur, err := getItemRow(ctx, im.tx, im.s.q.itemForUpdate, row.Round, row.No)
 	if errors.Is(err, ErrNotFound) {
-		return importedNew, insertImported(ctx, tx, it, o)
+		im.res.New++
+		im.res.Added = append(im.res.Added, ItemRef{row.Round, row.No})
+		return im.insert(ctx, row)
 	}
 	if err != nil {
-		return 0, err
-	}
-
-	it.CompletedOn = completionDay(it, cur.CompletedOn, o.At)
-	old := cur.item()
-	changed := changedFields(old, it)
-	statusChanged := old.Status != it.Status
-	if !statusChanged && len(changed) == 0 {
-		return importedUnchanged, nil
-	}
-
-	followup := cur.FollowupConfirmedOn
-	if it.Status == ledger.StatusOpen {
-		followup = ledger.Date{} // reopened: a new completion needs a new 回头看
-	}
-	if err := execOne(ctx, tx, qUpdateItem, it.Seq, it.Category, it.Problem, it.Measures, it.Leader,
-		it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn, it.Progress, followup,
-		ts(o.At), cur.ID); err != nil {
-		return 0, fmt.Errorf("update: %w", err)
-	}
-	if !slices.Equal(old.Units, it.Units) {
-		if err := replaceUnits(ctx, tx, cur.ID, it.Units); err != nil {
-			return 0, err
-		}
-	}
-	if statusChanged {
-		on := it.CompletedOn
-		if on.IsZero() {
-			on = ledger.DateOf(o.At)
-		}
-		if err := insertEvent(ctx, tx, cur.ID, ledger.Event{
-			Kind: ledger.EventStatus, At: o.At, On: on, FromStatus: old.Status, ToStatus: it.Status,
-			Note: "导入台账", Actor: o.Actor,
-		}); err != nil {
-			return 0, err
-		}
-	}
-	if len(changed) > 0 {
-		if err := insertEvent(ctx, tx, cur.ID, ledger.Event{
-			Kind: ledger.EventEdited, At: o.At, On: ledger.DateOf(o.At),
-			Note: "导入更新：" + strings.Join(changed, "、"), Actor: o.Actor,
-		}); err != nil {
-			return 0, err
-		}
-	}
-	return importedChanged, nil
-}
-
-func insertImported(ctx context.Context, tx dbtx, it ledger.Item, o ImportOptions) error {
-	it.CompletedOn = completionDay(it, ledger.Date{}, o.At)
-	var id int64
-	if err := get(ctx, tx, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.Problem,
-		it.Measures, it.Leader, it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn,
-		it.Progress, ts(o.At), ts(o.At)); err != nil {
-		return fmt.Errorf("insert: %w", classify(err))
-	}
-	if err := insertUnits(ctx, tx, id, it.Units); err != nil {
 		return err
 	}
-	return insertEvent(ctx, tx, id, ledger.Event{
-		Kind: ledger.EventImported, At: o.At, On: ledger.DateOf(o.At), ToStatus: it.Status,
-		Note: "导入台账", Actor: o.Actor,
+	old := cur.item()
+	it := old.With(row, im.o.Fields)
+	it.Seq = row.Seq
+	kept, err := im.settleConflicts(ctx, cur, &it)
+	if err != nil {
+		return err
+	}
+	followup := settle(&it, cur, ledger.DateOf(im.o.At))
+	if !kept {
+		// An item whose row yielded to a value of duban's stays as last
+		// imported, so that the next import of that row meets it again.
+		im.imported = append(im.imported, cur.ID)
+	}
+	changes := ledger.Changes(old, it, ledger.ItemFields())
+	ref := ItemRef{row.Round, row.No}
+	for _, c := range changes {
+		im.res.Changes = append(im.res.Changes, ItemChange{ItemRef: ref, Change: c})
+	}
+	if len(changes) == 0 {
+		im.res.Unchanged++
+		if it.Seq == old.Seq {
+			return nil
+		}
+	} else {
+		im.res.Changed++
+	}
+	return writeChanges(ctx, im.tx, cur, it, followup, changes, ledger.Event{
+		At: im.o.At, On: ledger.DateOf(im.o.At), Actor: im.o.Actor, Source: im.o.Source,
 	})
 }
 
-// changedFields names, in the ledger's Chinese column names, the fields
-// other than the status that differ between the stored and imported item;
-// the names go into the "edited" event's note.
-func changedFields(old, it ledger.Item) []string {
-	var out []string
-	check := func(differs bool, label string) {
-		if differs {
-			out = append(out, label)
+// settleConflicts finds the guarded fields the row would change although
+// duban changed them since the item's last import and records them. Unless
+// the file is to win, it puts duban's values back into it (with
+// ConflictRefuse nothing is written anyway, and the changes listed are
+// those that do not conflict); kept tells whether it did.
+func (im *importer) settleConflicts(ctx context.Context, cur itemRow, it *ledger.Item) (kept bool, err error) {
+	old := cur.item()
+	var guarded []ledger.Field
+	for _, c := range ledger.Changes(old, *it, ledger.ItemFields()) {
+		if c.Field.Guarded() {
+			guarded = append(guarded, c.Field)
 		}
 	}
-	check(old.Seq != it.Seq, "序号")
-	check(old.Category != it.Category, "问题类别")
-	check(old.Problem != it.Problem, "问题")
-	check(old.Measures != it.Measures, "整改措施")
-	check(old.Leader != it.Leader, "责任领导")
-	check(!slices.Equal(old.Units, it.Units), "责任部门")
-	check(!old.Deadline.Equal(it.Deadline), "完成时限")
-	check(old.LongTerm != it.LongTerm, "长期坚持")
-	// A completion day that moves with the status is part of the status change.
-	check(old.Status == it.Status && !old.CompletedOn.Equal(it.CompletedOn), "完成日期")
-	check(old.Progress != it.Progress, "整改情况")
-	return out
+	if len(guarded) == 0 {
+		return false, nil
+	}
+	since, err := changesInDuban(ctx, im.tx, cur)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range guarded {
+		e, changed := since[f]
+		if !changed {
+			continue
+		}
+		im.res.Conflicts = append(im.res.Conflicts, Conflict{
+			ItemRef: ItemRef{cur.Round, cur.No}, Field: f,
+			File: it.Value(f), Duban: old.Value(f), At: e.At, Actor: e.Actor,
+		})
+		if im.o.OnConflict != ConflictOverwrite {
+			*it = it.With(old, []ledger.Field{f})
+			kept = true
+		}
+	}
+	return kept, nil
+}
+
+// changesInDuban returns, by field, the latest change made in duban (not
+// by an import) since the item's last import. A status change changes the
+// completion day with it.
+func changesInDuban(ctx context.Context, q dbtx, cur itemRow) (map[ledger.Field]ledger.Event, error) {
+	out := map[ledger.Field]ledger.Event{}
+	if cur.ImportedAt.IsZero() {
+		return out, nil
+	}
+	var rows []eventRow
+	if err := sel(ctx, q, &rows, qChangesInDubanSince, cur.ID, ts(cur.ImportedAt.Time)); err != nil {
+		return nil, fmt.Errorf("changes since import: %w", err)
+	}
+	for _, r := range rows { // oldest first: the latest wins
+		e := r.event()
+		out[e.Field] = e
+		if e.Field == ledger.FieldStatus {
+			out[ledger.FieldCompletedOn] = e
+		}
+	}
+	return out, nil
+}
+
+// insert adds a new item. A done one is seen done on the import day; its
+// completion day is the file's, or unknown.
+func (im *importer) insert(ctx context.Context, it ledger.Item) error {
+	if it.Status == ledger.StatusOpen {
+		it.CompletedOn = ledger.Date{}
+	} else {
+		it.DoneSeenOn = ledger.DateOf(im.o.At)
+	}
+	at := ts(im.o.At)
+	var id int64
+	if err := get(ctx, im.tx, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.Problem,
+		it.Measures, it.Leader, it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn,
+		it.DoneSeenOn, it.Progress, at, at, at); err != nil {
+		return fmt.Errorf("insert: %w", classify(err))
+	}
+	if err := insertUnits(ctx, im.tx, id, it.Units); err != nil {
+		return err
+	}
+	return insertEvent(ctx, im.tx, id, ledger.Event{
+		Kind: ledger.EventImported, At: im.o.At, On: ledger.DateOf(im.o.At),
+		Field: ledger.FieldStatus, New: string(it.Status), Actor: im.o.Actor, Source: im.o.Source,
+	})
+}
+
+// markImported stamps the existing items the import carried with its time.
+func (im *importer) markImported(ctx context.Context) error {
+	for _, chunk := range chunks(im.imported, itemsPage) {
+		query, args, err := in(im.tx, qMarkImported, ts(im.o.At), chunk)
+		if err != nil {
+			return err
+		}
+		if _, err := im.tx.ExecContext(ctx, query, args...); err != nil {
+			return fmt.Errorf("mark imported: %w", err)
+		}
+	}
+	return nil
 }

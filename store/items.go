@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,8 +52,10 @@ type itemRow struct {
 	LongTerm            bool        `db:"long_term"`
 	Status              string      `db:"status"`
 	CompletedOn         ledger.Date `db:"completed_on"`
+	DoneSeenOn          ledger.Date `db:"done_seen_on"`
 	Progress            string      `db:"progress"`
 	FollowupConfirmedOn ledger.Date `db:"followup_confirmed_on"`
+	ImportedAt          dbTime      `db:"imported_at"`
 
 	units []string
 }
@@ -71,6 +74,7 @@ func (r itemRow) item() ledger.Item {
 		LongTerm:    r.LongTerm,
 		Status:      ledger.Status(r.Status),
 		CompletedOn: r.CompletedOn,
+		DoneSeenOn:  r.DoneSeenOn,
 		Progress:    r.Progress,
 	}
 }
@@ -248,9 +252,10 @@ func (s *Store) CountItems(ctx context.Context) (int, error) {
 }
 
 // ChangeStatus moves an item to status to and records it in the timeline.
-// done and closed set the completion day to on (today's date of at when on
-// is zero); open clears it and any follow-up confirmation. An item already
-// in status to is ErrConflict.
+// From open, done and closed set the completion day to on (today's date of
+// at when on is zero) and the day duban saw it done to at's day; between
+// done and closed both are kept; open clears them and any follow-up
+// confirmation. An item already in status to is ErrConflict.
 func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.Status, on ledger.Date, note, actor string, at time.Time) error {
 	if _, err := ledger.ParseStatus(string(to)); err != nil {
 		return fmt.Errorf("store: change status of %s %s: %w", round, no, err)
@@ -267,15 +272,18 @@ func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.St
 		if from == to {
 			return fmt.Errorf("already %s: %w", to, ErrConflict)
 		}
-		completed, followup := on, cur.FollowupConfirmedOn
-		if to == ledger.StatusOpen {
-			completed, followup = ledger.Date{}, ledger.Date{}
+		it := cur.item()
+		it.Status = to
+		if from == ledger.StatusOpen {
+			it.CompletedOn = on
 		}
-		if err := execOne(ctx, tx, qSetItemStatus, string(to), completed, followup, ts(at), cur.ID); err != nil {
+		followup := settle(&it, cur, ledger.DateOf(at))
+		if err := execOne(ctx, tx, qSetItemStatus, string(to), it.CompletedOn, it.DoneSeenOn, followup, ts(at), cur.ID); err != nil {
 			return err
 		}
 		return insertEvent(ctx, tx, cur.ID, ledger.Event{
-			Kind: ledger.EventStatus, At: at, On: on, FromStatus: from, ToStatus: to, Note: note, Actor: actor,
+			Kind: ledger.EventStatus, At: at, On: on, Field: ledger.FieldStatus,
+			Old: string(from), New: string(to), Note: note, Actor: actor,
 		})
 	})
 	if err != nil {
@@ -284,9 +292,24 @@ func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.St
 	return nil
 }
 
-// AddProgress records a dated progress note (kind progress, which also
-// becomes the item's current 整改情况) or a follow-up re-check (kind
-// followup, which confirms the follow-up as of on).
+// settle makes the dates of it agree with its status, which may have
+// changed from cur's: an open item has no completion day, no day seen done
+// and no follow-up; an item done since today was seen done today. It
+// returns the follow-up confirmation day to keep.
+func settle(it *ledger.Item, cur itemRow, today ledger.Date) ledger.Date {
+	if it.Status == ledger.StatusOpen {
+		it.CompletedOn, it.DoneSeenOn = ledger.Date{}, ledger.Date{}
+		return ledger.Date{} // reopened: a new completion needs a new 回头看
+	}
+	if it.DoneSeenOn.IsZero() {
+		it.DoneSeenOn = today
+	}
+	return cur.FollowupConfirmedOn
+}
+
+// AddProgress records a dated progress note (kind progress: an entry of
+// the timeline, which leaves 整改情况 as it is) or a follow-up re-check
+// (kind followup, which confirms the follow-up as of on).
 func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.EventKind, on ledger.Date, note, actor string, at time.Time) error {
 	if kind != ledger.EventProgress && kind != ledger.EventFollowup {
 		return fmt.Errorf("store: add progress to %s %s: kind %q: want progress or followup", round, no, kind)
@@ -299,15 +322,10 @@ func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.E
 		if err := get(ctx, tx, &id, qItemIDOf, round, no); err != nil {
 			return classify(err)
 		}
-		var err error
-		switch {
-		case kind == ledger.EventFollowup:
-			err = execOne(ctx, tx, qSetItemFollowup, on, ts(at), id)
-		case note != "":
-			err = execOne(ctx, tx, qSetItemProgress, note, ts(at), id)
-		}
-		if err != nil {
-			return err
+		if kind == ledger.EventFollowup {
+			if err := execOne(ctx, tx, qSetItemFollowup, on, ts(at), id); err != nil {
+				return err
+			}
 		}
 		return insertEvent(ctx, tx, id, ledger.Event{Kind: kind, At: at, On: on, Note: note, Actor: actor})
 	})
@@ -317,6 +335,97 @@ func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.E
 	return nil
 }
 
+// Edit says who changes an item, when, and why (a 延期's reason).
+type Edit struct {
+	Note, Actor string
+	At          time.Time
+}
+
+// EditItem sets the fields of item round/no to their values in values and
+// records each change, with its value before and after, in the timeline;
+// it returns the changes, none when the item already had those values. The
+// status changes by ChangeStatus only, and an open item has no completion
+// day: either is ErrConflict.
+func (s *Store) EditItem(ctx context.Context, round, no string, fields []ledger.Field, values ledger.Item, e Edit) ([]ledger.Change, error) {
+	var changes []ledger.Change
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, round, no)
+		if err != nil {
+			return err
+		}
+		old := cur.item()
+		it := old.With(values, fields)
+		switch {
+		case it.Status != old.Status:
+			return fmt.Errorf("status: change it with done, close or reopen: %w", ErrConflict)
+		case it.Status == ledger.StatusOpen && !it.CompletedOn.IsZero():
+			return fmt.Errorf("an open item has no completion day: %w", ErrConflict)
+		}
+		changes = ledger.Changes(old, it, ledger.ItemFields())
+		if len(changes) == 0 {
+			return nil
+		}
+		return writeChanges(ctx, tx, cur, it, cur.FollowupConfirmedOn, changes, ledger.Event{
+			At: e.At, On: ledger.DateOf(e.At), Note: e.Note, Actor: e.Actor,
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: edit %s %s: %w", round, no, err)
+	}
+	return changes, nil
+}
+
+// writeChanges writes item it over its row cur and records each change as
+// an event like proto: a status change as a status event dated by the day
+// the item counts as done from (or proto's day), any other as an edit.
+func writeChanges(ctx context.Context, tx dbtx, cur itemRow, it ledger.Item, followup ledger.Date, changes []ledger.Change, proto ledger.Event) error {
+	if err := execOne(ctx, tx, qUpdateItem, it.Seq, it.Category, it.Problem, it.Measures, it.Leader,
+		it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn, it.DoneSeenOn, it.Progress, followup,
+		ts(proto.At), cur.ID); err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	if !slices.Equal(cur.units, it.Units) {
+		if err := replaceUnits(ctx, tx, cur.ID, it.Units); err != nil {
+			return err
+		}
+	}
+	for _, c := range changes {
+		e := proto
+		e.Kind, e.Field, e.Old, e.New = ledger.EventEdited, c.Field, c.Old, c.New
+		if c.Field == ledger.FieldStatus {
+			e.Kind = ledger.EventStatus
+			if done, _ := it.DoneOn(); !done.IsZero() {
+				e.On = done
+			}
+		}
+		if err := insertEvent(ctx, tx, cur.ID, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventRow is an item_events row as scanned.
+type eventRow struct {
+	ID     int64       `db:"id"`
+	Kind   string      `db:"kind"`
+	At     dbTime      `db:"at"`
+	On     ledger.Date `db:"on_date"`
+	Field  string      `db:"field"`
+	Old    string      `db:"old_value"`
+	New    string      `db:"new_value"`
+	Note   string      `db:"note"`
+	Actor  string      `db:"actor"`
+	Source string      `db:"source"`
+}
+
+func (r eventRow) event() ledger.Event {
+	return ledger.Event{
+		ID: r.ID, Kind: ledger.EventKind(r.Kind), At: r.At.Time, On: r.On,
+		Field: ledger.Field(r.Field), Old: r.Old, New: r.New, Note: r.Note, Actor: r.Actor, Source: r.Source,
+	}
+}
+
 // ItemEvents returns the timeline of an item, oldest first; ErrNotFound
 // when the item does not exist.
 func (s *Store) ItemEvents(ctx context.Context, round, no string) ([]ledger.Event, error) {
@@ -324,33 +433,40 @@ func (s *Store) ItemEvents(ctx context.Context, round, no string) ([]ledger.Even
 	if err := get(ctx, s.rdb, &id, qItemIDOf, round, no); err != nil {
 		return nil, fmt.Errorf("store: events of %s %s: %w", round, no, classify(err))
 	}
-	var rows []struct {
-		ID         int64       `db:"id"`
-		Kind       string      `db:"kind"`
-		At         dbTime      `db:"at"`
-		On         ledger.Date `db:"on_date"`
-		FromStatus string      `db:"from_status"`
-		ToStatus   string      `db:"to_status"`
-		Note       string      `db:"note"`
-		Actor      string      `db:"actor"`
-	}
+	var rows []eventRow
 	if err := sel(ctx, s.rdb, &rows, qItemEvents, id); err != nil {
 		return nil, fmt.Errorf("store: events of %s %s: %w", round, no, err)
 	}
 	events := make([]ledger.Event, len(rows))
 	for i, r := range rows {
-		events[i] = ledger.Event{
-			ID: r.ID, Kind: ledger.EventKind(r.Kind), At: r.At.Time, On: r.On,
-			FromStatus: ledger.Status(r.FromStatus), ToStatus: ledger.Status(r.ToStatus),
-			Note: r.Note, Actor: r.Actor,
-		}
+		events[i] = r.event()
 	}
 	return events, nil
 }
 
+// LatestNotes returns the latest n progress notes dated on or before asOf
+// of each item of round that has any, by item number, oldest first.
+func (s *Store) LatestNotes(ctx context.Context, round string, asOf ledger.Date, n int) (map[string][]ledger.Event, error) {
+	out := map[string][]ledger.Event{}
+	if n <= 0 {
+		return out, nil
+	}
+	var rows []struct {
+		No string `db:"no"`
+		eventRow
+	}
+	if err := sel(ctx, s.rdb, &rows, qLatestNotes, round, asOf, n); err != nil {
+		return nil, fmt.Errorf("store: latest notes of %s: %w", round, err)
+	}
+	for _, r := range rows {
+		out[r.No] = append(out[r.No], r.event())
+	}
+	return out, nil
+}
+
 func insertEvent(ctx context.Context, q dbtx, itemID int64, e ledger.Event) error {
 	_, err := exec(ctx, q, qInsertItemEvent, itemID, string(e.Kind), ts(e.At), e.On,
-		string(e.FromStatus), string(e.ToStatus), e.Note, e.Actor)
+		string(e.Field), e.Old, e.New, e.Note, e.Actor, e.Source)
 	if err != nil {
 		return fmt.Errorf("insert %s event: %w", e.Kind, err)
 	}

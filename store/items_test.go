@@ -36,9 +36,32 @@ func seedItems() []ledger.Item {
 
 func importAll(t *testing.T, s *store.Store, items []ledger.Item) store.ImportResult {
 	t.Helper()
-	res, err := s.ImportItems(t.Context(), items, store.ImportOptions{Actor: "test", At: t0})
+	res, err := s.ImportItems(t.Context(), items, store.ImportOptions{Actor: "test", Source: "ledger.xlsx", At: t0})
 	must(t, err)
 	return res
+}
+
+// counts is what an import did, in short: new/changed/unchanged.
+func counts(res store.ImportResult) string {
+	return fmt.Sprintf("%d/%d/%d", res.New, res.Changed, res.Unchanged)
+}
+
+// changeList is an import's changes as "no field old→new", in order.
+func changeList(res store.ImportResult) []string {
+	var out []string
+	for _, c := range res.Changes {
+		out = append(out, c.No+" "+string(c.Field)+" "+c.Old+"→"+c.New)
+	}
+	return out
+}
+
+// eventList is a timeline as "kind field old→new (on) note [actor|source]".
+func eventList(events []ledger.Event) []string {
+	var out []string
+	for _, e := range events {
+		out = append(out, fmt.Sprintf("%s %s %s→%s (%s) %s [%s|%s]", e.Kind, e.Field, e.Old, e.New, e.On, e.Note, e.Actor, e.Source))
+	}
+	return out
 }
 
 func TestImportItems(t *testing.T) {
@@ -48,25 +71,27 @@ func TestImportItems(t *testing.T) {
 		ctx := t.Context()
 		items := seedItems()
 
-		if got, want := importAll(t, s, items), (store.ImportResult{New: 3}); got != want {
-			t.Fatalf("first import = %+v, want %+v", got, want)
+		if got := counts(importAll(t, s, items)); got != "3/0/0" {
+			t.Fatalf("first import = %s, want 3 new", got)
 		}
 		got, err := s.ListItems(ctx, store.ItemFilter{})
 		must(t, err)
-		if !reflect.DeepEqual(got, items) {
-			t.Fatalf("ListItems after import:\n got %+v\nwant %+v", got, items)
+		want := seedItems()
+		want[0].DoneSeenOn = ledger.DateOf(t0) // done when duban first saw it, on the import day
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("ListItems after import:\n got %+v\nwant %+v", got, want)
 		}
 		events, err := s.ItemEvents(ctx, "2024-7", "一.2")
 		must(t, err)
 		if len(events) != 1 || events[0].Kind != ledger.EventImported || events[0].Actor != "test" ||
-			events[0].ToStatus != ledger.StatusOpen {
+			events[0].Source != "ledger.xlsx" || events[0].New != string(ledger.StatusOpen) {
 			t.Fatalf("events after import = %+v, want one imported event", events)
 		}
 		sameTime(t, "event At", events[0].At, t0)
 
 		// The same ledger again: nothing to write, no events.
-		if got, want := importAll(t, s, items), (store.ImportResult{Unchanged: 3}); got != want {
-			t.Fatalf("re-import = %+v, want %+v", got, want)
+		if got := counts(importAll(t, s, items)); got != "0/0/3" {
+			t.Fatalf("re-import = %s, want 3 unchanged", got)
 		}
 		events, err = s.ItemEvents(ctx, "2024-7", "一.2")
 		must(t, err)
@@ -74,47 +99,57 @@ func TestImportItems(t *testing.T) {
 			t.Fatalf("re-import added events: %+v", events)
 		}
 
-		// One item done, one with new measures and reordered units.
+		// One item done, one with new measures and reordered units: each
+		// field changed is an event with its value before and after.
 		changed := seedItems()
 		changed[1].Status = ledger.StatusDone
 		changed[0].Measures = "制定并落实学习计划"
 		changed[0].Units = []string{"zzb", "bgs"}
-		res, err := s.ImportItems(ctx, changed, store.ImportOptions{Actor: "test", At: t0.AddDate(0, 0, 1)})
+		day2 := t0.AddDate(0, 0, 1)
+		res, err := s.ImportItems(ctx, changed, store.ImportOptions{Actor: "test", Source: "v2.csv", At: day2})
 		must(t, err)
-		if want := (store.ImportResult{Changed: 2, Unchanged: 1}); res != want {
-			t.Fatalf("import of changes = %+v, want %+v", res, want)
+		if counts(res) != "0/2/1" || !slices.Equal(changeList(res), []string{
+			"一.1 measures 制定学习计划→制定并落实学习计划", "一.1 units bgs,zzb→zzb,bgs", "一.2 status open→done",
+		}) {
+			t.Fatalf("import of changes = %s %q", counts(res), changeList(res))
 		}
 		it, err := s.GetItem(ctx, "2024-7", "一.2")
 		must(t, err)
-		if it.Status != ledger.StatusDone || !it.CompletedOn.Equal(day("2025-06-17")) {
-			t.Errorf("item done by import: status %s completed %s, want done on the import day 2025-06-17",
-				it.Status, it.CompletedOn)
+		if done, known := it.DoneOn(); it.Status != ledger.StatusDone || known || !done.Equal(day("2025-06-17")) {
+			t.Errorf("item done by import: status %s, done on %s (known %v), want done, day unknown, seen on the import day 2025-06-17",
+				it.Status, done, known)
 		}
 		events, err = s.ItemEvents(ctx, "2024-7", "一.2")
 		must(t, err)
-		if len(events) != 2 || events[1].Kind != ledger.EventStatus ||
-			events[1].FromStatus != ledger.StatusOpen || events[1].ToStatus != ledger.StatusDone {
-			t.Errorf("events after status import = %+v, want imported then status open→done", events)
-		}
-		it, err = s.GetItem(ctx, "2024-7", "一.1")
-		must(t, err)
-		if !slices.Equal(it.Units, []string{"zzb", "bgs"}) || it.Measures != changed[0].Measures {
-			t.Errorf("edited item = %+v", it)
+		if got := eventList(events[1:]); !slices.Equal(got, []string{"status status open→done (2025-06-17)  [test|v2.csv]"}) {
+			t.Errorf("events after status import = %q", got)
 		}
 		events, err = s.ItemEvents(ctx, "2024-7", "一.1")
 		must(t, err)
-		if len(events) != 2 || events[1].Kind != ledger.EventEdited ||
-			events[1].Note != "导入更新：整改措施、责任部门" {
-			t.Errorf("events after edit import = %+v, want an edited event naming 整改措施、责任部门", events)
+		if got := eventList(events[1:]); !slices.Equal(got, []string{
+			"edited measures 制定学习计划→制定并落实学习计划 (2025-06-17)  [test|v2.csv]",
+			"edited units bgs,zzb→zzb,bgs (2025-06-17)  [test|v2.csv]",
+		}) {
+			t.Errorf("events after edit import = %q", got)
 		}
 
-		// A done item imported again without a completion day keeps its day.
-		again := changed
-		again[1].CompletedOn = ledger.Date{}
+		// A file without the 完成日期 and 整改情况 columns leaves those fields
+		// alone; with them, an empty cell means none.
+		again := seedItems()
+		again[0].CompletedOn, again[0].Progress = ledger.Date{}, ""
+		again[0].Measures, again[0].Units, again[1].Status = changed[0].Measures, changed[0].Units, ledger.StatusDone
+		without := slices.DeleteFunc(ledger.ItemFields(), func(f ledger.Field) bool {
+			return f == ledger.FieldCompletedOn || f == ledger.FieldProgress
+		})
+		res, err = s.ImportItems(ctx, again, store.ImportOptions{At: t0.AddDate(0, 1, 0), Fields: without})
+		must(t, err)
+		if counts(res) != "0/0/3" {
+			t.Errorf("import without the columns = %s %q, want all unchanged", counts(res), changeList(res))
+		}
 		res, err = s.ImportItems(ctx, again, store.ImportOptions{At: t0.AddDate(0, 1, 0)})
 		must(t, err)
-		if want := (store.ImportResult{Unchanged: 3}); res != want {
-			t.Errorf("re-import of done item without date = %+v, want %+v", res, want)
+		if !slices.Equal(changeList(res), []string{"一.1 completed_on 2024-11-30→", "一.1 progress 已完成学习计划→"}) {
+			t.Errorf("import with empty cells = %q", changeList(res))
 		}
 	})
 }
@@ -132,8 +167,9 @@ func TestImportDryRunWritesNothing(t *testing.T) {
 		next = append(next, ledger.Item{Round: "2025-1", No: "一.1", Seq: 1, Problem: "新一轮问题", Status: ledger.StatusOpen})
 		res, err := s.ImportItems(ctx, next, store.ImportOptions{At: t0, DryRun: true})
 		must(t, err)
-		if want := (store.ImportResult{New: 2, Changed: 1, Unchanged: 1}); res != want {
-			t.Errorf("dry run = %+v, want %+v", res, want)
+		if counts(res) != "2/1/1" || fmt.Sprint(res.Added) != "[{2024-7 二.1} {2025-1 一.1}]" ||
+			!slices.Equal(changeList(res), []string{"一.1 progress 已完成学习计划→新的整改情况"}) {
+			t.Errorf("dry run = %s, added %v, changes %q", counts(res), res.Added, changeList(res))
 		}
 		n, err := s.CountItems(ctx)
 		must(t, err)
@@ -400,33 +436,26 @@ func TestChangeStatusAndProgress(t *testing.T) {
 		must(t, s.AddProgress(ctx, round, no, ledger.EventProgress, day("2025-06-20"), "已完成初稿", "cli:root", t0.Add(3*time.Minute)))
 		it, err = s.GetItem(ctx, round, no)
 		must(t, err)
-		if it.Progress != "已完成初稿" {
-			t.Errorf("progress = %q, want the last note", it.Progress)
+		if it.Progress != "" {
+			t.Errorf("progress = %q: a note is a timeline entry, not 整改情况", it.Progress)
 		}
 
 		events, err := s.ItemEvents(ctx, round, no)
 		must(t, err)
-		type ev struct {
-			kind     ledger.EventKind
-			from, to ledger.Status
-			on, note string
+		want := []string{
+			"imported status →open (2025-06-16)  [test|ledger.xlsx]",
+			"status status open→done (2025-06-10) 制度已印发 [cli:root|]",
+			"followup  → (2025-09-10) 回头看无反弹 [cli:root|]",
+			"status status done→open (2025-06-16) 问题反弹 [cli:root|]",
+			"progress  → (2025-06-20) 已完成初稿 [cli:root|]",
 		}
-		want := []ev{
-			{ledger.EventImported, "", ledger.StatusOpen, "2025-06-16", "导入台账"},
-			{ledger.EventStatus, ledger.StatusOpen, ledger.StatusDone, "2025-06-10", "制度已印发"},
-			{ledger.EventFollowup, "", "", "2025-09-10", "回头看无反弹"},
-			{ledger.EventStatus, ledger.StatusDone, ledger.StatusOpen, "2025-06-16", "问题反弹"},
-			{ledger.EventProgress, "", "", "2025-06-20", "已完成初稿"},
+		if got := eventList(events); !slices.Equal(got, want) {
+			t.Errorf("events:\n got %q\nwant %q", got, want)
 		}
-		var got []ev
 		for _, e := range events {
-			got = append(got, ev{e.Kind, e.FromStatus, e.ToStatus, e.On.String(), e.Note})
-			if e.Actor == "" || e.ID == 0 {
-				t.Errorf("event %+v lacks actor or id", e)
+			if e.ID == 0 {
+				t.Errorf("event %+v lacks its id", e)
 			}
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("events:\n got %v\nwant %v", got, want)
 		}
 		sameTime(t, "last event At", events[4].At, t0.Add(3*time.Minute))
 
@@ -476,6 +505,225 @@ func TestSubmissions(t *testing.T) {
 		must(t, err)
 		if len(all) != 3 {
 			t.Errorf("ListSubmissions(\"\") returned %d, want 3", len(all))
+		}
+	})
+}
+
+// conflictList is an import's conflicts as "no field file/duban actor".
+func conflictList(res store.ImportResult) []string {
+	var out []string
+	for _, c := range res.Conflicts {
+		out = append(out, fmt.Sprintf("%s %s %s/%s %s", c.No, c.Field, c.File, c.Duban, c.Actor))
+	}
+	return out
+}
+
+// An import that would undo a change made in duban since the item's last
+// import writes nothing and lists the conflicts, unless told which side
+// wins.
+func TestImportConflicts(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		importAll(t, s, seedItems())
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-16"), "", "alice", t0.Add(time.Hour)))
+		_, err := s.EditItem(ctx, "2024-7", "二.1", []ledger.Field{ledger.FieldProgress},
+			ledger.Item{Progress: "已建立调研制度"}, store.Edit{Actor: "bob", At: t0.Add(time.Hour)})
+		must(t, err)
+
+		file := seedItems()            // the same spreadsheet again, with one other change
+		file[1].Measures = "修订并执行财务制度" // not guarded: the file's word counts
+		wantConflicts := []string{
+			"一.2 status open/done alice", "一.2 completed_on /2025-06-16 alice", "二.1 progress /已建立调研制度 bob",
+		}
+		for _, dry := range []bool{true, false} {
+			res, err := s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(2 * time.Hour), DryRun: dry})
+			wantErr(t, err, store.ErrConflict)
+			if got := conflictList(res); !slices.Equal(got, wantConflicts) {
+				t.Fatalf("dry %v: conflicts %q, want %q", dry, got, wantConflicts)
+			}
+			sameTime(t, "conflict At", res.Conflicts[0].At, t0.Add(time.Hour))
+		}
+		it, err := s.GetItem(ctx, "2024-7", "一.2")
+		must(t, err)
+		if it.Status != ledger.StatusDone || it.Measures != "修订财务制度" {
+			t.Fatalf("a refused import wrote: %+v", it)
+		}
+
+		// --keep: duban's values stay, the rest of the row applies, and the
+		// next import of the same rows meets the conflicts again.
+		res, err := s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(3 * time.Hour), OnConflict: store.ConflictKeep})
+		must(t, err)
+		if !slices.Equal(conflictList(res), wantConflicts) ||
+			!slices.Equal(changeList(res), []string{"一.2 measures 修订财务制度→修订并执行财务制度"}) {
+			t.Errorf("keep: conflicts %q, changes %q", conflictList(res), changeList(res))
+		}
+		it, err = s.GetItem(ctx, "2024-7", "一.2")
+		must(t, err)
+		if it.Status != ledger.StatusDone || it.Measures != file[1].Measures {
+			t.Errorf("after keep: %+v", it)
+		}
+		_, err = s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(4 * time.Hour)})
+		wantErr(t, err, store.ErrConflict)
+
+		// --overwrite: the file wins; the item is open again.
+		res, err = s.ImportItems(ctx, file, store.ImportOptions{Source: "v3.xlsx", At: t0.Add(5 * time.Hour), OnConflict: store.ConflictOverwrite})
+		must(t, err)
+		if !slices.Equal(conflictList(res), wantConflicts) || !slices.Equal(changeList(res), []string{
+			"一.2 status done→open", "一.2 completed_on 2025-06-16→", "二.1 progress 已建立调研制度→",
+		}) {
+			t.Errorf("overwrite: conflicts %q, changes %q", conflictList(res), changeList(res))
+		}
+		it, err = s.GetItem(ctx, "2024-7", "一.2")
+		must(t, err)
+		if it.Status != ledger.StatusOpen || !it.CompletedOn.IsZero() || !it.DoneSeenOn.IsZero() {
+			t.Errorf("after overwrite: %+v", it)
+		}
+
+		// A change made in duban before the last import is the import's to
+		// change: done in duban, the office's file agrees, then reopens it.
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-16"), "", "alice", t0.Add(6*time.Hour)))
+		file[1].Status, file[1].CompletedOn = ledger.StatusDone, day("2025-06-16")
+		res, err = s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(7 * time.Hour)})
+		must(t, err)
+		if counts(res) != "0/0/3" {
+			t.Errorf("import agreeing with duban = %s %q", counts(res), changeList(res))
+		}
+		file[1].Status, file[1].CompletedOn = ledger.StatusOpen, ledger.Date{}
+		res, err = s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(8 * time.Hour)})
+		must(t, err)
+		if len(res.Conflicts) != 0 || counts(res) != "0/1/2" {
+			t.Errorf("reopening import = %s, conflicts %q", counts(res), conflictList(res))
+		}
+
+		// A deadline moved later by an import is an extension (延期).
+		file[1].Deadline = day("2025-09-30")
+		res, err = s.ImportItems(ctx, file, store.ImportOptions{Source: "v4.xlsx", At: t0.Add(9 * time.Hour)})
+		must(t, err)
+		events, err := s.ItemEvents(ctx, "2024-7", "一.2")
+		must(t, err)
+		last := events[len(events)-1]
+		if last.Field != ledger.FieldDeadline || last.Old != "2025-06-30" || last.New != "2025-09-30" || last.Label() != "延期" {
+			t.Errorf("deadline event %+v labelled %q, want 延期 2025-06-30 → 2025-09-30", last, last.Label())
+		}
+	})
+}
+
+func TestEditItem(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		importAll(t, s, seedItems())
+		const round, no = "2024-7", "一.2"
+		at := t0.Add(time.Hour)
+		changes, err := s.EditItem(ctx, round, no,
+			[]ledger.Field{ledger.FieldDeadline, ledger.FieldProgress, ledger.FieldUnits, ledger.FieldLeader},
+			ledger.Item{Deadline: day("2025-08-31"), Progress: "制度初稿已完成", Units: []string{"cwb", "bgs"}, Leader: "li"},
+			store.Edit{Note: "需待上级文件", Actor: "alice", At: at})
+		must(t, err)
+		want := []string{ // in ledger order
+			"units cwb→cwb,bgs", "deadline 2025-06-30→2025-08-31", "progress →制度初稿已完成",
+		}
+		var got []string
+		for _, c := range changes {
+			got = append(got, string(c.Field)+" "+c.Old+"→"+c.New)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("changes %q, want %q (the leader was li already)", got, want)
+		}
+		it, err := s.GetItem(ctx, round, no)
+		must(t, err)
+		if !it.Deadline.Equal(day("2025-08-31")) || it.Progress != "制度初稿已完成" || !slices.Equal(it.Units, []string{"cwb", "bgs"}) {
+			t.Errorf("edited item %+v", it)
+		}
+		events, err := s.ItemEvents(ctx, round, no)
+		must(t, err)
+		if got := eventList(events[1:]); !slices.Equal(got, []string{
+			"edited units cwb→cwb,bgs (2025-06-16) 需待上级文件 [alice|]",
+			"edited deadline 2025-06-30→2025-08-31 (2025-06-16) 需待上级文件 [alice|]",
+			"edited progress →制度初稿已完成 (2025-06-16) 需待上级文件 [alice|]",
+		}) {
+			t.Errorf("events %q", got)
+		}
+		if events[2].Label() != "延期" || events[3].Label() != "修改" {
+			t.Errorf("labels %q, %q, want 延期 and 修改", events[2].Label(), events[3].Label())
+		}
+
+		// The same values again change nothing.
+		changes, err = s.EditItem(ctx, round, no, []ledger.Field{ledger.FieldProgress},
+			ledger.Item{Progress: "制度初稿已完成"}, store.Edit{Actor: "alice", At: at})
+		must(t, err)
+		if len(changes) != 0 {
+			t.Errorf("a no-op edit changed %v", changes)
+		}
+		_, err = s.EditItem(ctx, round, no, []ledger.Field{ledger.FieldStatus}, ledger.Item{Status: ledger.StatusDone}, store.Edit{At: at})
+		wantErr(t, err, store.ErrConflict)
+		_, err = s.EditItem(ctx, round, no, []ledger.Field{ledger.FieldCompletedOn}, ledger.Item{CompletedOn: day("2025-06-01")}, store.Edit{At: at})
+		wantErr(t, err, store.ErrConflict)
+		_, err = s.EditItem(ctx, round, "九.9", []ledger.Field{ledger.FieldProgress}, ledger.Item{}, store.Edit{At: at})
+		wantErr(t, err, store.ErrNotFound)
+	})
+}
+
+// A done item's completion day is known or not; the day duban first saw it
+// done stands in for an unknown one, and a reopen clears both.
+func TestCompletionDays(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		items := seedItems()
+		items[0].CompletedOn = ledger.Date{} // done, day unknown
+		importAll(t, s, items)
+		check := func(no, wantStatus, wantCompleted, wantSeen string) {
+			t.Helper()
+			it, err := s.GetItem(ctx, "2024-7", no)
+			must(t, err)
+			if string(it.Status) != wantStatus || it.CompletedOn.String() != wantCompleted || it.DoneSeenOn.String() != wantSeen {
+				t.Errorf("%s: %s completed %q seen %q, want %s %q %q", no, it.Status, it.CompletedOn, it.DoneSeenOn,
+					wantStatus, wantCompleted, wantSeen)
+			}
+		}
+		check("一.1", "done", "", "2025-06-16")
+		later := t0.AddDate(0, 0, 3)
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.1", ledger.StatusClosed, day("2025-06-19"), "", "x", later))
+		check("一.1", "closed", "", "2025-06-16") // 销号 is not the completion
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-10"), "", "x", later))
+		check("一.2", "done", "2025-06-10", "2025-06-19")
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusOpen, day("2025-06-19"), "", "x", later))
+		check("一.2", "open", "", "")
+	})
+}
+
+func TestLatestNotes(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		importAll(t, s, seedItems())
+		for i, d := range []string{"2025-06-01", "2025-06-05", "2025-06-03", "2025-06-09", "2025-06-20"} {
+			must(t, s.AddProgress(ctx, "2024-7", "一.2", ledger.EventProgress, day(d), "进展"+d, "x", t0.Add(time.Duration(i)*time.Minute)))
+		}
+		must(t, s.AddProgress(ctx, "2024-7", "二.1", ledger.EventProgress, day("2025-06-02"), "调研", "x", t0))
+		must(t, s.AddProgress(ctx, "2024-7", "一.1", ledger.EventFollowup, day("2025-06-02"), "回头看", "x", t0))
+		notes, err := s.LatestNotes(ctx, "2024-7", day("2025-06-10"), 3)
+		must(t, err)
+		got := map[string]string{}
+		for no, es := range notes {
+			for _, e := range es {
+				got[no] += e.On.String() + " "
+			}
+		}
+		want := map[string]string{"一.2": "2025-06-03 2025-06-05 2025-06-09 ", "二.1": "2025-06-02 "}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("latest notes %q, want %q", got, want)
+		}
+		notes, err = s.LatestNotes(ctx, "2024-7", day("2025-06-10"), 0)
+		must(t, err)
+		if len(notes) != 0 {
+			t.Errorf("latest 0 notes = %v", notes)
 		}
 	})
 }

@@ -18,7 +18,7 @@ const (
 // items
 const (
 	itemCols = `id, round, no, seq, category, problem, measures, leader, deadline,
-		long_term, status, completed_on, progress, followup_confirmed_on`
+		long_term, status, completed_on, done_seen_on, progress, followup_confirmed_on, imported_at`
 
 	qItemByKey  = `SELECT ` + itemCols + ` FROM items WHERE round = ? AND no = ?`
 	qItemsByNo  = `SELECT ` + itemCols + ` FROM items WHERE no = ? ORDER BY round LIMIT 2`
@@ -35,22 +35,36 @@ const (
 		AND (round, seq, id) > (?, ?, ?) ORDER BY round, seq, id LIMIT ?`
 
 	qInsertItem = `INSERT INTO items (round, no, seq, category, problem, measures, leader,
-		deadline, long_term, status, completed_on, progress, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		deadline, long_term, status, completed_on, done_seen_on, progress, created_at, updated_at,
+		imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	// Every field of the ledger, as an import or an edit leaves them.
 	qUpdateItem = `UPDATE items SET seq = ?, category = ?, problem = ?, measures = ?, leader = ?,
-		deadline = ?, long_term = ?, status = ?, completed_on = ?, progress = ?,
+		deadline = ?, long_term = ?, status = ?, completed_on = ?, done_seen_on = ?, progress = ?,
 		followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
-	qSetItemStatus = `UPDATE items SET status = ?, completed_on = ?, followup_confirmed_on = ?,
-		updated_at = ? WHERE id = ?`
-	qSetItemProgress = `UPDATE items SET progress = ?, updated_at = ? WHERE id = ?`
+	qMarkImported  = `UPDATE items SET imported_at = ? WHERE id IN (?)`
+	qSetItemStatus = `UPDATE items SET status = ?, completed_on = ?, done_seen_on = ?,
+		followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
 	qSetItemFollowup = `UPDATE items SET followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
 	qDeleteItemUnits = `DELETE FROM item_units WHERE item_id = ?`
 	qInsertItemUnit  = `INSERT INTO item_units (item_id, unit, position) VALUES (?, ?, ?)`
 	qUnitsOfItems    = `SELECT item_id, unit FROM item_units WHERE item_id IN (?) ORDER BY item_id, position`
-	qInsertItemEvent = `INSERT INTO item_events (item_id, kind, at, on_date, from_status, to_status, note, actor)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	qItemEvents = `SELECT id, kind, at, on_date, from_status, to_status, note, actor
-		FROM item_events WHERE item_id = ? ORDER BY at, id`
+
+	eventCols        = `id, kind, at, on_date, field, old_value, new_value, note, actor, source`
+	qInsertItemEvent = `INSERT INTO item_events (item_id, kind, at, on_date, field, old_value,
+		new_value, note, actor, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qItemEvents = `SELECT ` + eventCols + ` FROM item_events WHERE item_id = ? ORDER BY at, id`
+	// The changes made in duban (not by an import) since an instant: what
+	// an import must not undo unasked.
+	qChangesInDubanSince = `SELECT ` + eventCols + ` FROM item_events
+		WHERE item_id = ? AND source = '' AND field <> '' AND at >= ? ORDER BY at, id`
+	// The latest progress notes of each item of a round, up to a day.
+	qLatestNotes = `SELECT no, ` + eventCols + ` FROM (
+		SELECT i.no, e.id, e.kind, e.at, e.on_date, e.field, e.old_value, e.new_value, e.note,
+			e.actor, e.source,
+			ROW_NUMBER() OVER (PARTITION BY e.item_id ORDER BY e.on_date DESC, e.id DESC) AS latest
+		FROM item_events e JOIN items i ON i.id = e.item_id
+		WHERE i.round = ? AND e.kind = 'progress' AND e.on_date <= ?) notes
+		WHERE latest <= ? ORDER BY no, on_date, id`
 )
 
 // Item filters, joined with AND into qListItems' WHERE clause.

@@ -151,8 +151,41 @@ type itemDispatch struct {
 type itemView struct {
 	itemRow
 	RoundName  string
-	Events     []ledger.Event
+	Completion string // the completion day, or that it is unknown; "" while open
+	Events     []eventView
 	Dispatches []itemDispatch
+}
+
+// eventView is an entry of the item's timeline as the page shows it.
+type eventView struct {
+	ledger.Event
+	Label         string // ledger.Event.Label
+	FieldLabel    string // the changed field's column name; "" when none
+	Before, After string // its values, as a person reads them
+}
+
+func (s *Server) eventViewOf(e ledger.Event) eventView {
+	v := eventView{Event: e, Label: e.Label()}
+	text := func(val string) string { return ledger.ValueText(e.Field, val, s.cfg.UnitName, s.cfg.LeaderName) }
+	switch {
+	case e.Kind == ledger.EventImported && e.New != "":
+		v.After = text(e.New)
+	case e.Field != "":
+		v.FieldLabel, v.Before, v.After = e.Field.Label(), text(e.Old), text(e.New)
+	}
+	return v
+}
+
+// completionText is an item's completion day as the page shows it.
+func completionText(it ledger.Item) string {
+	switch done, known := it.DoneOn(); {
+	case done.IsZero():
+		return ""
+	case !known:
+		return "未登记(登记完成于 " + done.String() + ")"
+	default:
+		return done.String()
+	}
 }
 
 // itemPage shows one item: its fields, its timeline and every dispatch
@@ -180,7 +213,10 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := itemView{itemRow: s.itemRowOf(it, s.today()), Events: events, RoundName: round}
+	v := itemView{itemRow: s.itemRowOf(it, s.today()), RoundName: round, Completion: completionText(it)}
+	for _, e := range events {
+		v.Events = append(v.Events, s.eventViewOf(e))
+	}
 	if rd, ok := s.cfg.Round(round); ok {
 		v.RoundName = rd.Name
 	}

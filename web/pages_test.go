@@ -35,7 +35,13 @@ func TestItemPages(t *testing.T) {
 		f.runDeadlines()
 		ctx := t.Context()
 		if err := st.AddProgress(ctx, "2024-7", "四.2", ledger.EventProgress, ledger.NewDate(2026, 11, 24),
-			"已追回两笔借款", "cli:tester", asOf.Add(-time.Hour)); err != nil {
+			"已召开专题推进会", "tester", asOf.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		// 整改情况 changes by an edit, which the timeline shows before → after.
+		if _, err := st.EditItem(ctx, "2024-7", "四.2", []ledger.Field{ledger.FieldProgress},
+			ledger.Item{Progress: "已追回两笔借款"},
+			store.Edit{Actor: "张三", At: asOf.Add(-30 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		b := consoleFor(t, f)
@@ -68,7 +74,9 @@ func TestItemPages(t *testing.T) {
 		item := b.get("/items/2024-7/" + url.PathEscape("四.2"))
 		for _, want := range []string{
 			"四.2 审计发现问题整改抓得不紧", "红灯", "逾期5天", "财务资产部、组织部、离退休党支部", "李某某",
-			"导入台账", "整改进展", "已追回两笔借款", // the timeline
+			"导入台账", "整改进展", "已召开专题推进会", "tester", // the timeline: a note,
+			"修改</strong>\n整改情况：<span class=\"before\">在前期清理收回的基础上", // an edit, before →
+			`<span class="after">已追回两笔借款</span>`, "张三",             // after, and who
 			"cwb@zgh.example.org", "zzb@zgh.example.org", "ltxdzb@zgh.example.org", "<td>逾期催办</td>", // its dispatches, tagged as the email
 		} {
 			if !strings.Contains(item.body, want) {

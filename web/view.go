@@ -114,10 +114,9 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return o
 		},
-		"eventLabel": func(k ledger.EventKind) string { return k.Label() },
-		"deadline":   func(it ledger.Item) string { return it.DeadlineText() },
-		"add":        func(a, b int) int { return a + b },
-		"duration":   runDuration,
+		"deadline": func(it ledger.Item) string { return it.DeadlineText() },
+		"add":      func(a, b int) int { return a + b },
+		"duration": runDuration,
 	}
 }
 

@@ -113,7 +113,7 @@ func (a *app) seedLedgerIfEmpty(ctx context.Context, cfg *config.Config, st *sto
 		return err
 	}
 	a.logger.Info("database has no items: importing the seed ledger", "file", cfg.Database.SeedLedger)
-	err := a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, "", false)
+	err := a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, importFlags{})
 	// Replicas started together on an empty PostgreSQL database all try;
 	// the one that loses the race on the items' keys finds them imported.
 	if errors.Is(err, store.ErrConflict) {

@@ -2,54 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"duban/config"
 	"duban/ledger"
-	"duban/sheet"
 	"duban/store"
 )
-
-func (a *app) importCommand() *cobra.Command {
-	var round string
-	var dryRun bool
-	cmd := &cobra.Command{
-		Use:   "import FILE",
-		Short: "Import a ledger (CSV or XLSX) into a round; all rows or none",
-		Args:  exactArgs(1),
-		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
-			return a.importLedger(ctx, cfg, st, args[0], round, dryRun)
-		}),
-	}
-	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report what would change and write nothing")
-	return cmd
-}
-
-func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.Store, path, round string, dryRun bool) error {
-	round, err := cfg.RoundFor(round)
-	if err != nil {
-		return badInput(err)
-	}
-	items, err := sheet.ReadFile(ctx, path, round, cfg)
-	if err != nil {
-		return badInput(err)
-	}
-	res, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "import", At: a.now(), DryRun: dryRun})
-	if err != nil {
-		return fmt.Errorf("import %s: %w", path, err)
-	}
-	verb := "imported"
-	if dryRun {
-		verb = "dry run, nothing written:"
-	}
-	fmt.Fprintf(a.stdout, "%s %s into round %s: %d items, %d new, %d changed, %d unchanged\n",
-		verb, path, round, len(items), res.New, res.Changed, res.Unchanged)
-	return nil
-}
 
 // itemJSON is a record of `duban items --format json`, a contract other
 // tools rely on: fields may be added, never renamed or dropped.
@@ -65,7 +25,8 @@ type itemJSON struct {
 	LongTerm    bool     `json:"long_term"`
 	Status      string   `json:"status"`
 	Light       string   `json:"light"`
-	CompletedOn *string  `json:"completed_on"`
+	CompletedOn *string  `json:"completed_on"` // null when unknown
+	DoneSeenOn  *string  `json:"done_seen_on"` // the day duban first saw it done
 	Progress    string   `json:"progress"`
 }
 
@@ -137,7 +98,8 @@ func itemsView(cfg *config.Config, items []ledger.Item, today ledger.Date, want 
 			Round: it.Round, No: it.No, Category: it.Category, Problem: it.Problem,
 			Measures: it.Measures, Units: append([]string{}, it.Units...), Leader: it.Leader,
 			Deadline: dateOrNull(it.Deadline), LongTerm: it.LongTerm, Status: string(it.Status),
-			Light: string(light), CompletedOn: dateOrNull(it.CompletedOn), Progress: it.Progress,
+			Light: string(light), CompletedOn: dateOrNull(it.CompletedOn), DoneSeenOn: dateOrNull(it.DoneSeenOn),
+			Progress: it.Progress,
 		})
 		v.rows = append(v.rows, []string{
 			it.Round, it.No, it.Status.Label(), light.Label(), it.DeadlineText(),

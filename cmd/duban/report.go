@@ -22,8 +22,10 @@ func (a *app) reportCommand() *cobra.Command {
 		Use:   "report",
 		Short: "Write the progress notice (整改进展情况通报) as Markdown, HTML or XLSX",
 		Long: "Write the progress notice of a round in the shape the office publishes it: the totals\n" +
-			"(问题总数, 已完成, 正在整改), each problem category with its problems, their 整改情况 and\n" +
-			"整改结果, then the problems still being rectified with their units and deadlines.\n" +
+			"(问题总数, 已完成, 正在整改), each problem category with its problems, their 整改情况 (and,\n" +
+			"with [report] latest_notes, their latest progress notes) and 整改结果, then the problems\n" +
+			"still being rectified with their units and deadlines. As of --as-of, an item counts as done\n" +
+			"only if done by that day; the notice names the items whose completion day is unknown.\n" +
 			"XLSX has one row per item, the light as the cell colour, set up to print on A4 landscape;\n" +
 			"it goes to --output FILE, or to stdout when stdout is not a terminal.",
 		Args: exactArgs(0),
@@ -51,10 +53,15 @@ func (a *app) reportCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			day := ledger.DateOf(at.In(cfg.Location))
+			notes, err := st.LatestNotes(ctx, code, day, cfg.Report.LatestNotes)
+			if err != nil {
+				return err
+			}
 			r, _ := cfg.Round(code)
 			names := report.NewNames(r.Name, cfg.Units, cfg.Leaders)
 			var buf bytes.Buffer
-			n := report.Build(items, names, ledger.DateOf(at.In(cfg.Location)), cfg.Policy.YellowDays)
+			n := report.Build(items, notes, names, day, cfg.Policy.YellowDays)
 			if err := report.Write(&buf, n, format); err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,7 @@ type app struct {
 	env            []string
 	now            func() time.Time
 	configPath     string
+	by             string // --by: who makes the changes of this command
 	logger         *slog.Logger
 	pinger         *heartbeat.Pinger // set when the config has a heartbeat URL
 }
@@ -39,6 +41,14 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&a.configPath, "config", "",
 		"config file (default $DUBAN_CONFIG or ./duban.toml)")
+	root.PersistentFlags().StringVar(&a.by, "by", "",
+		"who makes the change, recorded with it (default $DUBAN_ACTOR, else the OS user)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if strings.ContainsFunc(a.by, unicode.IsControl) {
+			return badInputf("--by: a name without line breaks or other control characters")
+		}
+		return nil
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return badInputf("%w (see 'duban %s --help')", err, c.Name())
 	})

@@ -10,7 +10,10 @@ CREATE TABLE rounds (
     name TEXT NOT NULL DEFAULT ''
 );
 
--- items: the rectification ledger (整改台账), one row per problem.
+-- items: the rectification ledger (整改台账), one row per problem. completed_on
+-- is the completion day when known; done_seen_on the day duban first saw the
+-- item done (what an unknown completion day counts from); imported_at the
+-- last import that carried the row.
 CREATE TABLE items (
     id                    INTEGER PRIMARY KEY AUTOINCREMENT,
     round                 TEXT NOT NULL REFERENCES rounds (code) ON UPDATE CASCADE,
@@ -24,10 +27,12 @@ CREATE TABLE items (
     long_term             INTEGER NOT NULL DEFAULT 0 CHECK (long_term IN (0, 1)),
     status                TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'closed')),
     completed_on          TEXT,
+    done_seen_on          TEXT,
     progress              TEXT NOT NULL DEFAULT '',
     followup_confirmed_on TEXT,
     created_at            TEXT NOT NULL,
     updated_at            TEXT NOT NULL,
+    imported_at           TEXT,
     UNIQUE (round, no)
 );
 -- The jobs and the console read the items of one status in ledger order.
@@ -49,17 +54,21 @@ CREATE TABLE item_units (
 );
 CREATE INDEX item_units_unit ON item_units (unit);
 
--- item_events: an item's timeline (imports, status changes, progress, follow-ups).
+-- item_events: an item's timeline (imports, status changes, edits, progress,
+-- follow-ups). A change names its field with the values before and after;
+-- source is the file of an import, '' for a change made in duban.
 CREATE TABLE item_events (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     item_id     INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
     kind        TEXT NOT NULL,
     at          TEXT NOT NULL,
     on_date     TEXT,
-    from_status TEXT NOT NULL DEFAULT '',
-    to_status   TEXT NOT NULL DEFAULT '',
+    field       TEXT NOT NULL DEFAULT '',
+    old_value   TEXT NOT NULL DEFAULT '',
+    new_value   TEXT NOT NULL DEFAULT '',
     note        TEXT NOT NULL DEFAULT '',
-    actor       TEXT NOT NULL DEFAULT ''
+    actor       TEXT NOT NULL DEFAULT '',
+    source      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX item_events_item ON item_events (item_id, at, id);
 

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"duban/config"
+	"duban/ledger"
+	"duban/sheet"
+	"duban/store"
+)
+
+// importFlags are the flags of `duban import`.
+type importFlags struct {
+	round                   string
+	dryRun, overwrite, keep bool
+}
+
+func (f importFlags) onConflict() store.OnConflict {
+	switch {
+	case f.overwrite:
+		return store.ConflictOverwrite
+	case f.keep:
+		return store.ConflictKeep
+	}
+	return store.ConflictRefuse
+}
+
+func (a *app) importCommand() *cobra.Command {
+	var f importFlags
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import a ledger (CSV or XLSX) into a round; all rows or none",
+		Long: "Import a ledger (CSV or XLSX) into a round, all rows or none. Each row is compared with\n" +
+			"the database field by field; a column the file lacks leaves that field alone. A row that\n" +
+			"would undo a change made in duban since the item's last import (整改状态, 完成时限,\n" +
+			"完成日期, 整改情况) is a conflict: nothing is written and the conflicts are listed (exit 2),\n" +
+			"unless --overwrite (the file wins) or --keep (duban's values win, the rest applies).",
+		Args: exactArgs(1),
+		PreRunE: func(*cobra.Command, []string) error {
+			if f.overwrite && f.keep {
+				return badInputf("--overwrite and --keep exclude each other")
+			}
+			return nil
+		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
+			return a.importLedger(ctx, cfg, st, args[0], f)
+		}),
+	}
+	cmd.Flags().StringVar(&f.round, "round", "", "round code (default: the only round of the config)")
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "list the new items and every change, and write nothing")
+	cmd.Flags().BoolVar(&f.overwrite, "overwrite", false, "on a conflict, the file wins")
+	cmd.Flags().BoolVar(&f.keep, "keep", false, "on a conflict, keep duban's value and apply the rest of the row")
+	return cmd
+}
+
+func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.Store, path string, f importFlags) error {
+	round, err := cfg.RoundFor(f.round)
+	if err != nil {
+		return badInput(err)
+	}
+	file, err := sheet.ReadLedger(ctx, path, round, cfg)
+	if err != nil {
+		return badInput(err)
+	}
+	name := filepath.Base(path)
+	res, err := st.ImportItems(ctx, file.Items, store.ImportOptions{
+		Actor: a.actor(), Source: name, At: a.now().In(cfg.Location), Fields: file.Fields,
+		OnConflict: f.onConflict(), DryRun: f.dryRun,
+	})
+	if f.dryRun {
+		a.printImportPlan(cfg, file, res)
+	}
+	if errors.Is(err, store.ErrConflict) && len(res.Conflicts) > 0 {
+		return badInput(importConflicts(cfg, name, file, res.Conflicts))
+	}
+	if err != nil {
+		return fmt.Errorf("import %s: %w", path, err)
+	}
+	a.printSettled(cfg, file, res.Conflicts, f.onConflict())
+	verb := "imported"
+	if f.dryRun {
+		verb = "dry run, nothing written:"
+	}
+	fmt.Fprintf(a.stdout, "%s %s into round %s: %d items, %d new, %d changed, %d unchanged\n",
+		verb, path, round, len(file.Items), res.New, res.Changed, res.Unchanged)
+	return nil
+}
+
+// printImportPlan lists what an import would do: every new item and every
+// change of a field, old → new.
+func (a *app) printImportPlan(cfg *config.Config, file sheet.Ledger, res store.ImportResult) {
+	problems := make(map[string]string, len(res.Added))
+	for _, it := range file.Items {
+		problems[it.No] = it.Problem
+	}
+	for _, ref := range res.Added {
+		fmt.Fprintf(a.stdout, "new     %s  %s\n", ref.No, shorten(problems[ref.No]))
+	}
+	for _, c := range res.Changes {
+		fmt.Fprintf(a.stdout, "change  %s  %s: %s → %s\n", c.No, c.Field.Label(),
+			valueText(cfg, c.Field, c.Old), valueText(cfg, c.Field, c.New))
+	}
+}
+
+// printSettled says how the conflicts of an import with --keep or
+// --overwrite were settled.
+func (a *app) printSettled(cfg *config.Config, file sheet.Ledger, conflicts []store.Conflict, how store.OnConflict) {
+	verb := "kept duban's"
+	if how == store.ConflictOverwrite {
+		verb = "overwrote duban's"
+	}
+	for _, c := range conflicts {
+		fmt.Fprintf(a.stdout, "%s %s  row %d %s: %s (file: %s)\n", verb, c.No, file.Row(c.No), c.Field.Label(),
+			valueText(cfg, c.Field, c.Duban), valueText(cfg, c.Field, c.File))
+	}
+}
+
+// importConflicts is the error of an import refused for its conflicts:
+// each row, field, the file's value, duban's, and when and by whom duban's
+// was set.
+func importConflicts(cfg *config.Config, name string, file sheet.Ledger, conflicts []store.Conflict) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d 处与 duban 中的修改冲突(自该问题上次导入后在 duban 中修改),未写入任何内容:", name, len(conflicts))
+	for _, c := range conflicts {
+		fmt.Fprintf(&b, "\n  第%d行 %s %s: 文件为 %s, duban 中为 %s(%s 由 %s 修改)", file.Row(c.No), c.No,
+			c.Field.Label(), valueText(cfg, c.Field, c.File), valueText(cfg, c.Field, c.Duban),
+			c.At.In(cfg.Location).Format("2006-01-02 15:04"), c.Actor)
+	}
+	b.WriteString("\n以文件为准请加 --overwrite;保留 duban 中的修改、导入其余内容请加 --keep")
+	return errors.New(b.String())
+}
+
+// valueText is a field's value as the CLI prints it: names for codes, long
+// text cut short, quoted when it is free text.
+func valueText(cfg *config.Config, f ledger.Field, v string) string {
+	s := ledger.ValueText(f, v, cfg.UnitName, cfg.LeaderName)
+	switch f {
+	case ledger.FieldCategory, ledger.FieldProblem, ledger.FieldMeasures, ledger.FieldProgress:
+		if v != "" {
+			return fmt.Sprintf("%q", shorten(s))
+		}
+	}
+	return s
+}
+
+// shorten cuts a text to a line's worth for a listing.
+func shorten(s string) string {
+	const maxRunes = 40
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= maxRunes {
+		return s
+	}
+	return string([]rune(s)[:maxRunes]) + "…"
+}
