@@ -236,3 +236,16 @@ func describeItems(items []ledger.Item) string {
 	}
 	return b.String()
 }
+
+// UnitName and LeaderName make testDirectory the Names of an export.
+func (d testDirectory) UnitName(code string) string   { return nameIn(d.units, code) }
+func (d testDirectory) LeaderName(code string) string { return nameIn(d.leaders, code) }
+
+func nameIn(m map[string]string, code string) string {
+	for name, c := range m {
+		if c == code {
+			return name
+		}
+	}
+	return code
+}

@@ -45,7 +45,9 @@ func (a *app) itemsCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "items",
 		Short: "List ledger items with their status and light",
-		Args:  exactArgs(0),
+		Long: "List ledger items with their status and light. The CSV is a listing to read, not a ledger:\n" +
+			"for a file that imports back as it was, use duban export.",
+		Args: exactArgs(0),
 		PreRunE: func(*cobra.Command, []string) (err error) {
 			if err := checkFormat(format); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"duban/config"
+	"duban/internal/atomicfile"
 	"duban/ledger"
 	"duban/sheet"
 	"duban/store"
@@ -158,4 +160,78 @@ func shorten(s string) string {
 		return s
 	}
 	return string([]rune(s)[:maxRunes]) + "…"
+}
+
+// Formats of `duban export`.
+const (
+	exportXLSX = "xlsx"
+	exportCSV  = "csv"
+)
+
+func (a *app) exportCommand() *cobra.Command {
+	var round, format, output string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write a round's ledger as a file `duban import` reads back (XLSX or CSV)",
+		Long: "Write the ledger of a round with exactly the columns an import reads, under their Chinese\n" +
+			"headers: dates as dates (XLSX date cells, CSV YYYY-MM-DD), 长期坚持 for long-term items,\n" +
+			"statuses as the office writes them, units and leaders by name. Importing the file into an\n" +
+			"empty database gives the same items; into the same database, it changes nothing.\n" +
+			"CSV goes to stdout unless --output FILE; XLSX needs --output or a stdout that is not a terminal.",
+		Args: exactArgs(0),
+		PreRunE: func(*cobra.Command, []string) error {
+			if format == "" {
+				format = exportCSV
+				if strings.EqualFold(filepath.Ext(output), ".xlsx") {
+					format = exportXLSX
+				}
+			}
+			switch format {
+			case exportXLSX, exportCSV:
+			default:
+				return badInputf("invalid --format %q: want xlsx or csv", format)
+			}
+			if format == exportXLSX && output == "" && isTerminal(a.stdout) {
+				return badInputf("an XLSX workbook is not for a terminal: pass --output FILE.xlsx or redirect stdout to a file")
+			}
+			return nil
+		},
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			code, err := cfg.RoundFor(round)
+			if err != nil {
+				return badInput(err)
+			}
+			items, err := st.ListItems(ctx, store.ItemFilter{Round: code})
+			if err != nil {
+				return err
+			}
+			var buf bytes.Buffer
+			write := sheet.WriteCSV
+			if format == exportXLSX {
+				write = sheet.WriteXLSX
+			}
+			if err := write(&buf, items, cfg); err != nil {
+				return err
+			}
+			return a.writeOutput(output, &buf, fmt.Sprintf("%d items of round %s exported to %s", len(items), code, output))
+		}),
+	}
+	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
+	cmd.Flags().StringVar(&format, "format", "", "xlsx or csv (default: xlsx for an --output ending in .xlsx, else csv)")
+	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	return cmd
+}
+
+// writeOutput writes buf to the file output, atomically, and says done on
+// stdout; or, without output, writes buf to stdout.
+func (a *app) writeOutput(output string, buf *bytes.Buffer, done string) error {
+	if output == "" {
+		_, err := buf.WriteTo(a.stdout)
+		return err
+	}
+	if err := atomicfile.WriteFile(output, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", output, err)
+	}
+	fmt.Fprintln(a.stdout, done)
+	return nil
 }

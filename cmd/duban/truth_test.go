@@ -6,9 +6,14 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"duban/store/storetest"
 )
 
 // The example ledger, as records: the header first.
@@ -253,6 +258,76 @@ func TestImportListsChanges(t *testing.T) {
 	})
 }
 
+// export → import into an empty database gives the same items; into the
+// same database it changes nothing; one cell edited in Excel changes that
+// one field.
+func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			c := exampleCLI(t, storetest.URL(t, dialect))
+			c.ok("import", c.writeCSV("ledger.csv", withCompletion(t, "2025-01-20")))
+			c.ok("item", "done", "四.2", "--date", "2026-11-24")   // known completion day
+			c.ok("item", "edit", "一.1.(1)", "--completed-on", "") // unknown again
+			var before []itemJSON
+			c.jsonOut(&before, "items")
+
+			xlsx := filepath.Join(c.dir, "导出.xlsx")
+			contains(t, "export", c.ok("export", "--output", xlsx), "25 items of round 2024-7 exported to")
+			csvText := c.ok("export", "--format", "csv")
+			if !strings.HasPrefix(csvText, "\ufeff编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\r\n") {
+				t.Errorf("CSV export starts %q", csvText[:min(len(csvText), 200)])
+			}
+			csvPath := c.write("导出.csv", csvText)
+
+			for _, file := range []string{xlsx, csvPath} {
+				fresh := exampleCLI(t, storetest.URL(t, dialect))
+				fresh.ok("import", file)
+				var after []itemJSON
+				fresh.jsonOut(&after, "items")
+				for i := range after { // the day each was seen done is the day of each import
+					after[i].DoneSeenOn = before[i].DoneSeenOn
+				}
+				if !reflect.DeepEqual(before, after) {
+					t.Errorf("%s into an empty database:\n got %+v\nwant %+v", filepath.Base(file), after, before)
+				}
+				out := c.ok("import", "--dry-run", file)
+				if strings.Contains(out, "change ") || !strings.Contains(out, "0 new, 0 changed, 25 unchanged") {
+					t.Errorf("%s into the same database: %s", filepath.Base(file), out)
+				}
+			}
+
+			f, err := excelize.OpenFile(xlsx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sheet := f.GetSheetList()[0]
+			if err := f.SetCellValue(sheet, "D3", "修订后的整改措施"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Save(); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			out := c.ok("import", "--dry-run", xlsx)
+			if n := strings.Count(out, "change "); n != 1 || !strings.Contains(out, "change  一.1.(2)  整改措施:") {
+				t.Errorf("one cell edited: %s", out)
+			}
+			c.ok("import", xlsx)
+			var edited []itemJSON
+			c.jsonOut(&edited, "items")
+			before[1].Measures = "修订后的整改措施"
+			if !reflect.DeepEqual(before, edited) {
+				t.Errorf("after importing the edited cell:\n got %+v\nwant %+v", edited, before)
+			}
+			if r := c.run("export", "--format", "pdf"); r.code != 2 {
+				t.Errorf("export --format pdf: exit %d", r.code)
+			}
+		})
+	}
+}
+
 // As of a day, an item counts as done only if done by then; a completion
 // day that is unknown counts from the day duban saw it done, and the
 // notice says so.
@@ -305,11 +380,13 @@ func TestActors(t *testing.T) {
 	})
 }
 
-// `items --format csv` imported as a ledger blanks nothing.
+// `items --format csv` is a listing, not a ledger; imported anyway, it
+// blanks nothing.
 func TestItemsCSVBlanksNothing(t *testing.T) {
 	t.Parallel()
 	c := exampleCLI(t, "sqlite:"+filepath.Join(t.TempDir(), "d.db"))
 	c.ok("import", "../../examples/ledger.csv")
 	out := c.ok("import", "--dry-run", c.write("items.csv", c.ok("items", "--format", "csv")))
 	contains(t, "import of the listing", out, "0 new, 0 changed, 25 unchanged")
+	contains(t, "items --help", c.ok("items", "--help"), "duban export")
 }

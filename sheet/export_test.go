@@ -1,0 +1,173 @@
+package sheet
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"duban/ledger"
+)
+
+// exportItems cover what a ledger holds: known and unknown completion
+// days, a closed item, long-term items open and done, text over several
+// lines with commas and quotes, no leader, several units.
+func exportItems() []ledger.Item {
+	return []ledger.Item{
+		{Round: "2024-7", No: "一.1.(1)", Seq: 1, Category: "关于政治站位方面问题", Problem: "理论学习不够深入",
+			Measures: "一是完成学习专题;\n二是“专题”学习, 全覆盖", Units: []string{"xjb", "bgs"}, Leader: "wang",
+			Deadline: ledger.NewDate(2024, 12, 31), Status: ledger.StatusDone, CompletedOn: ledger.NewDate(2024, 12, 20),
+			Progress: "截至12月31日已完成全部学习专题。"},
+		{Round: "2024-7", No: "一.2", Seq: 2, Category: "关于政治站位方面问题", Problem: "制度不健全",
+			Units: []string{"cwb"}, Deadline: ledger.NewDate(2025, 3, 31), Status: ledger.StatusDone},
+		{Round: "2024-7", No: "二.1", Seq: 3, Problem: "内部审计流于形式", Units: []string{"jsb"}, Leader: "li",
+			LongTerm: true, Status: ledger.StatusOpen, Progress: "持续推进"},
+		{Round: "2024-7", No: "二.2", Seq: 4, Problem: "合同管理不严格", Units: []string{"cwb", "bgs", "zzb"},
+			Deadline: ledger.NewDate(2025, 6, 30), Status: ledger.StatusClosed, CompletedOn: ledger.NewDate(2025, 6, 1)},
+		{Round: "2024-7", No: "三.1", Seq: 5, Problem: "坚持不够", Units: []string{"zzb"}, LongTerm: true,
+			Status: ledger.StatusDone},
+	}
+}
+
+// An exported ledger reads back to the same items, in CSV and in XLSX, with
+// every column an import knows.
+func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		format string
+		write  func(*bytes.Buffer, []ledger.Item, Names) error
+		read   func(context.Context, *bytes.Reader, string, string, Directory) (Ledger, error)
+	}{
+		{"csv", func(b *bytes.Buffer, items []ledger.Item, n Names) error { return WriteCSV(b, items, n) },
+			func(ctx context.Context, r *bytes.Reader, name, round string, dir Directory) (Ledger, error) {
+				return readCSV(ctx, r, name, round, dir)
+			}},
+		{"xlsx", func(b *bytes.Buffer, items []ledger.Item, n Names) error { return WriteXLSX(b, items, n) },
+			func(ctx context.Context, r *bytes.Reader, name, round string, dir Directory) (Ledger, error) {
+				return readXLSX(ctx, r, name, round, dir)
+			}},
+	} {
+		t.Run(tt.format, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			if err := tt.write(&buf, exportItems(), testDir()); err != nil {
+				t.Fatal(err)
+			}
+			l, err := tt.read(t.Context(), bytes.NewReader(buf.Bytes()), "export."+tt.format, "2024-7", testDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(l.Items, exportItems()) {
+				t.Errorf("read back\n%+v\nwant\n%+v", l.Items, exportItems())
+			}
+			if !slices.Equal(l.Fields, ledger.ItemFields()) || !slices.Equal(l.Rows, []int{2, 3, 4, 5, 6}) {
+				t.Errorf("fields %v rows %v, want every field, rows 2 to 6", l.Fields, l.Rows)
+			}
+		})
+	}
+}
+
+func TestExportCSVText(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, exportItems()[2:4], testDir()); err != nil {
+		t.Fatal(err)
+	}
+	want := bomUTF8 + "编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\r\n" +
+		"二.1,,内部审计流于形式,,李某某,经费审查办公室,长期坚持,正在整改,,持续推进\r\n" +
+		"二.2,,合同管理不严格,,,财务资产部、办公室、组织部,2025-06-30,已销号,2025-06-01,\r\n"
+	if got := buf.String(); got != want {
+		t.Errorf("csv\n%q\nwant\n%q", got, want)
+	}
+}
+
+// Dates are date cells, which Excel shows and sorts as dates; the rest is
+// text, never a formula.
+func TestExportXLSXCells(t *testing.T) {
+	t.Parallel()
+	items := exportItems()[:1]
+	items[0].Problem = "=HYPERLINK(\"http://x\")"
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, items, testDir()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet := f.GetSheetList()[0]
+	for cell, want := range map[string]string{"G2": "2024-12-31", "I2": "2024-12-20"} {
+		v, err := f.GetCellValue(sheet, cell)
+		if err != nil || v != want {
+			t.Errorf("%s shows %q (%v), want %s", cell, v, err, want)
+		}
+		raw, _ := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+		if !isDecimal(raw) {
+			t.Errorf("%s holds %q, want a date serial number", cell, raw)
+		}
+	}
+	if formula, _ := f.GetCellFormula(sheet, "C2"); formula != "" {
+		t.Errorf("C2 is the formula %q, want text", formula)
+	}
+	header, _ := f.GetRows(sheet)
+	if strings.Join(header[0], ",") != "编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况" {
+		t.Errorf("header %q", header[0])
+	}
+}
+
+// 完成日期 (or 完成时间, 办结日期) is the completion day; empty means unknown,
+// and an item still being rectified has none. A file without the column
+// does not carry the field.
+func TestCompletionColumn(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"完成日期", "完成时间", "办结日期"} {
+		text := csvOf(t,
+			[]string{"编号", "问题", "责任部门", "完成时限", "整改状态", name},
+			[]string{"1", "甲", "办公室", "2025-03-31", "已完成", "2025年3月20日"},
+			[]string{"2", "乙", "办公室", "2025-03-31", "已完成", ""},
+			[]string{"3", "丙", "办公室", "2025-03-31", "正在整改", ""},
+		)
+		l, err := readCSV(t.Context(), strings.NewReader(text), "ledger.csv", "2024-7", testDir())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := l.Items[0].CompletedOn.String() + "|" + l.Items[1].CompletedOn.String() + "|" + l.Items[2].CompletedOn.String(); got != "2025-03-20||" {
+			t.Errorf("%s: completion days %q", name, got)
+		}
+		if !slices.Contains(l.Fields, ledger.FieldCompletedOn) || slices.Contains(l.Fields, ledger.FieldProgress) {
+			t.Errorf("%s: fields %v, want 完成日期 and not 整改情况", name, l.Fields)
+		}
+	}
+	text := csvOf(t,
+		[]string{"编号", "问题", "责任部门", "完成时限", "整改状态", "完成日期"},
+		[]string{"1", "甲", "办公室", "2025-03-31", "正在整改", "2025-03-20"},
+		[]string{"2", "乙", "办公室", "2025-03-31", "已完成", "下月"},
+		[]string{"3", "丙", "办公室", "2025-03-31", "已完成", "长期坚持"},
+	)
+	_, err := readCSVText(t, text)
+	ie := importErr(t, err)
+	var got []string
+	for _, r := range ie.Rows {
+		got = append(got, r.String())
+	}
+	want := []string{
+		`第2行 完成日期 "2025-03-20": 整改状态为未完成(正在整改),不应填写完成日期`,
+		`第3行 完成日期 "下月": 日期无效`,
+		`第4行 完成日期 "长期坚持": 日期无效`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors\n%q\nwant\n%q", got, want)
+	}
+	// 完成时间 alone is not a deadline: the file lacks 完成时限, and says why.
+	text = csvOf(t, []string{"编号", "问题", "责任部门", "完成时间", "整改状态"}, []string{"1", "甲", "办公室", "2025-03-31", "已完成"})
+	_, err = readCSVText(t, text)
+	if ie := importErr(t, err); !strings.Contains(ie.Error(), "缺少必需的列: 完成时限(deadline)") ||
+		!strings.Contains(ie.Error(), `"完成时间" 列读作完成日期`) {
+		t.Errorf("error %v", ie)
+	}
+}
