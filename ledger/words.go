@@ -84,7 +84,8 @@ func ParseJob(s string) (string, error) {
 	for i, job := range JobNames {
 		choices[i] = job + " (" + JobLabel(job) + ")"
 	}
-	return "", fmt.Errorf("unknown job %q: want %s", s, strings.Join(choices, ", "))
+	last := len(choices) - 1
+	return "", fmt.Errorf("unknown job %q: want %s or %s", s, strings.Join(choices[:last], ", "), choices[last])
 }
 
 // FindDuty finds a duty by its id or its name, with or without 《》.
