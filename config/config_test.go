@@ -667,6 +667,17 @@ func TestRoundFor(t *testing.T) {
 	}
 }
 
+// A duty's start may be written as the office writes periods.
+func TestDutyStartAsTheOfficeWritesIt(t *testing.T) {
+	t.Parallel()
+	for start, want := range map[string]string{"2025年1月": "2025-01", "2025/01": "2025-01", "2025-01": "2025-01"} {
+		c := mustLoad(t, edit(t, `start = "2025-01"`, `start = "`+start+`"`))
+		if specs := c.DutySpecs(); len(specs) != 1 || specs[0].Start.String() != want {
+			t.Errorf("start = %q: specs %+v, want start %s", start, specs, want)
+		}
+	}
+}
+
 func TestParseSchedule(t *testing.T) {
 	t.Parallel()
 	for _, spec := range []string{"0 9 * * *", "30 9 * * 1-5", "@daily", "@every 5s", "CRON_TZ=UTC 0 9 * * *"} {

@@ -48,6 +48,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.itemCommand(), a.versionCommand(), a.serveCommand(), a.runCommand(), a.planCommand(),
 		a.deliverCommand(), a.logsCommand(), a.jobsCommand(), a.reportCommand(), a.submitCommand(),
 		a.dutiesCommand())
+	root.InitDefaultCompletionCmd() // now, so that the walk below covers it
 	refuseUnknownCommands(root)
 	return root
 }

@@ -37,7 +37,8 @@ func TestFiltersTakeTheOfficesWords(t *testing.T) {
 	dialects(t, func(t *testing.T, dbURL string) {
 		c := newCLI(t, wordsOrg(dbURL))
 		c.env = append(c.env, "DUBAN_MAIL__OUTBOX_DIR="+c.dir+"/outbox")
-		c.ok("import", c.write("ledger.csv", testLedger))
+		// A ledger may name a unit by its alias.
+		c.ok("import", c.write("ledger.csv", testLedger+"X8,别名问题,补充,乙领导,规划处,2025-12-31,未完成\n"))
 
 		same := []struct{ codes, words []string }{
 			{[]string{"--status", "open"}, []string{"--status", "未完成"}},
@@ -58,6 +59,9 @@ func TestFiltersTakeTheOfficesWords(t *testing.T) {
 		}
 		if got := itemNumbers(t, c, "--unit", "规划处", "--status", "已完成"); !slices.Equal(got, []string{"X5"}) {
 			t.Errorf("items of 规划处 已完成: %q", got)
+		}
+		if got := itemNumbers(t, c, "--unit", "ub", "--status", "未完成"); !slices.Equal(got, []string{"X2", "X6", "X8"}) {
+			t.Errorf("open items of ub: %q, want X2, X6 and X8 (imported under the alias 规划处)", got)
 		}
 
 		c.ok("run", "deadlines", "--as-of", "2025-06-16T09:00")
