@@ -72,7 +72,7 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 	fail := func(field, value, format string, args ...any) {
 		probs = append(probs, SubmissionProblem{Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
 	}
-	duty, dutyOK := r.duty(in.Duty)
+	duty, dutyOK := FindDuty(r.Duties, in.Duty)
 	if !dutyOK {
 		fail("duty", in.Duty, "未知的定期任务,可用:%s", DutyIDs(r.Duties))
 	}
@@ -120,22 +120,6 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 		return Submission{}, probs
 	}
 	return Submission{Duty: duty.ID, Unit: unit, Period: p.String(), On: on, Note: strings.TrimSpace(in.Note)}, nil
-}
-
-// duty finds a duty by id or by name (with or without 《》).
-func (r SubmissionRules) duty(s string) (DutySpec, bool) {
-	s = strings.TrimSpace(s)
-	for _, d := range r.Duties {
-		if d.ID == s {
-			return d, true
-		}
-	}
-	for _, d := range r.Duties {
-		if s != "" && strings.Trim(d.Name, "《》") == strings.Trim(s, "《》") {
-			return d, true
-		}
-	}
-	return DutySpec{}, false
 }
 
 // DutyIDs lists the duties' ids for a message, 、-separated, or says

@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -57,16 +56,13 @@ func exportCells(it ledger.Item, names Names) []any {
 }
 
 // WriteCSV writes items as a ledger in CSV that ReadCSV reads back to the
-// same items: UTF-8 with a byte-order mark (so that Excel opens it as
-// UTF-8), the import's Chinese headers, dates as YYYY-MM-DD, 长期坚持 for a
-// long-term deadline, statuses as the office writes them, units and the
-// leader by name.
-func WriteCSV(w io.Writer, items []ledger.Item, names Names) error {
-	if _, err := io.WriteString(w, bomUTF8); err != nil {
-		return fmt.Errorf("sheet: write csv: %w", err)
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true // as Excel writes it
+// same items: CSVWriter's file (UTF-8 with a byte-order mark, no cell that
+// Excel would take for a formula), the import's Chinese headers, dates as
+// YYYY-MM-DD, 长期坚持 for a long-term deadline, statuses as the office
+// writes them, units and the leader by name.
+// p (may be nil) is told of every row written.
+func WriteCSV(w io.Writer, items []ledger.Item, names Names, p Progress) error {
+	cw := NewCSVWriter(w)
 	if err := cw.Write(exportHeader()); err != nil {
 		return fmt.Errorf("sheet: write csv: %w", err)
 	}
@@ -79,9 +75,11 @@ func WriteCSV(w io.Writer, items []ledger.Item, names Names) error {
 		if err := cw.Write(record); err != nil {
 			return fmt.Errorf("sheet: write csv: %w", err)
 		}
+		if p != nil {
+			p.Add(1)
+		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return fmt.Errorf("sheet: write csv: %w", err)
 	}
 	return nil
@@ -107,14 +105,15 @@ var exportWidths = []float64{10, 22, 30, 40, 10, 18, 12, 10, 12, 60}
 // the same items: one sheet, the import's Chinese headers, dates as date
 // cells, every other cell text (never a formula), 长期坚持 for a long-term
 // deadline, statuses as the office writes them, units and the leader by
-// name. Rows are streamed, so a large ledger takes little memory.
-func WriteXLSX(w io.Writer, items []ledger.Item, names Names) error {
+// name. Rows are streamed, so a large ledger takes little memory; p (may
+// be nil) is told of every row written.
+func WriteXLSX(w io.Writer, items []ledger.Item, names Names, p Progress) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", exportSheet); err != nil {
 		return fmt.Errorf("sheet: write xlsx: %w", err)
 	}
-	if err := writeExportSheet(f, items, names); err != nil {
+	if err := writeExportSheet(f, items, names, p); err != nil {
 		return fmt.Errorf("sheet: write xlsx: %w", err)
 	}
 	if _, err := f.WriteTo(w); err != nil {
@@ -123,7 +122,7 @@ func WriteXLSX(w io.Writer, items []ledger.Item, names Names) error {
 	return nil
 }
 
-func writeExportSheet(f *excelize.File, items []ledger.Item, names Names) error {
+func writeExportSheet(f *excelize.File, items []ledger.Item, names Names, p Progress) error {
 	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
 		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}})
 	if err != nil {
@@ -165,6 +164,9 @@ func writeExportSheet(f *excelize.File, items []ledger.Item, names Names) error 
 		cell, _ := excelize.CoordinatesToCellName(1, n+2)
 		if err := sw.SetRow(cell, row); err != nil {
 			return err
+		}
+		if p != nil {
+			p.Add(1)
 		}
 	}
 	return sw.Flush()

@@ -29,7 +29,7 @@ func exportItems() []ledger.Item {
 		{Round: "2024-7", No: "二.2", Seq: 4, Problem: "合同管理不严格", Units: []string{"cwb", "bgs", "zzb"},
 			Deadline: ledger.NewDate(2025, 6, 30), Status: ledger.StatusClosed, CompletedOn: ledger.NewDate(2025, 6, 1)},
 		{Round: "2024-7", No: "三.1", Seq: 5, Problem: "坚持不够", Units: []string{"zzb"}, LongTerm: true,
-			Status: ledger.StatusDone},
+			Status: ledger.StatusDone, Measures: "-一是建立制度", Progress: "=已完成"}, // read as formulas, were they not kept text
 	}
 }
 
@@ -42,13 +42,13 @@ func TestExportRoundTrip(t *testing.T) {
 		write  func(*bytes.Buffer, []ledger.Item, Names) error
 		read   func(context.Context, *bytes.Reader, string, string, Directory) (Ledger, error)
 	}{
-		{"csv", func(b *bytes.Buffer, items []ledger.Item, n Names) error { return WriteCSV(b, items, n) },
+		{"csv", func(b *bytes.Buffer, items []ledger.Item, n Names) error { return WriteCSV(b, items, n, nil) },
 			func(ctx context.Context, r *bytes.Reader, name, round string, dir Directory) (Ledger, error) {
-				return readCSV(ctx, r, name, round, dir)
+				return readCSV(ctx, r, newAssembler(name, round, dir))
 			}},
-		{"xlsx", func(b *bytes.Buffer, items []ledger.Item, n Names) error { return WriteXLSX(b, items, n) },
+		{"xlsx", func(b *bytes.Buffer, items []ledger.Item, n Names) error { return WriteXLSX(b, items, n, nil) },
 			func(ctx context.Context, r *bytes.Reader, name, round string, dir Directory) (Ledger, error) {
-				return readXLSX(ctx, r, name, round, dir)
+				return readXLSX(ctx, r, newAssembler(name, round, dir))
 			}},
 	} {
 		t.Run(tt.format, func(t *testing.T) {
@@ -74,12 +74,12 @@ func TestExportRoundTrip(t *testing.T) {
 func TestExportCSVText(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, exportItems()[2:4], testDir()); err != nil {
+	if err := WriteCSV(&buf, exportItems()[2:4], testDir(), nil); err != nil {
 		t.Fatal(err)
 	}
-	want := bomUTF8 + "编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\r\n" +
-		"二.1,,内部审计流于形式,,李某某,经费审查办公室,长期坚持,正在整改,,持续推进\r\n" +
-		"二.2,,合同管理不严格,,,财务资产部、办公室、组织部,2025-06-30,已销号,2025-06-01,\r\n"
+	want := bomUTF8 + "编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\n" +
+		"二.1,,内部审计流于形式,,李某某,经费审查办公室,长期坚持,正在整改,,持续推进\n" +
+		"二.2,,合同管理不严格,,,财务资产部、办公室、组织部,2025-06-30,已销号,2025-06-01,\n"
 	if got := buf.String(); got != want {
 		t.Errorf("csv\n%q\nwant\n%q", got, want)
 	}
@@ -92,7 +92,7 @@ func TestExportXLSXCells(t *testing.T) {
 	items := exportItems()[:1]
 	items[0].Problem = "=HYPERLINK(\"http://x\")"
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, items, testDir()); err != nil {
+	if err := WriteXLSX(&buf, items, testDir(), nil); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -132,7 +132,7 @@ func TestCompletionColumn(t *testing.T) {
 			[]string{"2", "乙", "办公室", "2025-03-31", "已完成", ""},
 			[]string{"3", "丙", "办公室", "2025-03-31", "正在整改", ""},
 		)
-		l, err := readCSV(t.Context(), strings.NewReader(text), "ledger.csv", "2024-7", testDir())
+		l, err := readCSV(t.Context(), strings.NewReader(text), newAssembler("ledger.csv", "2024-7", testDir()))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -169,5 +169,22 @@ func TestCompletionColumn(t *testing.T) {
 	if ie := importErr(t, err); !strings.Contains(ie.Error(), "缺少必需的列: 完成时限(deadline)") ||
 		!strings.Contains(ie.Error(), `"完成时间" 列读作完成日期`) {
 		t.Errorf("error %v", ie)
+	}
+}
+
+// An export tells its progress of every row it writes.
+func TestExportProgress(t *testing.T) {
+	t.Parallel()
+	for _, write := range []func(*bytes.Buffer, Progress) error{
+		func(b *bytes.Buffer, p Progress) error { return WriteCSV(b, exportItems(), testDir(), p) },
+		func(b *bytes.Buffer, p Progress) error { return WriteXLSX(b, exportItems(), testDir(), p) },
+	} {
+		var c rowCounter
+		if err := write(new(bytes.Buffer), &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.n != len(exportItems()) {
+			t.Errorf("progress told of %d rows, want %d", c.n, len(exportItems()))
+		}
 	}
 }

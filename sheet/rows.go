@@ -39,6 +39,8 @@ type assembler struct {
 	seq   int            // data rows seen
 	items []ledger.Item
 	rows  []int // the row of each item
+
+	progress Progress // told of every row read; nil: nobody
 }
 
 func newAssembler(file, round string, dir Directory) *assembler {
@@ -51,6 +53,9 @@ func (a *assembler) add(row int, cells []string) bool {
 	if a.stopped {
 		return false
 	}
+	if a.progress != nil {
+		a.progress.Add(1)
+	}
 	if isBlankRow(cells) {
 		return true
 	}
@@ -60,6 +65,9 @@ func (a *assembler) add(row int, cells []string) bool {
 	a.data(row, cells)
 	return true
 }
+
+// reject records a row that cannot be read at all.
+func (a *assembler) reject(e RowError) { a.errs.add(e) }
 
 // stop records a file-level error after which rows are not looked at.
 func (a *assembler) stop(e RowError) {

@@ -23,11 +23,12 @@ const maxUnzipSize = 100 << 20
 // ReadXLSX reads a ledger from the first worksheet of the XLSX workbook in
 // r; name is the file name shown in errors. The items belong to round.
 func ReadXLSX(ctx context.Context, r io.Reader, name, round string, dir Directory) ([]ledger.Item, error) {
-	l, err := readXLSX(ctx, r, name, round, dir)
+	l, err := readXLSX(ctx, r, newAssembler(name, round, dir))
 	return l.Items, err
 }
 
-func readXLSX(ctx context.Context, r io.Reader, name, round string, dir Directory) (Ledger, error) {
+func readXLSX(ctx context.Context, r io.Reader, a *assembler) (Ledger, error) {
+	name := a.file
 	data, err := readLimited(ctx, r, name)
 	if err != nil {
 		return Ledger{}, err
@@ -49,7 +50,6 @@ func readXLSX(ctx context.Context, r io.Reader, name, round string, dir Director
 	if len(sheets) == 0 {
 		return Ledger{}, fileError(name, msgNoData)
 	}
-	a := newAssembler(name, round, dir)
 	if err := feedSheet(ctx, f, data, sheets[0], a); err != nil {
 		return Ledger{}, err
 	}
@@ -79,7 +79,7 @@ func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string,
 	defer rows.Close()
 	// Rows.Next steps through every row number, gaps included (Columns is
 	// then empty), so counting the steps gives Excel's row number.
-	for row := 1; rows.Next(); row++ {
+	for row, n := 1, 0; rows.Next(); row++ {
 		if row%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("sheet: read %s: %w", a.file, err)
@@ -92,6 +92,10 @@ func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string,
 		// A blank row stays blank even inside a merged range: it is not an item.
 		if isBlankRow(cells) {
 			continue
+		}
+		if n++; n > MaxRows {
+			a.stop(RowError{Row: row, Reason: msgTooMany})
+			break
 		}
 		if !a.add(row, fill.apply(row, cells)) {
 			break

@@ -54,24 +54,26 @@ func (a *app) itemsCommand() *cobra.Command {
 			}
 			if status != "" {
 				if filter.Status, err = ledger.ParseStatus(status); err != nil {
-					return badInput(err)
+					return badInputf("--status: %w", err)
 				}
 			}
 			if light != "" {
 				if want, err = ledger.ParseLight(light); err != nil {
-					return badInput(err)
+					return badInputf("--light: %w", err)
 				}
 			}
 			return nil
 		},
-		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
-			filter.Round = round
-			if unit != "" {
-				code, ok := cfg.ResolveUnit(unit)
-				if !ok {
-					return badInputf("unknown unit %q", unit)
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) (err error) {
+			if round != "" {
+				if filter.Round, err = cfg.RoundFor(round); err != nil {
+					return badInputf("--round: %w", err)
 				}
-				filter.Unit = code
+			}
+			if unit != "" {
+				if filter.Unit, err = cfg.ParseUnit(unit); err != nil {
+					return badInputf("--unit: %w", err)
+				}
 			}
 			items, err := st.ListItems(ctx, filter)
 			if err != nil {
@@ -80,10 +82,10 @@ func (a *app) itemsCommand() *cobra.Command {
 			return writeView(a.stdout, format, itemsView(cfg, items, ledger.DateOf(a.now().In(cfg.Location)), want))
 		}),
 	}
-	cmd.Flags().StringVar(&status, "status", "", "open, done or closed")
-	cmd.Flags().StringVar(&light, "light", "", "red, yellow, green, blue, done or closed")
-	cmd.Flags().StringVar(&unit, "unit", "", "responsible unit (code or name)")
-	cmd.Flags().StringVar(&round, "round", "", "round code")
+	cmd.Flags().StringVar(&status, "status", "", "open (正在整改, 未完成), done (已完成) or closed (已销号)")
+	cmd.Flags().StringVar(&light, "light", "", "red (红灯), yellow (黄灯), green (绿灯), blue (蓝灯), done or closed")
+	cmd.Flags().StringVar(&unit, "unit", "", "responsible unit (code, name or alias)")
+	cmd.Flags().StringVar(&round, "round", "", "round (code or name)")
 	formatFlag(cmd, &format)
 	return cmd
 }

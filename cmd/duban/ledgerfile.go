@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"duban/config"
 	"duban/internal/atomicfile"
+	"duban/internal/progress"
 	"duban/ledger"
 	"duban/sheet"
 	"duban/store"
@@ -67,11 +69,13 @@ func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.St
 	if err != nil {
 		return badInput(err)
 	}
-	file, err := sheet.ReadLedger(ctx, path, round, cfg)
+	name := filepath.Base(path)
+	rows := progress.New(a.stderr, isTerminal(a.stderr), "reading "+name)
+	file, err := sheet.ReadLedger(ctx, path, round, cfg, rows)
+	rows.Done()
 	if err != nil {
 		return badInput(err)
 	}
-	name := filepath.Base(path)
 	res, err := st.ImportItems(ctx, file.Items, store.ImportOptions{
 		Actor: a.actor(), Source: name, At: a.now().In(cfg.Location), Fields: file.Fields,
 		OnConflict: f.onConflict(), DryRun: f.dryRun,
@@ -210,7 +214,10 @@ func (a *app) exportCommand() *cobra.Command {
 			if format == exportXLSX {
 				write = sheet.WriteXLSX
 			}
-			if err := write(&buf, items, cfg); err != nil {
+			rows := progress.New(a.stderr, isTerminal(a.stderr), "writing "+cmp.Or(filepath.Base(output), "the ledger"))
+			err = write(&buf, items, cfg, rows)
+			rows.Done()
+			if err != nil {
 				return err
 			}
 			return a.writeOutput(output, &buf, fmt.Sprintf("%d items of round %s exported to %s", len(items), code, output))

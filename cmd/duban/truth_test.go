@@ -276,7 +276,7 @@ func TestExportRoundTrip(t *testing.T) {
 			xlsx := filepath.Join(c.dir, "导出.xlsx")
 			contains(t, "export", c.ok("export", "--output", xlsx), "25 items of round 2024-7 exported to")
 			csvText := c.ok("export", "--format", "csv")
-			if !strings.HasPrefix(csvText, "\ufeff编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\r\n") {
+			if !strings.HasPrefix(csvText, "\ufeff编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\n") {
 				t.Errorf("CSV export starts %q", csvText[:min(len(csvText), 200)])
 			}
 			csvPath := c.write("导出.csv", csvText)
