@@ -13,7 +13,7 @@ import (
 
 // Submission is a unit's filing of a duty for one period (报送). Period is
 // "2025-03", "2025-Q1", "2025-H1" or "2025"; On is the day it was filed
-// (the day of CreatedAt when zero).
+// (the day of CreatedAt in the store's zone when zero).
 type Submission struct {
 	Duty, Unit, Period string
 	On                 ledger.Date
@@ -34,10 +34,10 @@ type submissionRow struct {
 // AddSubmission records a submission; ErrConflict when the unit has already
 // submitted the duty for that period.
 func (s *Store) AddSubmission(ctx context.Context, sub Submission) error {
-	return insertSubmission(ctx, s.db, sub)
+	return s.insertSubmission(ctx, s.db, sub)
 }
 
-func insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
+func (s *Store) insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
 	if sub.Duty == "" || sub.Unit == "" || sub.Period == "" {
 		return errors.New("store: add submission: duty, unit and period are required")
 	}
@@ -45,7 +45,7 @@ func insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
 		return errors.New("store: add submission: CreatedAt is required")
 	}
 	if sub.On.IsZero() {
-		sub.On = ledger.DateOf(sub.CreatedAt)
+		sub.On = ledger.DateOf(s.inZone(sub.CreatedAt))
 	}
 	if _, err := exec(ctx, q, qInsertSubmission, sub.Duty, sub.Unit, sub.Period, sub.On,
 		sub.Note, sub.Actor, ts(sub.CreatedAt)); err != nil {
@@ -59,7 +59,7 @@ func insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
 func (s *Store) AddSubmissions(ctx context.Context, subs []Submission) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, sub := range subs {
-			if err := insertSubmission(ctx, tx, sub); err != nil {
+			if err := s.insertSubmission(ctx, tx, sub); err != nil {
 				return err
 			}
 		}

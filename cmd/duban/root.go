@@ -76,7 +76,7 @@ func (a *app) loadConfig() (*config.Config, error) {
 	}
 	var level slog.Level // Load has checked log.level; info if it were empty
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: inZone(cfg.Location)}
 	a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
 	if cfg.Log.Format == "json" {
 		a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
@@ -87,10 +87,21 @@ func (a *app) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
+// inZone makes the log's timestamps read in the configured zone, like
+// every other time duban prints, not in the machine's.
+func inZone(loc *time.Location) func([]string, slog.Attr) slog.Attr {
+	return func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.TimeKey && a.Value.Kind() == slog.KindTime {
+			a.Value = slog.TimeValue(a.Value.Time().In(loc))
+		}
+		return a
+	}
+}
+
 // openStore opens (and migrates) the configured database and makes sure the
 // configured rounds exist.
 func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.Database.URL)
+	st, err := store.Open(ctx, cfg.Database.URL, store.InZone(cfg.Location))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
