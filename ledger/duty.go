@@ -59,16 +59,23 @@ func DutyPeriods(spec DutySpec, today Date) []Period {
 	}
 	last := PeriodContaining(spec.Kind, today)
 	first := last.shift(1 - MaxDutyPeriods)
-	if !spec.Start.IsZero() {
-		if start := PeriodContaining(spec.Kind, spec.Start.Start()); start.ordinal() > first.ordinal() {
-			first = start
-		}
+	if start := spec.firstPeriod(); !start.IsZero() && start.ordinal() > first.ordinal() {
+		first = start
 	}
 	var ps []Period
 	for p := first; p.ordinal() <= last.ordinal(); p = p.Next() {
 		ps = append(ps, p)
 	}
 	return ps
+}
+
+// firstPeriod is the first period of the duty's kind it supervises: the
+// one containing the first day of Start; zero without a start.
+func (s DutySpec) firstPeriod() Period {
+	if s.Start.IsZero() {
+		return Period{}
+	}
+	return PeriodContaining(s.Kind, s.Start.Start())
 }
 
 // DutyNotices returns the duty notices due on today. For each period of

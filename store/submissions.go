@@ -32,7 +32,7 @@ type submissionRow struct {
 }
 
 // AddSubmission records a submission; ErrConflict when the unit has already
-// submitted the duty for that period.
+// submitted the duty for that period (and not withdrawn it).
 func (s *Store) AddSubmission(ctx context.Context, sub Submission) error {
 	return s.insertSubmission(ctx, s.db, sub)
 }
@@ -52,6 +52,21 @@ func (s *Store) insertSubmission(ctx context.Context, q dbtx, sub Submission) er
 		return fmt.Errorf("store: add submission %s %s %s: %w", sub.Duty, sub.Unit, sub.Period, classify(err))
 	}
 	return nil
+}
+
+// WithdrawSubmission takes back the submission of duty by unit for period
+// (撤回): it stays on record with when, by whom and why, no longer counts,
+// and the period may be submitted again. It returns the submission taken
+// back; ErrNotFound when there is none to take back.
+func (s *Store) WithdrawSubmission(ctx context.Context, duty, unit, period, reason, actor string, at time.Time) (Submission, error) {
+	if reason == "" || at.IsZero() {
+		return Submission{}, errors.New("store: withdraw submission: a reason and the time are required")
+	}
+	var r submissionRow
+	if err := get(ctx, s.db, &r, qWithdrawSubmission, ts(at), actor, reason, duty, unit, period); err != nil {
+		return Submission{}, fmt.Errorf("store: withdraw submission %s %s %s: %w", duty, unit, period, classify(err))
+	}
+	return r.submission(), nil
 }
 
 // AddSubmissions records several submissions in one transaction: all or
@@ -85,8 +100,8 @@ func (s *Store) Submitted(ctx context.Context, duty string) (ledger.Submitted, e
 	return out, nil
 }
 
-// ListSubmissions returns the submissions of a duty ("" = all duties),
-// ordered by duty, period and unit.
+// ListSubmissions returns the submissions of a duty ("" = all duties) that
+// were not withdrawn, ordered by duty, period and unit.
 func (s *Store) ListSubmissions(ctx context.Context, duty string) ([]Submission, error) {
 	var rows []submissionRow
 	var err error
@@ -100,10 +115,14 @@ func (s *Store) ListSubmissions(ctx context.Context, duty string) ([]Submission,
 	}
 	out := make([]Submission, len(rows))
 	for i, r := range rows {
-		out[i] = Submission{
-			Duty: r.Duty, Unit: r.Unit, Period: r.Period, On: r.On,
-			Note: r.Note, Actor: r.Actor, CreatedAt: r.CreatedAt.Time,
-		}
+		out[i] = r.submission()
 	}
 	return out, nil
+}
+
+func (r submissionRow) submission() Submission {
+	return Submission{
+		Duty: r.Duty, Unit: r.Unit, Period: r.Period, On: r.On,
+		Note: r.Note, Actor: r.Actor, CreatedAt: r.CreatedAt.Time,
+	}
 }

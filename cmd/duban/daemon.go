@@ -146,6 +146,12 @@ func (a *app) runCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if at.After(a.now()) {
+				// A run sends real messages and records its reminders as
+				// sent: run ahead, it would use up that day's reminders.
+				return badInputf("--as-of %s is in the future: run sends messages now; "+
+					"see what a later day would send with 'duban plan --as-of %s'", asOf, asOf)
+			}
 			worker, err := a.newWorker(cfg, st)
 			if err != nil {
 				return err

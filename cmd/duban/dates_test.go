@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +96,137 @@ func TestBeijingMorningIsJuneFirst(t *testing.T) {
 		if !strings.Contains(logs, "2026-06-01 07:30") || strings.Contains(logs, "2026-05-31") {
 			t.Errorf("logs: want the reminder made at 2026-06-01 07:30:\n%s", logs)
 		}
+	})
+}
+
+// mondayMorning is 2026-06-01 09:00 in Beijing, a Monday.
+var mondayMorning = time.Date(2026, 6, 1, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// What was done is dated today or earlier, and run does not run ahead: each
+// exits 2 and writes nothing. plan is the look-ahead.
+func TestFutureDatesAreRefused(t *testing.T) {
+	t.Parallel()
+	dialects(t, func(t *testing.T, dbURL string) {
+		c := dutiesCLI(t, dbURL, nil)
+		now := mondayMorning
+		c.okAt(now, "import", c.write("ledger.csv", zoneLedger))
+		future := "--date 2026-06-02 is in the future: today is 2026-06-01"
+		for _, args := range [][]string{
+			{"item", "done", "Z2", "--date", "2026-06-02"},
+			{"item", "close", "Z2", "--date", "2026-06-02"},
+			{"item", "progress", "Z1", "--note", "推进会", "--date", "2026-06-02"},
+			{"item", "confirm", "Z2", "--date", "2026-06-02"},
+		} {
+			c.refusedAt(now, args, future)
+		}
+		c.refusedAt(now, []string{"submit", "yuebao", "--unit", "ua", "--period", "2026-05", "--date", "2026-06-02"},
+			"报送日期晚于今天(2026-06-01)")
+		c.refusedAt(now, []string{"run", "deadlines", "--as-of", "2026-06-01T09:01"},
+			"--as-of 2026-06-01T09:01 is in the future", "duban plan --as-of 2026-06-01T09:01")
+
+		if plan := c.okAt(now, "plan", "--job", "deadlines", "--as-of", "2026-06-05"); !strings.Contains(plan, "Z1:remind-3d") {
+			t.Errorf("plan --as-of 2026-06-05 (the look-ahead): want Z1's remind-3d:\n%s", plan)
+		}
+		var items []itemJSON
+		c.jsonOut(&items, "items")
+		for _, it := range items {
+			if it.Status != "open" || it.Progress != "" {
+				t.Errorf("item %s after refused commands: status %s, progress %q", it.No, it.Status, it.Progress)
+			}
+		}
+		if logs := c.okAt(now, "logs", "--format", "json"); strings.TrimSpace(logs) != "[]" {
+			t.Errorf("a refused run sent something:\n%s", logs)
+		}
+		if out := c.okAt(now, "run", "deadlines", "--as-of", "2026-06-01T09:00"); !strings.Contains(out, "1 reminders") {
+			t.Errorf("run as of now: %q, want Z1's reminder", out)
+		}
+	})
+}
+
+// plannedTo lists the addresses a duties run as of asOf would write to.
+func plannedTo(t *testing.T, c *cli, now time.Time, asOf string) []string {
+	t.Helper()
+	var planned []struct {
+		To string `json:"to"`
+	}
+	out := c.okAt(now, "plan", "--job", "duties", "--as-of", asOf, "--format", "json")
+	if err := json.Unmarshal([]byte(out), &planned); err != nil {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	var to []string
+	for _, p := range planned {
+		to = append(to, p.To)
+	}
+	slices.Sort(to)
+	return to
+}
+
+// A submission may come on the period's last day, not for a period before
+// the duty's start; one taken back (撤回) no longer counts, stays on record
+// and may be made again.
+func TestSubmissionDatesAndWithdrawal(t *testing.T) {
+	t.Parallel()
+	dialects(t, func(t *testing.T, dbURL string) {
+		c := dutiesCLI(t, dbURL, nil)
+		lastDay := time.Date(2025, 5, 31, 17, 0, 0, 0, time.FixedZone("CST", 8*3600))
+		if out := c.okAt(lastDay, "submit", "yuebao", "--unit", "综合科", "--period", "2025-05"); !strings.Contains(out, "on 2025-05-31") {
+			t.Errorf("submit on the last day: %q", out)
+		}
+		c.refusedAt(lastDay, []string{"submit", "yuebao", "--unit", "ub", "--period", "2025-04"}, "该任务自2025年5月起督办")
+		c.refusedAt(lastDay, []string{"submit", "yuebao", "--unit", "ub", "--period", "2025-05", "--date", "2025-05-30"},
+			"2025年5月的最后一天是2025-05-31")
+
+		// May is due June 5: on June 3 only 规划科's two mailboxes are reminded.
+		now := time.Date(2025, 6, 3, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+		bOnly := []string{"b1@jw.example.net", "b2@jw.example.net"}
+		if got := plannedTo(t, c, now, "2025-06-03"); !slices.Equal(got, bOnly) {
+			t.Errorf("before the withdrawal, planned to %q, want %q", got, bOnly)
+		}
+		c.refusedAt(now, []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-05", "--withdraw"}, "--withdraw takes the reason in --note")
+		out := c.okAt(now, "submit", "yuebao", "--unit", "ua", "--period", "2025-05", "--withdraw", "--note", "报错了表")
+		if !strings.Contains(out, "submission withdrawn: yuebao ua 2025-05 (submitted on 2025-05-31): 报错了表") {
+			t.Errorf("withdraw: %q", out)
+		}
+		c.refusedAt(now, []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-05", "--withdraw", "--note", "再撤"}, "没有可撤回的报送")
+		if got, want := plannedTo(t, c, now, "2025-06-03"), []string{"a@jw.example.net", "b1@jw.example.net", "b2@jw.example.net"}; !slices.Equal(got, want) {
+			t.Errorf("after the withdrawal, planned to %q, want %q", got, want)
+		}
+		var cells []dutyCellJSON
+		c.jsonOut(&cells, "duties", "--duty", "yuebao", "--period", "2025-05", "--as-of", "2025-06-03")
+		for _, cell := range cells {
+			if cell.Unit == "ua" && (cell.Status != "missing" || cell.SubmittedOn != nil) {
+				t.Errorf("duties after the withdrawal: ua is %s (%v), want missing", cell.Status, cell.SubmittedOn)
+			}
+		}
+
+		c.okAt(now, "submit", "yuebao", "--unit", "ua", "--period", "2025-05", "--note", "重新报送")
+		if got := plannedTo(t, c, now, "2025-06-03"); !slices.Equal(got, bOnly) {
+			t.Errorf("after submitting again, planned to %q, want %q", got, bOnly)
+		}
+	})
+}
+
+// A 回头看 re-check answers a follow-up once: a second is refused, saying
+// when the first was made, until the next follow-up (or a new completion)
+// comes.
+func TestSecondConfirmIsRefused(t *testing.T) {
+	t.Parallel()
+	dialects(t, func(t *testing.T, dbURL string) {
+		c := newCLI(t, configWith(dbURL, "\n[policy]\nfollowup_days = [90, 180]\n"))
+		now := mondayMorning
+		c.okAt(now, "import", c.write("ledger.csv", zoneLedger))
+		c.okAt(now, "item", "done", "Z2", "--date", "2026-01-10") // followup-90 on 04-10, followup-180 on 07-09
+		c.okAt(now, "item", "confirm", "Z2")
+		again := "item Z2: 回头看 already confirmed on 2026-06-01 (recorded 2026-06-01 09:00 by cli:tester)"
+		c.refusedAt(now, []string{"item", "confirm", "Z2"}, again)
+		c.refusedAt(now, []string{"item", "progress", "Z2", "--followup", "--note", "再查"}, again)
+
+		july := time.Date(2026, 7, 10, 9, 0, 0, 0, now.Location())
+		c.okAt(july, "item", "confirm", "Z2", "--note", "半年回头看")
+		c.refusedAt(july, []string{"item", "confirm", "Z2"}, "回头看 already confirmed on 2026-07-10")
+
+		c.okAt(july, "item", "reopen", "Z2")
+		c.okAt(july, "item", "done", "Z2")
+		c.okAt(july, "item", "confirm", "Z2")
 	})
 }

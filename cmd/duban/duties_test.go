@@ -207,8 +207,8 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 	}{
 		{"unknown duty", []string{"submit", "nianbao", "--unit", "ua", "--period", "2025-05"}, "未知的定期任务"},
 		{"unknown unit", []string{"submit", "yuebao", "--unit", "宣传科", "--period", "2025-05"}, "未知单位"},
-		{"period not ended", []string{"submit", "yuebao", "--unit", "ua", "--period", "2099-01"}, "结束后才能报送"},
-		{"submitted before the period ended", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-06", "--date", "2025-06-30"}, "结束后才能报送"},
+		{"period not ended", []string{"submit", "yuebao", "--unit", "ua", "--period", "2099-01"}, "当天或之后才能报送"},
+		{"submitted before the period's last day", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-06", "--date", "2025-06-29"}, "最后一天是2025-06-30"},
 		{"malformed period", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-13"}, "期间格式无效"},
 		{"period of the wrong kind", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-Q2"}, "按月度报送"},
 		{"exempt unit", []string{"submit", "yuebao", "--unit", "监督科", "--period", "2025-05"}, "免报"},

@@ -161,14 +161,25 @@ func (a *app) parseTimeFlag(cfg *config.Config, flag, s string, empty time.Time)
 	return time.Time{}, badInputf("invalid %s %q: want 2025-06-16 or 2025-06-16T09:00", flag, s)
 }
 
-// day parses --date, defaulting to today in the configured zone.
+// today is the calendar day of now in the configured zone.
+func (a *app) today(cfg *config.Config) ledger.Date {
+	return ledger.DateOf(a.now().In(cfg.Location))
+}
+
+// day parses --date, defaulting to today in the configured zone. What was
+// done is dated today or earlier: a later day is a typing mistake that
+// would silence reminders before anything happened.
 func (a *app) day(cfg *config.Config, s string) (ledger.Date, error) {
+	today := a.today(cfg)
 	if s == "" {
-		return ledger.DateOf(a.now().In(cfg.Location)), nil
+		return today, nil
 	}
 	d, err := ledger.ParseDate(s)
 	if err != nil {
 		return d, badInputf("--date: %w", err)
+	}
+	if d.After(today) {
+		return d, badInputf("--date %s is in the future: today is %s", d, today)
 	}
 	return d, nil
 }
