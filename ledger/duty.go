@@ -1,5 +1,10 @@
 package ledger
 
+import (
+	"slices"
+	"strings"
+)
+
 // MaxDutyPeriods caps how far back the duty rule looks: a unit that has
 // ignored a monthly report for two years is a matter for the supervisors'
 // summary, not for ever more reminders about 2019.
@@ -86,8 +91,9 @@ func (s DutySpec) firstPeriod() Period {
 //     the latest stage of DutyStage;
 //   - once EscalateAfterDays (at least one) days have passed since the due
 //     date, RuleDutyMissing to each supervisor of the duty (or of the
-//     directory, when the duty names none), listing all non-submitters in
-//     Units (Role supervisor, 催办). Its stage is always StageMissing, dated
+//     directory, when the duty names none), listing the non-submitters in
+//     Units but the supervisor's own units (Role supervisor, 催办; no roll
+//     when only its own are missing). Its stage is always StageMissing, dated
 //     the day the roll is due: the supervisors get one roll per duty and
 //     period, not one per overdue step (the weekly summary keeps them
 //     informed after that).
@@ -95,7 +101,7 @@ func (s DutySpec) firstPeriod() Period {
 // RuleDuty notices are one per address and period: a mailbox shared by two
 // units gets one notice listing them in Units. The supervisors' roll has its
 // own rule so that an address that is both a unit mailbox and a supervisor
-// gets both. Units listed in spec.Units but missing from dir still appear on
+// gets both, as separate messages. Units listed in spec.Units but missing from dir still appear on
 // the roll.
 func DutyNotices(spec DutySpec, submitted func(unit string, p Period) bool, dir Directory, today Date, cal *Calendar) []Notice {
 	var out []Notice
@@ -136,11 +142,27 @@ func dutyPeriodNotices(spec DutySpec, p Period, submitted func(string, Period) b
 	if after := spec.rollAfterDays(); overdue >= after {
 		var sups recipientSet
 		for _, addr := range spec.supervisors(dir) {
-			sups.add(addr, RoleSupervisor, missing, "")
+			if others := unitsNotAt(missing, addr, dir); len(others) > 0 {
+				sups.add(addr, RoleSupervisor, others, "")
+			}
 		}
 		base.Rule = RuleDutyMissing
 		base.Stage = Stage{Name: StageMissing, On: due.AddDays(after)}
 		out = append(out, sups.notices(base, escalatedLevels(LevelUrge, LevelUrge, LevelUrge))...)
+	}
+	return out
+}
+
+// unitsNotAt leaves out of a roll the units whose mailbox addr is: a unit
+// that also supervises the duty is reminded of its own report in its own
+// message, and does not chase itself. A roll left empty is not sent.
+func unitsNotAt(codes []string, addr string, dir Directory) []string {
+	var out []string
+	for _, code := range codes {
+		mine := func(e string) bool { return strings.EqualFold(strings.TrimSpace(e), strings.TrimSpace(addr)) }
+		if !slices.ContainsFunc(dir.Units[code].Emails, mine) {
+			out = append(out, code)
+		}
 	}
 	return out
 }

@@ -119,6 +119,7 @@ func TestDutyNotices(t *testing.T) {
 	sharedMailbox.Units = []string{"zzb", "dzb"}
 	sharedMailbox.Supervisors = nil
 	allSubmitted := func(string, Period) bool { return true }
+	onlyBgsMissing := func(unit string, _ Period) bool { return unit != "bgs" }
 	graceDays := spec
 	graceDays.EscalateAfterDays = 3
 	submittedBeforeFebruary := func(_ string, p Period) bool { return p.Compare(Period{Monthly, 2025, 2}) < 0 }
@@ -142,11 +143,11 @@ func TestDutyNotices(t *testing.T) {
 			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -1",
 			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [cwb ghost] -1",
 		}},
-		{"nobody submitted: a unit mailbox that is also a supervisor gets both", spec, nil, "2025-04-08", []string{
+		{"nobody submitted: a unit mailbox that is also a supervisor gets both, its roll without itself", spec, nil, "2025-04-08", []string{
 			"duty sanzhongyida/2025-03 bgs@zgh.example.org unit urge due [bgs] -1",
 			"duty sanzhongyida/2025-03 bgs2@zgh.example.org unit urge due [bgs] -1",
 			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge due [cwb] -1",
-			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [bgs cwb ghost] -1",
+			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -1",
 			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [bgs cwb ghost] -1",
 		}},
 		{"10 days overdue: units are urged, the roll keeps its one stage, no leader", spec, bgsSubmittedMarch, "2025-04-17", []string{
@@ -161,6 +162,11 @@ func TestDutyNotices(t *testing.T) {
 			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge overdue-1 [cwb] -3",
 			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -3",
 			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [cwb ghost] -3",
+		}},
+		{"only the supervising unit is missing: no roll to itself", spec, onlyBgsMissing, "2025-04-08", []string{
+			"duty sanzhongyida/2025-03 bgs@zgh.example.org unit urge due [bgs] -1",
+			"duty sanzhongyida/2025-03 bgs2@zgh.example.org unit urge due [bgs] -1",
+			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [bgs] -1",
 		}},
 		{"everyone submitted", spec, allSubmitted, "2025-04-17", nil},
 		{"the start period is respected", spec, nil, "2025-03-06", nil},

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"duban/internal/smtptest"
+)
+
+// selfSupervised is a monthly duty that 综合科 both files and supervises.
+const selfSupervised = `
+[[duties]]
+id = "xinxi"
+name = "信息报送"
+period = "monthly"
+due_day = 5
+units = ["ua", "ub"]
+start = "2025-05"
+supervisors = ["a@jw.example.net", "sup@jw.example.net"]
+`
+
+// bodiesTo are the text bodies of the messages to addr, sorted.
+func bodiesTo(t *testing.T, msgs []smtptest.Message, addr string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range msgs {
+		if slices.Contains(m.To, addr) {
+			out = append(out, textBody(t, m))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A unit that supervises a duty gets its own reminder and the roll of the
+// others as two messages, and is never on a roll it receives: when only
+// it is missing, it gets no roll at all.
+func TestOwnRemindersAndRollsAreSeparate(t *testing.T) {
+	t.Parallel()
+	dialects(t, func(t *testing.T, dbURL string) {
+		srv := smtptest.New(t)
+		c := newCLI(t, configWith(dbURL, selfSupervised+smtpConfig(srv)))
+		c.env = append(c.env, "DUBAN_MAIL__TRANSPORT=smtp")
+		cst := time.FixedZone("CST", 8*3600)
+
+		// May was due Thursday June 5; on Friday the supervisors get the roll.
+		c.okAt(time.Date(2025, 6, 6, 10, 0, 0, 0, cst), "run", "duties")
+		toA := bodiesTo(t, srv.Messages(), "a@jw.example.net")
+		if len(toA) != 2 {
+			t.Fatalf("综合科 got %d messages, want its reminder and the roll apart:\n%s", len(toA), strings.Join(toA, "\n----\n"))
+		}
+		own, roll := toA[0], toA[1]
+		if strings.Contains(own, "尚未报送") {
+			own, roll = roll, own
+		}
+		if !strings.Contains(own, "报送单位:综合科") || strings.Contains(own, "尚未报送") {
+			t.Errorf("综合科's own reminder:\n%s", own)
+		}
+		if !strings.Contains(roll, "尚未报送(1个):规划科") || strings.Contains(roll, "综合科") {
+			t.Errorf("综合科's roll, want 规划科 only:\n%s", roll)
+		}
+		if sup := bodiesTo(t, srv.Messages(), "sup@jw.example.net"); len(sup) != 1 || !strings.Contains(sup[0], "尚未报送(2个):综合科、规划科") {
+			t.Errorf("the office's roll:\n%s", strings.Join(sup, "\n----\n"))
+		}
+
+		// June: 规划科 files, 综合科 does not. June is due Monday July 7
+		// (July 5 is a Saturday); on July 8 综合科 is reminded, not rolled.
+		c.okAt(time.Date(2025, 7, 2, 10, 0, 0, 0, cst), "submit", "xinxi", "--unit", "ub", "--period", "2025-06")
+		before := len(srv.Messages())
+		c.okAt(time.Date(2025, 7, 8, 10, 0, 0, 0, cst), "run", "duties")
+		july := srv.Messages()[before:]
+		if toA := bodiesTo(t, july, "a@jw.example.net"); len(toA) != 1 || strings.Contains(toA[0], "尚未报送") {
+			t.Errorf("综合科 alone missing: want its reminder only:\n%s", strings.Join(toA, "\n----\n"))
+		}
+		if sup := bodiesTo(t, july, "sup@jw.example.net"); len(sup) != 1 || !strings.Contains(sup[0], "尚未报送(1个):综合科") {
+			t.Errorf("the office's roll for June:\n%s", strings.Join(sup, "\n----\n"))
+		}
+	})
+}
