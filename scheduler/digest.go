@@ -105,9 +105,9 @@ type renderFunc func(recipient string, notices []ledger.Notice) (subject, text, 
 // renderer returns how job's messages are rendered: the weekly summary's
 // facts are gathered once per run, before any message is built; every other
 // job renders a digest of the recipient's notices.
-func (s *Scheduler) renderer(ctx context.Context, job string, asOf time.Time, today ledger.Date) (renderFunc, error) {
+func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date) (renderFunc, error) {
 	if job == ledger.JobSummary {
-		facts, err := s.summaryFacts(ctx, asOf, today)
+		facts, err := s.summaryFacts(ctx, today)
 		if err != nil {
 			return nil, err
 		}

@@ -79,3 +79,40 @@ func TestOwnRemindersAndRollsAreSeparate(t *testing.T) {
 		}
 	})
 }
+
+// The weekly summary lists the deliveries that failed since the previous
+// summary was sent, whatever ran in between: a hand run minutes after five
+// failures lists them, although a summary run that sent nothing came after
+// them.
+func TestSummaryCountsFailuresSinceTheLastOneSent(t *testing.T) {
+	t.Parallel()
+	dialects(t, func(t *testing.T, dbURL string) {
+		srv := smtptest.New(t)
+		c := newCLI(t, configWith(dbURL, smtpConfig(srv)))
+		c.env = append(c.env, "DUBAN_MAIL__TRANSPORT=smtp")
+		cst := time.FixedZone("CST", 8*3600)
+		monday := time.Date(2026, 6, 1, 8, 0, 0, 0, cst)
+		c.okAt(monday, "import", c.write("ledger.csv", zoneLedger))
+		if out := c.okAt(monday, "run", "summary"); !strings.Contains(out, "delivered 1") {
+			t.Fatalf("first summary: %s", out)
+		}
+
+		// A week later 综合科's mailbox refuses mail: Z1's due-day reminder fails.
+		srv.RejectRcpt("a@jw.example.net", 550, "no such mailbox")
+		next := time.Date(2026, 6, 8, 9, 50, 0, 0, cst)
+		if out := c.okAt(next, "run", "deadlines"); !strings.Contains(out, "failed 1") {
+			t.Fatalf("deadlines: %s, want one failed delivery", out)
+		}
+		// A summary run that sends nothing (Sunday, not a workday) ...
+		if out := c.okAt(next.Add(2*time.Minute), "run", "summary", "--as-of", "2026-06-07"); !strings.Contains(out, "non-workday") {
+			t.Fatalf("Sunday's summary: %s", out)
+		}
+		// ... does not hide the failure from the hand run after it.
+		before := len(srv.Messages())
+		c.okAt(next.Add(5*time.Minute), "run", "summary")
+		got := bodiesTo(t, srv.Messages()[before:], "sup@jw.example.net")
+		if len(got) != 1 || !strings.Contains(got[0], "邮件投递失败情况(2026-06-01 08:00以来)") || !strings.Contains(got[0], "发往 a@jw.example.net") {
+			t.Errorf("hand-run summary, want the failure since the last summary sent:\n%s", strings.Join(got, "\n----\n"))
+		}
+	})
+}
