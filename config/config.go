@@ -148,7 +148,11 @@ type Duty struct {
 
 	Units  []string `toml:"units"`  // unit codes, "kind:KIND" or "*"; see Config.DutyUnits
 	Exempt []string `toml:"exempt"` // unit codes left out
-	Start  string   `toml:"start"`  // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025
+	Start  string   `toml:"start"`  // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025; "" = see FirstSeen
+	// FirstSeen is the day the database first saw the duty, filled in by
+	// whoever opens the store. A duty without a start supervises the
+	// periods due from that day on (ledger.DutySpec.FirstDueFrom).
+	FirstSeen ledger.Date `toml:"-"`
 	// DueOnWorkday moves a due date on a non-workday to the next workday (default true).
 	DueOnWorkday bool     `toml:"due_on_workday"`
 	Supervisors  []string `toml:"supervisors"` // addresses; default Config.Supervisors

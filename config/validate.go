@@ -341,8 +341,9 @@ func (p *problems) checkPeriod(path string, duty Duty) {
 	kind := ledger.PeriodKind(duty.Period)
 	example := ledger.PeriodContaining(kind, ledger.NewDate(2025, time.January, 1))
 	if duty.Start == "" {
-		p.errorf(path+".start", "is required: the first period supervised, like %s", example)
-	} else if _, err := ledger.ParsePeriodOf(kind, duty.Start); err != nil {
+		return // supervised from the first period due after duban first saw it
+	}
+	if _, err := ledger.ParsePeriodOf(kind, duty.Start); err != nil {
 		p.errorf(path+".start", "invalid %s period %q: want like %s", duty.Period, duty.Start, example)
 	}
 }

@@ -74,6 +74,23 @@ func DutyPeriods(spec DutySpec, today Date) []Period {
 	return ps
 }
 
+// FirstDueFrom is the first period of the duty whose due date is on or
+// after day: the first a duty without a start supervises when duban first
+// saw it on day. Earlier periods fell due before duban knew of the duty, so
+// it cannot tell who filed them; reminding them would mail 已逾期 for reports
+// long since made on paper.
+func (s DutySpec) FirstDueFrom(day Date, cal *Calendar) Period {
+	if s.Kind.perYear() == 0 {
+		return Period{}
+	}
+	// The period containing day is due after day; a few before it may be too.
+	p := PeriodContaining(s.Kind, day)
+	for !s.DueDate(p.Prev(), cal).Before(day) {
+		p = p.Prev()
+	}
+	return p
+}
+
 // firstPeriod is the first period of the duty's kind it supervises: the
 // one containing the first day of Start; zero without a start.
 func (s DutySpec) firstPeriod() Period {

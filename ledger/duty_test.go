@@ -225,3 +225,32 @@ func TestDutyNoticesSeveralPeriods(t *testing.T) {
 		t.Errorf("keys:\n got %q\nwant %q", keys, want)
 	}
 }
+
+// A duty first seen on a day supervises the periods due from that day on,
+// the due date moved to a workday as the reminders move it.
+func TestFirstDueFrom(t *testing.T) {
+	t.Parallel()
+	cal := NewCalendar(nil, nil)
+	monthly := DutySpec{Kind: Monthly, DueDay: 5, DueOnWorkday: true}
+	longDue := DutySpec{Kind: Monthly, DueDay: 40}
+	quarterly := DutySpec{Kind: Quarterly, DueDay: 10, DueOnWorkday: true}
+	yearly := DutySpec{Kind: Yearly, DueDay: 31}
+	for _, tt := range []struct {
+		name string
+		spec DutySpec
+		day  string
+		want string
+	}{
+		{"November due Monday Dec 7 (Dec 5 is a Saturday)", monthly, "2026-12-02", "2026-11"},
+		{"seen on the Sunday before the moved due date", monthly, "2026-12-06", "2026-11"},
+		{"seen after November's due date", monthly, "2026-12-08", "2026-12"},
+		{"a due date two periods on", longDue, "2026-12-02", "2026-10"},
+		{"last quarter due in January", quarterly, "2027-03-15", "2027-Q1"},
+		{"last year due January 31", yearly, "2027-03-15", "2027"},
+		{"last year not yet due", yearly, "2027-01-20", "2026"},
+	} {
+		if got := tt.spec.FirstDueFrom(day(t, tt.day), cal).String(); got != tt.want {
+			t.Errorf("%s: FirstDueFrom(%s) = %s, want %s", tt.name, tt.day, got, tt.want)
+		}
+	}
+}

@@ -86,6 +86,12 @@ const (
 		WHERE duty = ? AND unit = ? AND period = ? AND withdrawn_at IS NULL RETURNING ` + submissionCols
 )
 
+// duties seen
+const (
+	qDutiesSeen = `SELECT duty, first_seen FROM duties_seen`
+	qSeeDuty    = `INSERT INTO duties_seen (duty, first_seen) VALUES (?, ?) ON CONFLICT (duty) DO NOTHING`
+)
+
 // job runs
 const (
 	runCols   = `id, job, scheduled_for, started_at, finished_at, owner, outcome, reminders, dispatches, error`

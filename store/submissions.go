@@ -126,3 +126,49 @@ func (r submissionRow) submission() Submission {
 		Note: r.Note, Actor: r.Actor, CreatedAt: r.CreatedAt.Time,
 	}
 }
+
+// DutiesFirstSeen returns the day the database first saw each duty,
+// recording today for the duties it had not seen before: a duty without a
+// start is supervised from the first period due on or after that day.
+func (s *Store) DutiesFirstSeen(ctx context.Context, duties []string, today ledger.Date) (map[string]ledger.Date, error) {
+	seen, err := s.dutiesSeen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var unseen []string
+	for _, d := range duties {
+		if _, ok := seen[d]; !ok {
+			unseen = append(unseen, d)
+		}
+	}
+	if len(unseen) == 0 {
+		return seen, nil
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, d := range unseen {
+			if _, err := exec(ctx, tx, qSeeDuty, d, today); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: record duties seen: %w", err)
+	}
+	return s.dutiesSeen(ctx) // another replica may have seen some first
+}
+
+func (s *Store) dutiesSeen(ctx context.Context) (map[string]ledger.Date, error) {
+	var rows []struct {
+		Duty      string      `db:"duty"`
+		FirstSeen ledger.Date `db:"first_seen"`
+	}
+	if err := sel(ctx, s.db, &rows, qDutiesSeen); err != nil {
+		return nil, fmt.Errorf("store: duties seen: %w", err)
+	}
+	seen := make(map[string]ledger.Date, len(rows))
+	for _, r := range rows {
+		seen[r.Duty] = r.FirstSeen
+	}
+	return seen, nil
+}

@@ -100,3 +100,23 @@ func TestWithdrawSubmission(t *testing.T) {
 		}
 	})
 }
+
+// The day a duty was first seen is recorded once: a later day does not
+// move it, a new duty gets its own.
+func TestDutiesFirstSeen(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		seen, err := s.DutiesFirstSeen(ctx, []string{"monthly", "yearly"}, day("2026-12-02"))
+		must(t, err)
+		if len(seen) != 2 || !seen["monthly"].Equal(day("2026-12-02")) || !seen["yearly"].Equal(day("2026-12-02")) {
+			t.Fatalf("first look: %v", seen)
+		}
+		seen, err = s.DutiesFirstSeen(ctx, []string{"monthly", "quarterly"}, day("2027-03-15"))
+		must(t, err)
+		if !seen["monthly"].Equal(day("2026-12-02")) || !seen["quarterly"].Equal(day("2027-03-15")) {
+			t.Errorf("second look: %v, want monthly kept, quarterly new", seen)
+		}
+	})
+}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"duban/internal/smtptest"
+	"duban/store"
+	"duban/store/storetest"
 )
 
 // selfSupervised is a monthly duty that 综合科 both files and supervises.
@@ -115,4 +119,60 @@ func TestSummaryCountsFailuresSinceTheLastOneSent(t *testing.T) {
 			t.Errorf("hand-run summary, want the failure since the last summary sent:\n%s", strings.Join(got, "\n----\n"))
 		}
 	})
+}
+
+// overdueDays finds the duty periods a text says are overdue, with how many
+// days: "报送截止2026-12-07(已逾期3天)" in a digest or in the summary.
+var overdueDays = regexp.MustCompile(`报送截止:?(\d{4}-\d{2}-\d{2})[^\n]*?已逾期(\d+)天`)
+
+// The README's quick start, on any day: the example config on a new
+// database with the example ledger, every job run that day. The example's
+// duties have no start, so no duty period that fell due before the first
+// start is reminded or summarised as overdue; nothing says a report is
+// more than 30 days late.
+func TestQuickStartOnAnyDaySendsNoStaleDutyReminders(t *testing.T) {
+	t.Parallel()
+	days := []time.Time{
+		time.Date(2026, 12, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)), // a Wednesday
+		time.Date(2027, 1, 6, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)),  // after the year's end
+		time.Date(2027, 3, 15, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)), // a Monday: followups and summary too
+		time.Date(2027, 7, 20, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)), // after a half year
+	}
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			dutyMessages := 0
+			for _, now := range days {
+				url := storetest.URL(t, dialect) // a new database each day
+				c := exampleCLI(t, url)
+				c.okAt(now, "import", "../../examples/ledger.csv")
+				for _, job := range []string{"deadlines", "duties", "followups", "summary"} {
+					c.okAt(now, "run", job)
+				}
+				st, err := store.Open(t.Context(), url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sent, err := st.ListDispatches(t.Context(), store.DispatchFilter{})
+				st.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range sent {
+					if d.Job == "duties" {
+						dutyMessages++
+					}
+					for _, m := range overdueDays.FindAllStringSubmatch(d.BodyText, -1) {
+						if n, _ := strconv.Atoi(m[2]); n > 30 {
+							t.Errorf("first start on %s: %s message to %s says a report due %s is %s days late:\n%s",
+								now.Format(time.DateOnly), d.Job, d.Recipient, m[1], m[2], d.BodyText)
+						}
+					}
+				}
+			}
+			if dutyMessages == 0 {
+				t.Error("no duty reminder on any of the days: the test shows nothing")
+			}
+		})
+	}
 }

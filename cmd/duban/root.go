@@ -98,8 +98,10 @@ func inZone(loc *time.Location) func([]string, slog.Attr) slog.Attr {
 	}
 }
 
-// openStore opens (and migrates) the configured database and makes sure the
-// configured rounds exist.
+// openStore opens (and migrates) the configured database, makes sure the
+// configured rounds exist, and learns the day the database first saw each
+// duty (recording today for a new one), from which a duty without a start
+// is supervised.
 func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	st, err := store.Open(ctx, cfg.Database.URL, store.InZone(cfg.Location))
 	if err != nil {
@@ -108,6 +110,18 @@ func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, 
 	if err := st.EnsureRounds(ctx, cfg.Rounds); err != nil {
 		st.Close()
 		return nil, err
+	}
+	ids := make([]string, len(cfg.Duties))
+	for i, d := range cfg.Duties {
+		ids[i] = d.ID
+	}
+	seen, err := st.DutiesFirstSeen(ctx, ids, a.today(cfg))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	for i, d := range cfg.Duties {
+		cfg.Duties[i].FirstSeen = seen[d.ID]
 	}
 	return st, nil
 }

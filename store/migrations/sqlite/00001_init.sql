@@ -81,6 +81,13 @@ CREATE TABLE submissions (
 -- One submission counts per duty, unit and period: the one not withdrawn.
 CREATE UNIQUE INDEX submissions_current ON submissions (duty, unit, period) WHERE withdrawn_at IS NULL;
 
+-- duties_seen: the day this database first saw each configured duty; a duty
+-- without a start is supervised from the first period due on or after it.
+CREATE TABLE duties_seen (
+    duty       TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL
+);
+
 -- job_runs: one row per (job, scheduled time); the unique key is the claim
 -- that lets several replicas share one database.
 CREATE TABLE job_runs (
@@ -152,6 +159,7 @@ CREATE INDEX reminders_run ON reminders (run_id);
 DROP TABLE reminders;
 DROP TABLE dispatches;
 DROP TABLE job_runs;
+DROP TABLE duties_seen;
 DROP TABLE submissions;
 DROP TABLE item_events;
 DROP TABLE item_units;
