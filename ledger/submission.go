@@ -74,7 +74,7 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 	fail := func(field, value, format string, args ...any) {
 		probs = append(probs, SubmissionProblem{Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
 	}
-	duty, dutyOK := r.duty(in.Duty)
+	duty, dutyOK := FindDuty(r.Duties, in.Duty)
 	if !dutyOK {
 		fail("duty", in.Duty, "未知的定期任务,可用:%s", DutyIDs(r.Duties))
 	}
@@ -131,7 +131,7 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 // filing (assigned, ended, dated), which held when it was filed.
 func (r SubmissionRules) Identify(in SubmissionInput) (Submission, []SubmissionProblem) {
 	var probs []SubmissionProblem
-	duty, dutyOK := r.duty(in.Duty)
+	duty, dutyOK := FindDuty(r.Duties, in.Duty)
 	if !dutyOK {
 		probs = append(probs, SubmissionProblem{Field: "duty", Value: in.Duty, Reason: "未知的定期任务,可用:" + DutyIDs(r.Duties)})
 	}
@@ -151,22 +151,6 @@ func (r SubmissionRules) Identify(in SubmissionInput) (Submission, []SubmissionP
 		return Submission{}, probs
 	}
 	return Submission{Duty: duty.ID, Unit: unit, Period: p.String(), Note: strings.TrimSpace(in.Note)}, nil
-}
-
-// duty finds a duty by id or by name (with or without 《》).
-func (r SubmissionRules) duty(s string) (DutySpec, bool) {
-	s = strings.TrimSpace(s)
-	for _, d := range r.Duties {
-		if d.ID == s {
-			return d, true
-		}
-	}
-	for _, d := range r.Duties {
-		if s != "" && strings.Trim(d.Name, "《》") == strings.Trim(s, "《》") {
-			return d, true
-		}
-	}
-	return DutySpec{}, false
 }
 
 // DutyIDs lists the duties' ids for a message, 、-separated, or says

@@ -100,8 +100,8 @@ func normaliseImported(it ledger.Item) (ledger.Item, error) {
 	if it.Status == "" {
 		it.Status = ledger.StatusOpen
 	}
-	if _, err := ledger.ParseStatus(string(it.Status)); err != nil {
-		return it, fmt.Errorf("item %s %s: %w", it.Round, it.No, err)
+	if !it.Status.Valid() {
+		return it, fmt.Errorf("item %s %s: invalid status %q", it.Round, it.No, it.Status)
 	}
 	units := make([]string, 0, len(it.Units))
 	for _, u := range it.Units {

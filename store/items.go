@@ -252,8 +252,8 @@ func (s *Store) CountItems(ctx context.Context) (int, error) {
 // store's zone when on is zero); open clears it and any follow-up confirmation. An item already
 // in status to is ErrConflict.
 func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.Status, on ledger.Date, note, actor string, at time.Time) error {
-	if _, err := ledger.ParseStatus(string(to)); err != nil {
-		return fmt.Errorf("store: change status of %s %s: %w", round, no, err)
+	if !to.Valid() {
+		return fmt.Errorf("store: change status of %s %s: invalid status %q", round, no, to)
 	}
 	if on.IsZero() {
 		on = ledger.DateOf(s.inZone(at))

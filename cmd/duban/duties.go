@@ -22,9 +22,10 @@ func (a *app) submitCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "submit DUTY --unit U --period P | submit --file FILE.csv",
 		Short: "Record a unit's submission of a duty for a period (报送登记)",
-		Long: "Record that a unit has submitted a duty for one period: 2025-03 (monthly), 2025-Q1,\n" +
-			"2025-H1 or 2025. The period must have reached its last day and not be before the duty's\n" +
-			"start; the unit must be assigned and not exempt; --date may not be in the future.\n" +
+		Long: "Record that a unit has submitted a duty (id or name) for one period: 2025-03 or 2025年3月\n" +
+			"(monthly), 2025-Q1 or 2025年第1季度, 2025-H1 or 2025年上半年, 2025 or 2025年. The period must\n" +
+			"have reached its last day and not be before the duty's start; the unit (code, name or alias)\n" +
+			"must be assigned and not exempt; --date may not be in the future.\n" +
 			"With --file, record every row of a CSV file (columns 任务/duty, 部门/unit, 期间/period,\n" +
 			"报送日期/date, 备注/note; UTF-8 or GB18030): all rows or none.\n" +
 			"With --withdraw --note REASON, take a submission back (撤回): it stays on record, no longer\n" +
@@ -60,8 +61,8 @@ func (a *app) submitCommand() *cobra.Command {
 			return a.submitOne(ctx, st, rules, in)
 		}),
 	}
-	cmd.Flags().StringVar(&unit, "unit", "", "the unit that submitted (code or name)")
-	cmd.Flags().StringVar(&period, "period", "", "the period submitted: 2025-03, 2025-Q1, 2025-H1 or 2025")
+	cmd.Flags().StringVar(&unit, "unit", "", "the unit that submitted (code, name or alias)")
+	cmd.Flags().StringVar(&period, "period", "", "the period submitted: 2025-03, 2025-Q1, 2025-H1, 2025, 2025年3月, 2025年第1季度, 2025年上半年 or 2025年")
 	cmd.Flags().StringVar(&date, "date", "", "the day it was submitted, YYYY-MM-DD (default today)")
 	cmd.Flags().StringVar(&note, "note", "", "note to record")
 	cmd.Flags().StringVar(&file, "file", "", "CSV file of submissions to record, all rows or none")
@@ -201,8 +202,8 @@ func (a *app) dutiesCommand() *cobra.Command {
 			return writeView(a.stdout, format, dutyCellsView(cfg, grids))
 		}),
 	}
-	cmd.Flags().StringVar(&duty, "duty", "", "only this duty (id)")
-	cmd.Flags().StringVar(&period, "period", "", "only this period: 2025-03, 2025-Q1, 2025-H1 or 2025")
+	cmd.Flags().StringVar(&duty, "duty", "", "only this duty (id or name)")
+	cmd.Flags().StringVar(&period, "period", "", "only this period: 2025-03, 2025-Q1, 2025-H1, 2025, 2025年3月, 2025年第1季度, 2025年上半年 or 2025年")
 	cmd.Flags().IntVar(&periods, "periods", 6, "how many periods up to the current one")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the matrix is drawn up for, 2025-06-16 (default today)")
 	formatFlag(cmd, &format)
@@ -213,8 +214,12 @@ func (a *app) dutiesCommand() *cobra.Command {
 // latest periods up to today, or over the one period asked for.
 func dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store, dutyID, periodText string, n int, today ledger.Date) ([]ledger.DutyGrid, error) {
 	specs := cfg.DutySpecs()
-	if _, ok := cfg.Duty(dutyID); dutyID != "" && !ok {
-		return nil, badInputf("unknown duty %q: want one of %s", dutyID, ledger.DutyIDs(specs))
+	if dutyID != "" {
+		spec, err := ledger.ParseDuty(specs, dutyID)
+		if err != nil {
+			return nil, badInputf("--duty: %w", err)
+		}
+		dutyID = spec.ID
 	}
 	var only ledger.Period
 	if periodText != "" {

@@ -34,19 +34,50 @@ func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "duban",
 		Short:         "Supervise a rectification ledger and recurring reporting duties by email",
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.configPath, "config", "",
 		"config file (default $DUBAN_CONFIG or ./duban.toml)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return badInputf("%w (see 'duban %s --help')", err, c.Name())
+		return badInputf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(a.migrateCommand(), a.checkConfigCommand(), a.importCommand(), a.itemsCommand(),
 		a.itemCommand(), a.versionCommand(), a.serveCommand(), a.runCommand(), a.planCommand(),
 		a.deliverCommand(), a.logsCommand(), a.jobsCommand(), a.reportCommand(), a.submitCommand(),
 		a.dutiesCommand())
+	root.InitDefaultCompletionCmd() // now, so that the walk below covers it
+	refuseUnknownCommands(root)
 	return root
+}
+
+// refuseUnknownCommands makes every command that has subcommands refuse a
+// word that is none of them: cobra checks this only at the root, and shows
+// the help with exit code 0 for `duban item frob`.
+func refuseUnknownCommands(c *cobra.Command) {
+	if !c.HasSubCommands() {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2 // what cobra uses at the root
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		hint := ""
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			hint = " (did you mean " + strings.Join(s, " or ") + "?)"
+		}
+		return badInputf("unknown command %q for %q%s (see '%s --help')", args[0], cmd.CommandPath(), hint, cmd.CommandPath())
+	}
+	if !c.Runnable() {
+		// Only a runnable command has its arguments checked.
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+	for _, sub := range c.Commands() {
+		refuseUnknownCommands(sub)
+	}
 }
 
 // getenv looks a variable up in the environment the app was started with.
@@ -148,7 +179,7 @@ func (a *app) onStore(fn func(ctx context.Context, cfg *config.Config, st *store
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return badInput(err)
+			return badInputf("%w (see '%s --help')", err, cmd.CommandPath())
 		}
 		return nil
 	}
