@@ -291,7 +291,7 @@ func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := s.st.RetryDispatch(r.Context(), d.ID, s.now())
+	err := s.st.RetryDispatch(r.Context(), d.ID, s.now(), store.Actor{Name: store.BootstrapUser, Kind: store.ActorUser, Addr: remoteIP(r)})
 	if errors.Is(err, store.ErrConflict) {
 		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送;这封邮件当前状态为“"+stateLabel(d.State)+"”。")
 		return
