@@ -121,7 +121,8 @@ func TestBrowser(t *testing.T) {
 	if loc := evaluate[string](t, ctx, `location.pathname`); loc != "/login" {
 		t.Fatalf("a stranger lands on %s, want /login", loc)
 	}
-	step(t, ctx, "type the password", chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	step(t, ctx, "type the name and password", chromedp.SendKeys(chromedp.ID("user"), "admin"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword))
 	follow(t, ctx, "log in", `section.login button[type="submit"]`)
 
 	// 总览, styled (the stylesheet passed the CSP), with the overdue item.
