@@ -258,7 +258,7 @@ const (
 const (
 	msgLoginFirst = "请先登录。"
 	msgStaleForm  = "请求已失效(安全校验未通过),请刷新页面后重试。"
-	msgReadOnly   = "您的账号为只读账号(查看),不能修改数据;如需修改,请联系整改办管理员。"
+	msgReadOnly   = "您的账号为只读账号，不能修改数据；如需修改，请联系整改办管理员。"
 )
 
 // protect requires a session of the route's access for a console page. A
@@ -348,7 +348,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.metrics.logins.WithLabelValues("throttled").Inc()
 		s.log.Warn("console login refused: too many attempts", "remote", addr)
 		w.Header().Set("Connection", "close") // its body is not for us
-		s.renderLogin(w, r, http.StatusTooManyRequests, loginView{Next: "/", Error: "登录尝试过于频繁,请1分钟后再试。"})
+		s.renderLogin(w, r, http.StatusTooManyRequests, loginView{Next: "/", Error: "登录尝试过于频繁，请1分钟后再试。"})
 		return
 	}
 	release := func() {
@@ -363,7 +363,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	v := loginView{Next: safeNext(r.PostForm.Get("next")), User: strings.TrimSpace(r.PostForm.Get("user"))}
 	if c, err := r.Cookie(loginCookie); err != nil || !sameToken(c.Value, r.PostForm.Get("token")) {
 		release()
-		v.Error = "登录页面已过期,请重新输入。"
+		v.Error = "登录页面已过期，请重新输入。"
 		s.renderLogin(w, r, http.StatusForbidden, v)
 		return
 	}

@@ -174,7 +174,7 @@ func (s *Server) guard(maxBody int64, h http.Handler) http.Handler {
 		if !HasPassword(s.cfg.Admin) && !s.localHost(r.Host) && s.open(r.Context()) {
 			w.Header().Set("Connection", "close")
 			s.errorPage(w, r, http.StatusMisdirectedRequest,
-				"此管理后台未设置口令,只接受以本机地址(localhost、127.0.0.1)访问。")
+				"此管理后台未设置口令，只接受以本机地址（localhost、127.0.0.1）访问。")
 			return
 		}
 		h.ServeHTTP(w, r)
