@@ -31,9 +31,16 @@ const (
 	exitBadUse  = 2 // bad usage, bad config or bad input (see badInput)
 )
 
-// run executes one command line and returns its exit code.
+// run executes one command line on the process's standard input and
+// returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env, now: time.Now}
+	return runWithInput(ctx, args, os.Stdin, stdout, stderr, env)
+}
+
+// runWithInput executes one command line reading stdin (a password given
+// with --password-stdin) and returns its exit code.
+func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env, now: time.Now}
 	a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	root := a.rootCommand()
 	root.SetArgs(args)
