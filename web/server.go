@@ -123,17 +123,17 @@ func (s *Server) consoleRoutes() []route {
 	page := func(pattern string, level access, h http.HandlerFunc) route {
 		return route{pattern: pattern, access: level, maxBody: maxFormBytes, h: s.protect(level, h)}
 	}
-	open := func(pattern string, h http.Handler) route {
+	anyone := func(pattern string, h http.Handler) route {
 		return route{pattern: pattern, access: public, maxBody: maxFormBytes, h: h}
 	}
 	return []route{
-		open("GET /static/", cacheFor(time.Hour, http.StripPrefix("/static/", filesOnly(static)))),
-		open("GET /favicon.ico", cacheFor(24*time.Hour, serveAsset("static/favicon.svg", "image/svg+xml"))),
-		open("GET /healthz", http.HandlerFunc(s.healthz)),
-		open("GET /readyz", http.HandlerFunc(s.readyz)),
-		open("GET /metrics", s.metrics.handler(s.log)),
-		open("GET /login", http.HandlerFunc(s.loginPage)),
-		open("POST /login", http.HandlerFunc(s.login)),
+		anyone("GET /static/", cacheFor(time.Hour, http.StripPrefix("/static/", filesOnly(static)))),
+		anyone("GET /favicon.ico", cacheFor(24*time.Hour, serveAsset("static/favicon.svg", "image/svg+xml"))),
+		anyone("GET /healthz", http.HandlerFunc(s.healthz)),
+		anyone("GET /readyz", http.HandlerFunc(s.readyz)),
+		anyone("GET /metrics", s.metrics.handler(s.log)),
+		anyone("GET /login", http.HandlerFunc(s.loginPage)),
+		anyone("POST /login", http.HandlerFunc(s.login)),
 
 		page("POST /logout", reader, s.logout),
 		page("GET /{$}", reader, s.overview),
