@@ -1,6 +1,6 @@
 // Package store keeps duban's state in PostgreSQL or SQLite: the ledger's
 // items and their timeline, duty submissions, job runs, reminders, dispatches
-// and leases. Both dialects share one set of queries where they agree; the
+// and leases, the office's accounts and login sessions, and the audit log. Both dialects share one set of queries where they agree; the
 // few that differ are named per dialect in queries.go.
 package store
 

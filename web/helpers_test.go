@@ -245,20 +245,32 @@ func hidden(t testing.TB, body, name string) string {
 	return ""
 }
 
-// login logs in with password and returns the response to the form.
+// login logs in as the bootstrap account with password and returns the
+// response to the form.
 func (b *browser) login(password string) response {
+	b.t.Helper()
+	return b.loginAs(store.BootstrapUser, password)
+}
+
+// loginAs logs in as user with password and returns the response to the form.
+func (b *browser) loginAs(user, password string) response {
 	b.t.Helper()
 	page := b.get("/login")
 	if page.status != http.StatusOK {
 		b.t.Fatalf("GET /login: %d", page.status)
 	}
-	return b.post("/login", url.Values{"token": {hidden(b.t, page.body, "token")}, "password": {password}, "next": {"/"}})
+	return b.post("/login", url.Values{"token": {hidden(b.t, page.body, "token")}, "user": {user}, "password": {password}, "next": {"/"}})
 }
 
 func (b *browser) mustLogin() {
 	b.t.Helper()
-	if res := b.login(testPassword); res.status != http.StatusSeeOther {
-		b.t.Fatalf("login: status %d, want 303\n%s", res.status, res.body)
+	b.mustLoginAs(store.BootstrapUser, testPassword)
+}
+
+func (b *browser) mustLoginAs(user, password string) {
+	b.t.Helper()
+	if res := b.loginAs(user, password); res.status != http.StatusSeeOther {
+		b.t.Fatalf("login as %s: status %d, want 303\n%s", user, res.status, res.body)
 	}
 }
 

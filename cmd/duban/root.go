@@ -22,6 +22,7 @@ import (
 // app carries what every command shares: where output goes, the process
 // environment and the clock. Tests build one with their own writers.
 type app struct {
+	stdin          io.Reader // a password given with --password-stdin, or the terminal to ask on
 	stdout, stderr io.Writer
 	env            []string
 	now            func() time.Time
@@ -47,7 +48,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.migrateCommand(), a.checkConfigCommand(), a.importCommand(), a.itemsCommand(),
 		a.itemCommand(), a.versionCommand(), a.serveCommand(), a.runCommand(), a.planCommand(),
 		a.deliverCommand(), a.logsCommand(), a.jobsCommand(), a.reportCommand(), a.submitCommand(),
-		a.dutiesCommand())
+		a.dutiesCommand(), a.userCommand())
 	root.InitDefaultCompletionCmd() // now, so that the walk below covers it
 	refuseUnknownCommands(root)
 	return root
