@@ -10,10 +10,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
 
+	"duban/internal/password"
 	"duban/ledger"
 )
 
@@ -101,9 +104,59 @@ type SMTPConfig struct {
 
 // AdminConfig is the [admin] table of the admin console.
 type AdminConfig struct {
-	Listen       string `toml:"listen"`        // host:port, default 127.0.0.1:8080
+	Listen string `toml:"listen"` // host:port, default 127.0.0.1:8080
+	// Password and PasswordHash are the bootstrap account "admin"'s.
 	Password     string `toml:"password"`      // secret; DUBAN_ADMIN_PASSWORD overrides
-	PasswordHash string `toml:"password_hash"` // secret
+	PasswordHash string `toml:"password_hash"` // secret, a bcrypt hash
+	// PublicURL is where people reach the console, like
+	// https://duban.example.org; with https the cookies are Secure.
+	PublicURL string `toml:"public_url"`
+	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
+	// X-Forwarded-For names the client; from any other peer it is a lie
+	// that could dodge the login throttle.
+	TrustedProxies []string       `toml:"trusted_proxies"`
+	Proxies        []netip.Prefix `toml:"-"` // TrustedProxies parsed
+}
+
+// SecureCookies reports whether the console is reached over HTTPS, so
+// that its cookies must never travel in clear.
+func (a AdminConfig) SecureCookies() bool {
+	return strings.HasPrefix(strings.ToLower(a.PublicURL), "https://")
+}
+
+// CheckSecrets checks the bootstrap account's password: a password_hash
+// must be a bcrypt hash, and a password must be long enough where other
+// machines can reach the console. Load leaves this to check-config and
+// serve, so that Redacted's output, where secrets are "******", loads again.
+// The messages never quote the secrets.
+func (a AdminConfig) CheckSecrets() error {
+	var errs []error
+	if a.Password != "" && !IsLoopback(a.Listen) {
+		if err := password.Check(a.Password); err != nil {
+			errs = append(errs, fmt.Errorf("admin.password (DUBAN_ADMIN_PASSWORD): %w, since admin.listen %s accepts connections from other machines", err, a.Listen))
+		}
+	}
+	if a.PasswordHash != "" {
+		if err := password.CheckHash(a.PasswordHash); err != nil {
+			errs = append(errs, fmt.Errorf("admin.password_hash: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// IsLoopback reports whether a listen address (host:port) accepts
+// connections from this machine only: localhost or a loopback IP. An empty
+// host listens on every interface.
+func IsLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // HeartbeatConfig is the [heartbeat] table: a URL requested (GET) after
@@ -156,7 +209,11 @@ type Duty struct {
 
 	Units  []string `toml:"units"`  // unit codes, "kind:KIND" or "*"; see Config.DutyUnits
 	Exempt []string `toml:"exempt"` // unit codes left out
-	Start  string   `toml:"start"`  // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025
+	Start  string   `toml:"start"`  // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025; "" = see FirstSeen
+	// FirstSeen is the day the database first saw the duty, filled in by
+	// whoever opens the store. A duty without a start supervises the
+	// periods due from that day on (ledger.DutySpec.FirstDueFrom).
+	FirstSeen ledger.Date `toml:"-"`
 	// DueOnWorkday moves a due date on a non-workday to the next workday (default true).
 	DueOnWorkday bool     `toml:"due_on_workday"`
 	Supervisors  []string `toml:"supervisors"` // addresses; default Config.Supervisors

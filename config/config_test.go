@@ -208,8 +208,6 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 			[]string{"duties[0].period: is required"}},
 		{"duty units missing", edit(t, `units = ["kind:department"]`, ``), `[[duties]]`,
 			[]string{"duties[0].units: is required"}},
-		{"duty start missing", edit(t, `start = "2025-01"`, ``), `[[duties]]`,
-			[]string{"duties[0].start: is required", "2025-01"}},
 		{"duty due_day missing", edit(t, `due_day = 5`, ``), `[[duties]]`,
 			[]string{"duties[0].due_day: is required"}},
 
@@ -698,5 +696,24 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 	findError(t, err, []string{"mail.smtp.password: wrong type: want a string, got an integer"})
 	if strings.Contains(err.Error(), "31415926") || strings.Contains(err.Error(), "27182818") {
 		t.Errorf("error shows a secret: %v", err)
+	}
+}
+
+// A duty without a start supervises the periods due from the day the
+// database first saw it; an explicit start wins over that day.
+func TestDutyStartFromFirstSeen(t *testing.T) {
+	t.Parallel()
+	c := mustLoad(t, edit(t, `start = "2025-01"`, ``))
+	if got := c.DutySpecs()[0].Start; !got.IsZero() {
+		t.Errorf("unseen duty without start: start %s, want none", got)
+	}
+	c.Duties[0].FirstSeen = ledger.NewDate(2026, time.December, 8) // November was due Monday Dec 7
+	if got := c.DutySpecs()[0].Start.String(); got != "2026-12" {
+		t.Errorf("seen on 2026-12-08: start %s, want 2026-12", got)
+	}
+	explicit := mustLoad(t, base)
+	explicit.Duties[0].FirstSeen = ledger.NewDate(2026, time.December, 8)
+	if got := explicit.DutySpecs()[0].Start.String(); got != "2025-01" {
+		t.Errorf("start 2025-01 seen on 2026-12-08: start %s, want 2025-01", got)
 	}
 }

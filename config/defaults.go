@@ -32,7 +32,7 @@ func defaultConfig() Config {
 				Timeout:        Duration{Duration: 30 * time.Second},
 			},
 		},
-		Admin:     AdminConfig{Listen: "127.0.0.1:8080"},
+		Admin:     AdminConfig{Listen: "127.0.0.1:8080", TrustedProxies: []string{}},
 		Heartbeat: HeartbeatConfig{Timeout: Duration{Duration: 10 * time.Second}},
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Policy:    ledger.DefaultPolicy(),

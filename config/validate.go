@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"slices"
@@ -67,7 +68,7 @@ func (p *problems) validate(c *Config) {
 	p.checkAddresses("supervisors", c.Supervisors)
 	p.checkDatabase(c.Database)
 	p.checkMail(c.Mail)
-	p.checkAdmin(c.Admin)
+	p.checkAdmin(&c.Admin)
 	p.checkHeartbeat(c.Heartbeat)
 	p.checkLog(c.Log)
 	if n := c.Report.LatestNotes; n < 0 || n > maxLatestNotes {
@@ -151,13 +152,47 @@ func (p *problems) checkMail(m MailConfig) {
 	}
 }
 
-func (p *problems) checkAdmin(a AdminConfig) {
+func (p *problems) checkAdmin(a *AdminConfig) {
 	_, port, err := net.SplitHostPort(a.Listen)
 	if err == nil {
 		_, err = strconv.ParseUint(port, 10, 16)
 	}
 	if err != nil {
 		p.errorf("admin.listen", "invalid address %q: want host:port, like 127.0.0.1:8080", a.Listen)
+	}
+	p.checkPublicURL(a.PublicURL)
+	a.Proxies = make([]netip.Prefix, 0, len(a.TrustedProxies))
+	for i, s := range a.TrustedProxies {
+		prefix, err := netip.ParsePrefix(s)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				p.errorf(indexPath("admin.trusted_proxies", i), "invalid address %q: want a CIDR like 10.0.0.0/8 or an address like 127.0.0.1", s)
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		a.Proxies = append(a.Proxies, prefix.Masked())
+	}
+}
+
+// checkPublicURL accepts an absolute http or https URL without query or
+// fragment: links and redirects are built by appending paths to it.
+func (p *problems) checkPublicURL(raw string) {
+	if raw == "" {
+		return
+	}
+	const path = "admin.public_url"
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		p.errorf(path, "invalid URL: %v", errors.Unwrap(err))
+	case u.Scheme != "http" && u.Scheme != "https":
+		p.errorf(path, "want an http:// or https:// URL, like https://duban.example.org, got %q", raw)
+	case u.Host == "" || u.Hostname() == "":
+		p.errorf(path, "has no host: want like https://duban.example.org, got %q", raw)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		p.errorf(path, "want the console's address alone, like https://duban.example.org, got %q", raw)
 	}
 }
 
@@ -385,8 +420,9 @@ func (p *problems) checkPeriod(path string, duty Duty) {
 	kind := ledger.PeriodKind(duty.Period)
 	example := ledger.PeriodContaining(kind, ledger.NewDate(2025, time.January, 1))
 	if duty.Start == "" {
-		p.errorf(path+".start", "is required: the first period supervised, like %s", example)
-	} else if _, err := ledger.ParsePeriodOf(kind, duty.Start); err != nil {
+		return // supervised from the first period due after duban first saw it
+	}
+	if _, err := ledger.ParsePeriodOf(kind, duty.Start); err != nil {
 		p.errorf(path+".start", "invalid %s period %q: want like %s", duty.Period, duty.Start, example)
 	}
 }

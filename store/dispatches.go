@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -170,17 +171,28 @@ func validOutcome(state string) bool {
 }
 
 // RetryDispatch puts a failed dispatch back to pending, due at now, with a
-// fresh attempt budget; ErrConflict when it is not failed.
-func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time) error {
-	err := execOne(ctx, s.db, qRetryDispatch, ts(now), ts(now), id)
-	if errors.Is(err, ErrNotFound) {
-		var state string
-		if gerr := get(ctx, s.db, &state, qDispatchState, id); gerr != nil {
-			err = classify(gerr)
-		} else {
-			err = fmt.Errorf("state is %s, not failed: %w", state, ErrConflict)
-		}
+// fresh attempt budget, and records by's retry in the audit log;
+// ErrConflict when it is not failed.
+func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time, by Actor) error {
+	type state struct {
+		State    string `db:"state" json:"state"`
+		Attempts int    `db:"attempts" json:"attempts"`
 	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var before state
+		if err := get(ctx, tx, &before, qDispatchState, id); err != nil {
+			return classify(err)
+		}
+		err := execOne(ctx, tx, qRetryDispatch, ts(now), ts(now), id)
+		if errors.Is(err, ErrNotFound) { // not failed, or retried meanwhile
+			return fmt.Errorf("state is %s, not failed: %w", before.State, ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, now, ActionDispatchRetry, ObjectDispatch, strconv.FormatInt(id, 10),
+			before, state{State: StatePending})
+	})
 	if err != nil {
 		return fmt.Errorf("store: retry dispatch %d: %w", id, err)
 	}
@@ -224,17 +236,7 @@ func (s *Store) ListDispatches(ctx context.Context, f DispatchFilter) ([]Dispatc
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	query += qDispatchesOrder
-	switch {
-	case f.Limit > 0:
-		query += ` LIMIT ?`
-		args = append(args, f.Limit)
-	case f.Offset > 0:
-		query += ` LIMIT ` + s.q.noLimit
-	}
-	if f.Offset > 0 {
-		query += ` OFFSET ?`
-		args = append(args, f.Offset)
-	}
+	query, args = s.page(query, args, f.Limit, f.Offset)
 	var rows []dispatchRow
 	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("store: list dispatches: %w", err)

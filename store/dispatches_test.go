@@ -421,8 +421,8 @@ func TestDispatchStateMachine(t *testing.T) {
 		wantLost(t, s, "w", t0, store.Outcome{ID: d.ID, State: store.StateSent, MessageID: "", Reply: ""})
 
 		// The console retries it: pending again, with a fresh budget.
-		must(t, s.RetryDispatch(ctx, d.ID, t0.Add(time.Hour)))
-		wantErr(t, s.RetryDispatch(ctx, d.ID, t0.Add(time.Hour)), store.ErrConflict)
+		must(t, s.RetryDispatch(ctx, d.ID, t0.Add(time.Hour), console))
+		wantErr(t, s.RetryDispatch(ctx, d.ID, t0.Add(time.Hour), console), store.ErrConflict)
 		d = claim("w", t0.Add(time.Hour))
 		if d.Attempts != 1 {
 			t.Errorf("attempts after console retry = %d, want 1", d.Attempts)
@@ -438,7 +438,7 @@ func TestDispatchStateMachine(t *testing.T) {
 		_, err = s.GetDispatch(ctx, 99999)
 		wantErr(t, err, store.ErrNotFound)
 		wantLost(t, s, "w", t0, store.Outcome{ID: 99999, State: store.StateSent, MessageID: "", Reply: ""})
-		wantErr(t, s.RetryDispatch(ctx, 99999, t0), store.ErrNotFound)
+		wantErr(t, s.RetryDispatch(ctx, 99999, t0, console), store.ErrNotFound)
 	})
 }
 

@@ -29,7 +29,8 @@ const (
 // ImportOptions say who imports (Actor), from which file (Source, recorded
 // on every event of the import; "import" when empty, so that an import's
 // events never pass for changes made in duban), when (At is required: it
-// stamps the rows and is the day duban sees items done), which fields the
+// stamps the rows, and its day in the store's zone is the day of the
+// import's events and the day duban sees items done), which fields the
 // file carries (Fields; nil means all of ledger.ItemFields: a field whose
 // column the file lacks is left as it is), what to do with conflicts, and
 // whether to write at all.
@@ -91,6 +92,7 @@ func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOp
 	}
 	o.Actor = cmp.Or(o.Actor, "import")
 	o.Source = cmp.Or(o.Source, "import")
+	o.At = s.inZone(o.At) // the days below are the office's days
 	var res ImportResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		im := &importer{s: s, tx: tx, o: o, res: &res}

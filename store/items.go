@@ -252,16 +252,16 @@ func (s *Store) CountItems(ctx context.Context) (int, error) {
 }
 
 // ChangeStatus moves an item to status to and records it in the timeline.
-// From open, done and closed set the completion day to on (today's date of
-// at when on is zero) and the day duban saw it done to at's day; between
-// done and closed both are kept; open clears them and any follow-up
-// confirmation. An item already in status to is ErrConflict.
+// From open, done and closed set the completion day to on (the day of at in
+// the store's zone when on is zero) and the day duban saw it done to at's
+// day there; between done and closed both are kept; open clears them and
+// any follow-up confirmation. An item already in status to is ErrConflict.
 func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.Status, on ledger.Date, note, actor string, at time.Time) error {
 	if !to.Valid() {
 		return fmt.Errorf("store: change status of %s %s: invalid status %q", round, no, to)
 	}
 	if on.IsZero() {
-		on = ledger.DateOf(at)
+		on = ledger.DateOf(s.inZone(at))
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, round, no)
@@ -277,7 +277,7 @@ func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.St
 		if from == ledger.StatusOpen {
 			it.CompletedOn = on
 		}
-		followup := settle(&it, cur, ledger.DateOf(at))
+		followup := settle(&it, cur, ledger.DateOf(s.inZone(at)))
 		if err := execOne(ctx, tx, qSetItemStatus, string(to), it.CompletedOn, it.DoneSeenOn, followup, ts(at), cur.ID); err != nil {
 			return err
 		}
@@ -309,13 +309,14 @@ func settle(it *ledger.Item, cur itemRow, today ledger.Date) ledger.Date {
 
 // AddProgress records a dated progress note (kind progress: an entry of
 // the timeline, which leaves 整改情况 as it is) or a follow-up re-check
-// (kind followup, which confirms the follow-up as of on).
+// (kind followup, which confirms the follow-up as of on). A zero on is the
+// day of at in the store's zone.
 func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.EventKind, on ledger.Date, note, actor string, at time.Time) error {
 	if kind != ledger.EventProgress && kind != ledger.EventFollowup {
 		return fmt.Errorf("store: add progress to %s %s: kind %q: want progress or followup", round, no, kind)
 	}
 	if on.IsZero() {
-		on = ledger.DateOf(at)
+		on = ledger.DateOf(s.inZone(at))
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var id int64
@@ -366,7 +367,7 @@ func (s *Store) EditItem(ctx context.Context, round, no string, fields []ledger.
 			return nil
 		}
 		return writeChanges(ctx, tx, cur, it, cur.FollowupConfirmedOn, changes, ledger.Event{
-			At: e.At, On: ledger.DateOf(e.At), Note: e.Note, Actor: e.Actor,
+			At: e.At, On: ledger.DateOf(s.inZone(e.At)), Note: e.Note, Actor: e.Actor,
 		})
 	})
 	if err != nil {

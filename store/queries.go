@@ -91,9 +91,19 @@ const (
 const (
 	qInsertSubmission = `INSERT INTO submissions (duty, unit, period, submitted_on, note, actor, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
-	submissionCols       = `duty, unit, period, submitted_on, note, actor, created_at`
-	qListSubmissions     = `SELECT ` + submissionCols + ` FROM submissions ORDER BY duty, period, unit`
-	qListDutySubmissions = `SELECT ` + submissionCols + ` FROM submissions WHERE duty = ? ORDER BY period, unit`
+	submissionCols   = `duty, unit, period, submitted_on, note, actor, created_at`
+	qListSubmissions = `SELECT ` + submissionCols + ` FROM submissions WHERE withdrawn_at IS NULL
+		ORDER BY duty, period, unit`
+	qListDutySubmissions = `SELECT ` + submissionCols + ` FROM submissions WHERE withdrawn_at IS NULL
+		AND duty = ? ORDER BY period, unit`
+	qWithdrawSubmission = `UPDATE submissions SET withdrawn_at = ?, withdrawn_by = ?, withdraw_reason = ?
+		WHERE duty = ? AND unit = ? AND period = ? AND withdrawn_at IS NULL RETURNING ` + submissionCols
+)
+
+// duties seen
+const (
+	qDutiesSeen = `SELECT duty, first_seen FROM duties_seen`
+	qSeeDuty    = `INSERT INTO duties_seen (duty, first_seen) VALUES (?, ?) ON CONFLICT (duty) DO NOTHING`
 )
 
 // job runs
@@ -136,7 +146,7 @@ const (
 	qDispatchesOrder     = ` ORDER BY created_at DESC, id DESC`
 	qNextDispatchDue     = `SELECT MIN(next_attempt_at) FROM dispatches WHERE state = 'pending'`
 	qCountByState        = `SELECT state, COUNT(*) AS n FROM dispatches GROUP BY state`
-	qDispatchState       = `SELECT state FROM dispatches WHERE id = ?`
+	qDispatchState       = `SELECT state, attempts FROM dispatches WHERE id = ?`
 
 	// A claim leases the pending dispatches that are due and the sending
 	// ones whose lease expired; PostgreSQL adds FOR UPDATE SKIP LOCKED to
@@ -176,28 +186,78 @@ const (
 const qDispatchesForSubject = `SELECT ` + dispatchCols + ` FROM dispatches
 	WHERE key IN (SELECT dispatch_key FROM reminders WHERE subject = ?)` + qDispatchesOrder
 
+// users
+const (
+	userCols          = `name, role, password_hash, disabled, password_changed_at, created_at, updated_at`
+	qInsertUser       = `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, FALSE, ?, ?, ?)`
+	qGetUser          = `SELECT ` + userCols + ` FROM users WHERE name = ?`
+	qListUsers        = `SELECT ` + userCols + ` FROM users ORDER BY name`
+	qSetUserDisabled  = `UPDATE users SET disabled = ?, updated_at = ? WHERE name = ?`
+	qSetUserPassword  = `UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE name = ?`
+	qCountActiveUsers = `SELECT COUNT(*) FROM users WHERE disabled = FALSE`
+)
+
+// login throttle
+const (
+	// One statement counts the attempt and starts a new window when the
+	// address's last one began before the window's length ago (both SET
+	// expressions read the old row). Parameters: addr, now, window start,
+	// window start.
+	qReserveLogin = `INSERT INTO login_throttle (addr, window_start, attempts) VALUES (?, ?, 1)
+	ON CONFLICT (addr) DO UPDATE SET
+		attempts = CASE WHEN login_throttle.window_start <= ? THEN 1 ELSE login_throttle.attempts + 1 END,
+		window_start = CASE WHEN login_throttle.window_start <= ? THEN excluded.window_start ELSE login_throttle.window_start END
+	RETURNING attempts`
+	qReleaseLogin = `UPDATE login_throttle SET attempts = attempts - 1
+		WHERE addr = ? AND window_start > ? AND attempts > 0`
+	qDeleteStaleLogins = `DELETE FROM login_throttle WHERE window_start <= ?`
+)
+
+// audit log
+const (
+	qInsertAudit = `INSERT INTO audit_log (at, actor, actor_kind, action, object_type, object_key, before, after, addr)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qListAudit = `SELECT id, at, actor, actor_kind, action, object_type, object_key, before, after, addr
+		FROM audit_log` // + WHERE filters + order
+	qAuditOrder = ` ORDER BY at DESC, id DESC`
+)
+
+// Audit filters, joined with AND into qListAudit's WHERE clause.
+const (
+	fAuditActor      = `actor = ?`
+	fAuditAction     = `action = ?`
+	fAuditObjectType = `object_type = ?`
+	fAuditObjectKey  = `object_key = ?`
+	fAuditSince      = `at >= ?`
+	fAuditUntil      = `at < ?`
+)
+
 // dialectQueries holds the statements and fragments that differ by dialect.
 type dialectQueries struct {
 	itemForUpdate   string // qItemByKey, locking the row where the dialect can
 	claimDispatches string
 	noLimit         string // LIMIT value meaning "all rows", for OFFSET without LIMIT
 	itemText        string // the ItemFilter.Text condition
+	// The scs stores judge expiry by the database's clock, each in its own way.
+	deleteExpiredSessions string
 }
 
 func queriesFor(dialect string) dialectQueries {
 	if dialect == dialectPostgres {
 		return dialectQueries{
-			itemForUpdate:   qItemByKey + ` FOR UPDATE`,
-			claimDispatches: fmt.Sprintf(qClaimDispatches, " FOR UPDATE SKIP LOCKED"),
-			noLimit:         `ALL`,
-			itemText:        fItemTextPostgres,
+			itemForUpdate:         qItemByKey + ` FOR UPDATE`,
+			claimDispatches:       fmt.Sprintf(qClaimDispatches, " FOR UPDATE SKIP LOCKED"),
+			noLimit:               `ALL`,
+			itemText:              fItemTextPostgres,
+			deleteExpiredSessions: `DELETE FROM sessions WHERE expiry < current_timestamp`,
 		}
 	}
 	// SQLite transactions begin IMMEDIATE: the row is already as good as locked.
 	return dialectQueries{
-		itemForUpdate:   qItemByKey,
-		claimDispatches: fmt.Sprintf(qClaimDispatches, ""),
-		noLimit:         `-1`,
-		itemText:        fItemTextLike,
+		itemForUpdate:         qItemByKey,
+		claimDispatches:       fmt.Sprintf(qClaimDispatches, ""),
+		noLimit:               `-1`,
+		itemText:              fItemTextLike,
+		deleteExpiredSessions: `DELETE FROM sessions WHERE expiry < julianday('now')`,
 	}
 }

@@ -6,12 +6,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"duban/store"
 	"duban/store/storetest"
 )
 
@@ -95,14 +97,33 @@ func mainText(t *testing.T, ctx context.Context) string {
 	return evaluate[string](t, ctx, `document.querySelector("main").innerText`)
 }
 
+// failLaterDispatch runs the deadlines a week on, fails one of the
+// messages that run made as a refused address would, and returns its page.
+func failLaterDispatch(t *testing.T, f *fixture) string {
+	t.Helper()
+	f.runAt(asOf.AddDate(0, 0, 7))
+	ctx := t.Context()
+	claimed, err := f.st.ClaimDispatches(ctx, "test", f.clock.Now(), time.Minute, 1, true)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim a dispatch: %v %+v", err, claimed)
+	}
+	failed := store.Outcome{ID: claimed[0].ID, State: store.StateFailed, Error: "smtp: 550 5.1.1 rejected", Reply: "550 5.1.1 rejected"}
+	if lost, err := f.st.Settle(ctx, "test", []store.Outcome{failed}, f.clock.Now()); err != nil || len(lost) != 0 {
+		t.Fatalf("settle: %v, lost %v", err, lost)
+	}
+	return "/dispatches/" + strconv.FormatInt(claimed[0].ID, 10)
+}
+
 // TestBrowser walks the console as a person does, in a real browser: log
 // in, read the overview, follow an overdue item to a reminder sent about
-// it, and read that message; then the same pages on a phone-sized screen.
+// it, and read that message; a failed message offers 重新发送 to the admin
+// and not to a viewer; then the same pages on a phone-sized screen.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
 	ctx := newChromium(t)
 	f := newFixture(t, storetest.Open(t, "sqlite"), "DUBAN_ADMIN_PASSWORD="+testPassword)
 	f.runDeadlines()
+	addUser(t, f.st, "李纪检", store.RoleViewer, viewerPassword)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +142,8 @@ func TestBrowser(t *testing.T) {
 	if loc := evaluate[string](t, ctx, `location.pathname`); loc != "/login" {
 		t.Fatalf("a stranger lands on %s, want /login", loc)
 	}
-	step(t, ctx, "type the password", chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	step(t, ctx, "type the name and password", chromedp.SendKeys(chromedp.ID("user"), "admin"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword))
 	follow(t, ctx, "log in", `section.login button[type="submit"]`)
 
 	// 总览, styled (the stylesheet passed the CSP), with the overdue item.
@@ -163,9 +185,28 @@ func TestBrowser(t *testing.T) {
 	}
 	dispatchURL := evaluate[string](t, ctx, `location.pathname`)
 
+	// A message that failed: the admin may send it again, a viewer may not.
+	failed := failLaterDispatch(t, f)
+	retryButton := `document.querySelector('form[action$="/retry"] button') !== null`
+	step(t, ctx, "open the failed message", chromedp.Navigate(base+failed), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if !evaluate[bool](t, ctx, retryButton) {
+		t.Errorf("the admin sees no 重新发送 on %s", failed)
+	}
+	follow(t, ctx, "log out", `form.logout button`)
+	step(t, ctx, "log in as a viewer", chromedp.WaitVisible(chromedp.ID("user")),
+		chromedp.SendKeys(chromedp.ID("user"), "李纪检"), chromedp.SendKeys(chromedp.ID("password"), viewerPassword))
+	follow(t, ctx, "log in", `section.login button[type="submit"]`)
+	if who := evaluate[string](t, ctx, `document.querySelector("header .who").innerText`); !strings.Contains(who, "李纪检") || !strings.Contains(who, "只读") {
+		t.Errorf("the header names %q, want the viewer and 只读", who)
+	}
+	step(t, ctx, "open the failed message as a viewer", chromedp.Navigate(base+failed), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if evaluate[bool](t, ctx, retryButton) || !strings.Contains(mainText(t, ctx), "发送失败") {
+		t.Errorf("a viewer's page of a failed message:\n%s", mainText(t, ctx))
+	}
+
 	// A phone: no page scrolls sideways; wide tables scroll in their box.
 	step(t, ctx, "phone viewport", chromedp.EmulateViewport(375, 812, chromedp.EmulatePortrait, chromedp.EmulateMobile))
-	for _, path := range []string{"/", "/items", "/items/2024-7/%E5%9B%9B.2", dispatchURL, "/dispatches", "/duties", "/jobs"} {
+	for _, path := range []string{"/", "/items", "/items/2024-7/%E5%9B%9B.2", dispatchURL, failed, "/dispatches", "/duties", "/jobs", "/audit"} {
 		step(t, ctx, "open "+path+" on a phone", chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		// clientWidth is the layout viewport; a phone's innerWidth grows
 		// with content that is too wide, so it cannot tell.

@@ -43,22 +43,7 @@ func (s *Server) dispatchFilter(q url.Values) (store.DispatchFilter, dispatchFil
 	}
 	f := store.DispatchFilter{To: fv.To}
 	var problems []string
-	if fv.Since != "" {
-		if t, err := time.ParseInLocation(time.DateOnly, fv.Since, s.cfg.Location); err == nil {
-			f.Since = t
-		} else {
-			problems = append(problems, "起始日期“"+fv.Since+"”无效,应为 2025-06-16 这样的日期")
-			fv.Since = ""
-		}
-	}
-	if fv.Until != "" {
-		if t, err := time.ParseInLocation(time.DateOnly, fv.Until, s.cfg.Location); err == nil {
-			f.Until = t.AddDate(0, 0, 1)
-		} else {
-			problems = append(problems, "截止日期“"+fv.Until+"”无效,应为 2025-06-16 这样的日期")
-			fv.Until = ""
-		}
-	}
+	f.Since, f.Until, problems = s.dayRange(&fv.Since, &fv.Until)
 	switch fv.Status {
 	case store.StatePending, store.StateSending, store.StateSent, store.StateFailed:
 		f.State = fv.Status
@@ -71,6 +56,28 @@ func (s *Server) dispatchFilter(q url.Values) (store.DispatchFilter, dispatchFil
 		fv.Job = ""
 	}
 	return f, fv, strings.Join(problems, ";")
+}
+
+// dayRange reads the days of a filter, in the configured zone: the
+// instants from the start of since to the end of until. A bad day is
+// reported and cleared.
+func (s *Server) dayRange(since, until *string) (from, to time.Time, problems []string) {
+	day := func(v *string, what string) time.Time {
+		if *v == "" {
+			return time.Time{}
+		}
+		t, err := time.ParseInLocation(time.DateOnly, *v, s.cfg.Location)
+		if err != nil {
+			problems = append(problems, what+"“"+*v+"”无效,应为 2025-06-16 这样的日期")
+			*v = ""
+		}
+		return t
+	}
+	from, to = day(since, "起始日期"), day(until, "截止日期")
+	if !to.IsZero() {
+		to = to.AddDate(0, 0, 1)
+	}
+	return from, to, problems
 }
 
 func (fv dispatchFilterView) query() url.Values {
@@ -270,14 +277,13 @@ func (s *Server) dispatchHTML(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(d.BodyHTML))
 }
 
-// retryDispatch puts a failed dispatch back to pending: the console's only
-// write.
+// retryDispatch puts a failed dispatch back to pending.
 func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.dispatchOf(w, r)
 	if !ok {
 		return
 	}
-	err := s.st.RetryDispatch(r.Context(), d.ID, s.now())
+	err := s.st.RetryDispatch(r.Context(), d.ID, s.now(), s.actorOf(r))
 	if errors.Is(err, store.ErrConflict) {
 		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送;这封邮件当前状态为“"+stateLabel(d.State)+"”。")
 		return
@@ -286,7 +292,7 @@ func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("dispatch retry requested from the console", "dispatch", d.ID, "to", d.Recipient, "remote", remoteIP(r))
+	s.log.Info("dispatch retry requested from the console", "dispatch", d.ID, "to", d.Recipient, "by", s.actorOf(r).Name)
 	s.wake()
 	http.Redirect(w, r, "/dispatches/"+strconv.FormatInt(d.ID, 10)+"?retried=1", http.StatusSeeOther)
 }

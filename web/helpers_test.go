@@ -31,12 +31,18 @@ const testPassword = "督办-test-口令"
 // 二.3.(3) is long-term.
 var asOf = time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-// exampleConfig loads config.example.toml with env on top.
+// exampleConfig loads config.example.toml with env on top, as a daemon
+// whose database first saw the duties on 2026-07-11 has it: the example's
+// duties have no start, and are supervised from the periods due since then
+// (三会一课 from 2026-Q3, due 10-10).
 func exampleConfig(t testing.TB, env ...string) *config.Config {
 	t.Helper()
 	cfg, err := config.Load("../config.example.toml", env)
 	if err != nil {
 		t.Fatalf("load example config: %v", err)
+	}
+	for i := range cfg.Duties {
+		cfg.Duties[i].FirstSeen = ledger.NewDate(2026, time.July, 11)
 	}
 	return cfg
 }
@@ -239,20 +245,32 @@ func hidden(t testing.TB, body, name string) string {
 	return ""
 }
 
-// login logs in with password and returns the response to the form.
+// login logs in as the bootstrap account with password and returns the
+// response to the form.
 func (b *browser) login(password string) response {
+	b.t.Helper()
+	return b.loginAs(store.BootstrapUser, password)
+}
+
+// loginAs logs in as user with password and returns the response to the form.
+func (b *browser) loginAs(user, password string) response {
 	b.t.Helper()
 	page := b.get("/login")
 	if page.status != http.StatusOK {
 		b.t.Fatalf("GET /login: %d", page.status)
 	}
-	return b.post("/login", url.Values{"token": {hidden(b.t, page.body, "token")}, "password": {password}, "next": {"/"}})
+	return b.post("/login", url.Values{"token": {hidden(b.t, page.body, "token")}, "user": {user}, "password": {password}, "next": {"/"}})
 }
 
 func (b *browser) mustLogin() {
 	b.t.Helper()
-	if res := b.login(testPassword); res.status != http.StatusSeeOther {
-		b.t.Fatalf("login: status %d, want 303\n%s", res.status, res.body)
+	b.mustLoginAs(store.BootstrapUser, testPassword)
+}
+
+func (b *browser) mustLoginAs(user, password string) {
+	b.t.Helper()
+	if res := b.loginAs(user, password); res.status != http.StatusSeeOther {
+		b.t.Fatalf("login as %s: status %d, want 303\n%s", user, res.status, res.body)
 	}
 }
 

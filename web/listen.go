@@ -10,26 +10,31 @@ import (
 	"time"
 
 	"duban/config"
+	"duban/store"
 )
 
 // shutdownTimeout bounds how long the console waits for requests in flight
 // when the daemon stops.
 const shutdownTimeout = 10 * time.Second
 
+// ErrOpenToNetwork is CheckAccess's refusal: nobody could log in, so the
+// console would be open to every machine that reaches it.
+var ErrOpenToNetwork = errors.New("no console password is set and no account may log in")
+
 // CheckAccess refuses a console that other machines can reach without a
-// password. On a loopback address the console may run open, so that a
-// first start works without any setup.
-func CheckAccess(a config.AdminConfig) error {
-	if a.PasswordHash != "" {
-		if err := CheckPasswordHash(a.PasswordHash); err != nil {
-			return err
-		}
-	}
-	if HasPassword(a) || IsLoopback(a.Listen) {
+// login: no bootstrap password and no account. On a loopback address the
+// console may run open, so that a first start works without any setup.
+func CheckAccess(ctx context.Context, a config.AdminConfig, st *store.Store) error {
+	if HasPassword(a) || config.IsLoopback(a.Listen) {
 		return nil
 	}
-	return fmt.Errorf("admin.listen %s accepts connections from other machines, but no console password is set: "+
-		"set DUBAN_ADMIN_PASSWORD (or admin.password_hash), or listen on 127.0.0.1", a.Listen)
+	has, err := st.HasActiveUsers(ctx)
+	if err != nil || has {
+		return err
+	}
+	return fmt.Errorf("admin.listen %s accepts connections from other machines, but %w: "+
+		"set DUBAN_ADMIN_PASSWORD (or admin.password_hash), add an account with duban user add, or listen on 127.0.0.1",
+		a.Listen, ErrOpenToNetwork)
 }
 
 // Listen binds addr (admin.listen) and serves the console until ctx ends.
@@ -50,11 +55,11 @@ func (s *Server) Listen(ctx context.Context, addr string) (wait func() error, er
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	s.log.Info("admin console: " + consoleURL(addr, ln.Addr()))
-	if s.Open() {
+	if s.open(ctx) {
 		s.log.Warn("admin console has no password: anyone who can connect to " + ln.Addr().String() +
-			" can use it; set DUBAN_ADMIN_PASSWORD to require a login")
+			" can use it; set DUBAN_ADMIN_PASSWORD or add an account with duban user add to require a login")
 	}
+	s.log.Info("admin console: " + consoleURL(addr, ln.Addr()))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	return func() error {

@@ -28,6 +28,7 @@ type Metrics struct {
 	smtpErrors  *prometheus.CounterVec
 	jobRuns     *prometheus.CounterVec
 	jobDuration *prometheus.HistogramVec
+	logins      *prometheus.CounterVec
 }
 
 // NewMetrics returns a registry with the hook metrics and the Go runtime
@@ -53,8 +54,12 @@ func NewMetrics() *Metrics {
 			Help:    "Duration of job runs by job.",
 			Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60, 300},
 		}, []string{"job"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "duban_console_logins_total",
+			Help: "Console login attempts by outcome: ok and failed (a password was checked), throttled (refused unchecked).",
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.sendLatency, m.smtpErrors, m.jobRuns, m.jobDuration,
+	m.reg.MustRegister(m.sendLatency, m.smtpErrors, m.jobRuns, m.jobDuration, m.logins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -218,7 +218,7 @@ func TestOpenConsoleOnLoopback(t *testing.T) {
 	f := newFixture(t, storetest.Open(t, "sqlite"))
 	f.run()
 	failFirstDispatch(t, f)
-	if !f.server.Open() {
+	if !f.server.open(t.Context()) {
 		t.Fatal("a console without a password is not open")
 	}
 	b := consoleFor(t, f)

@@ -1,7 +1,8 @@
 // Package web is duban's admin console: server-rendered pages in Chinese
 // over the store (the ledger, the dispatch log, duty submissions, job
-// runs), the operations endpoints /healthz, /readyz and /metrics, and the
-// one write the console allows, retrying a failed dispatch.
+// runs, the audit log), the operations endpoints /healthz, /readyz and
+// /metrics, the office's logins and roles, and the one write the console
+// allows so far, retrying a failed dispatch.
 package web
 
 import (
@@ -9,9 +10,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
+	"path"
+	"strings"
 	"time"
+
+	"github.com/alexedwards/scs/v2"
 
 	"duban/config"
 	"duban/ledger"
@@ -49,8 +53,10 @@ type Server struct {
 	wake    func()
 	specs   []ledger.DutySpec
 
-	auth    *authenticator
+	sessions *scs.SessionManager
+	openState
 	pages   map[string]*pageTemplate
+	routes  []route
 	handler http.Handler
 }
 
@@ -79,53 +85,138 @@ func New(o Options) (*Server, error) {
 		started: o.Started, wake: o.Wake, specs: o.Duties,
 	}
 	var err error
-	if s.auth, err = newAuthenticator(o.Config.Admin, o.Now); err != nil {
-		return nil, err
+	if err := o.Config.Admin.CheckSecrets(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
 	}
+	s.sessions = newSessions(o.Store, o.Config.Admin)
 	if s.pages, err = loadPages(s.funcs()); err != nil {
 		return nil, err
 	}
 	if err := s.metrics.watchStore(s); err != nil {
 		return nil, err
 	}
-	s.handler = securityHeaders(s.routes())
+	s.handler = securityHeaders(s.mux())
 	return s, nil
 }
 
 // ServeHTTP serves the console.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Open reports whether the console runs without a password (loopback only).
-func (s *Server) Open() bool { return s.auth.open() }
+// route is one pattern of the console's mux, with who may use it and how
+// large a request body it takes.
+type route struct {
+	pattern string
+	access  access
+	maxBody int64
+	h       http.Handler
+}
 
-func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
+// maxFormBytes bounds the body of every request: a login or a form is a
+// few hundred bytes. A route that takes uploads sets its own bound.
+const maxFormBytes = 16 << 10
+
+func (s *Server) consoleRoutes() []route {
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		panic(err) // the embedded tree is fixed at build time
 	}
-	mux.Handle("GET /static/", cacheFor(time.Hour, http.StripPrefix("/static/", http.FileServerFS(static))))
-	mux.Handle("GET /favicon.ico", cacheFor(24*time.Hour, serveAsset("static/favicon.svg", "image/svg+xml")))
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metrics.handler(s.log))
+	page := func(pattern string, level access, h http.HandlerFunc) route {
+		return route{pattern: pattern, access: level, maxBody: maxFormBytes, h: s.protect(level, h)}
+	}
+	anyone := func(pattern string, h http.Handler) route {
+		return route{pattern: pattern, access: public, maxBody: maxFormBytes, h: h}
+	}
+	return []route{
+		anyone("GET /static/", cacheFor(time.Hour, http.StripPrefix("/static/", filesOnly(static)))),
+		anyone("GET /favicon.ico", cacheFor(24*time.Hour, serveAsset("static/favicon.svg", "image/svg+xml"))),
+		anyone("GET /healthz", http.HandlerFunc(s.healthz)),
+		anyone("GET /readyz", http.HandlerFunc(s.readyz)),
+		anyone("GET /metrics", s.metrics.handler(s.log)),
+		anyone("GET /login", http.HandlerFunc(s.loginPage)),
+		anyone("POST /login", http.HandlerFunc(s.login)),
 
-	mux.HandleFunc("GET /login", s.loginPage)
-	mux.HandleFunc("POST /login", s.login)
-	mux.Handle("POST /logout", s.protect(s.logout))
+		page("POST /logout", reader, s.logout),
+		page("GET /{$}", reader, s.overview),
+		page("GET /items", reader, s.itemList),
+		page("GET /items/{round}/{no}", reader, s.itemPage),
+		page("GET /dispatches", reader, s.dispatchList),
+		page("GET /dispatches.csv", reader, s.dispatchCSV),
+		page("GET /dispatches/{id}", reader, s.dispatchPage),
+		page("GET /dispatches/{id}/html", reader, s.dispatchHTML),
+		page("POST /dispatches/{id}/retry", writer, s.retryDispatch),
+		page("GET /duties", reader, s.dutiesPage),
+		page("GET /jobs", reader, s.jobsPage),
+		page("GET /audit", reader, s.auditPage),
+		page("GET /audit.csv", reader, s.auditCSV),
+		page("/", reader, s.notFound),
+	}
+}
 
-	mux.Handle("GET /{$}", s.protect(s.overview))
-	mux.Handle("GET /items", s.protect(s.itemList))
-	mux.Handle("GET /items/{round}/{no}", s.protect(s.itemPage))
-	mux.Handle("GET /dispatches", s.protect(s.dispatchList))
-	mux.Handle("GET /dispatches.csv", s.protect(s.dispatchCSV))
-	mux.Handle("GET /dispatches/{id}", s.protect(s.dispatchPage))
-	mux.Handle("GET /dispatches/{id}/html", s.protect(s.dispatchHTML))
-	mux.Handle("POST /dispatches/{id}/retry", s.protect(s.retryDispatch))
-	mux.Handle("GET /duties", s.protect(s.dutiesPage))
-	mux.Handle("GET /jobs", s.protect(s.jobsPage))
-	mux.Handle("/", s.protect(s.notFound))
+func (s *Server) mux() http.Handler {
+	mux := http.NewServeMux()
+	s.routes = s.consoleRoutes()
+	for _, rt := range s.routes {
+		mux.Handle(rt.pattern, s.guard(rt.maxBody, rt.h))
+	}
 	return mux
+}
+
+// guard applies what every request gets: its body bounded before anyone
+// reads it (a body that says it is larger is refused unread), and, while
+// the console is open, only a Host of this machine.
+func (s *Server) guard(maxBody int64, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			s.tooLarge(w, r)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if !HasPassword(s.cfg.Admin) && !s.localHost(r.Host) && s.open(r.Context()) {
+			w.Header().Set("Connection", "close")
+			s.errorPage(w, r, http.StatusMisdirectedRequest,
+				"此管理后台未设置口令，只接受以本机地址（localhost、127.0.0.1）访问。")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close") // the rest of the body is not read
+	s.errorPage(w, r, http.StatusRequestEntityTooLarge, "提交的内容过大。")
+}
+
+// readForm parses a form: URL-encoded only, within the route's bound.
+// Multipart bodies are refused: nothing takes uploads yet, and none may be
+// parsed before a session exists.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
+	if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(ct)) != "application/x-www-form-urlencoded" {
+		w.Header().Set("Connection", "close")
+		s.errorPage(w, r, http.StatusUnsupportedMediaType, "不支持的提交格式。")
+		return false
+	}
+	if err := r.ParseForm(); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			s.tooLarge(w, r)
+			return false
+		}
+		s.errorPage(w, r, http.StatusBadRequest, "提交的内容无法识别。")
+		return false
+	}
+	return true
+}
+
+// filesOnly serves the files of fsys and no directory listing.
+func filesOnly(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+		if st, err := fs.Stat(fsys, name); err != nil || st.IsDir() {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {
@@ -134,21 +225,6 @@ func cacheFor(d time.Duration, h http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", value)
 		h.ServeHTTP(w, r)
 	})
-}
-
-// IsLoopback reports whether a listen address (host:port) accepts
-// connections from this machine only: localhost or a loopback IP. An empty
-// host listens on every interface.
-func IsLoopback(listen string) bool {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil || host == "" {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // HasPassword reports whether the admin config sets a password or a hash.

@@ -22,7 +22,7 @@ var assets embed.FS
 type pageTemplate struct{ t *template.Template }
 
 // pageNames are the pages, each templates/NAME.html defining "content".
-var pageNames = []string{"login", "error", "overview", "items", "item", "dispatches", "dispatch", "duties", "jobs"}
+var pageNames = []string{"login", "error", "overview", "items", "item", "dispatches", "dispatch", "duties", "jobs", "audit"}
 
 func loadPages(funcs template.FuncMap) (map[string]*pageTemplate, error) {
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html")
@@ -42,11 +42,13 @@ func loadPages(funcs template.FuncMap) (map[string]*pageTemplate, error) {
 
 // page is what the layout renders around a page's content.
 type page struct {
-	Title  string
-	Nav    string // the page's section, highlighted in the menu
-	CSRF   string // the session's token for forms; "" when logged out
-	Logout bool   // show the logout button (a password is configured)
-	Data   any
+	Title    string
+	Nav      string // the page's section, highlighted in the menu
+	CSRF     string // the session's token for forms; "" when logged out
+	User     string // the logged-in account; "" in an open console and when logged out
+	Role     string // its role's label
+	CanWrite bool   // the account may change things: show the buttons that do
+	Data     any
 }
 
 // render executes a page into a buffer first, so that a template error
@@ -54,8 +56,10 @@ type page struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	p := page{Title: title, Nav: name, Data: data}
 	if sess := sessionOf(r.Context()); sess != nil {
-		p.CSRF = sess.csrf
-		p.Logout = !s.auth.open()
+		p.CSRF, p.CanWrite = sess.csrf, sess.canWrite()
+		if !sess.open {
+			p.User, p.Role = sess.user, roleLabel(sess.role)
+		}
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
@@ -140,6 +144,13 @@ func (s *Server) leaderName(code string) string {
 
 func itemURL(round, no string) string {
 	return "/items/" + url.PathEscape(round) + "/" + url.PathEscape(no)
+}
+
+func roleLabel(role string) string {
+	if role == store.RoleViewer {
+		return "只读"
+	}
+	return "管理员"
 }
 
 func stateLabel(state string) string {

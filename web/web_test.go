@@ -72,7 +72,7 @@ func TestLoginAfterRedirectReturnsToPage(t *testing.T) {
 	res := b.get("/items?status=open")
 	page := b.get(res.header.Get("Location"))
 	res = b.post("/login", url.Values{
-		"token": {hidden(t, page.body, "token")}, "next": {hidden(t, page.body, "next")}, "password": {testPassword},
+		"token": {hidden(t, page.body, "token")}, "next": {hidden(t, page.body, "next")}, "user": {"admin"}, "password": {testPassword},
 	})
 	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/items?status=open" {
 		t.Errorf("login redirects to %q (%d), want /items?status=open", res.header.Get("Location"), res.status)
@@ -469,18 +469,5 @@ func TestStaleAfter(t *testing.T) {
 				t.Errorf("stale = %v (deadline %s), want %v", stale, deadline, tt.stale)
 			}
 		})
-	}
-}
-
-func TestIsLoopback(t *testing.T) {
-	t.Parallel()
-	for listen, want := range map[string]bool{
-		"127.0.0.1:8080": true, "localhost:8080": true, "[::1]:8080": true, "127.0.0.2:80": true,
-		"0.0.0.0:8080": false, ":8080": false, "192.168.1.10:8080": false, "[::]:8080": false, "duban.example:80": false,
-		"nonsense": false,
-	} {
-		if got := IsLoopback(listen); got != want {
-			t.Errorf("IsLoopback(%q) = %v, want %v", listen, got, want)
-		}
 	}
 }

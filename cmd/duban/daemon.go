@@ -27,7 +27,7 @@ func (a *app) serveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := web.CheckAccess(cfg.Admin); err != nil {
+			if err := cfg.Admin.CheckSecrets(); err != nil {
 				return badInput(err)
 			}
 			// One daemon per SQLite file: taken before the store is opened,
@@ -42,6 +42,12 @@ func (a *app) serveCommand() *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			if err := web.CheckAccess(cmd.Context(), cfg.Admin, st); err != nil {
+				if errors.Is(err, web.ErrOpenToNetwork) {
+					return badInput(err)
+				}
+				return err
+			}
 			return a.serve(cmd.Context(), cfg, st)
 		},
 	}
@@ -138,6 +144,12 @@ func (a *app) runCommand() *cobra.Command {
 			at, err := a.parseAsOf(cfg, asOf)
 			if err != nil {
 				return err
+			}
+			if at.After(a.now()) {
+				// A run sends real messages and records its reminders as
+				// sent: run ahead, it would use up that day's reminders.
+				return badInputf("--as-of %s is in the future: run sends messages now; "+
+					"see what a later day would send with 'duban plan --as-of %s'", asOf, asOf)
 			}
 			worker, err := a.newWorker(cfg, st)
 			if err != nil {

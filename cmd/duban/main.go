@@ -31,9 +31,26 @@ const (
 	exitBadUse  = 2 // bad usage, bad config or bad input (see badInput)
 )
 
-// run executes one command line and returns its exit code.
+// run executes one command line on the process's standard input and
+// returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env, now: time.Now}
+	return runApp(ctx, &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, env: env, now: time.Now}, args)
+}
+
+// runWithClock is run on the given clock: the day every command takes for
+// today, which tests set to the day they are about.
+func runWithClock(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer, env []string) int {
+	return runApp(ctx, &app{stdin: os.Stdin, stdout: stdout, stderr: stderr, env: env, now: now}, args)
+}
+
+// runWithInput is run reading stdin (a password given with --password-stdin).
+func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
+	return runApp(ctx, &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env, now: time.Now}, args)
+}
+
+// runApp executes one command line with a and returns its exit code.
+func runApp(ctx context.Context, a *app, args []string) int {
+	stdout, stderr := a.stdout, a.stderr
 	a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	root := a.rootCommand()
 	root.SetArgs(args)

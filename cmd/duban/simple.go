@@ -38,6 +38,9 @@ func (a *app) checkConfigCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := cfg.Admin.CheckSecrets(); err != nil {
+				return badInput(err)
+			}
 			fmt.Fprintf(a.stdout, "# %s: OK\n", a.resolvedConfigPath())
 			fmt.Fprint(a.stdout, cfg.Redacted())
 			return nil

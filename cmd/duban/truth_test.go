@@ -367,13 +367,9 @@ func TestActors(t *testing.T) {
 		c.env = append(c.env, "DUBAN_ACTOR=环境变量")
 		c.ok("item", "progress", "四.2", "--note", "乙")
 		c.ok("item", "progress", "四.2", "--note", "丙", "--by", "参数")
-		u, err := user.Current()
-		if err != nil {
-			t.Skip(err)
-		}
 		show := c.ok("item", "show", "四.2")
-		contains(t, "item show", show, "导入台账 正在整改(", " ["+u.Username+", ledger.csv]",
-			":甲 ["+u.Username+"]", ":乙 [环境变量]", ":丙 [参数]")
+		contains(t, "item show", show, "导入台账 正在整改(", " ["+osUser(t)+", ledger.csv]",
+			":甲 ["+osUser(t)+"]", ":乙 [环境变量]", ":丙 [参数]")
 		if r := c.run("item", "progress", "四.2", "--note", "丁", "--by", "a\nb"); r.code != 2 {
 			t.Errorf("--by with a line break: exit %d", r.code)
 		}
@@ -389,4 +385,15 @@ func TestItemsCSVBlanksNothing(t *testing.T) {
 	out := c.ok("import", "--dry-run", c.write("items.csv", c.ok("items", "--format", "csv")))
 	contains(t, "import of the listing", out, "0 new, 0 changed, 25 unchanged")
 	contains(t, "items --help", c.ok("items", "--help"), "duban export")
+}
+
+// osUser is the user the tests run as: the actor of a change made without
+// --by or DUBAN_ACTOR.
+func osUser(t *testing.T) string {
+	t.Helper()
+	u, err := user.Current()
+	if err != nil {
+		t.Skip(err)
+	}
+	return u.Username
 }
