@@ -111,7 +111,7 @@ func dutyPeriodNotices(spec DutySpec, p Period, submitted func(string, Period) b
 	overdue := today.DaysSince(due)
 	var units recipientSet
 	for _, code := range missing {
-		for _, addr := range dir.Units[code].Emails {
+		for _, addr := range dir.Units[code].Addresses() {
 			units.add(addr, RoleUnit, []string{code}, "")
 		}
 	}
