@@ -28,6 +28,9 @@ type Config struct {
 	// summaries and severe escalations, and they supervise every duty that
 	// names no supervisors of its own.
 	Supervisors []string `toml:"supervisors"`
+	// SupervisorRobots are the supervisors' group-chat robots: they get
+	// what the supervisors' mailboxes get.
+	SupervisorRobots ledger.Robots `toml:"supervisor_robots"`
 
 	Database  DatabaseConfig  `toml:"database"`
 	Mail      MailConfig      `toml:"mail"`
@@ -150,8 +153,10 @@ type Duty struct {
 	Exempt []string `toml:"exempt"` // unit codes left out
 	Start  string   `toml:"start"`  // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025
 	// DueOnWorkday moves a due date on a non-workday to the next workday (default true).
-	DueOnWorkday bool     `toml:"due_on_workday"`
-	Supervisors  []string `toml:"supervisors"` // addresses; default Config.Supervisors
+	DueOnWorkday bool `toml:"due_on_workday"`
+	// Supervisors are addresses; default Config.Supervisors, and then the
+	// supervisors' robots too.
+	Supervisors []string `toml:"supervisors"`
 }
 
 // Job names.

@@ -95,11 +95,13 @@ func (r Robots) Addresses(owner string) []string {
 	return out
 }
 
-// RobotList is the unit's robots, addressed "CHANNEL:unit/CODE".
-func (u Unit) RobotList() []Robot {
-	return Robots{u.WeComWebhook, u.DingTalkWebhook, u.DingTalkSecret, u.FeishuWebhook, u.FeishuSecret}.
-		List("unit/"+u.Code, "")
+// Robots are the unit's robot settings.
+func (u Unit) Robots() Robots {
+	return Robots{u.WeComWebhook, u.DingTalkWebhook, u.DingTalkSecret, u.FeishuWebhook, u.FeishuSecret}
 }
+
+// RobotList is the unit's robots, addressed "CHANNEL:unit/CODE".
+func (u Unit) RobotList() []Robot { return u.Robots().List("unit/"+u.Code, "") }
 
 // Addresses are where a unit's messages go: its mailboxes, then its robots.
 func (u Unit) Addresses() []string {
@@ -112,9 +114,11 @@ func (u Unit) Addresses() []string {
 
 // RobotList is the leader's robots, addressed "CHANNEL:leader/CODE", each
 // mentioning the leader's mobile.
-func (l Leader) RobotList() []Robot {
-	return Robots{l.WeComWebhook, l.DingTalkWebhook, l.DingTalkSecret, l.FeishuWebhook, l.FeishuSecret}.
-		List("leader/"+l.Code, l.Mobile)
+func (l Leader) RobotList() []Robot { return l.Robots().List("leader/"+l.Code, l.Mobile) }
+
+// Robots are the leader's robot settings.
+func (l Leader) Robots() Robots {
+	return Robots{l.WeComWebhook, l.DingTalkWebhook, l.DingTalkSecret, l.FeishuWebhook, l.FeishuSecret}
 }
 
 // Addresses are where a leader's messages go: the mailbox, if any, then

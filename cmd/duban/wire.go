@@ -31,7 +31,7 @@ func settingsOf(cfg *config.Config) (scheduler.Settings, error) {
 		Location:  cfg.Location,
 		Policy:    cfg.Policy,
 		Calendar:  ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays),
-		Directory: ledger.NewDirectory(cfg.Units, cfg.Leaders, cfg.Supervisors),
+		Directory: cfg.Directory(),
 		Office:    cfg.Office(),
 	}
 	for _, name := range ledger.JobNames {
