@@ -84,9 +84,9 @@ func (e *Email) Send(ctx context.Context, d store.Dispatch) (Receipt, error) {
 // Close closes the transport.
 func (e *Email) Close() error { return e.transport.Close() }
 
-// closeChannels closes each channel once: one value may serve several
+// CloseChannels closes each channel once: one value may serve several
 // channels (the robots serve all three platforms).
-func closeChannels(chs map[string]Channel) error {
+func CloseChannels(chs map[string]Channel) error {
 	var errs []error
 	closed := map[Channel]bool{}
 	for name, ch := range chs {

@@ -134,7 +134,7 @@ func (w *Worker) check() error {
 }
 
 // Close closes every channel.
-func (w *Worker) Close() error { return closeChannels(w.Channels) }
+func (w *Worker) Close() error { return CloseChannels(w.Channels) }
 
 // DeliverDue has Concurrency senders claim and send due dispatches until
 // none is due; ignoreBackoff also takes pending dispatches whose next

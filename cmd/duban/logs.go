@@ -3,12 +3,15 @@ package main
 import (
 	"cmp"
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"duban/config"
+	"duban/ledger"
 	"duban/store"
 )
 
@@ -19,6 +22,7 @@ type dispatchJSON struct {
 	Job       string  `json:"job"`
 	Key       string  `json:"key"`
 	To        string  `json:"to"`
+	Channel   string  `json:"channel"`
 	Subject   string  `json:"subject"`
 	Status    string  `json:"status"`
 	Attempts  int     `json:"attempts"`
@@ -39,6 +43,9 @@ func (a *app) logsCommand() *cobra.Command {
 		PreRunE: func(*cobra.Command, []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
+			}
+			if f.Channel != "" && !slices.Contains(ledger.Channels, f.Channel) {
+				return badInputf("invalid --channel %q: want %s", f.Channel, strings.Join(ledger.Channels, ", "))
 			}
 			switch f.State {
 			case "", store.StatePending, store.StateSending, store.StateSent, store.StateFailed:
@@ -67,7 +74,8 @@ func (a *app) logsCommand() *cobra.Command {
 	cmd.Flags().StringVar(&since, "since", "", "from this day or time (2025-06-16 or 2025-06-16T09:00)")
 	cmd.Flags().StringVar(&until, "until", "", "up to this day (inclusive) or time")
 	cmd.Flags().StringVar(&f.State, "status", "", "pending, sending, sent or failed")
-	cmd.Flags().StringVar(&f.To, "to", "", "recipient address")
+	cmd.Flags().StringVar(&f.To, "to", "", "recipient address: a mailbox, or a robot like wecom:unit/bgs")
+	cmd.Flags().StringVar(&f.Channel, "channel", "", "email, wecom, dingtalk or feishu")
 	cmd.Flags().StringVar(&f.Job, "job", "", "deadlines, duties, followups or summary")
 	formatFlag(cmd, &format)
 	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many, newest first (0 = all)")
@@ -75,11 +83,11 @@ func (a *app) logsCommand() *cobra.Command {
 }
 
 func dispatchesView(cfg *config.Config, ds []store.Dispatch) rowsView {
-	v := rowsView{header: []string{"ID", "CREATED", "JOB", "TO", "STATUS", "ATTEMPTS", "SUBJECT", "LAST ERROR / REPLY"}}
+	v := rowsView{header: []string{"ID", "CREATED", "JOB", "CHANNEL", "TO", "STATUS", "ATTEMPTS", "SUBJECT", "LAST ERROR / REPLY"}}
 	out := make([]dispatchJSON, 0, len(ds))
 	for _, d := range ds {
 		j := dispatchJSON{
-			ID: d.ID, Job: d.Job, Key: d.Key, To: d.Recipient, Subject: d.Subject, Status: d.State,
+			ID: d.ID, Job: d.Job, Key: d.Key, To: d.Recipient, Channel: d.Channel, Subject: d.Subject, Status: d.State,
 			Attempts: d.Attempts, LastError: d.LastError, SMTPReply: d.SMTPReply, MessageID: d.MessageID,
 			CreatedAt: d.CreatedAt.In(cfg.Location).Format(time.RFC3339),
 		}
@@ -89,7 +97,7 @@ func dispatchesView(cfg *config.Config, ds []store.Dispatch) rowsView {
 		}
 		out = append(out, j)
 		v.rows = append(v.rows, []string{
-			strconv.FormatInt(d.ID, 10), d.CreatedAt.In(cfg.Location).Format("2006-01-02 15:04"), d.Job, d.Recipient,
+			strconv.FormatInt(d.ID, 10), d.CreatedAt.In(cfg.Location).Format("2006-01-02 15:04"), d.Job, d.Channel, d.Recipient,
 			d.State, strconv.Itoa(d.Attempts), d.Subject, cmp.Or(d.LastError, d.SMTPReply),
 		})
 	}
