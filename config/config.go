@@ -110,7 +110,8 @@ type AdminConfig struct {
 
 // HeartbeatConfig is the [heartbeat] table: a URL requested (GET) after
 // every successful job run, so that an external monitor (healthchecks.io,
-// Uptime Kuma, …) notices a daemon that stopped running its jobs.
+// Uptime Kuma, …) notices a daemon that stopped running its jobs, and with
+// "/fail" appended after a failed run or delivery.
 type HeartbeatConfig struct {
 	URL     string   `toml:"url"`     // http(s) URL, a secret (it can ping the check); "" = no heartbeat
 	Timeout Duration `toml:"timeout"` // of each request, default 10s
