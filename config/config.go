@@ -152,7 +152,11 @@ type Duty struct {
 
 	Units  []string `toml:"units"`  // unit codes, "kind:KIND" or "*"; see Config.DutyUnits
 	Exempt []string `toml:"exempt"` // unit codes left out
-	Start  string   `toml:"start"`  // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025
+	Start  string   `toml:"start"`  // first period supervised, like 2025-01, 2025-Q1, 2025-H1 or 2025; "" = see FirstSeen
+	// FirstSeen is the day the database first saw the duty, filled in by
+	// whoever opens the store. A duty without a start supervises the
+	// periods due from that day on (ledger.DutySpec.FirstDueFrom).
+	FirstSeen ledger.Date `toml:"-"`
 	// DueOnWorkday moves a due date on a non-workday to the next workday (default true).
 	DueOnWorkday bool `toml:"due_on_workday"`
 	// Supervisors are addresses; default Config.Supervisors, and then the
@@ -279,15 +283,27 @@ func (c *Config) Round(code string) (ledger.Round, bool) {
 	return ledger.Round{}, false
 }
 
-// RoundFor is the round a command means: code, which must be configured,
-// or the config's only round when code is empty, so that an office with
-// one inspection never has to name it.
-func (c *Config) RoundFor(code string) (string, error) {
-	if code != "" {
-		if _, ok := c.Round(code); !ok {
-			return "", fmt.Errorf("unknown round %q: add it under [[rounds]] in the config", code)
+// RoundFor is the code of the round a command means: s is a configured
+// round's code or name; when s is empty, the config's only round, so that
+// an office with one inspection never has to name it.
+func (c *Config) RoundFor(s string) (string, error) {
+	if s = strings.TrimSpace(s); s != "" {
+		for _, r := range c.Rounds {
+			if r.Code == s || r.Name == s {
+				return r.Code, nil
+			}
 		}
-		return code, nil
+		known := make([]string, len(c.Rounds))
+		for i, r := range c.Rounds {
+			known[i] = r.Code
+			if r.Name != "" && r.Name != r.Code {
+				known[i] += " (" + r.Name + ")"
+			}
+		}
+		if len(known) == 0 {
+			return "", fmt.Errorf("unknown round %q: add it under [[rounds]] in the config", s)
+		}
+		return "", fmt.Errorf("unknown round %q: want %s, or add it under [[rounds]] in the config", s, strings.Join(known, ", "))
 	}
 	switch len(c.Rounds) {
 	case 0:
@@ -341,19 +357,17 @@ func dutyAssigns(selectors []string, u ledger.Unit) bool {
 	return false
 }
 
-// ResolveUnit maps a unit code or exact unit name, as a ledger sheet writes
-// it, to the unit's code.
-func (c *Config) ResolveUnit(nameOrCode string) (string, bool) {
-	s := strings.TrimSpace(nameOrCode)
-	if u, ok := c.Unit(s); ok {
-		return u.Code, true
-	}
-	for _, u := range c.Units {
-		if u.Name == s {
-			return u.Code, true
-		}
-	}
-	return "", false
+// ResolveUnit maps a unit's code, name or alias, as a ledger sheet, a
+// submission or a command line writes it, to the unit's code.
+func (c *Config) ResolveUnit(s string) (string, bool) {
+	u, ok := ledger.FindUnit(c.Units, s)
+	return u.Code, ok
+}
+
+// ParseUnit is ResolveUnit with an error that lists the units, for a
+// command-line flag.
+func (c *Config) ParseUnit(s string) (string, error) {
+	return ledger.ParseUnit(c.Units, s)
 }
 
 // ResolveLeader maps a leader code or exact leader name to the leader's code.

@@ -208,8 +208,6 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 			[]string{"duties[0].period: is required"}},
 		{"duty units missing", edit(t, `units = ["kind:department"]`, ``), `[[duties]]`,
 			[]string{"duties[0].units: is required"}},
-		{"duty start missing", edit(t, `start = "2025-01"`, ``), `[[duties]]`,
-			[]string{"duties[0].start: is required", "2025-01"}},
 		{"duty due_day missing", edit(t, `due_day = 5`, ``), `[[duties]]`,
 			[]string{"duties[0].due_day: is required"}},
 
@@ -234,6 +232,14 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 			[]string{`duties[0].exempt[0]: unknown unit "zzb"`}},
 		{"duty assigns nobody", edit(t, `units = ["kind:department"]`, `units = ["kind:unit"]`), `kind:unit`,
 			[]string{`duties[0].units: assigns the duty to no unit`}},
+		{"alias is another unit's name", edit(t, `kind = "branch"`, "kind = \"branch\"\naliases = [\"支部\", \"办公室\"] # dup"), `# dup`,
+			[]string{`units[1].aliases[1]: alias "办公室" names another unit: already used by units[0].name on line 14`}},
+		{"alias is another unit's code", edit(t, `kind = "branch"`, "kind = \"branch\"\naliases = [\"bgs\"] # dup"), `# dup`,
+			[]string{`units[1].aliases[0]: alias "bgs" names another unit: already used by units[0].code on line 13`}},
+		{"alias of two units", strings.Replace(edit(t, `kind = "branch"`, "kind = \"branch\"\naliases = [\"综合\"] # dup"), `leader = "wang"`, "leader = \"wang\"\naliases = [\"综合\"]", 1), `# dup`,
+			[]string{`units[1].aliases[0]: alias "综合" names another unit: already used by units[0].aliases[0]`}},
+		{"empty alias", edit(t, `kind = "branch"`, "kind = \"branch\"\naliases = [\" \"] # dup"), `# dup`,
+			[]string{`units[1].aliases[0]: must not be empty`}},
 		{"code with separator", edit(t, `code = "zb1"`, `code = "zb,1"`), `zb,1`,
 			[]string{`units[1].code: invalid code "zb,1"`}},
 
@@ -561,6 +567,7 @@ emails = ["zb2@zgh.example.org"]
 [[units]]
 code = "fwzx"
 name = "职工服务中心"
+aliases = ["服务中心", "中心"]
 kind = "unit"
 emails = ["fwzx@zgh.example.org"]
 `)
@@ -589,6 +596,8 @@ emails = ["fwzx@zgh.example.org"]
 		{c.ResolveUnit, "办公室", "bgs", true},
 		{c.ResolveUnit, " 办公室 ", "bgs", true},
 		{c.ResolveUnit, "办公", "", false},
+		{c.ResolveUnit, "服务中心", "fwzx", true},
+		{c.ResolveUnit, "fwzx", "fwzx", true},
 		{c.ResolveLeader, "王某某", "wang", true},
 		{c.ResolveLeader, "wang", "wang", true},
 		{c.ResolveLeader, "李某某", "", false},
@@ -600,6 +609,9 @@ emails = ["fwzx@zgh.example.org"]
 		}
 	}
 
+	if _, err := c.ParseUnit("组织部"); err == nil || !strings.Contains(err.Error(), "bgs (办公室), zb1 (机关第一党支部)") {
+		t.Errorf("ParseUnit(组织部): %v, want an error listing the units", err)
+	}
 	if got := c.UnitNames([]string{"zb1", "gone"}); !slices.Equal(got, []string{"机关第一党支部", "gone"}) {
 		t.Errorf("UnitNames = %q: want the names, an unknown code standing for itself", got)
 	}
@@ -628,7 +640,7 @@ emails = ["fwzx@zgh.example.org"]
 func TestRoundFor(t *testing.T) {
 	t.Parallel()
 	one := mustLoad(t, base)
-	two := mustLoad(t, base+"\n[[rounds]]\ncode = \"2025-3\"\n")
+	two := mustLoad(t, base+"\n[[rounds]]\ncode = \"2025-3\"\nname = \"第三轮\"\n")
 	none := *one
 	none.Rounds = nil
 	tests := []struct {
@@ -640,7 +652,8 @@ func TestRoundFor(t *testing.T) {
 	}{
 		{"the only round", one, "", "2024-7", ""},
 		{"a configured round", two, "2025-3", "2025-3", ""},
-		{"an unknown round", one, "2099-1", "", `unknown round "2099-1"`},
+		{"a round by its name", two, "第三轮", "2025-3", ""},
+		{"an unknown round", two, "2099-1", "", `unknown round "2099-1": want 2024-7, 2025-3 (第三轮)`},
 		{"several rounds", two, "", "", "several rounds in the config (2024-7, 2025-3): pass --round"},
 		{"no round", &none, "", "", "no [[rounds]] in the config"},
 	}
@@ -648,6 +661,17 @@ func TestRoundFor(t *testing.T) {
 		got, err := tt.c.RoundFor(tt.code)
 		if got != tt.want || (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("%s: RoundFor(%q) = %q, %v; want %q, %q", tt.name, tt.code, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// A duty's start may be written as the office writes periods.
+func TestDutyStartAsTheOfficeWritesIt(t *testing.T) {
+	t.Parallel()
+	for start, want := range map[string]string{"2025年1月": "2025-01", "2025/01": "2025-01", "2025-01": "2025-01"} {
+		c := mustLoad(t, edit(t, `start = "2025-01"`, `start = "`+start+`"`))
+		if specs := c.DutySpecs(); len(specs) != 1 || specs[0].Start.String() != want {
+			t.Errorf("start = %q: specs %+v, want start %s", start, specs, want)
 		}
 	}
 }
@@ -672,5 +696,24 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 	findError(t, err, []string{"mail.smtp.password: wrong type: want a string, got an integer"})
 	if strings.Contains(err.Error(), "31415926") || strings.Contains(err.Error(), "27182818") {
 		t.Errorf("error shows a secret: %v", err)
+	}
+}
+
+// A duty without a start supervises the periods due from the day the
+// database first saw it; an explicit start wins over that day.
+func TestDutyStartFromFirstSeen(t *testing.T) {
+	t.Parallel()
+	c := mustLoad(t, edit(t, `start = "2025-01"`, ``))
+	if got := c.DutySpecs()[0].Start; !got.IsZero() {
+		t.Errorf("unseen duty without start: start %s, want none", got)
+	}
+	c.Duties[0].FirstSeen = ledger.NewDate(2026, time.December, 8) // November was due Monday Dec 7
+	if got := c.DutySpecs()[0].Start.String(); got != "2026-12" {
+		t.Errorf("seen on 2026-12-08: start %s, want 2026-12", got)
+	}
+	explicit := mustLoad(t, base)
+	explicit.Duties[0].FirstSeen = ledger.NewDate(2026, time.December, 8)
+	if got := explicit.DutySpecs()[0].Start.String(); got != "2025-01" {
+		t.Errorf("start 2025-01 seen on 2026-12-08: start %s, want 2025-01", got)
 	}
 }

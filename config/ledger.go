@@ -9,26 +9,33 @@ import (
 
 // DutySpecs turns [[duties]] into what the rules need, in the config's
 // order: units resolved (kind:KIND, "*") with the exempt ones left out, and
-// the period kind and start parsed. The config requires start, so there is
-// no "first loaded" rule to apply: the first supervised period is always
-// explicit. Load has checked every period and start; a duty of a config
-// built by hand whose period or start does not parse is left out.
+// the period kind and start parsed. A duty without a start starts with the
+// first period due on or after its FirstSeen day; without that either (a
+// config no store has seen), it has no start. Load has checked every period
+// and start; a duty of a config built by hand whose period or start does
+// not parse is left out.
 func (c *Config) DutySpecs() []ledger.DutySpec {
+	cal := ledger.NewCalendar(c.Calendar.Holidays, c.Calendar.Workdays)
 	specs := make([]ledger.DutySpec, 0, len(c.Duties))
 	for _, d := range c.Duties {
 		kind, err := ledger.ParsePeriodKind(d.Period)
 		if err != nil {
 			continue
 		}
-		start, err := ledger.ParsePeriodOf(kind, d.Start)
-		if err != nil {
-			continue
-		}
-		specs = append(specs, ledger.DutySpec{
+		spec := ledger.DutySpec{
 			ID: d.ID, Name: d.Name, Kind: kind, DueDay: d.DueDay,
 			RemindDays: d.RemindDays, OverdueEveryDays: d.OverdueEveryDays, EscalateAfterDays: d.EscalateAfterDays,
-			DueOnWorkday: d.DueOnWorkday, Start: start, Units: c.DutyUnits(d), Exempt: d.Exempt, Supervisors: c.dutySupervisors(d),
-		})
+			DueOnWorkday: d.DueOnWorkday, Units: c.DutyUnits(d), Exempt: d.Exempt, Supervisors: c.dutySupervisors(d),
+		}
+		switch {
+		case d.Start != "":
+			if spec.Start, err = ledger.ParsePeriodOf(kind, d.Start); err != nil {
+				continue
+			}
+		case !d.FirstSeen.IsZero():
+			spec.Start = spec.FirstDueFrom(d.FirstSeen, cal)
+		}
+		specs = append(specs, spec)
 	}
 	return specs
 }

@@ -117,7 +117,7 @@ func fileSecrets(c *Config) []string {
 		name string
 		set  bool
 	}{
-		{"database.url", redactURL(c.Database.URL) != c.Database.URL},
+		{"database.url", databaseURLHasSecret(c.Database.URL)},
 		{"mail.smtp.password", c.Mail.SMTP.Password != ""},
 		{"admin.password", c.Admin.Password != ""},
 		{"admin.password_hash", c.Admin.PasswordHash != ""},
@@ -129,6 +129,11 @@ func fileSecrets(c *Config) []string {
 		}
 	}
 	return out
+}
+
+func databaseURLHasSecret(raw string) bool {
+	_, has := databaseURLSecret(raw)
+	return has
 }
 
 // utf8BOM starts files saved by Windows Notepad, which TOML does not allow.

@@ -58,34 +58,58 @@ func redact(secret string) string {
 	return redactedSecret
 }
 
-// redactURL hides the password of a database URL, in its user info or in a
-// password= query parameter. It builds the text by hand where url.URL would
-// percent-encode the asterisks.
+// redactURL hides the password of a database URL (see databaseURLSecret).
 func redactURL(raw string) string {
+	redacted, _ := databaseURLSecret(raw)
+	return redacted
+}
+
+// databaseURLSecret returns the database URL with its password hidden, and
+// whether it held one, however it is spelt: in the user info, or in a query
+// parameter whose name, percent-decoded and in any letter case, contains
+// "pass" (password=, PASSWORD=, pass%77ord=, sslpassword=). A URL that does
+// not parse is hidden whole: there is no telling where its password is. It
+// builds the text by hand where url.URL would percent-encode the asterisks.
+func databaseURLSecret(raw string) (string, bool) {
 	if strings.HasPrefix(raw, "sqlite:") {
-		return raw // a file path has no secret
+		return raw, false // a file path has no secret
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return redactedSecret // cannot tell where the password is: hide it all
+		return redactedSecret, true
 	}
-	_, hasPassword := u.User.Password()
-	if hasPassword {
+	_, inUserInfo := u.User.Password()
+	if inUserInfo {
 		u.User = url.User(u.User.Username())
 	}
-	params := strings.Split(u.RawQuery, "&")
+	inQuery := false
+	params := strings.FieldsFunc(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' })
 	for i, p := range params {
-		if key, _, ok := strings.Cut(p, "="); ok && strings.EqualFold(key, "password") {
+		key, _, _ := strings.Cut(p, "=")
+		if isPasswordKey(key) {
 			params[i] = key + "=" + redactedSecret
+			inQuery = true
 		}
+	}
+	if !inUserInfo && !inQuery {
+		return raw, false
 	}
 	u.RawQuery = strings.Join(params, "&")
 	s := u.String()
-	if hasPassword {
+	if inUserInfo {
 		at := strings.Index(s, "@")
 		s = s[:at] + ":" + redactedSecret + s[at:]
 	}
-	return s
+	return s, true
+}
+
+// isPasswordKey reports a query parameter that may carry a password, as a
+// driver decodes its name; a name that does not decode is judged as written.
+func isPasswordKey(key string) bool {
+	if decoded, err := url.QueryUnescape(key); err == nil {
+		key = decoded
+	}
+	return strings.Contains(strings.ToLower(key), "pass")
 }
 
 // redactRobots hides the robots' webhook URLs (but for which platform's

@@ -95,6 +95,13 @@ func TestRedactedDatabaseURLs(t *testing.T) {
 		{"postgresql://:pw@db/duban", "postgresql://:******@db/duban"},
 		{"postgres://db/duban?user=duban&Password=pw", "postgres://db/duban?user=duban&Password=******"},
 		{"postgres://duban:pw@db:bad/duban", "******"},
+		{"postgres://db/duban?pass%77ord=pw", "postgres://db/duban?pass%77ord=******"},
+		{"postgres://db/duban?PASSWORD=pw&sslmode=disable", "postgres://db/duban?PASSWORD=******&sslmode=disable"},
+		{"postgres://db/duban?sslmode=disable;password=pw", "postgres://db/duban?sslmode=disable&password=******"},
+		{"postgres://db/duban?sslpassword=pw", "postgres://db/duban?sslpassword=******"},
+		{"postgres://db/duban?%70assword=pw", "postgres://db/duban?%70assword=******"},
+		{"postgres://db/duban?pass%zzword=pw", "postgres://db/duban?pass%zzword=******"},
+		{"postgres://u:p@ss@db/duban?x=1", "postgres://u:******@db/duban?x=1"},
 	}
 	for _, tt := range tests {
 		c := &config.Config{Database: config.DatabaseConfig{URL: tt.url}}

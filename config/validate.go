@@ -354,6 +354,43 @@ func (p *problems) checkUnits(c *Config) {
 			p.errorf(path+".leader", "unknown leader %q: no [[leaders]] has this code", u.Leader)
 		}
 	}
+	p.checkAliases(c.Units)
+}
+
+// checkAliases makes sure that every word naming a unit names one unit: an
+// alias may not be another unit's code, name or alias.
+func (p *problems) checkAliases(units []ledger.Unit) {
+	type use struct {
+		unit int
+		path string
+	}
+	owner := map[string]use{}
+	for i, u := range units {
+		path := indexPath("units", i)
+		for _, w := range []struct{ word, path string }{{u.Code, path + ".code"}, {u.Name, path + ".name"}} {
+			if _, taken := owner[w.word]; !taken && w.word != "" {
+				owner[w.word] = use{i, w.path}
+			}
+		}
+	}
+	for i, u := range units {
+		for j, alias := range u.Aliases {
+			path := indexPath(indexPath("units", i)+".aliases", j)
+			first, taken := owner[alias]
+			switch {
+			case strings.TrimSpace(alias) != alias || alias == "":
+				p.errorf(path, "must not be empty or start or end with a space")
+			case taken && first.unit != i:
+				where := first.path
+				if env, line := p.locate(first.path); env == "" && line > 0 {
+					where += " on line " + strconv.Itoa(line)
+				}
+				p.errorf(path, "alias %q names another unit: already used by %s", alias, where)
+			case !taken:
+				owner[alias] = use{i, path}
+			}
+		}
+	}
 }
 
 func validKind(k ledger.UnitKind) bool {
@@ -396,8 +433,9 @@ func (p *problems) checkPeriod(path string, duty Duty) {
 	kind := ledger.PeriodKind(duty.Period)
 	example := ledger.PeriodContaining(kind, ledger.NewDate(2025, time.January, 1))
 	if duty.Start == "" {
-		p.errorf(path+".start", "is required: the first period supervised, like %s", example)
-	} else if _, err := ledger.ParsePeriodOf(kind, duty.Start); err != nil {
+		return // supervised from the first period due after duban first saw it
+	}
+	if _, err := ledger.ParsePeriodOf(kind, duty.Start); err != nil {
 		p.errorf(path+".start", "invalid %s period %q: want like %s", duty.Period, duty.Start, example)
 	}
 }

@@ -1,5 +1,10 @@
 package ledger
 
+import (
+	"slices"
+	"strings"
+)
+
 // MaxDutyPeriods caps how far back the duty rule looks: a unit that has
 // ignored a monthly report for two years is a matter for the supervisors'
 // summary, not for ever more reminders about 2019.
@@ -59,16 +64,40 @@ func DutyPeriods(spec DutySpec, today Date) []Period {
 	}
 	last := PeriodContaining(spec.Kind, today)
 	first := last.shift(1 - MaxDutyPeriods)
-	if !spec.Start.IsZero() {
-		if start := PeriodContaining(spec.Kind, spec.Start.Start()); start.ordinal() > first.ordinal() {
-			first = start
-		}
+	if start := spec.firstPeriod(); !start.IsZero() && start.ordinal() > first.ordinal() {
+		first = start
 	}
 	var ps []Period
 	for p := first; p.ordinal() <= last.ordinal(); p = p.Next() {
 		ps = append(ps, p)
 	}
 	return ps
+}
+
+// FirstDueFrom is the first period of the duty whose due date is on or
+// after day: the first a duty without a start supervises when duban first
+// saw it on day. Earlier periods fell due before duban knew of the duty, so
+// it cannot tell who filed them; reminding them would mail 已逾期 for reports
+// long since made on paper.
+func (s DutySpec) FirstDueFrom(day Date, cal *Calendar) Period {
+	if s.Kind.perYear() == 0 {
+		return Period{}
+	}
+	// The period containing day is due after day; a few before it may be too.
+	p := PeriodContaining(s.Kind, day)
+	for !s.DueDate(p.Prev(), cal).Before(day) {
+		p = p.Prev()
+	}
+	return p
+}
+
+// firstPeriod is the first period of the duty's kind it supervises: the
+// one containing the first day of Start; zero without a start.
+func (s DutySpec) firstPeriod() Period {
+	if s.Start.IsZero() {
+		return Period{}
+	}
+	return PeriodContaining(s.Kind, s.Start.Start())
 }
 
 // DutyNotices returns the duty notices due on today. For each period of
@@ -79,8 +108,9 @@ func DutyPeriods(spec DutySpec, today Date) []Period {
 //     the latest stage of DutyStage;
 //   - once EscalateAfterDays (at least one) days have passed since the due
 //     date, RuleDutyMissing to each supervisor of the duty (or of the
-//     directory, when the duty names none), listing all non-submitters in
-//     Units (Role supervisor, 催办). Its stage is always StageMissing, dated
+//     directory, when the duty names none), listing the non-submitters in
+//     Units but the supervisor's own units (Role supervisor, 催办; no roll
+//     when only its own are missing). Its stage is always StageMissing, dated
 //     the day the roll is due: the supervisors get one roll per duty and
 //     period, not one per overdue step (the weekly summary keeps them
 //     informed after that).
@@ -88,7 +118,7 @@ func DutyPeriods(spec DutySpec, today Date) []Period {
 // RuleDuty notices are one per address and period: a mailbox shared by two
 // units gets one notice listing them in Units. The supervisors' roll has its
 // own rule so that an address that is both a unit mailbox and a supervisor
-// gets both. Units listed in spec.Units but missing from dir still appear on
+// gets both, as separate messages. Units listed in spec.Units but missing from dir still appear on
 // the roll.
 func DutyNotices(spec DutySpec, submitted func(unit string, p Period) bool, dir Directory, today Date, cal *Calendar) []Notice {
 	var out []Notice
@@ -129,11 +159,27 @@ func dutyPeriodNotices(spec DutySpec, p Period, submitted func(string, Period) b
 	if after := spec.rollAfterDays(); overdue >= after {
 		var sups recipientSet
 		for _, addr := range spec.supervisors(dir) {
-			sups.add(addr, RoleSupervisor, missing, "")
+			if others := unitsNotAt(missing, addr, dir); len(others) > 0 {
+				sups.add(addr, RoleSupervisor, others, "")
+			}
 		}
 		base.Rule = RuleDutyMissing
 		base.Stage = Stage{Name: StageMissing, On: due.AddDays(after)}
 		out = append(out, sups.notices(base, escalatedLevels(LevelUrge, LevelUrge, LevelUrge))...)
+	}
+	return out
+}
+
+// unitsNotAt leaves out of a roll the units whose address addr is: a unit
+// that also supervises the duty is reminded of its own report in its own
+// message, and does not chase itself. A roll left empty is not sent.
+func unitsNotAt(codes []string, addr string, dir Directory) []string {
+	var out []string
+	for _, code := range codes {
+		mine := func(e string) bool { return strings.EqualFold(strings.TrimSpace(e), strings.TrimSpace(addr)) }
+		if !slices.ContainsFunc(dir.Units[code].Addresses(), mine) {
+			out = append(out, code)
+		}
 	}
 	return out
 }

@@ -119,6 +119,7 @@ func TestDutyNotices(t *testing.T) {
 	sharedMailbox.Units = []string{"zzb", "dzb"}
 	sharedMailbox.Supervisors = nil
 	allSubmitted := func(string, Period) bool { return true }
+	onlyBgsMissing := func(unit string, _ Period) bool { return unit != "bgs" }
 	graceDays := spec
 	graceDays.EscalateAfterDays = 3
 	submittedBeforeFebruary := func(_ string, p Period) bool { return p.Compare(Period{Monthly, 2025, 2}) < 0 }
@@ -142,11 +143,11 @@ func TestDutyNotices(t *testing.T) {
 			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -1",
 			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [cwb ghost] -1",
 		}},
-		{"nobody submitted: a unit mailbox that is also a supervisor gets both", spec, nil, "2025-04-08", []string{
+		{"nobody submitted: a unit mailbox that is also a supervisor gets both, its roll without itself", spec, nil, "2025-04-08", []string{
 			"duty sanzhongyida/2025-03 bgs@zgh.example.org unit urge due [bgs] -1",
 			"duty sanzhongyida/2025-03 bgs2@zgh.example.org unit urge due [bgs] -1",
 			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge due [cwb] -1",
-			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [bgs cwb ghost] -1",
+			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -1",
 			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [bgs cwb ghost] -1",
 		}},
 		{"10 days overdue: units are urged, the roll keeps its one stage, no leader", spec, bgsSubmittedMarch, "2025-04-17", []string{
@@ -161,6 +162,11 @@ func TestDutyNotices(t *testing.T) {
 			"duty sanzhongyida/2025-03 cwb@zgh.example.org unit urge overdue-1 [cwb] -3",
 			"duty-missing sanzhongyida/2025-03 bgs@zgh.example.org supervisor urge missing [cwb ghost] -3",
 			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [cwb ghost] -3",
+		}},
+		{"only the supervising unit is missing: no roll to itself", spec, onlyBgsMissing, "2025-04-08", []string{
+			"duty sanzhongyida/2025-03 bgs@zgh.example.org unit urge due [bgs] -1",
+			"duty sanzhongyida/2025-03 bgs2@zgh.example.org unit urge due [bgs] -1",
+			"duty-missing sanzhongyida/2025-03 zgb@zgh.example.org supervisor urge missing [bgs] -1",
 		}},
 		{"everyone submitted", spec, allSubmitted, "2025-04-17", nil},
 		{"the start period is respected", spec, nil, "2025-03-06", nil},
@@ -217,5 +223,34 @@ func TestDutyNoticesSeveralPeriods(t *testing.T) {
 	}
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys:\n got %q\nwant %q", keys, want)
+	}
+}
+
+// A duty first seen on a day supervises the periods due from that day on,
+// the due date moved to a workday as the reminders move it.
+func TestFirstDueFrom(t *testing.T) {
+	t.Parallel()
+	cal := NewCalendar(nil, nil)
+	monthly := DutySpec{Kind: Monthly, DueDay: 5, DueOnWorkday: true}
+	longDue := DutySpec{Kind: Monthly, DueDay: 40}
+	quarterly := DutySpec{Kind: Quarterly, DueDay: 10, DueOnWorkday: true}
+	yearly := DutySpec{Kind: Yearly, DueDay: 31}
+	for _, tt := range []struct {
+		name string
+		spec DutySpec
+		day  string
+		want string
+	}{
+		{"November due Monday Dec 7 (Dec 5 is a Saturday)", monthly, "2026-12-02", "2026-11"},
+		{"seen on the Sunday before the moved due date", monthly, "2026-12-06", "2026-11"},
+		{"seen after November's due date", monthly, "2026-12-08", "2026-12"},
+		{"a due date two periods on", longDue, "2026-12-02", "2026-10"},
+		{"last quarter due in January", quarterly, "2027-03-15", "2027-Q1"},
+		{"last year due January 31", yearly, "2027-03-15", "2027"},
+		{"last year not yet due", yearly, "2027-01-20", "2026"},
+	} {
+		if got := tt.spec.FirstDueFrom(day(t, tt.day), cal).String(); got != tt.want {
+			t.Errorf("%s: FirstDueFrom(%s) = %s, want %s", tt.name, tt.day, got, tt.want)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -14,15 +13,6 @@ const (
 	StatusDone   Status = "done"   // 已完成
 	StatusClosed Status = "closed" // 已销号: verified and struck off
 )
-
-// ParseStatus accepts the English code names used by the CLI and the JSON.
-func ParseStatus(s string) (Status, error) {
-	switch st := Status(s); st {
-	case StatusOpen, StatusDone, StatusClosed:
-		return st, nil
-	}
-	return "", fmt.Errorf("invalid status %q: want open, done or closed", s)
-}
 
 // Label is the Chinese name of the status, as the office writes it.
 func (s Status) Label() string {
@@ -40,8 +30,7 @@ func (s Status) Label() string {
 // CanBecome reports whether an item in status s may be set to status to:
 // done, closed or back to open, but not to the status it has.
 func (s Status) CanBecome(to Status) bool {
-	_, err := ParseStatus(string(to))
-	return err == nil && to != s
+	return to.Valid() && to != s
 }
 
 // CanConfirmFollowup reports whether the 回头看 re-check may be recorded
@@ -62,15 +51,6 @@ const (
 	LightDone   Light = "done"
 	LightClosed Light = "closed"
 )
-
-// ParseLight accepts the English code names used by the CLI and the JSON.
-func ParseLight(s string) (Light, error) {
-	switch l := Light(s); l {
-	case LightRed, LightYellow, LightGreen, LightBlue, LightDone, LightClosed:
-		return l, nil
-	}
-	return "", fmt.Errorf("invalid light %q: want red, yellow, green, blue, done or closed", s)
-}
 
 // Label is the Chinese name of the light.
 func (l Light) Label() string {
@@ -113,6 +93,9 @@ type Unit struct {
 	Kind   UnitKind `toml:"kind"`
 	Emails []string `toml:"emails"`
 	Leader string   `toml:"leader,omitempty"` // code of the leader in charge (分管领导), may be empty
+	// Aliases are other names the office uses for the unit (财务部 for
+	// 财务资产部), accepted wherever a unit is named.
+	Aliases []string `toml:"aliases,omitempty"`
 
 	// The unit's group-chat robots (see Robots).
 	WeComWebhook    string `toml:"wecom_webhook,omitempty"`

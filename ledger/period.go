@@ -80,12 +80,17 @@ type Period struct {
 	N    int
 }
 
-// ParsePeriod parses "2025-03" (a month), "2025-Q1" (a quarter), "2025-H1"
-// (a half year) or "2025" (a year); q and h may be lower case.
+// ParsePeriod reads a period as the office writes it: a month (2025-03,
+// 2025/3, 2025.3, 2025年3月), a quarter (2025-Q1, 2025Q1, 2025年第1季度,
+// 2025年一季度), a half year (2025-H1, 2025年上半年, 2025年下半年) or a year
+// (2025, 2025年, 2025年度). Full-width digits and letters and blanks do no
+// harm; q and h may be lower case. Period.String and Period.Label print
+// forms it reads.
 func ParsePeriod(s string) (Period, error) {
-	p, ok := parsePeriod(strings.TrimSpace(s))
+	p, ok := parsePeriod(foldWord(s))
 	if !ok {
-		return Period{}, fmt.Errorf("invalid period %q: want 2025-03, 2025-Q1, 2025-H1 or 2025", s)
+		return Period{}, fmt.Errorf("invalid period %q: want a month (2025-03, 2025年3月), a quarter (2025-Q1, "+
+			"2025年第1季度), a half year (2025-H1, 2025年上半年) or a year (2025, 2025年)", s)
 	}
 	return p, nil
 }
@@ -104,27 +109,70 @@ func ParsePeriodOf(kind PeriodKind, s string) (Period, error) {
 	return p, nil
 }
 
+// parsePeriod reads a folded period: a four-digit year, then nothing, a
+// separator and a month, Qn or Hn, or 年 and the Chinese forms.
 func parsePeriod(s string) (Period, bool) {
-	yearText, rest, hasRest := strings.Cut(s, "-")
-	year, ok := parseDigits(yearText, 4, 4)
+	if len(s) < 4 {
+		return Period{}, false
+	}
+	year, ok := parseDigits(s[:4], 4, 4)
 	if !ok || year < 1 {
 		return Period{}, false
 	}
-	if !hasRest {
+	if rest, ok := strings.CutPrefix(s[4:], "年"); ok {
+		return chinesePeriod(year, rest)
+	}
+	rest := s[4:]
+	if rest == "" {
 		return Period{Kind: Yearly, Year: year, N: 1}, true
 	}
-	kind := Monthly
+	if rest[0] == '-' || rest[0] == '/' || rest[0] == '.' {
+		rest = rest[1:]
+	} else if rest[0] != 'q' && rest[0] != 'h' {
+		return Period{}, false // 202503 reads as well as a typo as a month
+	}
 	switch {
-	case strings.HasPrefix(rest, "Q"), strings.HasPrefix(rest, "q"):
-		kind, rest = Quarterly, rest[1:]
-	case strings.HasPrefix(rest, "H"), strings.HasPrefix(rest, "h"):
-		kind, rest = HalfYearly, rest[1:]
+	case strings.HasPrefix(rest, "q"):
+		return numbered(Quarterly, year, rest[1:], 1)
+	case strings.HasPrefix(rest, "h"):
+		return numbered(HalfYearly, year, rest[1:], 1)
 	}
-	maxDigits := 1
-	if kind == Monthly {
-		maxDigits = 2
+	return numbered(Monthly, year, rest, 2)
+}
+
+// chinesePeriod reads what follows "2025年": "", 度, 3月, 3月份, 第1季度,
+// 一季度, 上半年, 下半年.
+func chinesePeriod(year int, rest string) (Period, bool) {
+	switch rest {
+	case "", "度", "全年":
+		return Period{Kind: Yearly, Year: year, N: 1}, true
+	case "上半年":
+		return Period{Kind: HalfYearly, Year: year, N: 1}, true
+	case "下半年":
+		return Period{Kind: HalfYearly, Year: year, N: 2}, true
 	}
-	n, ok := parseDigits(rest, 1, maxDigits)
+	if m, ok := strings.CutSuffix(strings.TrimSuffix(rest, "份"), "月"); ok {
+		return numbered(Monthly, year, m, 2)
+	}
+	q, ok := strings.CutSuffix(rest, "季度")
+	if !ok {
+		q, ok = strings.CutSuffix(rest, "季")
+	}
+	if !ok {
+		return Period{}, false
+	}
+	q = strings.TrimPrefix(q, "第")
+	if digit, ok := chineseDigits[q]; ok {
+		q = digit
+	}
+	return numbered(Quarterly, year, q, 1)
+}
+
+var chineseDigits = map[string]string{"一": "1", "二": "2", "三": "3", "四": "4"}
+
+// numbered is period n of kind in year, n written in 1 to maxDigits digits.
+func numbered(kind PeriodKind, year int, digits string, maxDigits int) (Period, bool) {
+	n, ok := parseDigits(digits, 1, maxDigits)
 	if !ok || n < 1 || n > kind.perYear() {
 		return Period{}, false
 	}
@@ -168,7 +216,7 @@ func (p Period) String() string {
 // Label is the Chinese name of the period for message text: 2025年3月,
 // 2025年第1季度, 2025年上半年, 2025年度.
 func (p Period) Label() string {
-	y := strconv.Itoa(p.Year) + "年"
+	y := fmt.Sprintf("%04d年", p.Year)
 	switch p.Kind {
 	case Monthly:
 		return y + strconv.Itoa(p.N) + "月"
@@ -180,7 +228,7 @@ func (p Period) Label() string {
 		}
 		return y + "下半年"
 	case Yearly:
-		return strconv.Itoa(p.Year) + "年度"
+		return y + "度"
 	}
 	return ""
 }

@@ -22,6 +22,22 @@ func TestParsePeriod(t *testing.T) {
 		{"2025-h2", Period{HalfYearly, 2025, 2}, "2025-H2"},
 		{"2025", Period{Yearly, 2025, 1}, "2025"},
 		{"0001", Period{Yearly, 1, 1}, "0001"},
+		// The office's ways of writing them.
+		{"2026/11", Period{Monthly, 2026, 11}, "2026-11"},
+		{"2026.1", Period{Monthly, 2026, 1}, "2026-01"},
+		{"2026年11月", Period{Monthly, 2026, 11}, "2026-11"},
+		{"2026年3月份", Period{Monthly, 2026, 3}, "2026-03"},
+		{"２０２６年０３月", Period{Monthly, 2026, 3}, "2026-03"},
+		{"2026年第3季度", Period{Quarterly, 2026, 3}, "2026-Q3"},
+		{"2026年 第三季度", Period{Quarterly, 2026, 3}, "2026-Q3"},
+		{"2026年一季度", Period{Quarterly, 2026, 1}, "2026-Q1"},
+		{"2026年4季", Period{Quarterly, 2026, 4}, "2026-Q4"},
+		{"2026Q3", Period{Quarterly, 2026, 3}, "2026-Q3"},
+		{"2026-Ｑ3", Period{Quarterly, 2026, 3}, "2026-Q3"},
+		{"2026年上半年", Period{HalfYearly, 2026, 1}, "2026-H1"},
+		{"2026年下半年", Period{HalfYearly, 2026, 2}, "2026-H2"},
+		{"2026年", Period{Yearly, 2026, 1}, "2026"},
+		{"2026年度", Period{Yearly, 2026, 1}, "2026"},
 	}
 	for _, tt := range tests {
 		got, err := ParsePeriod(tt.in)
@@ -32,9 +48,10 @@ func TestParsePeriod(t *testing.T) {
 		if got.String() != tt.text {
 			t.Errorf("ParsePeriod(%q).String() = %q, want %q", tt.in, got.String(), tt.text)
 		}
-		again, err := ParsePeriod(got.String())
-		if err != nil || again != got {
-			t.Errorf("round trip of %q: %+v, %v", tt.in, again, err)
+		for _, printed := range []string{got.String(), got.Label()} {
+			if again, err := ParsePeriod(printed); err != nil || again != got {
+				t.Errorf("round trip of %q through %q: %+v, %v", tt.in, printed, again, err)
+			}
 		}
 	}
 }
@@ -44,7 +61,8 @@ func TestParsePeriodRejects(t *testing.T) {
 	for _, in := range []string{
 		"", "2025-", "2025-00", "2025-13", "2025-003", "2025-Q", "2025-Q0", "2025-Q5", "2025-Q10",
 		"2025-H0", "2025-H3", "2025-X1", "25-03", "202503", "20250", "0000", "+2025", "-2025",
-		"2025-03-01", "2025-+3", "2025- 3", "２０２５-03", "2025-Ｑ1", "2025年3月",
+		"2025-03-01", "2025-+3", "2025年13月", "2025年0月", "2025年第5季度", "2025年第零季度", "2025年五季度",
+		"2025年中", "2025年3", "2025年第季度", "25年3月", "2025年上半", "2025Q", "2025/Q5", "2025—03",
 	} {
 		if p, err := ParsePeriod(in); err == nil {
 			t.Errorf("ParsePeriod(%q) = %+v, want an error", in, p)
@@ -245,7 +263,8 @@ func TestPeriodCompareLabelJSON(t *testing.T) {
 }
 
 func FuzzParsePeriod(f *testing.F) {
-	for _, s := range []string{"2025-03", "2025-Q1", "2025-h2", "2025", "0001-12", "9999-Q4", "2025-", "-", "", "2025-Q", "2025-003"} {
+	for _, s := range []string{"2025-03", "2025-Q1", "2025-h2", "2025", "0001-12", "9999-Q4", "2025-", "-", "", "2025-Q", "2025-003",
+		"2025年3月", "2025年第一季度", "2025年下半年", "2025年度"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -253,9 +272,11 @@ func FuzzParsePeriod(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := ParsePeriod(p.String())
-		if err != nil || again != p {
-			t.Fatalf("%q parsed to %+v, which prints %q and parses back to %+v, %v", s, p, p.String(), again, err)
+		for _, printed := range []string{p.String(), p.Label()} {
+			again, err := ParsePeriod(printed)
+			if err != nil || again != p {
+				t.Fatalf("%q parsed to %+v, which prints %q and parses back to %+v, %v", s, p, printed, again, err)
+			}
 		}
 		if p.End().Before(p.Start()) {
 			t.Fatalf("%q: end %s before start %s", s, p.End(), p.Start())

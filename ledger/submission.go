@@ -65,14 +65,16 @@ type SubmissionRules struct {
 
 // Check validates one submission: a known duty (id or name, with or
 // without 《》), a known unit assigned to it and not exempt, a period of the
-// duty's kind that has ended by the day of submission, and a submission
-// day (today when not given) not after today. It returns every problem.
+// duty's kind, supervised (not before the duty's start) and whose last day
+// has come by the day of submission (a report is often filed on the last
+// day of the month), and a submission day (today when not given) not after
+// today. It returns every problem.
 func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProblem) {
 	var probs []SubmissionProblem
 	fail := func(field, value, format string, args ...any) {
 		probs = append(probs, SubmissionProblem{Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
 	}
-	duty, dutyOK := r.duty(in.Duty)
+	duty, dutyOK := FindDuty(r.Duties, in.Duty)
 	if !dutyOK {
 		fail("duty", in.Duty, "未知的定期任务,可用:%s", DutyIDs(r.Duties))
 	}
@@ -113,8 +115,10 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 		fail("period", in.Period, "期间格式无效,应写作 %s", duty.Kind.Example())
 	case p.Kind != duty.Kind:
 		fail("period", in.Period, "该任务按%s报送,期间应写作 %s", duty.Kind.Label(), duty.Kind.Example())
-	case !p.End().Before(on):
-		fail("period", in.Period, "%s至%s才结束,结束后才能报送", p.Label(), p.End())
+	case on.Before(p.End()):
+		fail("period", in.Period, "%s的最后一天是%s,当天或之后才能报送", p.Label(), p.End())
+	case !duty.Start.IsZero() && p.Compare(duty.firstPeriod()) < 0:
+		fail("period", in.Period, "该任务自%s起督办,此前的期间不登记", duty.firstPeriod().Label())
 	}
 	if len(probs) > 0 {
 		return Submission{}, probs
@@ -122,20 +126,31 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 	return Submission{Duty: duty.ID, Unit: unit, Period: p.String(), On: on, Note: strings.TrimSpace(in.Note)}, nil
 }
 
-// duty finds a duty by id or by name (with or without 《》).
-func (r SubmissionRules) duty(s string) (DutySpec, bool) {
-	s = strings.TrimSpace(s)
-	for _, d := range r.Duties {
-		if d.ID == s {
-			return d, true
-		}
+// Identify resolves the submission a withdrawal names: a known duty, a
+// known unit and a period of the duty's kind, without the rules of a new
+// filing (assigned, ended, dated), which held when it was filed.
+func (r SubmissionRules) Identify(in SubmissionInput) (Submission, []SubmissionProblem) {
+	var probs []SubmissionProblem
+	duty, dutyOK := FindDuty(r.Duties, in.Duty)
+	if !dutyOK {
+		probs = append(probs, SubmissionProblem{Field: "duty", Value: in.Duty, Reason: "未知的定期任务,可用:" + DutyIDs(r.Duties)})
 	}
-	for _, d := range r.Duties {
-		if s != "" && strings.Trim(d.Name, "《》") == strings.Trim(s, "《》") {
-			return d, true
-		}
+	unit, unitOK := r.ResolveUnit(in.Unit)
+	if !unitOK {
+		probs = append(probs, SubmissionProblem{Field: "unit", Value: in.Unit, Reason: "未知单位"})
 	}
-	return DutySpec{}, false
+	if !dutyOK {
+		return Submission{}, probs
+	}
+	p, err := ParsePeriodOf(duty.Kind, in.Period)
+	if err != nil {
+		probs = append(probs, SubmissionProblem{Field: "period", Value: in.Period,
+			Reason: "该任务按" + duty.Kind.Label() + "报送,期间应写作 " + duty.Kind.Example()})
+	}
+	if len(probs) > 0 {
+		return Submission{}, probs
+	}
+	return Submission{Duty: duty.ID, Unit: unit, Period: p.String(), Note: strings.TrimSpace(in.Note)}, nil
 }
 
 // DutyIDs lists the duties' ids for a message, 、-separated, or says

@@ -10,7 +10,8 @@ func TestCheckSubmission(t *testing.T) {
 	rules := SubmissionRules{
 		Duties: []DutySpec{
 			{ID: "yuebao", Name: "月度工作报告", Kind: Monthly, Units: []string{"ua", "ub"}, Exempt: []string{"uc"}},
-			{ID: "sanhui", Name: "《“三会一课”落实情况》", Kind: Quarterly, Units: []string{"zb1"}},
+			{ID: "sanhui", Name: "《“三会一课”落实情况》", Kind: Quarterly, Units: []string{"zb1"},
+				Start: Period{Kind: Monthly, Year: 2025, N: 2}},
 		},
 		ResolveUnit: func(s string) (string, bool) {
 			code, ok := map[string]string{"ua": "ua", "综合科": "ua", "ub": "ub", "uc": "uc", "zb1": "zb1"}[strings.TrimSpace(s)]
@@ -26,6 +27,9 @@ func TestCheckSubmission(t *testing.T) {
 			Submission{Duty: "yuebao", Unit: "ua", Period: "2025-05", On: day(t, "2025-06-03"), Note: "按时"}},
 		{SubmissionInput{Duty: "“三会一课”落实情况", Unit: "zb1", Period: "2025-q1"},
 			Submission{Duty: "sanhui", Unit: "zb1", Period: "2025-Q1", On: day(t, "2025-06-20")}},
+		// Filed on the period's last day.
+		{SubmissionInput{Duty: "yuebao", Unit: "ub", Period: "2025-05", Date: "2025-05-31"},
+			Submission{Duty: "yuebao", Unit: "ub", Period: "2025-05", On: day(t, "2025-05-31")}},
 	}
 	for _, tt := range ok {
 		got, probs := rules.Check(tt.in)
@@ -41,9 +45,12 @@ func TestCheckSubmission(t *testing.T) {
 		{"unknown duty and unit", SubmissionInput{Duty: "nianbao", Unit: "宣传科", Period: "2025-05"},
 			[]string{"duty: 未知的定期任务,可用:yuebao、sanhui", "unit: 未知单位"}},
 		{"period not ended", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-06"},
-			[]string{"period: 2025年6月至2025-06-30才结束,结束后才能报送"}},
-		{"submitted before the period ended", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-05", Date: "2025-05-31"},
-			[]string{"period: 2025年5月至2025-05-31才结束,结束后才能报送"}},
+			[]string{"period: 2025年6月的最后一天是2025-06-30,当天或之后才能报送"}},
+		{"submitted before the period's last day", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-05", Date: "2025-05-30"},
+			[]string{"period: 2025年5月的最后一天是2025-05-31,当天或之后才能报送"}},
+		// The quarter that contains the start month (February) is the first supervised.
+		{"period before the start", SubmissionInput{Duty: "sanhui", Unit: "zb1", Period: "2024-Q4"},
+			[]string{"period: 该任务自2025年第1季度起督办,此前的期间不登记"}},
 		{"malformed period", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-13"},
 			[]string{"period: 期间格式无效,应写作 2025-03"}},
 		{"period of the wrong kind", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-Q2"},

@@ -194,3 +194,44 @@ func TestWriteAndNewNames(t *testing.T) {
 		t.Error("Write pdf: no error")
 	}
 }
+
+// Ledger text that looks like a formula is a text cell of the workbook,
+// never a formula Excel would run.
+func TestXLSXCellsAreTextNeverFormulas(t *testing.T) {
+	t.Parallel()
+	items := testItems(t)
+	items[0].Problem = `=HYPERLINK("http://x.example","点击")`
+	items[0].Measures = "+1"
+	items[0].Progress = "@SUM(A1)"
+	items[1].Measures = "-认真整改"
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, Build(items, testNames, date(t, "2026-11-25"), 7)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(sheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, row := range rows {
+		for c, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			formula, err := f.GetCellFormula(sheetName, cell)
+			if err != nil || formula != "" {
+				t.Errorf("%s (%q) holds the formula %q, %v", cell, v, formula, err)
+			}
+		}
+	}
+	first := rows[xlsxFirstRow-1]
+	for col, want := range map[int]string{3: items[0].Problem, 4: "+1", 8: "@SUM(A1)"} {
+		cell, _ := excelize.CoordinatesToCellName(col+1, xlsxFirstRow)
+		typ, err := f.GetCellType(sheetName, cell)
+		if err != nil || first[col] != want || (typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString) {
+			t.Errorf("%s = %q of type %v, want the text %q", cell, first[col], typ, want)
+		}
+	}
+}

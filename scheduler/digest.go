@@ -14,11 +14,22 @@ import (
 	"duban/store"
 )
 
-// groupByRecipient turns notices into one digest per recipient, in
-// address order, and indexes the notices by reminder key for rendering.
+// digestOf is who a digest goes to and in which capacity: a unit's own
+// reminders, or a copy about others (a leader's or supervisor's copy, a
+// roll of non-submitters). The two go in separate messages, so that a
+// unit that also supervises a duty reads its own reminder as its own, not
+// among those it must chase.
+type digestOf struct {
+	recipient string
+	copy      bool
+}
+
+// groupByRecipient turns notices into one digest per recipient and
+// capacity, in address order, own before copy, and indexes the notices by
+// reminder key for rendering.
 func groupByRecipient(job string, asOf time.Time, notices []ledger.Notice) ([]store.Digest, map[string]*ledger.Notice) {
 	byKey := make(map[string]*ledger.Notice, len(notices))
-	byRecipient := make(map[string][]store.Reminder)
+	byDigest := make(map[digestOf][]store.Reminder)
 	for i := range notices {
 		n := &notices[i]
 		key := n.Key()
@@ -26,21 +37,39 @@ func groupByRecipient(job string, asOf time.Time, notices []ledger.Notice) ([]st
 			continue
 		}
 		byKey[key] = n
-		byRecipient[n.Recipient] = append(byRecipient[n.Recipient], store.Reminder{
+		of := digestOf{recipient: n.Recipient, copy: n.Role != ledger.RoleUnit}
+		byDigest[of] = append(byDigest[of], store.Reminder{
 			Key: key, Rule: n.Rule, Subject: n.Subject, Stage: n.Stage.Name, Recipient: n.Recipient,
 		})
 	}
-	digests := make([]store.Digest, 0, len(byRecipient))
-	for _, r := range slices.Sorted(maps.Keys(byRecipient)) {
-		digests = append(digests, store.Digest{Recipient: r, Key: dispatchKey(job, asOf, r), Reminders: byRecipient[r]})
+	order := slices.SortedFunc(maps.Keys(byDigest), func(a, b digestOf) int {
+		if c := strings.Compare(a.recipient, b.recipient); c != 0 {
+			return c
+		}
+		if a.copy == b.copy {
+			return 0
+		}
+		if a.copy {
+			return 1
+		}
+		return -1
+	})
+	digests := make([]store.Digest, 0, len(byDigest))
+	for _, of := range order {
+		digests = append(digests, store.Digest{Recipient: of.recipient, Key: dispatchKey(job, asOf, of), Reminders: byDigest[of]})
 	}
 	return digests, byKey
 }
 
-// dispatchKey names the one message a recipient gets from one run; the
-// Message-ID is derived from it, so a retry is the same message.
-func dispatchKey(job string, asOf time.Time, recipient string) string {
-	return fmt.Sprintf("%s/%s/%s", job, asOf.UTC().Format("20060102T150405Z"), recipient)
+// dispatchKey names the one message a recipient gets from one run in one
+// capacity; the Message-ID is derived from it, so a retry is the same
+// message.
+func dispatchKey(job string, asOf time.Time, of digestOf) string {
+	key := fmt.Sprintf("%s/%s/%s", job, asOf.UTC().Format("20060102T150405Z"), of.recipient)
+	if of.copy {
+		key += "/copy"
+	}
+	return key
 }
 
 // Ref is one entry of a dispatch's refs: what it concerns ("ROUND/NO",
@@ -77,9 +106,9 @@ type renderFunc func(recipient string, notices []ledger.Notice) (subject, text, 
 // renderer returns how job's messages are rendered: the weekly summary's
 // facts are gathered once per run, before any message is built; every other
 // job renders a digest of the recipient's notices.
-func (s *Scheduler) renderer(ctx context.Context, job string, asOf time.Time, today ledger.Date) (renderFunc, error) {
+func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date) (renderFunc, error) {
 	if job == ledger.JobSummary {
-		facts, err := s.summaryFacts(ctx, asOf, today)
+		facts, err := s.summaryFacts(ctx, today)
 		if err != nil {
 			return nil, err
 		}

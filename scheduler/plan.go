@@ -32,7 +32,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if err != nil {
 		return nil, err
 	}
-	render, err := s.renderer(ctx, job, asOf, today)
+	render, err := s.renderer(ctx, job, today)
 	if err != nil {
 		return nil, err
 	}

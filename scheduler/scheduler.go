@@ -158,7 +158,7 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if err != nil {
 		return Result{}, err
 	}
-	render, err := s.renderer(ctx, job, asOf, today)
+	render, err := s.renderer(ctx, job, today)
 	if err != nil {
 		return Result{}, err
 	}

@@ -18,8 +18,8 @@ import (
 // (ledger.RuleSummary, stage ledger.StageWeekly).
 const (
 	summaryLimit = 100 // failed deliveries listed at most
-	// summaryLookback is how far back failed deliveries are listed when
-	// there is no earlier summary run to count from.
+	// summaryLookback is how far back failed deliveries are listed when no
+	// summary was sent before.
 	summaryLookback = 7 * 24 * time.Hour
 )
 
@@ -51,8 +51,8 @@ func (s *Scheduler) summaryNotices(today ledger.Date) []ledger.Notice {
 // summaryFacts gathers what the weekly summary says, once per run: the
 // ledger by status and light, the red and yellow items, the duty periods
 // past due with units missing, and the deliveries that failed since the
-// previous summary run (or in the last week).
-func (s *Scheduler) summaryFacts(ctx context.Context, asOf time.Time, today ledger.Date) (notify.SummaryData, error) {
+// previous summary was sent (or in the last week).
+func (s *Scheduler) summaryFacts(ctx context.Context, today ledger.Date) (notify.SummaryData, error) {
 	week, label := isoWeek(today)
 	d := notify.SummaryData{Week: week, WeekLabel: label, AsOf: today.String(), Office: s.set.Office}
 	items, err := s.store.ListItems(ctx, store.ItemFilter{})
@@ -70,7 +70,7 @@ func (s *Scheduler) summaryFacts(ctx context.Context, asOf time.Time, today ledg
 			DaysOverdue: today.DaysSince(od.due), Missing: s.unitNames(od.missing),
 		})
 	}
-	if err := s.summarizeFailures(ctx, &d, asOf); err != nil {
+	if err := s.summarizeFailures(ctx, &d); err != nil {
 		return d, err
 	}
 	return d, nil
@@ -117,19 +117,18 @@ func (s *Scheduler) summarizeItems(d *notify.SummaryData, items []ledger.Item, t
 }
 
 // summarizeFailures lists the deliveries that failed since the previous
-// summary run started (dispatch times are the clock's, not the logical
-// as-of time), or in the last week when there was none.
-func (s *Scheduler) summarizeFailures(ctx context.Context, d *notify.SummaryData, asOf time.Time) error {
+// summary that was sent was made: what it listed, the supervisors have
+// read; a run that sent nothing (a non-workday, a week already summarised)
+// moves nothing on. Without one, the last week. Dispatch times are the
+// clock's, not the logical as-of time.
+func (s *Scheduler) summarizeFailures(ctx context.Context, d *notify.SummaryData) error {
 	since := s.now().Add(-summaryLookback)
-	runs, err := s.store.ListRuns(ctx, ledger.JobSummary, 10)
+	last, err := s.store.ListDispatches(ctx, store.DispatchFilter{Job: ledger.JobSummary, State: store.StateSent, Limit: 1})
 	if err != nil {
 		return fmt.Errorf("scheduler: summary: %w", err)
 	}
-	for _, r := range runs {
-		if r.ScheduledFor.Before(asOf) {
-			since = r.StartedAt
-			break
-		}
+	if len(last) > 0 {
+		since = last[0].CreatedAt
 	}
 	failed, err := s.store.ListDispatches(ctx, store.DispatchFilter{State: store.StateFailed, Since: since, Limit: summaryLimit})
 	if err != nil {

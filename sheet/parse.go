@@ -72,27 +72,17 @@ type statusValue struct {
 	longTerm bool // 长期坚持: open, with no deadline
 }
 
-// parseStatus reads a status cell (already trimmed, not empty):
-//
-//	已完成 → done; 已销号 → closed;
-//	未完成, 正在整改, 整改中, 未完成(正在整改) (brackets of either width) → open;
-//	长期坚持 → open and long-term;
-//	open, done, closed (any case) → the same.
-//
+// parseStatus reads a status cell (already trimmed, not empty): 长期坚持
+// (open and long-term), or a status as ledger.ParseStatus reads it (已完成,
+// 已销号, 未完成, 正在整改, 整改中, 未完成(正在整改), open, done, closed).
 // Spaces inside are ignored, so "未完成 (正在整改)" and a line break Excel
 // users put in with Alt+Enter do no harm.
 func parseStatus(s string) (statusValue, bool) {
-	switch compact(s) {
-	case "已完成", "done":
-		return statusValue{status: ledger.StatusDone}, true
-	case "已销号", "closed":
-		return statusValue{status: ledger.StatusClosed}, true
-	case "未完成", "正在整改", "整改中", "未完成(正在整改)", "open":
-		return statusValue{status: ledger.StatusOpen}, true
-	case "长期坚持":
+	if compact(s) == longTermWord {
 		return statusValue{status: ledger.StatusOpen, longTerm: true}, true
 	}
-	return statusValue{}, false
+	st, err := ledger.ParseStatus(s)
+	return statusValue{status: st}, err == nil
 }
 
 // longTermWord is how ledgers write "no deadline, keep at it".

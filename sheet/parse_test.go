@@ -3,6 +3,7 @@ package sheet
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"duban/ledger"
@@ -194,6 +195,12 @@ func TestLimitMessages(t *testing.T) {
 	}
 	if want := fmt.Sprintf("单元格超过 %d 个字符的上限", MaxCellChars); msgTooLong != want {
 		t.Errorf("msgTooLong = %q; want %q", msgTooLong, want)
+	}
+	if want := fmt.Sprintf("超过 %d 列,", MaxFields); !strings.HasPrefix(msgTooWide, want) {
+		t.Errorf("msgTooWide = %q; want it to start %q", msgTooWide, want)
+	}
+	if want := fmt.Sprintf("文件超过 %d 行的上限,", MaxRows); !strings.HasPrefix(msgTooMany, want) {
+		t.Errorf("msgTooMany = %q; want it to start %q", msgTooMany, want)
 	}
 }
 

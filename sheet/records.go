@@ -16,29 +16,27 @@ type record struct {
 }
 
 // readCSVRecords reads any small CSV table the office keeps in Excel (such
-// as a list of duty submissions) with the ledger's decoding rules: UTF-8
-// with or without a BOM, or GB18030; .xls, .xlsx and UTF-16 content refused
-// with a hint; at most MaxFileSize bytes. Blank rows are skipped; cells are
-// trimmed of whitespace, full-width spaces included. The header row, if the
-// file has one, is the first record: its meaning is the caller's. A file
-// problem is an *ImportError, like the ledger's.
-func readCSVRecords(ctx context.Context, r io.Reader, name string) ([]record, error) {
+// as a list of duty submissions) with the ledger's decoding rules and
+// limits: UTF-8 with or without a BOM, or GB18030; .xls, .xlsx and UTF-16
+// content refused with a hint; at most MaxFileSize bytes, MaxRows rows and
+// MaxFields cells a row. It hands each non-blank record, cells trimmed of
+// whitespace (full-width spaces included), to each, which returns false to
+// stop reading; the header row, if the file has one, is the first record,
+// its meaning the caller's. The problems of the file go to errs; the error
+// returned is about reading at all.
+func readCSVRecords(ctx context.Context, r io.Reader, name string, errs *collector, each func(record) bool) error {
 	data, err := readLimited(ctx, r, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	text, err := decodeCSV(data, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var rs recordSink
-	if err := feedCSV(ctx, text, &rs); err != nil {
-		return nil, fmt.Errorf("sheet: read %s: %w", name, err)
+	if err := feedCSV(ctx, text, &recordSink{each: each, errs: errs}); err != nil {
+		return fmt.Errorf("sheet: read %s: %w", name, err)
 	}
-	if err := rs.errs.err(name); err != nil {
-		return nil, err
-	}
-	return rs.records, nil
+	return nil
 }
 
 // ParseDate reads a date cell in the forms the ledger's deadline column
@@ -52,10 +50,11 @@ func ParseDate(s string) (ledger.Date, error) {
 	return d, err
 }
 
-// recordSink collects the records of readCSVRecords.
+// recordSink passes the records of readCSVRecords on, one at a time, so
+// that a file of many wide rows is never held whole.
 type recordSink struct {
-	records []record
-	errs    collector
+	each    func(record) bool
+	errs    *collector
 	stopped bool
 }
 
@@ -70,9 +69,11 @@ func (s *recordSink) add(row int, cells []string) bool {
 	for i, c := range cells {
 		trimmed[i] = trimCell(c)
 	}
-	s.records = append(s.records, record{Row: row, Cells: trimmed})
-	return true
+	s.stopped = !s.each(record{Row: row, Cells: trimmed})
+	return !s.stopped
 }
+
+func (s *recordSink) reject(e RowError) { s.errs.add(e) }
 
 func (s *recordSink) stop(e RowError) {
 	s.errs.add(e)

@@ -2,13 +2,25 @@ package sheet
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
+
+// allRecords reads every record of a CSV table, or the file's problems.
+func allRecords(ctx context.Context, r io.Reader, name string) ([]record, error) {
+	var recs []record
+	var errs collector
+	if err := readCSVRecords(ctx, r, name, &errs, func(rec record) bool { recs = append(recs, rec); return true }); err != nil {
+		return nil, err
+	}
+	return recs, errs.err(name)
+}
 
 func TestReadCSVRecords(t *testing.T) {
 	t.Parallel()
@@ -32,7 +44,7 @@ func TestReadCSVRecords(t *testing.T) {
 	} {
 		t.Run(enc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := readCSVRecords(t.Context(), strings.NewReader(enc.data), "subs.csv")
+			got, err := allRecords(t.Context(), strings.NewReader(enc.data), "subs.csv")
 			if err != nil {
 				t.Fatalf("readCSVRecords: %v", err)
 			}
@@ -54,7 +66,7 @@ func TestReadCSVRecordsRefusesOtherFiles(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := readCSVRecords(t.Context(), bytes.NewReader([]byte(tt.data)), "subs.csv")
+			_, err := allRecords(t.Context(), bytes.NewReader([]byte(tt.data)), "subs.csv")
 			var ie *ImportError
 			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want an ImportError mentioning %q", err, tt.want)

@@ -37,6 +37,8 @@ type assembler struct {
 	seen  map[string]int // 编号 → row where it first appeared
 	seq   int            // data rows seen
 	items []ledger.Item
+
+	progress Progress // told of every row read; nil: nobody
 }
 
 func newAssembler(file, round string, dir Directory) *assembler {
@@ -49,6 +51,9 @@ func (a *assembler) add(row int, cells []string) bool {
 	if a.stopped {
 		return false
 	}
+	if a.progress != nil {
+		a.progress.Add(1)
+	}
 	if isBlankRow(cells) {
 		return true
 	}
@@ -58,6 +63,9 @@ func (a *assembler) add(row int, cells []string) bool {
 	a.data(row, cells)
 	return true
 }
+
+// reject records a row that cannot be read at all.
+func (a *assembler) reject(e RowError) { a.errs.add(e) }
 
 // stop records a file-level error after which rows are not looked at.
 func (a *assembler) stop(e RowError) {

@@ -76,6 +76,13 @@ const (
 	MaxFileSize = 20 << 20
 	// MaxCellChars is the most characters a cell may hold: Excel's own limit.
 	MaxCellChars = 32767
+	// MaxFields is the most cells a CSV row may have: more than any ledger
+	// has, few enough that no row of a file under MaxFileSize costs much.
+	MaxFields = 256
+	// MaxRows is the most rows with content a file may have: a hundred
+	// times a large ledger, and it bounds the time and memory of a file
+	// of millions of one-letter rows.
+	MaxRows = 100_000
 	// MaxRowErrors is how many errors an ImportError lists; more are counted.
 	MaxRowErrors = 1000
 )
@@ -90,17 +97,26 @@ type Directory interface {
 // msgXLS is what a user who picked an old-format workbook reads.
 const msgXLS = "不支持 .xls 格式,请在 Excel 中另存为 .xlsx 后再导入"
 
+// Progress is told how many rows of a file have been read, as they are
+// read, so that a command can show a large import moving.
+type Progress interface{ Add(rows int) }
+
 // ReadFile reads the ledger at path, choosing the format by the extension
 // (.csv or .xlsx, any letter case). The items belong to round.
 func ReadFile(ctx context.Context, path, round string, dir Directory) ([]ledger.Item, error) {
+	return ReadFileProgress(ctx, path, round, dir, nil)
+}
+
+// ReadFileProgress is ReadFile telling p of every row it reads; p may be nil.
+func ReadFileProgress(ctx context.Context, path, round string, dir Directory, p Progress) ([]ledger.Item, error) {
 	name := filepath.Base(path)
 	ext := strings.ToLower(filepath.Ext(path))
-	var read func(context.Context, io.Reader, string, string, Directory) ([]ledger.Item, error)
+	var read func(context.Context, io.Reader, *assembler) ([]ledger.Item, error)
 	switch ext {
 	case ".csv":
-		read = ReadCSV
+		read = readCSV
 	case ".xlsx":
-		read = ReadXLSX
+		read = readXLSX
 	case ".xls":
 		return nil, fileError(name, msgXLS)
 	case "":
@@ -121,5 +137,7 @@ func ReadFile(ctx context.Context, path, round string, dir Directory) ([]ledger.
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxFileSize {
 		return nil, fileError(name, msgTooLarge)
 	}
-	return read(ctx, f, name, round, dir)
+	a := newAssembler(name, round, dir)
+	a.progress = p
+	return read(ctx, f, a)
 }

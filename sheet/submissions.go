@@ -34,47 +34,57 @@ func ReadSubmissions(ctx context.Context, r io.Reader, name string, rules ledger
 	if ext := strings.ToLower(filepath.Ext(name)); ext != ".csv" {
 		return nil, fileError(name, "只支持 CSV 文件,请在 Excel 中另存为“CSV UTF-8(逗号分隔)”")
 	}
-	records, err := readCSVRecords(ctx, r, name)
-	if err != nil {
-		return nil, err
-	}
-	if len(records) == 0 {
-		return nil, fileError(name, msgNoData)
-	}
-	cols, err := submissionHeader(name, records[0])
-	if err != nil {
-		return nil, err
-	}
-	if len(records) == 1 {
-		return nil, fileError(name, msgNoData)
-	}
-	done := make(map[string]string, len(recorded)) // key → why another row may not hold it
+	sr := submissionReader{rules: rules, done: make(map[string]string, len(recorded))}
 	for key, on := range recorded {
-		done[key] = "已于" + on.String() + "登记过报送"
+		sr.done[key] = "已于" + on.String() + "登记过报送"
 	}
-	var errs collector
-	var subs []ledger.Submission
-	for _, rec := range records[1:] {
-		in := ledger.SubmissionInput{Duty: cols.cell(rec, "duty"), Unit: cols.cell(rec, "unit"),
-			Period: cols.cell(rec, "period"), Date: cols.cell(rec, "date"), Note: cols.cell(rec, "note")}
-		sub, probs := rules.Check(in)
-		for _, p := range probs {
-			errs.add(RowError{Row: rec.Row, Column: cols.name(p.Field), Value: p.Value, Reason: p.Reason})
-		}
-		if len(probs) > 0 {
-			continue
-		}
-		if why, dup := done[sub.Key()]; dup {
-			errs.add(RowError{Row: rec.Row, Column: cols.name("period"), Value: in.Period, Reason: why})
-			continue
-		}
-		done[sub.Key()] = fmt.Sprintf("与第%d行重复", rec.Row)
-		subs = append(subs, sub)
-	}
-	if err := errs.err(name); err != nil {
+	if err := readCSVRecords(ctx, r, name, &sr.errs, sr.record); err != nil {
 		return nil, err
 	}
-	return subs, nil
+	if sr.rows == 0 && sr.errs.empty() {
+		return nil, fileError(name, msgNoData)
+	}
+	if err := sr.errs.err(name); err != nil {
+		return nil, err
+	}
+	return sr.subs, nil
+}
+
+// submissionReader checks the records of a submissions file as they come:
+// the header, then one submission a row.
+type submissionReader struct {
+	rules ledger.SubmissionRules
+	done  map[string]string // key → why another row may not hold it
+	cols  *submissionCols   // nil until the header is read
+	rows  int               // data rows seen
+	subs  []ledger.Submission
+	errs  collector
+}
+
+func (sr *submissionReader) record(rec record) bool {
+	if sr.cols == nil {
+		cols, ok := submissionHeader(rec, &sr.errs)
+		sr.cols = &cols
+		return ok
+	}
+	sr.rows++
+	cols := sr.cols
+	in := ledger.SubmissionInput{Duty: cols.cell(rec, "duty"), Unit: cols.cell(rec, "unit"),
+		Period: cols.cell(rec, "period"), Date: cols.cell(rec, "date"), Note: cols.cell(rec, "note")}
+	sub, probs := sr.rules.Check(in)
+	for _, p := range probs {
+		sr.errs.add(RowError{Row: rec.Row, Column: cols.name(p.Field), Value: p.Value, Reason: p.Reason})
+	}
+	if len(probs) > 0 {
+		return true
+	}
+	if why, dup := sr.done[sub.Key()]; dup {
+		sr.errs.add(RowError{Row: rec.Row, Column: cols.name("period"), Value: in.Period, Reason: why})
+		return true
+	}
+	sr.done[sub.Key()] = fmt.Sprintf("与第%d行重复", rec.Row)
+	sr.subs = append(sr.subs, sub)
+	return true
 }
 
 // submissionCols are the columns of a submissions file: each field's
@@ -85,10 +95,10 @@ type submissionCols struct {
 }
 
 // submissionHeader finds the fields' columns in the header row; a column
-// named twice or a required one missing is an error.
-func submissionHeader(name string, header record) (submissionCols, error) {
-	cols := submissionCols{index: map[string]int{}, header: header.Cells}
-	var errs collector
+// named twice or a required one missing is an error, and ok is false.
+func submissionHeader(header record, errs *collector) (cols submissionCols, ok bool) {
+	cols = submissionCols{index: map[string]int{}, header: header.Cells}
+	ok = true
 	for i, cell := range header.Cells {
 		field, ok := submissionColumns[normHeader(cell)]
 		if !ok {
@@ -96,17 +106,19 @@ func submissionHeader(name string, header record) (submissionCols, error) {
 		}
 		if _, dup := cols.index[field]; dup {
 			errs.add(RowError{Row: header.Row, Column: cell, Reason: "列名重复"})
+			ok = false
 			continue
 		}
 		cols.index[field] = i
 	}
 	for _, field := range []string{"duty", "unit", "period"} {
-		if _, ok := cols.index[field]; !ok {
+		if _, found := cols.index[field]; !found {
 			errs.add(RowError{Row: header.Row,
 				Reason: fmt.Sprintf("缺少“%s”列(表头应含 任务、部门、期间,可选 报送日期、备注)", submissionColumnNames[field])})
+			ok = false
 		}
 	}
-	return cols, errs.err(name)
+	return cols, ok
 }
 
 // cell is the row's value of field, "" when the file has no such column.

@@ -23,6 +23,11 @@ const maxUnzipSize = 100 << 20
 // ReadXLSX reads a ledger from the first worksheet of the XLSX workbook in
 // r; name is the file name shown in errors. The items belong to round.
 func ReadXLSX(ctx context.Context, r io.Reader, name, round string, dir Directory) ([]ledger.Item, error) {
+	return readXLSX(ctx, r, newAssembler(name, round, dir))
+}
+
+func readXLSX(ctx context.Context, r io.Reader, a *assembler) ([]ledger.Item, error) {
+	name := a.file
 	data, err := readLimited(ctx, r, name)
 	if err != nil {
 		return nil, err
@@ -44,7 +49,6 @@ func ReadXLSX(ctx context.Context, r io.Reader, name, round string, dir Director
 	if len(sheets) == 0 {
 		return nil, fileError(name, msgNoData)
 	}
-	a := newAssembler(name, round, dir)
 	if err := feedSheet(ctx, f, data, sheets[0], a); err != nil {
 		return nil, err
 	}
@@ -74,7 +78,7 @@ func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string,
 	defer rows.Close()
 	// Rows.Next steps through every row number, gaps included (Columns is
 	// then empty), so counting the steps gives Excel's row number.
-	for row := 1; rows.Next(); row++ {
+	for row, n := 1, 0; rows.Next(); row++ {
 		if row%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("sheet: read %s: %w", a.file, err)
@@ -87,6 +91,10 @@ func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string,
 		// A blank row stays blank even inside a merged range: it is not an item.
 		if isBlankRow(cells) {
 			continue
+		}
+		if n++; n > MaxRows {
+			a.stop(RowError{Row: row, Reason: msgTooMany})
+			break
 		}
 		if !a.add(row, fill.apply(row, cells)) {
 			break

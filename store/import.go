@@ -15,8 +15,9 @@ import (
 )
 
 // ImportOptions says who imports, when (At is required: it stamps the rows
-// and gives the completion day of items imported as done without one), and
-// whether to write at all.
+// and gives, in the store's zone, the day of the import's events and the
+// completion day of items imported as done without one), and whether to
+// write at all.
 type ImportOptions struct {
 	Actor  string
 	At     time.Time
@@ -46,6 +47,7 @@ func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOp
 		return ImportResult{}, errors.New("store: import items: ImportOptions.At is required")
 	}
 	o.Actor = cmp.Or(o.Actor, "import")
+	o.At = s.inZone(o.At) // the days below are the office's days
 	var res ImportResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		seen := make(map[[2]string]bool, len(batch))
@@ -98,8 +100,8 @@ func normaliseImported(it ledger.Item) (ledger.Item, error) {
 	if it.Status == "" {
 		it.Status = ledger.StatusOpen
 	}
-	if _, err := ledger.ParseStatus(string(it.Status)); err != nil {
-		return it, fmt.Errorf("item %s %s: %w", it.Round, it.No, err)
+	if !it.Status.Valid() {
+		return it, fmt.Errorf("item %s %s: invalid status %q", it.Round, it.No, it.Status)
 	}
 	units := make([]string, 0, len(it.Units))
 	for _, u := range it.Units {

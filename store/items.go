@@ -248,15 +248,15 @@ func (s *Store) CountItems(ctx context.Context) (int, error) {
 }
 
 // ChangeStatus moves an item to status to and records it in the timeline.
-// done and closed set the completion day to on (today's date of at when on
-// is zero); open clears it and any follow-up confirmation. An item already
+// done and closed set the completion day to on (the day of at in the
+// store's zone when on is zero); open clears it and any follow-up confirmation. An item already
 // in status to is ErrConflict.
 func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.Status, on ledger.Date, note, actor string, at time.Time) error {
-	if _, err := ledger.ParseStatus(string(to)); err != nil {
-		return fmt.Errorf("store: change status of %s %s: %w", round, no, err)
+	if !to.Valid() {
+		return fmt.Errorf("store: change status of %s %s: invalid status %q", round, no, to)
 	}
 	if on.IsZero() {
-		on = ledger.DateOf(at)
+		on = ledger.DateOf(s.inZone(at))
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, round, no)
@@ -286,13 +286,14 @@ func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.St
 
 // AddProgress records a dated progress note (kind progress, which also
 // becomes the item's current 整改情况) or a follow-up re-check (kind
-// followup, which confirms the follow-up as of on).
+// followup, which confirms the follow-up as of on). A zero on is the day of
+// at in the store's zone.
 func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.EventKind, on ledger.Date, note, actor string, at time.Time) error {
 	if kind != ledger.EventProgress && kind != ledger.EventFollowup {
 		return fmt.Errorf("store: add progress to %s %s: kind %q: want progress or followup", round, no, kind)
 	}
 	if on.IsZero() {
-		on = ledger.DateOf(at)
+		on = ledger.DateOf(s.inZone(at))
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var id int64

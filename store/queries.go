@@ -77,9 +77,19 @@ const (
 const (
 	qInsertSubmission = `INSERT INTO submissions (duty, unit, period, submitted_on, note, actor, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
-	submissionCols       = `duty, unit, period, submitted_on, note, actor, created_at`
-	qListSubmissions     = `SELECT ` + submissionCols + ` FROM submissions ORDER BY duty, period, unit`
-	qListDutySubmissions = `SELECT ` + submissionCols + ` FROM submissions WHERE duty = ? ORDER BY period, unit`
+	submissionCols   = `duty, unit, period, submitted_on, note, actor, created_at`
+	qListSubmissions = `SELECT ` + submissionCols + ` FROM submissions WHERE withdrawn_at IS NULL
+		ORDER BY duty, period, unit`
+	qListDutySubmissions = `SELECT ` + submissionCols + ` FROM submissions WHERE withdrawn_at IS NULL
+		AND duty = ? ORDER BY period, unit`
+	qWithdrawSubmission = `UPDATE submissions SET withdrawn_at = ?, withdrawn_by = ?, withdraw_reason = ?
+		WHERE duty = ? AND unit = ? AND period = ? AND withdrawn_at IS NULL RETURNING ` + submissionCols
+)
+
+// duties seen
+const (
+	qDutiesSeen = `SELECT duty, first_seen FROM duties_seen`
+	qSeeDuty    = `INSERT INTO duties_seen (duty, first_seen) VALUES (?, ?) ON CONFLICT (duty) DO NOTHING`
 )
 
 // job runs

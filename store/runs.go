@@ -52,7 +52,7 @@ func (s *Store) ClaimRun(ctx context.Context, job string, scheduledFor time.Time
 		if errors.Is(err, ErrNotFound) { // ON CONFLICT DO NOTHING returned no row
 			err = ErrConflict
 		}
-		return Run{}, fmt.Errorf("store: claim run %s at %s: %w", job, scheduledFor.UTC().Format(time.RFC3339), err)
+		return Run{}, fmt.Errorf("store: claim run %s at %s: %w", job, s.inZone(scheduledFor).Format(time.RFC3339), err)
 	}
 	return r.run(), nil
 }

@@ -44,14 +44,35 @@ type Store struct {
 	rdb     *sqlx.DB // plain reads; the same pool as db except for an SQLite file
 	dialect string
 	q       dialectQueries
+	loc     *time.Location // the zone of the days the store derives from instants
+}
+
+// Option adjusts a Store at Open.
+type Option func(*Store)
+
+// InZone makes the store count days in loc (UTC without it): the day of a
+// status change, a note or a submission given without one, and the days an
+// import records, are the calendar days of their instants in loc. An
+// office in Beijing that marks an item done at 07:30 did it that day, not
+// on the UTC day before.
+func InZone(loc *time.Location) Option {
+	return func(s *Store) {
+		if loc != nil {
+			s.loc = loc
+		}
+	}
 }
 
 // Open connects to url ("sqlite:PATH" or "postgres://…") and applies the
 // pending migrations.
-func Open(ctx context.Context, rawURL string) (*Store, error) {
+func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	s, err := connect(ctx, rawURL)
 	if err != nil {
 		return nil, err
+	}
+	s.loc = time.UTC
+	for _, opt := range opts {
+		opt(s)
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		s.Close()
@@ -233,6 +254,9 @@ func (s *Store) Close() error {
 	}
 	return err
 }
+
+// inZone is t in the store's zone, so that ledger.DateOf gives its day there.
+func (s *Store) inZone(t time.Time) time.Time { return t.In(s.loc) }
 
 // Dialect returns "postgres" or "sqlite".
 func (s *Store) Dialect() string { return s.dialect }

@@ -13,7 +13,7 @@ import (
 
 // Submission is a unit's filing of a duty for one period (报送). Period is
 // "2025-03", "2025-Q1", "2025-H1" or "2025"; On is the day it was filed
-// (the day of CreatedAt when zero).
+// (the day of CreatedAt in the store's zone when zero).
 type Submission struct {
 	Duty, Unit, Period string
 	On                 ledger.Date
@@ -32,12 +32,12 @@ type submissionRow struct {
 }
 
 // AddSubmission records a submission; ErrConflict when the unit has already
-// submitted the duty for that period.
+// submitted the duty for that period (and not withdrawn it).
 func (s *Store) AddSubmission(ctx context.Context, sub Submission) error {
-	return insertSubmission(ctx, s.db, sub)
+	return s.insertSubmission(ctx, s.db, sub)
 }
 
-func insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
+func (s *Store) insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
 	if sub.Duty == "" || sub.Unit == "" || sub.Period == "" {
 		return errors.New("store: add submission: duty, unit and period are required")
 	}
@@ -45,7 +45,7 @@ func insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
 		return errors.New("store: add submission: CreatedAt is required")
 	}
 	if sub.On.IsZero() {
-		sub.On = ledger.DateOf(sub.CreatedAt)
+		sub.On = ledger.DateOf(s.inZone(sub.CreatedAt))
 	}
 	if _, err := exec(ctx, q, qInsertSubmission, sub.Duty, sub.Unit, sub.Period, sub.On,
 		sub.Note, sub.Actor, ts(sub.CreatedAt)); err != nil {
@@ -54,12 +54,27 @@ func insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
 	return nil
 }
 
+// WithdrawSubmission takes back the submission of duty by unit for period
+// (撤回): it stays on record with when, by whom and why, no longer counts,
+// and the period may be submitted again. It returns the submission taken
+// back; ErrNotFound when there is none to take back.
+func (s *Store) WithdrawSubmission(ctx context.Context, duty, unit, period, reason, actor string, at time.Time) (Submission, error) {
+	if reason == "" || at.IsZero() {
+		return Submission{}, errors.New("store: withdraw submission: a reason and the time are required")
+	}
+	var r submissionRow
+	if err := get(ctx, s.db, &r, qWithdrawSubmission, ts(at), actor, reason, duty, unit, period); err != nil {
+		return Submission{}, fmt.Errorf("store: withdraw submission %s %s %s: %w", duty, unit, period, classify(err))
+	}
+	return r.submission(), nil
+}
+
 // AddSubmissions records several submissions in one transaction: all or
 // none. ErrConflict when any of them exists already.
 func (s *Store) AddSubmissions(ctx context.Context, subs []Submission) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, sub := range subs {
-			if err := insertSubmission(ctx, tx, sub); err != nil {
+			if err := s.insertSubmission(ctx, tx, sub); err != nil {
 				return err
 			}
 		}
@@ -85,8 +100,8 @@ func (s *Store) Submitted(ctx context.Context, duty string) (ledger.Submitted, e
 	return out, nil
 }
 
-// ListSubmissions returns the submissions of a duty ("" = all duties),
-// ordered by duty, period and unit.
+// ListSubmissions returns the submissions of a duty ("" = all duties) that
+// were not withdrawn, ordered by duty, period and unit.
 func (s *Store) ListSubmissions(ctx context.Context, duty string) ([]Submission, error) {
 	var rows []submissionRow
 	var err error
@@ -100,10 +115,60 @@ func (s *Store) ListSubmissions(ctx context.Context, duty string) ([]Submission,
 	}
 	out := make([]Submission, len(rows))
 	for i, r := range rows {
-		out[i] = Submission{
-			Duty: r.Duty, Unit: r.Unit, Period: r.Period, On: r.On,
-			Note: r.Note, Actor: r.Actor, CreatedAt: r.CreatedAt.Time,
-		}
+		out[i] = r.submission()
 	}
 	return out, nil
+}
+
+func (r submissionRow) submission() Submission {
+	return Submission{
+		Duty: r.Duty, Unit: r.Unit, Period: r.Period, On: r.On,
+		Note: r.Note, Actor: r.Actor, CreatedAt: r.CreatedAt.Time,
+	}
+}
+
+// DutiesFirstSeen returns the day the database first saw each duty,
+// recording today for the duties it had not seen before: a duty without a
+// start is supervised from the first period due on or after that day.
+func (s *Store) DutiesFirstSeen(ctx context.Context, duties []string, today ledger.Date) (map[string]ledger.Date, error) {
+	seen, err := s.dutiesSeen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var unseen []string
+	for _, d := range duties {
+		if _, ok := seen[d]; !ok {
+			unseen = append(unseen, d)
+		}
+	}
+	if len(unseen) == 0 {
+		return seen, nil
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, d := range unseen {
+			if _, err := exec(ctx, tx, qSeeDuty, d, today); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: record duties seen: %w", err)
+	}
+	return s.dutiesSeen(ctx) // another replica may have seen some first
+}
+
+func (s *Store) dutiesSeen(ctx context.Context) (map[string]ledger.Date, error) {
+	var rows []struct {
+		Duty      string      `db:"duty"`
+		FirstSeen ledger.Date `db:"first_seen"`
+	}
+	if err := sel(ctx, s.db, &rows, qDutiesSeen); err != nil {
+		return nil, fmt.Errorf("store: duties seen: %w", err)
+	}
+	seen := make(map[string]ledger.Date, len(rows))
+	for _, r := range rows {
+		seen[r.Duty] = r.FirstSeen
+	}
+	return seen, nil
 }

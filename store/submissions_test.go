@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"testing"
+	"time"
 
 	"duban/ledger"
 	"duban/store"
@@ -61,6 +62,61 @@ func TestSubmitted(t *testing.T) {
 		must(t, err)
 		if !all.Has("quarterly")("ua", ledger.Period{Kind: ledger.Quarterly, Year: 2025, N: 1}) || len(all) != 2 {
 			t.Errorf("Submitted(\"\") = %v", all)
+		}
+	})
+}
+
+// A withdrawn submission (撤回) no longer counts, and the period may be
+// submitted again; only a current one can be withdrawn.
+func TestWithdrawSubmission(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		first := store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), Note: "初报", CreatedAt: t0}
+		must(t, s.AddSubmission(ctx, first))
+		wantErr(t, s.AddSubmission(ctx, first), store.ErrConflict)
+
+		got, err := s.WithdrawSubmission(ctx, "monthly", "ua", "2025-03", "报错了表", "cli:x", t0.Add(time.Hour))
+		must(t, err)
+		if got.Note != "初报" || !got.On.Equal(day("2025-04-02")) {
+			t.Errorf("withdrawn %+v, want the first submission", got)
+		}
+		idx, err := s.Submitted(ctx, "monthly")
+		must(t, err)
+		if len(idx) != 0 {
+			t.Errorf("after the withdrawal: %v, want nothing submitted", idx)
+		}
+		_, err = s.WithdrawSubmission(ctx, "monthly", "ua", "2025-03", "再撤一次", "cli:x", t0.Add(2*time.Hour))
+		wantErr(t, err, store.ErrNotFound)
+
+		again := store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-05"), Note: "重报", CreatedAt: t0.Add(3 * time.Hour)}
+		must(t, s.AddSubmission(ctx, again))
+		wantErr(t, s.AddSubmission(ctx, again), store.ErrConflict)
+		subs, err := s.ListSubmissions(ctx, "")
+		must(t, err)
+		if len(subs) != 1 || subs[0].Note != "重报" || !subs[0].On.Equal(day("2025-04-05")) {
+			t.Errorf("after submitting again: %+v, want the second submission only", subs)
+		}
+	})
+}
+
+// The day a duty was first seen is recorded once: a later day does not
+// move it, a new duty gets its own.
+func TestDutiesFirstSeen(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		seen, err := s.DutiesFirstSeen(ctx, []string{"monthly", "yearly"}, day("2026-12-02"))
+		must(t, err)
+		if len(seen) != 2 || !seen["monthly"].Equal(day("2026-12-02")) || !seen["yearly"].Equal(day("2026-12-02")) {
+			t.Fatalf("first look: %v", seen)
+		}
+		seen, err = s.DutiesFirstSeen(ctx, []string{"monthly", "quarterly"}, day("2027-03-15"))
+		must(t, err)
+		if !seen["monthly"].Equal(day("2026-12-02")) || !seen["quarterly"].Equal(day("2027-03-15")) {
+			t.Errorf("second look: %v, want monthly kept, quarterly new", seen)
 		}
 	})
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 	"duban/ledger"
 	"duban/notify"
 	"duban/scheduler"
+	"duban/sheet"
 	"duban/store"
 )
 
@@ -67,12 +67,9 @@ func (s *Server) dispatchFilter(q url.Values) (store.DispatchFilter, dispatchFil
 	default:
 		fv.Status = ""
 	}
-	for _, j := range ledger.JobNames {
-		if fv.Job == j {
-			f.Job = j
-		}
-	}
-	if f.Job == "" {
+	if job, err := ledger.ParseJob(fv.Job); err == nil {
+		f.Job, fv.Job = job, job
+	} else {
 		fv.Job = ""
 	}
 	if slices.Contains(ledger.Channels, fv.Channel) {
@@ -159,8 +156,7 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
+	cw := sheet.NewCSVWriter(&buf)
 	cw.Write([]string{"编号", "创建时间", "任务", "渠道", "收件人", "状态", "尝试次数", "主题", "最后错误", "服务器回复", "Message-ID", "发送时间"})
 	for _, d := range rows {
 		sent := ""
@@ -168,12 +164,11 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 			sent = s.fmtTime(d.SentAt)
 		}
 		cw.Write([]string{
-			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), ledger.ChannelLabel(d.Channel), csvText(d.Recipient), stateLabel(d.State),
-			strconv.Itoa(d.Attempts), csvText(d.Subject), csvText(d.LastError), csvText(d.SMTPReply), csvText(d.MessageID), sent,
+			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), ledger.ChannelLabel(d.Channel), d.Recipient, stateLabel(d.State),
+			strconv.Itoa(d.Attempts), d.Subject, d.LastError, d.SMTPReply, d.MessageID, sent,
 		})
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -182,15 +177,6 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	buf.WriteTo(w)
-}
-
-// csvText keeps Excel from reading a cell as a formula: text that starts
-// with = + - @ (a server's reply can say anything) gets a leading quote.
-func csvText(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 // refView is one thing a dispatch concerned, linked to its page, with the

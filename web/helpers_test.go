@@ -31,12 +31,18 @@ const testPassword = "督办-test-口令"
 // 二.3.(3) is long-term.
 var asOf = time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-// exampleConfig loads config.example.toml with env on top.
+// exampleConfig loads config.example.toml with env on top, as a daemon
+// whose database first saw the duties on 2026-07-11 has it: the example's
+// duties have no start, and are supervised from the periods due since then
+// (三会一课 from 2026-Q3, due 10-10).
 func exampleConfig(t testing.TB, env ...string) *config.Config {
 	t.Helper()
 	cfg, err := config.Load("../config.example.toml", env)
 	if err != nil {
 		t.Fatalf("load example config: %v", err)
+	}
+	for i := range cfg.Duties {
+		cfg.Duties[i].FirstSeen = ledger.NewDate(2026, time.July, 11)
 	}
 	return cfg
 }

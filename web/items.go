@@ -97,13 +97,16 @@ func (s *Server) itemQuery(q url.Values) (store.ItemQuery, itemFilterView) {
 		ItemFilter: store.ItemFilter{Round: fv.Round, Unit: fv.Unit, Leader: fv.Leader, Text: fv.Q},
 		Today:      s.today(), YellowDays: s.cfg.Policy.YellowDays,
 	}
+	if code, ok := s.cfg.ResolveUnit(fv.Unit); ok {
+		fv.Unit, iq.Unit = code, code // a link may name the unit as the office does
+	}
 	if st, err := ledger.ParseStatus(fv.Status); err == nil {
-		iq.Status = st
+		iq.Status, fv.Status = st, string(st)
 	} else {
 		fv.Status = ""
 	}
 	if light, err := ledger.ParseLight(fv.Light); err == nil {
-		iq.Light = light
+		iq.Light, fv.Light = light, string(light)
 	} else {
 		fv.Light = ""
 	}

@@ -53,6 +53,10 @@ func TestItemPages(t *testing.T) {
 			{"?light=red", 1, "四.2"},
 			{"?light=blue", 1, "二.3.(3)"},
 			{"?unit=cwb&status=open", 3, "四.1"},
+			// The words the console prints work in a link too.
+			{"?status=" + url.QueryEscape("未完成"), 4, "四.2"},
+			{"?light=" + url.QueryEscape("红灯"), 1, "四.2"},
+			{"?unit=" + url.QueryEscape("财务部") + "&status=" + url.QueryEscape("正在整改"), 3, "四.1"},
 			{"?leader=chen", 1, "内部审计流于形式"},
 			{"?q=" + url.QueryEscape("审计"), 4, "四.2"},
 			{"?q=" + url.QueryEscape("追回两笔"), 1, "四.2"},
@@ -102,6 +106,7 @@ func TestDispatchLog(t *testing.T) {
 			{"?status=sent", 5},
 			{"?status=failed", 0},
 			{"?job=deadlines", 5},
+			{"?job=到期提醒", 5},
 			{"?job=duties", 0},
 			{"?to=CWB@zgh.example.org", 1},
 			{"?since=2026-11-25&until=2026-11-25", 5},
@@ -229,18 +234,6 @@ func TestOpenConsoleOnLoopback(t *testing.T) {
 	}
 	if res := b.post("/dispatches/1/retry", url.Values{"csrf": {hidden(t, page.body, "csrf")}}); res.status != http.StatusSeeOther {
 		t.Errorf("retry on an open console: %d, want 303", res.status)
-	}
-}
-
-func TestCSVTextDefusesFormulas(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1": "'+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)",
-		"550 5.1.1 no such user": "550 5.1.1 no such user", "【整改督办】": "【整改督办】", "": "",
-	} {
-		if got := csvText(in); got != want {
-			t.Errorf("csvText(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

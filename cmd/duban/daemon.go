@@ -127,26 +127,25 @@ func (a *app) seedLedgerIfEmpty(ctx context.Context, cfg *config.Config, st *sto
 	return err
 }
 
-// checkJob refuses a job name that is none of the jobs.
-func checkJob(err error, job string) error {
-	if errors.Is(err, scheduler.ErrUnknownJob) {
-		return badInputf("unknown job %q: want deadlines, duties, followups or summary", job)
-	}
-	return err
-}
-
 func (a *app) runCommand() *cobra.Command {
-	var asOf string
+	var asOf, job string
 	cmd := &cobra.Command{
 		Use:   "run JOB",
 		Short: "Run one job now (as of --as-of) and deliver what it produced",
-		Long:  "Run one job (deadlines, duties, followups, summary) as of a time and deliver its messages.\nA message that fails temporarily stays pending for serve or deliver to retry.",
-		Args:  exactArgs(1),
-		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
-			job := args[0]
+		Long: "Run one job (deadlines 到期提醒, duties 定期任务提醒, followups 回头看提醒, summary 定期调度汇总) as of a\n" +
+			"time and deliver its messages. A message that fails temporarily stays pending for serve or deliver to retry.",
+		Args:    exactArgs(1),
+		PreRunE: func(_ *cobra.Command, args []string) (err error) { job, err = parseJob(args[0]); return err },
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
 			at, err := a.parseAsOf(cfg, asOf)
 			if err != nil {
 				return err
+			}
+			if at.After(a.now()) {
+				// A run sends real messages and records its reminders as
+				// sent: run ahead, it would use up that day's reminders.
+				return badInputf("--as-of %s is in the future: run sends messages now; "+
+					"see what a later day would send with 'duban plan --as-of %s'", asOf, asOf)
 			}
 			worker, err := a.newWorker(cfg, st)
 			if err != nil {
@@ -170,7 +169,7 @@ func (a *app) runCommand() *cobra.Command {
 				fmt.Fprintf(a.stdout, "%s as of %s already ran: nothing to do\n", job, when)
 				return nil
 			case err != nil:
-				return checkJob(err, job)
+				return err
 			case res.Skipped != "":
 				fmt.Fprintf(a.stdout, "%s as of %s: %s, nothing sent\n", job, when, res.Skipped)
 				return nil
@@ -183,6 +182,15 @@ func (a *app) runCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "logical time of the run: 2025-06-16 or 2025-06-16T09:00 (default now)")
 	return cmd
+}
+
+// parseJob reads a job's name or Chinese label; an unknown one is bad usage.
+func parseJob(s string) (string, error) {
+	job, err := ledger.ParseJob(s)
+	if err != nil {
+		return "", badInput(err)
+	}
+	return job, nil
 }
 
 func (a *app) deliverCommand() *cobra.Command {
@@ -244,10 +252,17 @@ func statsText(s notify.Stats) string {
 func (a *app) planCommand() *cobra.Command {
 	var asOf, job, format string
 	cmd := &cobra.Command{
-		Use:     "plan",
-		Short:   "Dry run: show what the jobs would send as of a time; sends nothing",
-		Args:    exactArgs(0),
-		PreRunE: func(*cobra.Command, []string) error { return checkFormat(format) },
+		Use:   "plan",
+		Short: "Dry run: show what the jobs would send as of a time; sends nothing",
+		Args:  exactArgs(0),
+		PreRunE: func(*cobra.Command, []string) (err error) {
+			if job != "" {
+				if job, err = parseJob(job); err != nil {
+					return err
+				}
+			}
+			return checkFormat(format)
+		},
 		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
 			at, err := a.parseAsOf(cfg, asOf)
 			if err != nil {
@@ -265,7 +280,7 @@ func (a *app) planCommand() *cobra.Command {
 			for _, j := range jobs {
 				p, err := sched.Plan(ctx, j, at)
 				if err != nil {
-					return checkJob(err, j)
+					return err
 				}
 				all = append(all, p...)
 			}
@@ -281,7 +296,7 @@ func (a *app) planCommand() *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "logical time: 2025-06-16 or 2025-06-16T09:00 (default now)")
-	cmd.Flags().StringVar(&job, "job", "", "only this job")
+	cmd.Flags().StringVar(&job, "job", "", "only this job (name or Chinese label)")
 	formatFlag(cmd, &format)
 	return cmd
 }

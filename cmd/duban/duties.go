@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,13 +18,18 @@ import (
 
 func (a *app) submitCommand() *cobra.Command {
 	var unit, period, date, note, file string
+	var withdraw bool
 	cmd := &cobra.Command{
 		Use:   "submit DUTY --unit U --period P | submit --file FILE.csv",
 		Short: "Record a unit's submission of a duty for a period (报送登记)",
-		Long: "Record that a unit has submitted a duty for one period: 2025-03 (monthly), 2025-Q1,\n" +
-			"2025-H1 or 2025. The period must have ended; the unit must be assigned and not exempt.\n" +
+		Long: "Record that a unit has submitted a duty (id or name) for one period: 2025-03 or 2025年3月\n" +
+			"(monthly), 2025-Q1 or 2025年第1季度, 2025-H1 or 2025年上半年, 2025 or 2025年. The period must\n" +
+			"have reached its last day and not be before the duty's start; the unit (code, name or alias)\n" +
+			"must be assigned and not exempt; --date may not be in the future.\n" +
 			"With --file, record every row of a CSV file (columns 任务/duty, 部门/unit, 期间/period,\n" +
-			"报送日期/date, 备注/note; UTF-8 or GB18030): all rows or none.",
+			"报送日期/date, 备注/note; UTF-8 or GB18030): all rows or none.\n" +
+			"With --withdraw --note REASON, take a submission back (撤回): it stays on record, no longer\n" +
+			"counts, and the period may be submitted again.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if file != "" {
 				return exactArgs(0)(cmd, args)
@@ -34,25 +40,33 @@ func (a *app) submitCommand() *cobra.Command {
 			if file == "" && (unit == "" || period == "") {
 				return badInputf("--unit and --period are required (or --file FILE.csv)")
 			}
-			if file != "" && (unit != "" || period != "" || date != "" || note != "") {
+			if file != "" && (unit != "" || period != "" || date != "" || note != "" || withdraw) {
 				return badInputf("--file takes the duty, unit, period, date and note from the file's columns")
+			}
+			if withdraw && (strings.TrimSpace(note) == "" || date != "") {
+				return badInputf("--withdraw takes the reason in --note and no --date")
 			}
 			return nil
 		},
 		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, args []string) error {
 			rules := ledger.SubmissionRules{Duties: cfg.DutySpecs(), ResolveUnit: cfg.ResolveUnit, ParseDate: sheet.ParseDate,
-				Today: ledger.DateOf(a.now().In(cfg.Location))}
+				Today: a.today(cfg)}
 			if file != "" {
 				return a.submitFile(ctx, st, rules, file)
 			}
-			return a.submitOne(ctx, st, rules, ledger.SubmissionInput{Duty: args[0], Unit: unit, Period: period, Date: date, Note: note})
+			in := ledger.SubmissionInput{Duty: args[0], Unit: unit, Period: period, Date: date, Note: note}
+			if withdraw {
+				return a.withdraw(ctx, st, rules, in)
+			}
+			return a.submitOne(ctx, st, rules, in)
 		}),
 	}
-	cmd.Flags().StringVar(&unit, "unit", "", "the unit that submitted (code or name)")
-	cmd.Flags().StringVar(&period, "period", "", "the period submitted: 2025-03, 2025-Q1, 2025-H1 or 2025")
+	cmd.Flags().StringVar(&unit, "unit", "", "the unit that submitted (code, name or alias)")
+	cmd.Flags().StringVar(&period, "period", "", "the period submitted: 2025-03, 2025-Q1, 2025-H1, 2025, 2025年3月, 2025年第1季度, 2025年上半年 or 2025年")
 	cmd.Flags().StringVar(&date, "date", "", "the day it was submitted, YYYY-MM-DD (default today)")
 	cmd.Flags().StringVar(&note, "note", "", "note to record")
 	cmd.Flags().StringVar(&file, "file", "", "CSV file of submissions to record, all rows or none")
+	cmd.Flags().BoolVar(&withdraw, "withdraw", false, "take the submission back (撤回), the reason in --note")
 	return cmd
 }
 
@@ -70,14 +84,19 @@ func (a *app) stored(subs ...ledger.Submission) []store.Submission {
 	return out
 }
 
+// submitProblems is the bad input of a submission, a line per problem.
+func submitProblems(probs []ledger.SubmissionProblem) error {
+	errs := make([]error, len(probs))
+	for i, p := range probs {
+		errs[i] = fmt.Errorf("%s %q: %s", submitFlag[p.Field], p.Value, p.Reason)
+	}
+	return badInput(errors.Join(errs...))
+}
+
 func (a *app) submitOne(ctx context.Context, st *store.Store, rules ledger.SubmissionRules, in ledger.SubmissionInput) error {
 	sub, probs := rules.Check(in)
 	if len(probs) > 0 {
-		errs := make([]error, len(probs))
-		for i, p := range probs {
-			errs[i] = fmt.Errorf("%s %q: %s", submitFlag[p.Field], p.Value, p.Reason)
-		}
-		return badInput(errors.Join(errs...))
+		return submitProblems(probs)
 	}
 	err := st.AddSubmission(ctx, a.stored(sub)[0])
 	if errors.Is(err, store.ErrConflict) {
@@ -87,6 +106,23 @@ func (a *app) submitOne(ctx context.Context, st *store.Store, rules ledger.Submi
 		return err
 	}
 	fmt.Fprintf(a.stdout, "submission recorded: %s %s %s on %s\n", sub.Duty, sub.Unit, sub.Period, sub.On)
+	return nil
+}
+
+// withdraw takes a submission back, with the reason in its note.
+func (a *app) withdraw(ctx context.Context, st *store.Store, rules ledger.SubmissionRules, in ledger.SubmissionInput) error {
+	sub, probs := rules.Identify(in)
+	if len(probs) > 0 {
+		return submitProblems(probs)
+	}
+	was, err := st.WithdrawSubmission(ctx, sub.Duty, sub.Unit, sub.Period, sub.Note, a.actor(), a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return badInputf("%s %s %s: 没有可撤回的报送", sub.Duty, sub.Unit, sub.Period)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "submission withdrawn: %s %s %s (submitted on %s): %s\n", sub.Duty, sub.Unit, sub.Period, was.On, sub.Note)
 	return nil
 }
 
@@ -166,8 +202,8 @@ func (a *app) dutiesCommand() *cobra.Command {
 			return writeView(a.stdout, format, dutyCellsView(cfg, grids))
 		}),
 	}
-	cmd.Flags().StringVar(&duty, "duty", "", "only this duty (id)")
-	cmd.Flags().StringVar(&period, "period", "", "only this period: 2025-03, 2025-Q1, 2025-H1 or 2025")
+	cmd.Flags().StringVar(&duty, "duty", "", "only this duty (id or name)")
+	cmd.Flags().StringVar(&period, "period", "", "only this period: 2025-03, 2025-Q1, 2025-H1, 2025, 2025年3月, 2025年第1季度, 2025年上半年 or 2025年")
 	cmd.Flags().IntVar(&periods, "periods", 6, "how many periods up to the current one")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the matrix is drawn up for, 2025-06-16 (default today)")
 	formatFlag(cmd, &format)
@@ -178,8 +214,12 @@ func (a *app) dutiesCommand() *cobra.Command {
 // latest periods up to today, or over the one period asked for.
 func dutyGrids(ctx context.Context, cfg *config.Config, st *store.Store, dutyID, periodText string, n int, today ledger.Date) ([]ledger.DutyGrid, error) {
 	specs := cfg.DutySpecs()
-	if _, ok := cfg.Duty(dutyID); dutyID != "" && !ok {
-		return nil, badInputf("unknown duty %q: want one of %s", dutyID, ledger.DutyIDs(specs))
+	if dutyID != "" {
+		spec, err := ledger.ParseDuty(specs, dutyID)
+		if err != nil {
+			return nil, badInputf("--duty: %w", err)
+		}
+		dutyID = spec.ID
 	}
 	var only ledger.Period
 	if periodText != "" {

@@ -6,11 +6,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"duban/config"
 	"duban/internal/smtptest"
+	"duban/ledger"
 )
 
 // testDuties are duties this project has never seen: a monthly report of
@@ -207,8 +209,8 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 	}{
 		{"unknown duty", []string{"submit", "nianbao", "--unit", "ua", "--period", "2025-05"}, "未知的定期任务"},
 		{"unknown unit", []string{"submit", "yuebao", "--unit", "宣传科", "--period", "2025-05"}, "未知单位"},
-		{"period not ended", []string{"submit", "yuebao", "--unit", "ua", "--period", "2099-01"}, "结束后才能报送"},
-		{"submitted before the period ended", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-06", "--date", "2025-06-30"}, "结束后才能报送"},
+		{"period not ended", []string{"submit", "yuebao", "--unit", "ua", "--period", "2099-01"}, "当天或之后才能报送"},
+		{"submitted before the period's last day", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-06", "--date", "2025-06-29"}, "最后一天是2025-06-30"},
 		{"malformed period", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-13"}, "期间格式无效"},
 		{"period of the wrong kind", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-Q2"}, "按月度报送"},
 		{"exempt unit", []string{"submit", "yuebao", "--unit", "监督科", "--period", "2025-05"}, "免报"},
@@ -390,12 +392,16 @@ func TestSubmitFile(t *testing.T) {
 }
 
 // The example config's duties load, resolve to units and make sense as the
-// rules read them.
+// rules read them: without a start, a database that first sees them on
+// 2026-12-02 supervises the periods due from then on.
 func TestExampleConfigDuties(t *testing.T) {
 	t.Parallel()
 	cfg, err := config.Load("../../config.example.toml", nil)
 	if err != nil {
 		t.Fatalf("load example config: %v", err)
+	}
+	for i := range cfg.Duties {
+		cfg.Duties[i].FirstSeen = ledger.NewDate(2026, time.December, 2)
 	}
 	set, err := settingsOf(cfg)
 	if err != nil {
@@ -409,11 +415,11 @@ func TestExampleConfigDuties(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"sanzhongyida":    "monthly 2026-10 due+5 11 units", // every department and affiliated unit
-		"sanhuiyike":      "quarterly 2026-Q3 due+10 4 units",
-		"congyanzhidang":  "half-yearly 2026-H1 due+15 2 units",
-		"lianzhengtanhua": "yearly 2025 due+31 2 units",
-		"dangfeigongshi":  "yearly 2025 due+31 4 units",
+		"sanzhongyida":    "monthly 2026-11 due+5 11 units", // every department and affiliated unit; due Monday 12-07
+		"sanhuiyike":      "quarterly 2026-Q4 due+10 4 units",
+		"congyanzhidang":  "half-yearly 2026-H2 due+15 2 units",
+		"lianzhengtanhua": "yearly 2026 due+31 2 units",
+		"dangfeigongshi":  "yearly 2026 due+31 4 units",
 	}
 	if !mapsEqual(got, want) {
 		t.Errorf("example duties:\n got %v\nwant %v", got, want)

@@ -173,8 +173,8 @@ func (a *app) itemConfirmCommand() *cobra.Command {
 		Use:   "confirm NO",
 		Short: "Record the 回头看 re-check of a done item (stops its follow-up reminders)",
 		Args:  exactArgs(1),
-		RunE: a.onItem(&f, func(ctx context.Context, _ *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
-			return a.recordEvent(ctx, st, it, on, ledger.EventFollowup, cmp.Or(strings.TrimSpace(f.note), "回头看已确认"))
+		RunE: a.onItem(&f, func(ctx context.Context, cfg *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
+			return a.recordEvent(ctx, cfg, st, it, on, ledger.EventFollowup, cmp.Or(strings.TrimSpace(f.note), "回头看已确认"))
 		}),
 	}
 	f.bind(cmd, true)
@@ -194,12 +194,12 @@ func (a *app) itemProgressCommand() *cobra.Command {
 			}
 			return nil
 		},
-		RunE: a.onItem(&f, func(ctx context.Context, _ *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
+		RunE: a.onItem(&f, func(ctx context.Context, cfg *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
 			kind := ledger.EventProgress
 			if followup {
 				kind = ledger.EventFollowup
 			}
-			return a.recordEvent(ctx, st, it, on, kind, f.note)
+			return a.recordEvent(ctx, cfg, st, it, on, kind, f.note)
 		}),
 	}
 	f.bind(cmd, true)
@@ -208,14 +208,47 @@ func (a *app) itemProgressCommand() *cobra.Command {
 }
 
 // recordEvent adds a dated progress note or the 回头看 re-check to an item's
-// timeline; the re-check is only for an item that was done.
-func (a *app) recordEvent(ctx context.Context, st *store.Store, it ledger.Item, on ledger.Date, kind ledger.EventKind, note string) error {
+// timeline; the re-check is only for an item that was done, and once per
+// follow-up.
+func (a *app) recordEvent(ctx context.Context, cfg *config.Config, st *store.Store, it ledger.Item, on ledger.Date, kind ledger.EventKind, note string) error {
 	if kind == ledger.EventFollowup && !it.Status.CanConfirmFollowup() {
 		return badInputf("item %s is open: a 回头看 re-check confirms a done item (use item done first)", it.No)
+	}
+	if kind == ledger.EventFollowup {
+		if err := refuseSecondConfirm(ctx, cfg, st, it, on); err != nil {
+			return err
+		}
 	}
 	if err := st.AddProgress(ctx, it.Round, it.No, kind, on, note, a.actor(), a.now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "item %s (%s): %s recorded for %s\n", it.No, it.Round, kind, on)
 	return nil
+}
+
+// refuseSecondConfirm refuses a 回头看 re-check that would answer nothing:
+// one was recorded since the item was last done, and no follow-up stage
+// (followup_days after completion) has come since it.
+func refuseSecondConfirm(ctx context.Context, cfg *config.Config, st *store.Store, it ledger.Item, on ledger.Date) error {
+	events, err := st.ItemEvents(ctx, it.Round, it.No)
+	if err != nil {
+		return err
+	}
+	var last *ledger.Event
+	for i, e := range events {
+		switch {
+		case e.Kind == ledger.EventStatus && e.ToStatus == ledger.StatusOpen:
+			last = nil // reopened: the next completion needs its own re-check
+		case e.Kind == ledger.EventFollowup:
+			last = &events[i]
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	if stage, ok := ledger.FollowupStage(it.CompletedOn, on, cfg.Policy.FollowupDays); ok && last.On.Before(stage.On) {
+		return nil // a later follow-up has come since
+	}
+	return badInputf("item %s: 回头看 already confirmed on %s (recorded %s by %s)", it.No, last.On,
+		last.At.In(cfg.Location).Format("2006-01-02 15:04"), cmp.Or(last.Actor, "unknown"))
 }

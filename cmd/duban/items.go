@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"duban/config"
+	"duban/internal/progress"
 	"duban/ledger"
 	"duban/sheet"
 	"duban/store"
@@ -34,7 +36,9 @@ func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.St
 	if err != nil {
 		return badInput(err)
 	}
-	items, err := sheet.ReadFile(ctx, path, round, cfg)
+	rows := progress.New(a.stderr, isTerminal(a.stderr), "reading "+filepath.Base(path))
+	items, err := sheet.ReadFileProgress(ctx, path, round, cfg, rows)
+	rows.Done()
 	if err != nil {
 		return badInput(err)
 	}
@@ -91,24 +95,26 @@ func (a *app) itemsCommand() *cobra.Command {
 			}
 			if status != "" {
 				if filter.Status, err = ledger.ParseStatus(status); err != nil {
-					return badInput(err)
+					return badInputf("--status: %w", err)
 				}
 			}
 			if light != "" {
 				if want, err = ledger.ParseLight(light); err != nil {
-					return badInput(err)
+					return badInputf("--light: %w", err)
 				}
 			}
 			return nil
 		},
-		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
-			filter.Round = round
-			if unit != "" {
-				code, ok := cfg.ResolveUnit(unit)
-				if !ok {
-					return badInputf("unknown unit %q", unit)
+		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) (err error) {
+			if round != "" {
+				if filter.Round, err = cfg.RoundFor(round); err != nil {
+					return badInputf("--round: %w", err)
 				}
-				filter.Unit = code
+			}
+			if unit != "" {
+				if filter.Unit, err = cfg.ParseUnit(unit); err != nil {
+					return badInputf("--unit: %w", err)
+				}
 			}
 			items, err := st.ListItems(ctx, filter)
 			if err != nil {
@@ -117,10 +123,10 @@ func (a *app) itemsCommand() *cobra.Command {
 			return writeView(a.stdout, format, itemsView(cfg, items, ledger.DateOf(a.now().In(cfg.Location)), want))
 		}),
 	}
-	cmd.Flags().StringVar(&status, "status", "", "open, done or closed")
-	cmd.Flags().StringVar(&light, "light", "", "red, yellow, green, blue, done or closed")
-	cmd.Flags().StringVar(&unit, "unit", "", "responsible unit (code or name)")
-	cmd.Flags().StringVar(&round, "round", "", "round code")
+	cmd.Flags().StringVar(&status, "status", "", "open (正在整改, 未完成), done (已完成) or closed (已销号)")
+	cmd.Flags().StringVar(&light, "light", "", "red (红灯), yellow (黄灯), green (绿灯), blue (蓝灯), done or closed")
+	cmd.Flags().StringVar(&unit, "unit", "", "responsible unit (code, name or alias)")
+	cmd.Flags().StringVar(&round, "round", "", "round (code or name)")
 	formatFlag(cmd, &format)
 	return cmd
 }

@@ -34,18 +34,23 @@ type dispatchJSON struct {
 }
 
 func (a *app) logsCommand() *cobra.Command {
-	var since, until, format string
+	var since, until, to, format string
 	var f store.DispatchFilter
 	cmd := &cobra.Command{
 		Use:   "logs",
 		Short: "Show the dispatch log: what went out, to whom, when, and how it went",
 		Args:  exactArgs(0),
-		PreRunE: func(*cobra.Command, []string) error {
+		PreRunE: func(*cobra.Command, []string) (err error) {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
 			if f.Channel != "" && !slices.Contains(ledger.Channels, f.Channel) {
 				return badInputf("invalid --channel %q: want %s", f.Channel, strings.Join(ledger.Channels, ", "))
+			}
+			if f.Job != "" {
+				if f.Job, err = ledger.ParseJob(f.Job); err != nil {
+					return badInputf("--job: %w", err)
+				}
 			}
 			switch f.State {
 			case "", store.StatePending, store.StateSending, store.StateSent, store.StateFailed:
@@ -64,7 +69,11 @@ func (a *app) logsCommand() *cobra.Command {
 			if len(until) == len(time.DateOnly) {
 				f.Until = f.Until.AddDate(0, 0, 1) // a day given as --until includes that day
 			}
-			ds, err := st.ListDispatches(ctx, f)
+			addrs, err := recipients(cfg, to)
+			if err != nil {
+				return err
+			}
+			ds, err := dispatchesTo(ctx, st, f, addrs)
 			if err != nil {
 				return err
 			}
@@ -74,12 +83,54 @@ func (a *app) logsCommand() *cobra.Command {
 	cmd.Flags().StringVar(&since, "since", "", "from this day or time (2025-06-16 or 2025-06-16T09:00)")
 	cmd.Flags().StringVar(&until, "until", "", "up to this day (inclusive) or time")
 	cmd.Flags().StringVar(&f.State, "status", "", "pending, sending, sent or failed")
-	cmd.Flags().StringVar(&f.To, "to", "", "recipient address: a mailbox, or a robot like wecom:unit/bgs")
+	cmd.Flags().StringVar(&to, "to", "", "recipient: an address (a mailbox, or a robot like wecom:unit/bgs), or a unit or leader (code, name or alias: all its mailboxes and robots)")
 	cmd.Flags().StringVar(&f.Channel, "channel", "", "email, wecom, dingtalk or feishu")
-	cmd.Flags().StringVar(&f.Job, "job", "", "deadlines, duties, followups or summary")
+	cmd.Flags().StringVar(&f.Job, "job", "", "deadlines (到期提醒), duties (定期任务提醒), followups (回头看提醒) or summary (定期调度汇总)")
 	formatFlag(cmd, &format)
 	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many, newest first (0 = all)")
 	return cmd
+}
+
+// recipients are the addresses --to means: the address given (a mailbox
+// or a robot), or the mailboxes and robots of the unit or the leader it
+// names.
+func recipients(cfg *config.Config, to string) ([]string, error) {
+	if to == "" || strings.Contains(to, "@") || ledger.ChannelOf(to) != ledger.ChannelEmail {
+		return []string{to}, nil
+	}
+	if code, ok := cfg.ResolveUnit(to); ok {
+		u, _ := cfg.Unit(code)
+		return u.Addresses(), nil
+	}
+	if code, ok := cfg.ResolveLeader(to); ok {
+		l, _ := cfg.Leader(code)
+		return l.Addresses(), nil
+	}
+	_, err := cfg.ParseUnit(to)
+	return nil, badInputf("--to: %w; or a leader's code or name, an email address or a robot's address", err)
+}
+
+// dispatchesTo lists the dispatches of f to any of addrs, newest first, at
+// most f.Limit of them.
+func dispatchesTo(ctx context.Context, st *store.Store, f store.DispatchFilter, addrs []string) ([]store.Dispatch, error) {
+	var all []store.Dispatch
+	for _, addr := range addrs {
+		f.To = addr
+		ds, err := st.ListDispatches(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ds...)
+	}
+	if len(addrs) > 1 {
+		slices.SortFunc(all, func(x, y store.Dispatch) int {
+			return cmp.Or(y.CreatedAt.Compare(x.CreatedAt), cmp.Compare(y.ID, x.ID))
+		})
+		if f.Limit > 0 && len(all) > f.Limit {
+			all = all[:f.Limit]
+		}
+	}
+	return all, nil
 }
 
 func dispatchesView(cfg *config.Config, ds []store.Dispatch) rowsView {

@@ -33,7 +33,13 @@ const (
 
 // run executes one command line and returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env, now: time.Now}
+	return runWithClock(ctx, time.Now, args, stdout, stderr, env)
+}
+
+// runWithClock is run on the given clock: the day every command takes for
+// today, which tests set to the day they are about.
+func runWithClock(ctx context.Context, now func() time.Time, args []string, stdout, stderr io.Writer, env []string) int {
+	a := &app{stdout: stdout, stderr: stderr, env: env, now: now}
 	a.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	root := a.rootCommand()
 	root.SetArgs(args)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/mattn/go-runewidth"
 	"github.com/spf13/cobra"
+
+	"duban/sheet"
 )
 
 const (
@@ -53,17 +54,16 @@ func writeView(w io.Writer, format string, v rowsView) error {
 	}
 }
 
-// writeCSV starts with a UTF-8 byte order mark so that Excel on a Chinese
-// Windows opens the file as UTF-8 instead of GB18030.
+// writeCSV writes the listing for Excel with sheet.CSVWriter: UTF-8 that
+// a Chinese Windows opens as such, no cell read as a formula.
 func writeCSV(w io.Writer, header []string, rows [][]string) error {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return err
+	cw := sheet.NewCSVWriter(w)
+	for _, row := range append([][]string{header}, rows...) {
+		if err := cw.Write(row); err != nil {
+			return err
+		}
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	return cw.WriteAll(rows)
+	return cw.Flush()
 }
 
 // maxCellWidth keeps one long problem text from pushing every other column

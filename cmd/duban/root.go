@@ -34,19 +34,50 @@ func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "duban",
 		Short:         "Supervise a rectification ledger and recurring reporting duties by email",
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.configPath, "config", "",
 		"config file (default $DUBAN_CONFIG or ./duban.toml)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return badInputf("%w (see 'duban %s --help')", err, c.Name())
+		return badInputf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(a.migrateCommand(), a.checkConfigCommand(), a.importCommand(), a.itemsCommand(),
 		a.itemCommand(), a.versionCommand(), a.serveCommand(), a.runCommand(), a.planCommand(),
 		a.deliverCommand(), a.logsCommand(), a.jobsCommand(), a.reportCommand(), a.submitCommand(),
 		a.dutiesCommand(), a.testSendCommand())
+	root.InitDefaultCompletionCmd() // now, so that the walk below covers it
+	refuseUnknownCommands(root)
 	return root
+}
+
+// refuseUnknownCommands makes every command that has subcommands refuse a
+// word that is none of them: cobra checks this only at the root, and shows
+// the help with exit code 0 for `duban item frob`.
+func refuseUnknownCommands(c *cobra.Command) {
+	if !c.HasSubCommands() {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2 // what cobra uses at the root
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		hint := ""
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			hint = " (did you mean " + strings.Join(s, " or ") + "?)"
+		}
+		return badInputf("unknown command %q for %q%s (see '%s --help')", args[0], cmd.CommandPath(), hint, cmd.CommandPath())
+	}
+	if !c.Runnable() {
+		// Only a runnable command has its arguments checked.
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+	for _, sub := range c.Commands() {
+		refuseUnknownCommands(sub)
+	}
 }
 
 // getenv looks a variable up in the environment the app was started with.
@@ -76,7 +107,7 @@ func (a *app) loadConfig() (*config.Config, error) {
 	}
 	var level slog.Level // Load has checked log.level; info if it were empty
 	_ = level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: inZone(cfg.Location)}
 	a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
 	if cfg.Log.Format == "json" {
 		a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
@@ -87,16 +118,41 @@ func (a *app) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
-// openStore opens (and migrates) the configured database and makes sure the
-// configured rounds exist.
+// inZone makes the log's timestamps read in the configured zone, like
+// every other time duban prints, not in the machine's.
+func inZone(loc *time.Location) func([]string, slog.Attr) slog.Attr {
+	return func(groups []string, a slog.Attr) slog.Attr {
+		if len(groups) == 0 && a.Key == slog.TimeKey && a.Value.Kind() == slog.KindTime {
+			a.Value = slog.TimeValue(a.Value.Time().In(loc))
+		}
+		return a
+	}
+}
+
+// openStore opens (and migrates) the configured database, makes sure the
+// configured rounds exist, and learns the day the database first saw each
+// duty (recording today for a new one), from which a duty without a start
+// is supervised.
 func (a *app) openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.Database.URL)
+	st, err := store.Open(ctx, cfg.Database.URL, store.InZone(cfg.Location))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if err := st.EnsureRounds(ctx, cfg.Rounds); err != nil {
 		st.Close()
 		return nil, err
+	}
+	ids := make([]string, len(cfg.Duties))
+	for i, d := range cfg.Duties {
+		ids[i] = d.ID
+	}
+	seen, err := st.DutiesFirstSeen(ctx, ids, a.today(cfg))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	for i, d := range cfg.Duties {
+		cfg.Duties[i].FirstSeen = seen[d.ID]
 	}
 	return st, nil
 }
@@ -123,7 +179,7 @@ func (a *app) onStore(fn func(ctx context.Context, cfg *config.Config, st *store
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return badInput(err)
+			return badInputf("%w (see '%s --help')", err, cmd.CommandPath())
 		}
 		return nil
 	}
@@ -150,14 +206,25 @@ func (a *app) parseTimeFlag(cfg *config.Config, flag, s string, empty time.Time)
 	return time.Time{}, badInputf("invalid %s %q: want 2025-06-16 or 2025-06-16T09:00", flag, s)
 }
 
-// day parses --date, defaulting to today in the configured zone.
+// today is the calendar day of now in the configured zone.
+func (a *app) today(cfg *config.Config) ledger.Date {
+	return ledger.DateOf(a.now().In(cfg.Location))
+}
+
+// day parses --date, defaulting to today in the configured zone. What was
+// done is dated today or earlier: a later day is a typing mistake that
+// would silence reminders before anything happened.
 func (a *app) day(cfg *config.Config, s string) (ledger.Date, error) {
+	today := a.today(cfg)
 	if s == "" {
-		return ledger.DateOf(a.now().In(cfg.Location)), nil
+		return today, nil
 	}
 	d, err := ledger.ParseDate(s)
 	if err != nil {
 		return d, badInputf("--date: %w", err)
+	}
+	if d.After(today) {
+		return d, badInputf("--date %s is in the future: today is %s", d, today)
 	}
 	return d, nil
 }

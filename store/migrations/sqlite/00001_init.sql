@@ -63,17 +63,29 @@ CREATE TABLE item_events (
 );
 CREATE INDEX item_events_item ON item_events (item_id, at, id);
 
--- submissions: a unit's filing of a duty for one period (报送).
+-- submissions: a unit's filing of a duty for one period (报送). A withdrawn
+-- one (撤回) stays on record with when, by whom and why, and no longer counts.
 CREATE TABLE submissions (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    duty         TEXT NOT NULL,
-    unit         TEXT NOT NULL,
-    period       TEXT NOT NULL,
-    submitted_on TEXT NOT NULL,
-    note         TEXT NOT NULL DEFAULT '',
-    actor        TEXT NOT NULL DEFAULT '',
-    created_at   TEXT NOT NULL,
-    UNIQUE (duty, unit, period)
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    duty            TEXT NOT NULL,
+    unit            TEXT NOT NULL,
+    period          TEXT NOT NULL,
+    submitted_on    TEXT NOT NULL,
+    note            TEXT NOT NULL DEFAULT '',
+    actor           TEXT NOT NULL DEFAULT '',
+    created_at      TEXT NOT NULL,
+    withdrawn_at    TEXT,
+    withdrawn_by    TEXT NOT NULL DEFAULT '',
+    withdraw_reason TEXT NOT NULL DEFAULT ''
+);
+-- One submission counts per duty, unit and period: the one not withdrawn.
+CREATE UNIQUE INDEX submissions_current ON submissions (duty, unit, period) WHERE withdrawn_at IS NULL;
+
+-- duties_seen: the day this database first saw each configured duty; a duty
+-- without a start is supervised from the first period due on or after it.
+CREATE TABLE duties_seen (
+    duty       TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL
 );
 
 -- job_runs: one row per (job, scheduled time); the unique key is the claim
@@ -147,6 +159,7 @@ CREATE INDEX reminders_run ON reminders (run_id);
 DROP TABLE reminders;
 DROP TABLE dispatches;
 DROP TABLE job_runs;
+DROP TABLE duties_seen;
 DROP TABLE submissions;
 DROP TABLE item_events;
 DROP TABLE item_units;
