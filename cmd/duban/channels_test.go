@@ -154,6 +154,11 @@ func TestLogsShowTheChannel(t *testing.T) {
 		if err != nil || records[0][3] != "CHANNEL" || len(records) != len(logs)+1 {
 			t.Errorf("logs CSV header %q, %d rows: %v", records[0], len(records), err)
 		}
+		var unit []dispatchJSON
+		c.jsonOut(&unit, "logs", "--to", "综合科")
+		if len(unit) != 3 {
+			t.Errorf("logs --to 综合科: %d messages, want its mailbox's and its two robots'", len(unit))
+		}
 		if r := c.run("logs", "--channel", "sms"); r.code != 2 {
 			t.Errorf("logs --channel sms: exit %d, want 2", r.code)
 		}
