@@ -19,6 +19,7 @@ import (
 	"github.com/lib/pq"
 	"github.com/wneessen/go-mail"
 
+	"duban/ledger"
 	"duban/notify"
 	"duban/store"
 	"duban/store/storetest"
@@ -209,7 +210,11 @@ func sendWorker(ctx context.Context, st *store.Store, sink smtpServer, conns, wa
 		return 0, err
 	}
 	defer tr.Close()
-	w := &notify.Worker{Store: st, Transport: tr, From: From, Owner: "bench", Lease: 10 * time.Minute, Concurrency: conns,
+	email, err := notify.NewEmail(From, tr)
+	if err != nil {
+		return 0, err
+	}
+	w := &notify.Worker{Store: st, Channels: map[string]notify.Channel{ledger.ChannelEmail: email}, Owner: "bench", Lease: 10 * time.Minute, Concurrency: conns,
 		MaxAttempts: 8, PollEvery: time.Minute, Backoff: notify.ExponentialBackoff(time.Minute),
 		Now: time.Now, Logger: slog.New(slog.DiscardHandler)}
 	before := sink.Messages()

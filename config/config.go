@@ -31,6 +31,9 @@ type Config struct {
 	// summaries and severe escalations, and they supervise every duty that
 	// names no supervisors of its own.
 	Supervisors []string `toml:"supervisors"`
+	// SupervisorRobots are the supervisors' group-chat robots: they get
+	// what the supervisors' mailboxes get.
+	SupervisorRobots ledger.Robots `toml:"supervisor_robots"`
 
 	Database  DatabaseConfig  `toml:"database"`
 	Mail      MailConfig      `toml:"mail"`
@@ -161,7 +164,8 @@ func IsLoopback(listen string) bool {
 
 // HeartbeatConfig is the [heartbeat] table: a URL requested (GET) after
 // every successful job run, so that an external monitor (healthchecks.io,
-// Uptime Kuma, …) notices a daemon that stopped running its jobs.
+// Uptime Kuma, …) notices a daemon that stopped running its jobs, and with
+// "/fail" appended after a failed run or delivery.
 type HeartbeatConfig struct {
 	URL     string   `toml:"url"`     // http(s) URL, a secret (it can ping the check); "" = no heartbeat
 	Timeout Duration `toml:"timeout"` // of each request, default 10s
@@ -215,8 +219,10 @@ type Duty struct {
 	// periods due from that day on (ledger.DutySpec.FirstDueFrom).
 	FirstSeen ledger.Date `toml:"-"`
 	// DueOnWorkday moves a due date on a non-workday to the next workday (default true).
-	DueOnWorkday bool     `toml:"due_on_workday"`
-	Supervisors  []string `toml:"supervisors"` // addresses; default Config.Supervisors
+	DueOnWorkday bool `toml:"due_on_workday"`
+	// Supervisors are addresses; default Config.Supervisors, and then the
+	// supervisors' robots too.
+	Supervisors []string `toml:"supervisors"`
 }
 
 // Job names.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/mail"
+	"slices"
 
 	"duban/ledger"
 )
@@ -24,7 +25,7 @@ func (c *Config) DutySpecs() []ledger.DutySpec {
 		spec := ledger.DutySpec{
 			ID: d.ID, Name: d.Name, Kind: kind, DueDay: d.DueDay,
 			RemindDays: d.RemindDays, OverdueEveryDays: d.OverdueEveryDays, EscalateAfterDays: d.EscalateAfterDays,
-			DueOnWorkday: d.DueOnWorkday, Units: c.DutyUnits(d), Exempt: d.Exempt, Supervisors: d.Supervisors,
+			DueOnWorkday: d.DueOnWorkday, Units: c.DutyUnits(d), Exempt: d.Exempt, Supervisors: c.dutySupervisors(d),
 		}
 		switch {
 		case d.Start != "":
@@ -47,4 +48,39 @@ func (c *Config) Office() string {
 		return "整改办"
 	}
 	return addr.Name
+}
+
+// dutySupervisors are the addresses that get a duty's roll of
+// non-submitters: its own, or, when it has the programme's (the default),
+// the supervisors' robots too.
+func (c *Config) dutySupervisors(d Duty) []string {
+	if slices.Equal(d.Supervisors, c.Supervisors) {
+		return c.SupervisorAddresses()
+	}
+	return d.Supervisors
+}
+
+// SupervisorAddresses are where the supervisors' messages go: their
+// mailboxes, then their robots ("wecom:supervisors").
+func (c *Config) SupervisorAddresses() []string {
+	return append(slices.Clone(c.Supervisors), c.SupervisorRobots.Addresses(ledger.OwnerSupervisors)...)
+}
+
+// Directory is who the rules write to: the units, the leaders and the
+// supervisors, with every mailbox and robot.
+func (c *Config) Directory() ledger.Directory {
+	return ledger.NewDirectory(c.Units, c.Leaders, c.SupervisorAddresses())
+}
+
+// Robots are every configured robot: the units', the leaders' and the
+// supervisors', each with the address its dispatches are sent to.
+func (c *Config) Robots() []ledger.Robot {
+	var out []ledger.Robot
+	for _, u := range c.Units {
+		out = append(out, u.RobotList()...)
+	}
+	for _, l := range c.Leaders {
+		out = append(out, l.RobotList()...)
+	}
+	return append(out, c.SupervisorRobots.List(ledger.OwnerSupervisors, "")...)
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/mail"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -47,7 +49,31 @@ func Load(path string, env []string) (*Config, error) {
 		return nil, err
 	}
 	c.Warnings = append(c.Warnings, permissionWarnings(path, secrets, c)...)
+	if w := senderWarning(c); w != "" {
+		c.Warnings = append(c.Warnings, w)
+	}
 	return c, nil
+}
+
+// strictSenderHosts are the SMTP servers that refuse, with 501, a message
+// whose sender is not the account that logged in: QQ Mail, 163 and Tencent
+// Exmail (腾讯企业邮).
+var strictSenderHosts = []string{"smtp.qq.com", "smtp.163.com", "smtp.exmail.qq.com", "hwsmtp.exmail.qq.com"}
+
+// senderWarning warns when mail.from is not the SMTP account on a server
+// that refuses that: every message would fail.
+func senderWarning(c *Config) string {
+	s := c.Mail.SMTP
+	if c.Mail.Transport != TransportSMTP || s.Username == "" || !slices.Contains(strictSenderHosts, strings.ToLower(s.Host)) {
+		return ""
+	}
+	from, err := mail.ParseAddress(c.Mail.From)
+	if err != nil || strings.EqualFold(from.Address, s.Username) {
+		return ""
+	}
+	return fmt.Sprintf("mail.from %s is not mail.smtp.username %s: %s refuses any other sender (501), "+
+		"so every message would fail; set mail.from to the account's address (its display name may stay)",
+		from.Address, s.Username, s.Host)
 }
 
 // MaxFileSize bounds the config file (1 MiB): a config of a few hundred
@@ -96,6 +122,7 @@ func fileSecrets(c *Config) []string {
 		{"admin.password", c.Admin.Password != ""},
 		{"admin.password_hash", c.Admin.PasswordHash != ""},
 		{"heartbeat.url", c.Heartbeat.URL != ""},
+		{"robot webhooks", len(c.Robots()) > 0},
 	} {
 		if s.set {
 			out = append(out, s.name)

@@ -2,9 +2,12 @@ package config
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"duban/ledger"
 )
 
 // redactedSecret replaces every secret that is set in Redacted's output.
@@ -13,8 +16,9 @@ const redactedSecret = "******"
 // Redacted prints the effective configuration as TOML, every section with
 // its defaults filled in, secrets shown as "******" when set and "" when
 // not: the SMTP and admin passwords, the password hash, a password in the
-// database URL and the heartbeat URL but its scheme and host (whoever has
-// the URL can ping the check). The output loads again with Load.
+// database URL, and the heartbeat and robot webhook URLs but their scheme
+// and host (whoever has the URL can ping the check, or post to the group),
+// the robots' secrets. The output loads again with Load.
 func (c *Config) Redacted() string {
 	r := *c
 	r.Database.URL = redactURL(c.Database.URL)
@@ -22,6 +26,21 @@ func (c *Config) Redacted() string {
 	r.Admin.Password = redact(c.Admin.Password)
 	r.Admin.PasswordHash = redact(c.Admin.PasswordHash)
 	r.Heartbeat.URL = redactHeartbeat(c.Heartbeat.URL)
+	r.SupervisorRobots = redactRobots(c.SupervisorRobots)
+	r.Units = slices.Clone(c.Units)
+	for i := range r.Units {
+		u := &r.Units[i]
+		rr := redactRobots(u.Robots())
+		u.WeComWebhook, u.DingTalkWebhook, u.DingTalkSecret, u.FeishuWebhook, u.FeishuSecret =
+			rr.WeComWebhook, rr.DingTalkWebhook, rr.DingTalkSecret, rr.FeishuWebhook, rr.FeishuSecret
+	}
+	r.Leaders = slices.Clone(c.Leaders)
+	for i := range r.Leaders {
+		l := &r.Leaders[i]
+		rr := redactRobots(l.Robots())
+		l.WeComWebhook, l.DingTalkWebhook, l.DingTalkSecret, l.FeishuWebhook, l.FeishuSecret =
+			rr.WeComWebhook, rr.DingTalkWebhook, rr.DingTalkSecret, rr.FeishuWebhook, rr.FeishuSecret
+	}
 	out, err := toml.Marshal(r)
 	if err != nil {
 		// Unreachable: Config holds only strings, numbers, booleans, texts
@@ -93,9 +112,21 @@ func isPasswordKey(key string) bool {
 	return strings.Contains(strings.ToLower(key), "pass")
 }
 
-// redactHeartbeat keeps the scheme and host of a heartbeat URL, which say
-// which monitor it pings, and hides the rest: the check's token is in the
-// path, the query or the user info.
+// redactRobots hides the robots' webhook URLs (but for which platform's
+// host they go to) and secrets.
+func redactRobots(r ledger.Robots) ledger.Robots {
+	return ledger.Robots{
+		WeComWebhook:    redactHeartbeat(r.WeComWebhook),
+		DingTalkWebhook: redactHeartbeat(r.DingTalkWebhook),
+		DingTalkSecret:  redact(r.DingTalkSecret),
+		FeishuWebhook:   redactHeartbeat(r.FeishuWebhook),
+		FeishuSecret:    redact(r.FeishuSecret),
+	}
+}
+
+// redactHeartbeat keeps the scheme and host of a heartbeat or webhook URL,
+// which say which monitor or platform it reaches, and hides the rest: the
+// token is in the path, the query or the user info.
 func redactHeartbeat(raw string) string {
 	if raw == "" {
 		return ""

@@ -66,6 +66,7 @@ func (p *problems) checkValues(path string, v reflect.Value) {
 func (p *problems) validate(c *Config) {
 	p.checkTimezone(c)
 	p.checkAddresses("supervisors", c.Supervisors)
+	p.checkRobots("supervisor_robots", c.SupervisorRobots)
 	p.checkDatabase(c.Database)
 	p.checkMail(c.Mail)
 	p.checkAdmin(&c.Admin)
@@ -314,9 +315,62 @@ func (p *problems) checkLeaders(leaders []ledger.Leader) {
 		if p.required(path+".name", l.Name) {
 			names.check(path+".name", l.Name)
 		}
-		if p.required(path+".email", l.Email) {
+		switch {
+		case l.Email != "":
 			p.checkAddress(path+".email", l.Email)
+		case len(l.RobotList()) == 0:
+			p.errorf(path+".email", "is required: an address, or a robot (wecom_webhook, dingtalk_webhook, feishu_webhook)")
 		}
+		p.checkRobots(path, l.Robots())
+		if l.Mobile != "" && !validMobile(l.Mobile) {
+			p.errorf(path+".mobile", "invalid phone number %q: want digits, like 13800001111", l.Mobile)
+		}
+	}
+}
+
+// validMobile accepts a phone number as the platforms take it: digits,
+// maybe after a + and a country code.
+func validMobile(s string) bool {
+	digits := strings.TrimPrefix(s, "+")
+	if len(digits) < 5 || len(digits) > 20 {
+		return false
+	}
+	for _, r := range digits {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRobots checks the robot settings of one table (a unit, a leader, or
+// supervisor_robots): each webhook an http(s) URL, each secret with its
+// webhook.
+func (p *problems) checkRobots(path string, r ledger.Robots) {
+	for _, w := range []struct{ key, webhook, secretKey, secret string }{
+		{"wecom_webhook", r.WeComWebhook, "", ""},
+		{"dingtalk_webhook", r.DingTalkWebhook, "dingtalk_secret", r.DingTalkSecret},
+		{"feishu_webhook", r.FeishuWebhook, "feishu_secret", r.FeishuSecret},
+	} {
+		if w.webhook != "" {
+			p.checkWebhook(joinPath(path, w.key), w.webhook)
+		} else if w.secret != "" {
+			p.errorf(joinPath(path, w.secretKey), "is set without %s: the secret signs that robot's messages", w.key)
+		}
+	}
+}
+
+// checkWebhook accepts an absolute http or https URL; the robots are
+// reached with a POST to it.
+func (p *problems) checkWebhook(path, raw string) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		p.errorf(path, "invalid URL: %v", errors.Unwrap(err))
+	case u.Scheme == "" || u.Host == "":
+		p.errorf(path, "want the robot's whole webhook URL (https://…), not only its key or token")
+	case u.Scheme != "http" && u.Scheme != "https":
+		p.errorf(path, "want the robot's https:// webhook URL, got scheme %q", u.Scheme)
 	}
 }
 
@@ -333,10 +387,11 @@ func (p *problems) checkUnits(c *Config) {
 		if !validKind(u.Kind) {
 			p.errorf(path+".kind", "unknown kind %q: want department, unit or branch", u.Kind)
 		}
-		if len(u.Emails) == 0 {
-			p.errorf(path+".emails", "is required: at least one address")
+		if len(u.Emails) == 0 && len(u.RobotList()) == 0 {
+			p.errorf(path+".emails", "is required: at least one address, or a robot (wecom_webhook, dingtalk_webhook, feishu_webhook)")
 		}
 		p.checkAddresses(path+".emails", u.Emails)
+		p.checkRobots(path, u.Robots())
 		if _, ok := c.Leader(u.Leader); u.Leader != "" && !ok {
 			p.errorf(path+".leader", "unknown leader %q: no [[leaders]] has this code", u.Leader)
 		}

@@ -141,7 +141,7 @@ func dutyPeriodNotices(spec DutySpec, p Period, submitted func(string, Period) b
 	overdue := today.DaysSince(due)
 	var units recipientSet
 	for _, code := range missing {
-		for _, addr := range dir.Units[code].Emails {
+		for _, addr := range dir.Units[code].Addresses() {
 			units.add(addr, RoleUnit, []string{code}, "")
 		}
 	}
@@ -170,14 +170,14 @@ func dutyPeriodNotices(spec DutySpec, p Period, submitted func(string, Period) b
 	return out
 }
 
-// unitsNotAt leaves out of a roll the units whose mailbox addr is: a unit
+// unitsNotAt leaves out of a roll the units whose address addr is: a unit
 // that also supervises the duty is reminded of its own report in its own
 // message, and does not chase itself. A roll left empty is not sent.
 func unitsNotAt(codes []string, addr string, dir Directory) []string {
 	var out []string
 	for _, code := range codes {
 		mine := func(e string) bool { return strings.EqualFold(strings.TrimSpace(e), strings.TrimSpace(addr)) }
-		if !slices.ContainsFunc(dir.Units[code].Emails, mine) {
+		if !slices.ContainsFunc(dir.Units[code].Addresses(), mine) {
 			out = append(out, code)
 		}
 	}

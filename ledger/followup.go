@@ -41,7 +41,7 @@ func FollowupNotices(it Item, dir Directory, today Date, p Policy, lastCheck Dat
 	}
 	var rs recipientSet
 	for _, code := range it.Units {
-		for _, addr := range dir.Units[code].Emails {
+		for _, addr := range dir.Units[code].Addresses() {
 			rs.add(addr, RoleUnit, []string{code}, "")
 		}
 	}

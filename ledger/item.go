@@ -96,6 +96,13 @@ type Unit struct {
 	// Aliases are other names the office uses for the unit (财务部 for
 	// 财务资产部), accepted wherever a unit is named.
 	Aliases []string `toml:"aliases,omitempty"`
+
+	// The unit's group-chat robots (see Robots).
+	WeComWebhook    string `toml:"wecom_webhook,omitempty"`
+	DingTalkWebhook string `toml:"dingtalk_webhook,omitempty"`
+	DingTalkSecret  string `toml:"dingtalk_secret,omitempty"`
+	FeishuWebhook   string `toml:"feishu_webhook,omitempty"`
+	FeishuSecret    string `toml:"feishu_secret,omitempty"`
 }
 
 // Leader is a member of the leadership responsible for items.
@@ -104,6 +111,16 @@ type Leader struct {
 	Name  string `toml:"name"`
 	Title string `toml:"title,omitempty"`
 	Email string `toml:"email"`
+	// Mobile is the leader's phone number, mentioned (@) in the messages
+	// the leader's robots carry where the platform can.
+	Mobile string `toml:"mobile,omitempty"`
+
+	// The leader's group-chat robots (see Robots).
+	WeComWebhook    string `toml:"wecom_webhook,omitempty"`
+	DingTalkWebhook string `toml:"dingtalk_webhook,omitempty"`
+	DingTalkSecret  string `toml:"dingtalk_secret,omitempty"`
+	FeishuWebhook   string `toml:"feishu_webhook,omitempty"`
+	FeishuSecret    string `toml:"feishu_secret,omitempty"`
 }
 
 // Item is one problem of the ledger (整改事项).

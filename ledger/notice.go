@@ -16,7 +16,7 @@ const (
 )
 
 // Directory is who can be written to: units and leaders by code, and the
-// supervisors' addresses (整改领导小组办公室).
+// supervisors' addresses (整改领导小组办公室), mailboxes and robots.
 type Directory struct {
 	Units       map[string]Unit
 	Leaders     map[string]Leader
@@ -59,7 +59,7 @@ type Notice struct {
 	Subject   string // items: "ROUND/NO"; duties: "DUTY/PERIOD", e.g. "sanzhongyida/2025-03"
 	Stage     Stage
 	Level     Level
-	Recipient string // one email address
+	Recipient string // one address: a mailbox or a robot (see ChannelOf)
 	Role      Role
 	// DaysLeft counts days from today to the deadline (items) or due date
 	// (duties); negative when overdue. For follow-ups it is the stage day
@@ -116,7 +116,8 @@ func (n Notice) anchor() string {
 func ItemSubject(it Item) string { return it.Round + "/" + it.No }
 
 // ItemNotices returns the deadline notices due on today for one item: the
-// latest reached stage, to every mailbox of every responsible unit; from
+// latest reached stage, to every address (mailbox or robot) of every
+// responsible unit; from
 // p.EscalateAfterDays overdue also to the responsible leader (告诫); from
 // p.SevereAfterDays overdue also to every supervisor (约谈提醒). A threshold
 // of zero or less turns that escalation off. An address met twice gets one
@@ -132,14 +133,16 @@ func ItemNotices(it Item, dir Directory, today Date, p Policy) []Notice {
 	}
 	var rs recipientSet
 	for _, code := range it.Units {
-		for _, addr := range dir.Units[code].Emails {
+		for _, addr := range dir.Units[code].Addresses() {
 			rs.add(addr, RoleUnit, []string{code}, "")
 		}
 	}
 	overdue := today.DaysSince(it.Deadline)
 	if reached(overdue, p.EscalateAfterDays) {
 		if code := dir.leaderOf(it); code != "" {
-			rs.add(dir.Leaders[code].Email, RoleLeader, it.Units, code)
+			for _, addr := range dir.Leaders[code].Addresses() {
+				rs.add(addr, RoleLeader, it.Units, code)
+			}
 		}
 	}
 	if reached(overdue, p.SevereAfterDays) {

@@ -35,6 +35,9 @@ type SummaryData struct {
 	// Failed are the deliveries that failed since FailedSince.
 	Failed      []SummaryFailure
 	FailedSince string // "2026-11-16 08:00"
+	// Link is the console's address, shown by the robots' messages; "" when
+	// there is none.
+	Link string
 }
 
 // Count is one number of the summary's overview, e.g. 红灯 3.

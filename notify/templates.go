@@ -52,6 +52,9 @@ type DigestData struct {
 	Omitted int
 	AsOf    string // the day of the run, "2025-06-16"
 	Office  string // signature, e.g. 整改领导小组办公室
+	// Link is the page where the recipient sees all of it (the unit's
+	// page); "" when there is none. The robots' messages show it.
+	Link string
 }
 
 // Template file names; a templates_dir may hold any of them to override the
@@ -69,6 +72,8 @@ var embeddedTemplates embed.FS
 type Templates struct {
 	digest  templateSet
 	summary templateSet
+	// The markdown bodies of the robots' messages.
+	digestMD, summaryMD *texttemplate.Template
 }
 
 // LoadTemplates parses the embedded templates, each replaced by the file of
@@ -82,6 +87,12 @@ func LoadTemplates(dir string) (*Templates, error) {
 		return nil, err
 	}
 	if t.summary, err = loadTemplateSet(dir, summarySubjectFile, summaryTextFile, summaryHTMLFile); err != nil {
+		return nil, err
+	}
+	if t.digestMD, err = parseMarkdown(dir, digestMarkdownFile); err != nil {
+		return nil, err
+	}
+	if t.summaryMD, err = parseMarkdown(dir, summaryMarkdownFile); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -120,7 +131,7 @@ type digestView struct {
 	Concerns           []string
 	Entries            []Entry
 	OtherOpen, Omitted int
-	AsOf, Office       string
+	AsOf, Office, Link string
 
 	Tag       string // 整改督办 | 报送提醒 | 回头看 | 督办提醒 (mixed)
 	Summary   string // "2项已逾期、1项即将到期"
@@ -183,7 +194,7 @@ func newEntryView(i int, e Entry) entryView {
 func newDigestView(d DigestData) digestView {
 	v := digestView{
 		To: d.To, ToName: d.ToName, Role: d.Role, Concerns: d.Concerns, Entries: d.Entries,
-		OtherOpen: d.OtherOpen, Omitted: d.Omitted, AsOf: d.AsOf, Office: d.Office,
+		OtherOpen: d.OtherOpen, Omitted: d.Omitted, AsOf: d.AsOf, Office: d.Office, Link: d.Link,
 		Roll: len(d.Entries) > 0,
 	}
 	kinds := map[string]bool{}
@@ -261,6 +272,7 @@ var templateFuncs = texttemplate.FuncMap{
 	"book":      bookTitle,
 	"daysText":  ledger.DaysText,
 	"daysColor": daysColor,
+	"line":      oneLine,
 }
 
 // joinNames lists names the Chinese way, with 、 between them.

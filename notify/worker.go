@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,9 +37,10 @@ const (
 // a lease, sends it, and records the outcomes; several workers (replicas)
 // may share a store, and the lease keeps them apart.
 type Worker struct {
-	Store       DispatchStore
-	Transport   Transport
-	From        string        // "整改办 <zgb@example.org>"
+	Store DispatchStore
+	// Channels deliver the dispatches by their Channel: ledger.ChannelEmail
+	// and each robot platform. A dispatch of a channel not here fails.
+	Channels    map[string]Channel
 	Owner       string        // names this process in the leases
 	Lease       time.Duration // how long a claim is ours; must exceed a batch's sending time
 	MaxAttempts int           // attempts before a temporary failure is final
@@ -48,18 +50,23 @@ type Worker struct {
 	Batch       int           // dispatches claimed at once; 0: defaultBatch
 	Now         func() time.Time
 	Logger      *slog.Logger
-	// Observe, when set, is told of every hand-over to the transport: the
-	// outcome (sent, retry, failed), the reply code (0 when there was no
-	// reply) and how long the transport took. The console's metrics use it.
-	Observe func(outcome string, code int, d time.Duration)
+	// Observe, when set, is told of every hand-over to a channel: the
+	// channel, the outcome (sent, retry, failed), the reply code (0 when
+	// there was no reply) and how long it took. The console's metrics use it.
+	Observe func(channel, outcome string, code int, d time.Duration)
+	// OnFailure, when set, is called after a DeliverDue in which a dispatch
+	// failed for good or the store failed, so that failures are loud (the
+	// heartbeat's /fail). It must not block.
+	OnFailure func(s Stats, err error)
 
 	wakeOnce sync.Once
 	wake     chan struct{}
 }
 
-// Stats counts the outcomes of one DeliverDue.
+// Stats counts the outcomes of one DeliverDue. Waiting dispatches were not
+// sent: a robot's rate limit holds them until their next attempt.
 type Stats struct {
-	Sent, Retried, Failed int
+	Sent, Retried, Failed, Waiting int
 }
 
 // Wake tells Run that new dispatches exist; it never blocks.
@@ -88,7 +95,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.Logger.Error("deliver due dispatches", "error", err)
 		}
 		if stats != (Stats{}) {
-			w.Logger.Info("delivered", "sent", stats.Sent, "retried", stats.Retried, "failed", stats.Failed)
+			w.Logger.Info("delivered", "sent", stats.Sent, "retried", stats.Retried, "failed", stats.Failed, "waiting", stats.Waiting)
 		}
 		timer := time.NewTimer(w.nextWait(ctx))
 		select {
@@ -118,15 +125,16 @@ func (w *Worker) nextWait(ctx context.Context) time.Duration {
 
 func (w *Worker) check() error {
 	switch {
-	case w.Store == nil || w.Transport == nil || w.Now == nil || w.Logger == nil || w.Backoff == nil:
-		return errors.New("notify: worker needs a store, a transport, a clock, a logger and a backoff")
+	case w.Store == nil || len(w.Channels) == 0 || w.Now == nil || w.Logger == nil || w.Backoff == nil:
+		return errors.New("notify: worker needs a store, channels, a clock, a logger and a backoff")
 	case w.Owner == "" || w.Lease <= 0 || w.MaxAttempts <= 0 || w.PollEvery <= 0:
 		return errors.New("notify: worker needs an owner, a lease, max attempts and a poll interval")
 	}
-	// A bad sender would fail every message for good: refuse to start.
-	_, err := senderDomain(w.From)
-	return err
+	return nil
 }
+
+// Close closes every channel.
+func (w *Worker) Close() error { return CloseChannels(w.Channels) }
 
 // DeliverDue has Concurrency senders claim and send due dispatches until
 // none is due; ignoreBackoff also takes pending dispatches whose next
@@ -147,7 +155,11 @@ func (w *Worker) DeliverDue(ctx context.Context, ignoreBackoff bool) (Stats, err
 	}
 	senders.Wait()
 	p.settle(ctx, p.takeRetries(true))
-	return p.stats, errors.Join(p.errs...)
+	err := errors.Join(p.errs...)
+	if w.OnFailure != nil && (p.stats.Failed > 0 || err != nil) {
+		w.OnFailure(p.stats, err)
+	}
+	return p.stats, err
 }
 
 // pass is the state one DeliverDue shares among its senders.
@@ -182,7 +194,10 @@ func (p *pass) send(ctx context.Context, ignoreBackoff bool) {
 		var outcomes []store.Outcome
 		for _, d := range batch {
 			o := p.deliver(ctx, d)
-			if o.State == store.StatePending && !o.Unsent {
+			if o.State == store.StatePending && (!o.Unsent || o.NextAttemptAt.After(w.Now())) {
+				// A retry, or a dispatch waiting for its rate limit: held
+				// (leased) to the pass's end, so that the pass does not
+				// claim it again.
 				p.hold(heldRetry{o, d.LeaseUntil})
 				continue
 			}
@@ -229,37 +244,45 @@ func (p *pass) deliver(ctx context.Context, d store.Dispatch) store.Outcome {
 	if ctx.Err() != nil || p.leaseRunningOut(d.LeaseUntil) {
 		return handBack(d, w.Now())
 	}
-	log := w.Logger.With("dispatch", d.ID, "to", d.Recipient, "attempt", d.Attempts)
-	m, id, err := BuildMessage(w.From, d)
-	if err != nil {
-		// A message that cannot be built never will be.
+	log := w.Logger.With("dispatch", d.ID, "to", d.Recipient, "channel", d.Channel, "attempt", d.Attempts)
+	ch := w.Channels[d.Channel]
+	if ch == nil {
+		err := fmt.Errorf("notify: no %s channel is configured", cmp.Or(d.Channel, "(empty)"))
 		log.Error("dispatch failed", "outcome", "failed", "error", err)
 		p.count(Stats{Failed: 1})
 		return store.Outcome{ID: d.ID, State: store.StateFailed, Error: err.Error()}
 	}
-	log = log.With("message_id", id)
 	start := w.Now()
 	// In flight means finished: shutdown must not cut a message in half.
-	reply, err := w.Transport.Send(context.WithoutCancel(ctx), m)
+	rc, err := ch.Send(context.WithoutCancel(ctx), d)
 	took := w.Now().Sub(start)
+	if rc.MessageID != "" {
+		log = log.With("message_id", rc.MessageID)
+	}
 	if err == nil {
-		p.observe("sent", reply, took)
-		log.Info("dispatch sent", "outcome", "sent", "reply", reply)
+		p.observe(d.Channel, "sent", rc.Code, took)
+		log.Info("dispatch sent", "outcome", "sent", "reply", rc.Reply)
 		p.count(Stats{Sent: 1})
-		return store.Outcome{ID: d.ID, State: store.StateSent, MessageID: id, Reply: reply, Error: d.LastError}
+		return store.Outcome{ID: d.ID, State: store.StateSent, MessageID: rc.MessageID, Reply: rc.Reply, Error: d.LastError}
+	}
+	if at, ok := waitsUntil(err); ok {
+		log.Debug("dispatch waits for the rate limit", "outcome", "waiting", "next_attempt", at)
+		p.count(Stats{Waiting: 1})
+		return handBack(d, at)
 	}
 	temporary, reply := Classify(err)
+	reply = cmp.Or(reply, rc.Reply)
 	if temporary && d.Attempts < w.MaxAttempts {
 		next := w.Now().Add(w.Backoff(d.Attempts))
-		p.observe("retry", reply, took)
+		p.observe(d.Channel, "retry", rc.Code, took)
 		log.Warn("dispatch will be retried", "outcome", "retry", "reply", reply, "next_attempt", next, "error", err)
 		p.count(Stats{Retried: 1})
-		return store.Outcome{ID: d.ID, State: store.StatePending, NextAttemptAt: next, MessageID: id, Reply: reply, Error: err.Error()}
+		return store.Outcome{ID: d.ID, State: store.StatePending, NextAttemptAt: next, MessageID: rc.MessageID, Reply: reply, Error: err.Error()}
 	}
-	p.observe("failed", reply, took)
+	p.observe(d.Channel, "failed", rc.Code, took)
 	log.Error("dispatch failed", "outcome", "failed", "reply", reply, "temporary", temporary, "error", err)
 	p.count(Stats{Failed: 1})
-	return store.Outcome{ID: d.ID, State: store.StateFailed, MessageID: id, Reply: reply, Error: err.Error()}
+	return store.Outcome{ID: d.ID, State: store.StateFailed, MessageID: rc.MessageID, Reply: reply, Error: err.Error()}
 }
 
 // handBack returns a claimed dispatch unsent: pending again, due at next,
@@ -293,6 +316,7 @@ func (p *pass) count(s Stats) {
 	p.stats.Sent += s.Sent
 	p.stats.Retried += s.Retried
 	p.stats.Failed += s.Failed
+	p.stats.Waiting += s.Waiting
 }
 
 func (p *pass) fail(err error) {
@@ -301,9 +325,9 @@ func (p *pass) fail(err error) {
 	p.errs = append(p.errs, err)
 }
 
-func (p *pass) observe(outcome, reply string, d time.Duration) {
+func (p *pass) observe(channel, outcome string, code int, d time.Duration) {
 	if p.w.Observe != nil {
-		p.w.Observe(outcome, replyCode(reply), d)
+		p.w.Observe(channel, outcome, code, d)
 	}
 }
 

@@ -104,8 +104,12 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 func newWorker(t *testing.T, st *store.Store, tr notify.Transport, c *clock) *notify.Worker {
+	email, err := notify.NewEmail(testFrom, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &notify.Worker{
-		Store: st, Transport: tr, From: testFrom, Owner: "worker-1", Lease: 5 * time.Minute,
+		Store: st, Channels: map[string]notify.Channel{ledger.ChannelEmail: email}, Owner: "worker-1", Lease: 5 * time.Minute,
 		MaxAttempts: 8, PollEvery: 30 * time.Second,
 		Concurrency: 2, Batch: 2, Now: c.Now, Logger: testLogger(t),
 		Backoff: func(attempt int) time.Duration { return time.Duration(attempt) * time.Minute },
@@ -442,22 +446,21 @@ func TestWorkerUnbuildableMessageFails(t *testing.T) {
 	})
 }
 
-func TestWorkerRefusesABadSender(t *testing.T) {
+// A bad sender would fail every message for good: the email channel
+// refuses it when it is made, before any dispatch is claimed.
+func TestEmailRefusesABadSender(t *testing.T) {
 	t.Parallel()
-	st := storetest.Open(t, "sqlite")
-	c := newClock()
-	queue(t, st, c.Now(), "bgs@zgh.example.org")
 	ob, err := notify.NewOutbox(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWorker(t, st, ob, c)
-	w.From = "整改办"
-	if _, err := w.DeliverDue(context.Background(), false); err == nil {
-		t.Fatal("DeliverDue with a sender without address succeeded")
+	for _, from := range []string{"整改办", "zgb@", "整改办 <zgb@zgh.example.org>\r\nBcc: x@example.org", ""} {
+		if _, err := notify.NewEmail(from, ob); err == nil {
+			t.Errorf("NewEmail(%q) succeeded", from)
+		}
 	}
-	if d := dispatchesTo(t, st)["bgs@zgh.example.org"]; d.State != store.StatePending || d.Attempts != 0 {
-		t.Errorf("dispatch %s after %d attempts; a config error must not consume attempts", d.State, d.Attempts)
+	if _, err := notify.NewEmail(testFrom, ob); err != nil {
+		t.Errorf("NewEmail(%q): %v", testFrom, err)
 	}
 }
 

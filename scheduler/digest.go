@@ -99,7 +99,8 @@ func (r Ref) Tag() string {
 }
 
 // renderFunc turns the notices one recipient gets from a run into the
-// message's subject and bodies.
+// message's subject and bodies: text and HTML for a mailbox, markdown (in
+// text, no HTML) cut to the platforms' limit for a robot.
 type renderFunc func(recipient string, notices []ledger.Notice) (subject, text, html string, err error)
 
 // renderer returns how job's messages are rendered: the weekly summary's
@@ -114,13 +115,25 @@ func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date)
 		return func(recipient string, _ []ledger.Notice) (string, string, string, error) {
 			d := facts
 			d.To = recipient
+			if isRobot(recipient) {
+				subject, text, err := s.tmpl.RenderSummaryMarkdown(d)
+				return subject, text, "", err
+			}
 			return s.tmpl.RenderSummary(d)
 		}, nil
 	}
 	return func(recipient string, notices []ledger.Notice) (string, string, string, error) {
-		return s.tmpl.RenderDigest(s.digestData(recipient, today, notices))
+		d := s.digestData(recipient, today, notices)
+		if isRobot(recipient) {
+			subject, text, err := s.tmpl.RenderDigestMarkdown(d)
+			return subject, text, "", err
+		}
+		return s.tmpl.RenderDigest(d)
 	}, nil
 }
+
+// isRobot tells a robot's address from a mailbox.
+func isRobot(addr string) bool { return ledger.ChannelOf(addr) != ledger.ChannelEmail }
 
 func (s *Scheduler) message(job string, recipient string,
 	fresh []store.Reminder, byKey map[string]*ledger.Notice, render renderFunc) (store.Message, error) {
@@ -207,17 +220,13 @@ func (s *Scheduler) recipientName(addr string, notices []ledger.Notice) string {
 			}
 			for _, code := range codes {
 				u := s.set.Directory.Units[code]
-				for _, e := range u.Emails {
-					if strings.EqualFold(e, addr) {
-						return u.Name
-					}
+				if slices.ContainsFunc(u.Addresses(), func(a string) bool { return strings.EqualFold(a, addr) }) {
+					return u.Name
 				}
 			}
 		case ledger.RoleLeader:
-			for _, l := range s.set.Directory.Leaders {
-				if strings.EqualFold(l.Email, addr) {
-					return l.Name
-				}
+			if l, ok := s.set.Directory.Leaders[n.Leader]; ok {
+				return l.Name
 			}
 		}
 	}

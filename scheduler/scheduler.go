@@ -57,7 +57,7 @@ type Scheduler struct {
 	wake  func()
 	onRun func(job, outcome string, d time.Duration)
 
-	afterRun func(job string, res Result)
+	afterRun func(job string, res Result, err error)
 }
 
 // Options are the injected collaborators of New.
@@ -69,10 +69,11 @@ type Options struct {
 	// OnRun, when set, is told of every finished run: the job, its outcome
 	// (ok or failed) and how long it took. The console's metrics use it.
 	OnRun func(job, outcome string, d time.Duration)
-	// AfterRun, when set, is called after every successful run (outcome ok,
-	// a skipped non-workday included), e.g. to ping a heartbeat URL. It must
-	// not block: the run waits for it.
-	AfterRun func(job string, res Result)
+	// AfterRun, when set, is called after every run this process claimed or
+	// failed to claim: err is nil for a successful run (a skipped non-workday
+	// included), else what failed; e.g. to ping a heartbeat URL, or its
+	// /fail. It must not block: the run waits for it.
+	AfterRun func(job string, res Result, err error)
 }
 
 // New returns a Scheduler over the store with the given settings.
@@ -93,7 +94,7 @@ func New(st *store.Store, set Settings, tmpl *notify.Templates, o Options) *Sche
 		o.OnRun = func(string, string, time.Duration) {}
 	}
 	if o.AfterRun == nil {
-		o.AfterRun = func(string, Result) {}
+		o.AfterRun = func(string, Result, error) {}
 	}
 	return &Scheduler{store: st, set: set, tmpl: tmpl, owner: o.Owner, now: o.Now, log: o.Logger, wake: o.Wake,
 		onRun: o.OnRun, afterRun: o.AfterRun}
@@ -118,7 +119,9 @@ func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Ti
 		return Result{}, fmt.Errorf("%w: %s at %s", ErrAlreadyRan, job, scheduledFor.In(s.set.Location).Format(time.DateTime))
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("scheduler: claim %s run: %w", job, err)
+		err = fmt.Errorf("scheduler: claim %s run: %w", job, err)
+		s.afterRun(job, Result{}, err)
+		return Result{}, err
 	}
 	res, runErr := s.perform(ctx, job, run, scheduledFor)
 	outcome, errText := "ok", ""
@@ -131,7 +134,9 @@ func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Ti
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := s.store.FinishRun(finishCtx, run.ID, outcome, res.Reminders, res.Dispatches, errText, s.now()); err != nil {
-		return res, errors.Join(runErr, fmt.Errorf("scheduler: finish %s run: %w", job, err))
+		err = errors.Join(runErr, fmt.Errorf("scheduler: finish %s run: %w", job, err))
+		s.afterRun(job, res, err)
+		return res, err
 	}
 	res.Run = run
 	res.Run.Outcome = outcome
@@ -140,9 +145,7 @@ func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Ti
 	if res.Dispatches > 0 {
 		s.wake()
 	}
-	if runErr == nil {
-		s.afterRun(job, res)
-	}
+	s.afterRun(job, res, runErr)
 	return res, runErr
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"duban/ledger"
 )
 
 // Reminder is one decision of the rules: tell Recipient about Subject at
@@ -182,8 +184,8 @@ func insertMessages(ctx context.Context, tx *sqlx.Tx, job string, runID int64, d
 		if err != nil {
 			return 0, fmt.Errorf("build message to %s: %w", d.Recipient, err)
 		}
-		pending = append(pending, []any{d.Key, job, runIDArg(runID), d.Recipient, m.Subject, m.Text, m.HTML,
-			m.Refs, ts(now), ts(now), ts(now)})
+		pending = append(pending, []any{d.Key, job, runIDArg(runID), d.Recipient, ledger.ChannelOf(d.Recipient),
+			m.Subject, m.Text, m.HTML, m.Refs, ts(now), ts(now), ts(now)})
 		if len(pending) == messagesPerInsert {
 			if err := flush(); err != nil {
 				return 0, err

@@ -28,6 +28,7 @@ type Dispatch struct {
 	Key, Job                                            string
 	RunID                                               int64
 	Recipient, Subject, BodyText, BodyHTML, Refs, State string
+	Channel                                             string // ledger.ChannelEmail, or a robot's platform
 	Attempts                                            int
 	NextAttemptAt                                       time.Time
 	LeaseOwner                                          string
@@ -42,6 +43,7 @@ type dispatchRow struct {
 	Job           string        `db:"job"`
 	RunID         sql.NullInt64 `db:"run_id"`
 	Recipient     string        `db:"recipient"`
+	Channel       string        `db:"channel"`
 	Subject       string        `db:"subject"`
 	BodyText      string        `db:"body_text"`
 	BodyHTML      string        `db:"body_html"`
@@ -60,7 +62,7 @@ type dispatchRow struct {
 
 func (r dispatchRow) dispatch() Dispatch {
 	return Dispatch{
-		ID: r.ID, Key: r.Key, Job: r.Job, RunID: r.RunID.Int64, Recipient: r.Recipient,
+		ID: r.ID, Key: r.Key, Job: r.Job, RunID: r.RunID.Int64, Recipient: r.Recipient, Channel: r.Channel,
 		Subject: r.Subject, BodyText: r.BodyText, BodyHTML: r.BodyHTML, Refs: r.Refs, State: r.State,
 		Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.Time, LeaseOwner: r.LeaseOwner,
 		LeaseUntil: r.LeaseUntil.Time, LastError: r.LastError, SMTPReply: r.SMTPReply,
@@ -199,13 +201,31 @@ func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time, by A
 	return nil
 }
 
+// RetryFailed puts every failed dispatch created at or after since back to
+// pending, due at now, with a fresh attempt budget, and returns how many;
+// a zero since takes them all.
+func (s *Store) RetryFailed(ctx context.Context, since, now time.Time) (int, error) {
+	if since.IsZero() {
+		since = time.Unix(0, 0) // before any dispatch: a zero time would be NULL
+	}
+	res, err := exec(ctx, s.db, qRetryFailed, ts(now), ts(now), ts(since))
+	if err != nil {
+		return 0, fmt.Errorf("store: retry failed dispatches: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: retry failed dispatches: %w", err)
+	}
+	return int(n), nil
+}
+
 // DispatchFilter selects dispatches by creation time (Since inclusive,
-// Until exclusive), state, recipient (case-insensitive) and job; zero
-// fields match everything. Limit <= 0 means no limit.
+// Until exclusive), state, recipient (case-insensitive), job and channel;
+// zero fields match everything. Limit <= 0 means no limit.
 type DispatchFilter struct {
-	Since, Until   time.Time
-	State, To, Job string
-	Limit, Offset  int
+	Since, Until            time.Time
+	State, To, Job, Channel string
+	Limit, Offset           int
 }
 
 // ListDispatches returns the dispatches matching f, newest first.
@@ -230,6 +250,9 @@ func (s *Store) ListDispatches(ctx context.Context, f DispatchFilter) ([]Dispatc
 	}
 	if f.Job != "" {
 		add(fDispatchJob, f.Job)
+	}
+	if f.Channel != "" {
+		add(fDispatchChannel, f.Channel)
 	}
 	query := qListDispatches
 	if len(where) > 0 {
@@ -263,18 +286,43 @@ func (s *Store) NextDispatchDue(ctx context.Context) (time.Time, bool, error) {
 	return t.Time, !t.IsZero(), nil
 }
 
-// CountDispatchesByState counts dispatches per state; every state is present.
-func (s *Store) CountDispatchesByState(ctx context.Context) (map[string]int, error) {
-	var rows []struct {
-		State string `db:"state"`
-		N     int    `db:"n"`
-	}
+// DispatchCount is how many dispatches of one channel are in one state.
+type DispatchCount struct {
+	State   string `db:"state"`
+	Channel string `db:"channel"`
+	N       int    `db:"n"`
+}
+
+// CountDispatches counts dispatches per state and channel; a pair without
+// dispatches is absent.
+func (s *Store) CountDispatches(ctx context.Context) ([]DispatchCount, error) {
+	var rows []DispatchCount
 	if err := sel(ctx, s.rdb, &rows, qCountByState); err != nil {
 		return nil, fmt.Errorf("store: count dispatches: %w", err)
 	}
+	return rows, nil
+}
+
+// CountDispatchesByState counts dispatches per state, over every channel;
+// every state is present.
+func (s *Store) CountDispatchesByState(ctx context.Context) (map[string]int, error) {
+	rows, err := s.CountDispatches(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]int{StatePending: 0, StateSending: 0, StateSent: 0, StateFailed: 0}
 	for _, r := range rows {
-		out[r.State] = r.N
+		out[r.State] += r.N
 	}
 	return out, nil
+}
+
+// OldestUndelivered returns when the oldest dispatch still pending (or
+// being sent) was created; false when every dispatch is settled.
+func (s *Store) OldestUndelivered(ctx context.Context) (time.Time, bool, error) {
+	var t dbTime
+	if err := get(ctx, s.rdb, &t, qOldestUndelivered); err != nil {
+		return time.Time{}, false, fmt.Errorf("store: oldest undelivered dispatch: %w", err)
+	}
+	return t.Time, !t.IsZero(), nil
 }

@@ -116,6 +116,9 @@ const (
 		WHERE id = ?`
 	qLastRuns = `SELECT ` + runCols + ` FROM job_runs r
 		WHERE scheduled_for = (SELECT MAX(scheduled_for) FROM job_runs WHERE job = r.job)`
+	// Each job's latest successful run, by scheduled time.
+	qLastSuccesses = `SELECT ` + runCols + ` FROM job_runs r WHERE outcome = 'ok'
+		AND scheduled_for = (SELECT MAX(scheduled_for) FROM job_runs WHERE job = r.job AND outcome = 'ok')`
 	qListRuns    = `SELECT ` + runCols + ` FROM job_runs ORDER BY scheduled_for DESC, id DESC`
 	qListJobRuns = `SELECT ` + runCols + ` FROM job_runs WHERE job = ? ORDER BY scheduled_for DESC, id DESC`
 )
@@ -131,22 +134,24 @@ const (
 
 // dispatches
 const (
-	dispatchCols = `id, key, job, run_id, recipient, subject, body_text, body_html, refs, state,
+	dispatchCols = `id, key, job, run_id, recipient, channel, subject, body_text, body_html, refs, state,
 		attempts, next_attempt_at, lease_owner, lease_until, last_error, smtp_reply, message_id,
 		created_at, sent_at`
 
 	// Many at once: multiRow adds a tuple per message (key, job, run_id,
-	// recipient, subject, body_text, body_html, refs, next_attempt_at,
-	// created_at, updated_at).
-	qInsertDispatches = `INSERT INTO dispatches (key, job, run_id, recipient, subject, body_text,
+	// recipient, channel, subject, body_text, body_html, refs,
+	// next_attempt_at, created_at, updated_at).
+	qInsertDispatches = `INSERT INTO dispatches (key, job, run_id, recipient, channel, subject, body_text,
 		body_html, refs, next_attempt_at, created_at, updated_at) VALUES `
 	qInsertDispatchesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING key`
 	qGetDispatch         = `SELECT ` + dispatchCols + ` FROM dispatches WHERE id = ?`
 	qListDispatches      = `SELECT ` + dispatchCols + ` FROM dispatches` // + WHERE filters + order
 	qDispatchesOrder     = ` ORDER BY created_at DESC, id DESC`
 	qNextDispatchDue     = `SELECT MIN(next_attempt_at) FROM dispatches WHERE state = 'pending'`
-	qCountByState        = `SELECT state, COUNT(*) AS n FROM dispatches GROUP BY state`
-	qDispatchState       = `SELECT state, attempts FROM dispatches WHERE id = ?`
+	qCountByState        = `SELECT state, channel, COUNT(*) AS n FROM dispatches GROUP BY state, channel`
+	// The oldest message not delivered yet: pending, or being sent.
+	qOldestUndelivered = `SELECT MIN(created_at) FROM dispatches WHERE state IN ('pending', 'sending')`
+	qDispatchState     = `SELECT state, attempts FROM dispatches WHERE id = ?`
 
 	// A claim leases the pending dispatches that are due and the sending
 	// ones whose lease expired; PostgreSQL adds FOR UPDATE SKIP LOCKED to
@@ -170,15 +175,20 @@ const (
 	// A retry from the console starts the attempt budget afresh.
 	qRetryDispatch = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,
 		updated_at = ? WHERE id = ? AND state = 'failed'`
+	// duban deliver --retry-failed: every failed message created since a
+	// time, afresh.
+	qRetryFailed = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,
+		updated_at = ? WHERE state = 'failed' AND created_at >= ?`
 )
 
 // Dispatch filters, joined with AND into qListDispatches' WHERE clause.
 const (
-	fDispatchSince = `created_at >= ?`
-	fDispatchUntil = `created_at < ?`
-	fDispatchState = `state = ?`
-	fDispatchTo    = `lower(recipient) = lower(?)`
-	fDispatchJob   = `job = ?`
+	fDispatchSince   = `created_at >= ?`
+	fDispatchUntil   = `created_at < ?`
+	fDispatchState   = `state = ?`
+	fDispatchTo      = `lower(recipient) = lower(?)`
+	fDispatchJob     = `job = ?`
+	fDispatchChannel = `channel = ?`
 )
 
 // Every dispatch that carried a reminder about a subject (an item's

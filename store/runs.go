@@ -78,6 +78,20 @@ func (s *Store) LastRuns(ctx context.Context) (map[string]Run, error) {
 	return out, nil
 }
 
+// LastSuccesses returns each job's latest successful run by scheduled
+// time; a job that never succeeded is absent.
+func (s *Store) LastSuccesses(ctx context.Context) (map[string]Run, error) {
+	var rows []runRow
+	if err := sel(ctx, s.rdb, &rows, qLastSuccesses); err != nil {
+		return nil, fmt.Errorf("store: last successful runs: %w", err)
+	}
+	out := make(map[string]Run, len(rows))
+	for _, r := range rows {
+		out[r.Job] = r.run()
+	}
+	return out, nil
+}
+
 // ListRuns returns runs newest first, of one job or ("" ) all; limit <= 0
 // means no limit.
 func (s *Store) ListRuns(ctx context.Context, job string, limit int) ([]Run, error) {

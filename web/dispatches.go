@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,13 +20,14 @@ import (
 // dispatchesPerPage is the length of a page of the dispatch log.
 const dispatchesPerPage = 50
 
-type dispatchFilterView struct{ Since, Until, Status, To, Job string }
+type dispatchFilterView struct{ Since, Until, Status, To, Job, Channel string }
 
 type dispatchesView struct {
 	Filter    dispatchFilterView
 	Error     string
 	States    []option
 	Jobs      []option
+	Channels  []option
 	Rows      []store.Dispatch
 	Page      int
 	PrevURL   string
@@ -39,7 +41,7 @@ type dispatchesView struct {
 func (s *Server) dispatchFilter(q url.Values) (store.DispatchFilter, dispatchFilterView, string) {
 	fv := dispatchFilterView{
 		Since: strings.TrimSpace(q.Get("since")), Until: strings.TrimSpace(q.Get("until")),
-		Status: q.Get("status"), To: strings.TrimSpace(q.Get("to")), Job: q.Get("job"),
+		Status: q.Get("status"), To: strings.TrimSpace(q.Get("to")), Job: q.Get("job"), Channel: q.Get("channel"),
 	}
 	f := store.DispatchFilter{To: fv.To}
 	var problems []string
@@ -54,6 +56,11 @@ func (s *Server) dispatchFilter(q url.Values) (store.DispatchFilter, dispatchFil
 		f.Job, fv.Job = job, job
 	} else {
 		fv.Job = ""
+	}
+	if slices.Contains(ledger.Channels, fv.Channel) {
+		f.Channel = fv.Channel
+	} else {
+		fv.Channel = ""
 	}
 	return f, fv, strings.Join(problems, ";")
 }
@@ -82,7 +89,7 @@ func (s *Server) dayRange(since, until *string) (from, to time.Time, problems []
 
 func (fv dispatchFilterView) query() url.Values {
 	q := url.Values{}
-	for k, v := range map[string]string{"since": fv.Since, "until": fv.Until, "status": fv.Status, "to": fv.To, "job": fv.Job} {
+	for k, v := range map[string]string{"since": fv.Since, "until": fv.Until, "status": fv.Status, "to": fv.To, "job": fv.Job, "channel": fv.Channel} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -95,6 +102,14 @@ var stateOptions = []option{
 	{store.StateSending, stateLabel(store.StateSending)},
 	{store.StateSent, stateLabel(store.StateSent)},
 	{store.StateFailed, stateLabel(store.StateFailed)},
+}
+
+func channelOptions() []option {
+	out := make([]option, len(ledger.Channels))
+	for i, c := range ledger.Channels {
+		out[i] = option{c, ledger.ChannelLabel(c)}
+	}
+	return out
 }
 
 func jobOptions() []option {
@@ -117,7 +132,7 @@ func (s *Server) dispatchList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := dispatchesView{Filter: fv, Error: problem, States: stateOptions, Jobs: jobOptions(), Page: pageNo}
+	v := dispatchesView{Filter: fv, Error: problem, States: stateOptions, Jobs: jobOptions(), Channels: channelOptions(), Page: pageNo}
 	base := fv.query()
 	v.ExportURL = "/dispatches.csv"
 	if len(base) > 0 {
@@ -149,14 +164,14 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	cw := sheet.NewCSVWriter(&buf)
-	cw.Write([]string{"编号", "创建时间", "任务", "收件人", "状态", "尝试次数", "主题", "最后错误", "服务器回复", "Message-ID", "发送时间"})
+	cw.Write([]string{"编号", "创建时间", "任务", "渠道", "收件人", "状态", "尝试次数", "主题", "最后错误", "服务器回复", "Message-ID", "发送时间"})
 	for _, d := range rows {
 		sent := ""
 		if !d.SentAt.IsZero() {
 			sent = s.fmtTime(d.SentAt)
 		}
 		cw.Write([]string{
-			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), d.Recipient, stateLabel(d.State),
+			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), ledger.ChannelLabel(d.Channel), d.Recipient, stateLabel(d.State),
 			strconv.Itoa(d.Attempts), d.Subject, d.LastError, d.SMTPReply, d.MessageID, sent,
 		})
 	}
@@ -213,7 +228,9 @@ func (s *Server) dispatchPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := dispatchView{D: d, Retried: r.URL.Query().Get("retried") == "1"}
-	v.Headers, v.HeadersErr = s.rebuildHeaders(d)
+	if d.Channel == ledger.ChannelEmail {
+		v.Headers, v.HeadersErr = s.rebuildHeaders(d)
+	}
 	refs, parsed := parseRefs(d.Refs)
 	if !parsed {
 		v.RawRefs = d.Refs

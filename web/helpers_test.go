@@ -82,7 +82,7 @@ func (c *clock) Add(d time.Duration) {
 func newFixture(t testing.TB, st *store.Store, env ...string) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	f := &fixture{t: t, cfg: exampleConfig(t, env...), st: st, metrics: NewMetrics(), clock: &clock{t: asOf}, outbox: t.TempDir()}
+	f := &fixture{t: t, cfg: exampleConfig(t, env...), st: st, metrics: NewMetrics("v-test"), clock: &clock{t: asOf}, outbox: t.TempDir()}
 	if err := st.EnsureRounds(ctx, f.cfg.Rounds); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,11 @@ func (f *fixture) deliver() notify.Stats {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	w := &notify.Worker{Store: f.st, Transport: out, From: f.cfg.Mail.From, Owner: "test", Now: f.clock.Now,
+	email, err := notify.NewEmail(f.cfg.Mail.From, out)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	w := &notify.Worker{Store: f.st, Channels: map[string]notify.Channel{ledger.ChannelEmail: email}, Owner: "test", Now: f.clock.Now,
 		Lease: time.Minute, MaxAttempts: f.cfg.Mail.MaxAttempts, PollEvery: time.Minute,
 		Backoff: notify.ExponentialBackoff(f.cfg.Mail.RetryBase.Duration), Logger: slog.New(slog.DiscardHandler),
 		Observe: f.metrics.ObserveSend}

@@ -4,33 +4,32 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"duban/config"
 	"duban/ledger"
+	"duban/store"
 )
 
-// readyTimeout bounds the database checks of /readyz, so that a probe
+// readyTimeout bounds the database check of /readyz, so that a probe
 // gets an answer while the database hangs.
 const readyTimeout = 2 * time.Second
-
-// runHistory is how many recent runs of a job /readyz looks through for
-// its last successful one.
-const runHistory = 50
 
 // healthz answers as long as the process serves HTTP.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	plain(w, http.StatusOK, "ok\n")
 }
 
-// readyz answers 200 when the database answers and every job has run
-// successfully recently enough, else 503 with the reasons, one a line.
+// readyz answers 200 when this replica can serve, that is when its
+// database answers; else 503 with the reason. A stale job is no reason:
+// every replica shares it, and taking them all out of a load balancer at
+// once would hide the console that shows it (the overview and the metrics
+// do).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	if reasons := s.notReady(ctx); len(reasons) > 0 {
-		plain(w, http.StatusServiceUnavailable, "not ready:\n"+strings.Join(reasons, "\n")+"\n")
+	if err := s.st.Ping(ctx); err != nil {
+		plain(w, http.StatusServiceUnavailable, "not ready:\ndatabase unreachable: "+err.Error()+"\n")
 		return
 	}
 	plain(w, http.StatusOK, "ready\n")
@@ -43,12 +42,25 @@ func plain(w http.ResponseWriter, status int, body string) {
 	fmt.Fprint(w, body)
 }
 
-func (s *Server) notReady(ctx context.Context) []string {
-	if err := s.st.Ping(ctx); err != nil {
-		return []string{"database unreachable: " + err.Error()}
+// jobHealth is how punctual a job is: its last successful run, and whether
+// it is overdue for the next.
+type jobHealth struct {
+	Job        string
+	LastOK     store.Run // zero when it never succeeded
+	Since      time.Time // when punctuality is measured from (see since)
+	ExpectedBy time.Time // a successful run is due by then
+	Stale      bool
+}
+
+// jobsHealth tells, for every configured job, whether it has run
+// successfully within two of its intervals.
+func (s *Server) jobsHealth(ctx context.Context) ([]jobHealth, error) {
+	last, err := s.st.LastSuccesses(ctx)
+	if err != nil {
+		return nil, err
 	}
-	now := s.now()
-	var reasons []string
+	now := s.now().In(s.cfg.Location)
+	var out []jobHealth
 	for _, job := range ledger.JobNames {
 		spec, ok := s.cfg.Jobs[job]
 		if !ok {
@@ -56,19 +68,14 @@ func (s *Server) notReady(ctx context.Context) []string {
 		}
 		sched, err := config.ParseSchedule(spec.Schedule)
 		if err != nil {
-			reasons = append(reasons, fmt.Sprintf("job %s: %v", job, err))
-			continue
+			continue // Load refused it: a config built by hand
 		}
-		lastOK, err := s.lastSuccess(ctx, job)
-		if err != nil {
-			return append(reasons, "database unreachable: "+err.Error())
-		}
-		if deadline, stale := staleAfter(sched, s.since(lastOK), now.In(s.cfg.Location)); stale {
-			reasons = append(reasons, fmt.Sprintf("job %s: no successful run since %s (expected by %s)",
-				job, s.fmtTime(s.since(lastOK)), s.fmtTime(deadline)))
-		}
+		h := jobHealth{Job: job, LastOK: last[job]}
+		h.Since = s.since(h.LastOK.ScheduledFor)
+		h.ExpectedBy, h.Stale = staleAfter(sched, h.Since, now)
+		out = append(out, h)
 	}
-	return reasons
+	return out, nil
 }
 
 // since is when a job's punctuality is measured from: its last successful
@@ -79,21 +86,6 @@ func (s *Server) since(lastOK time.Time) time.Time {
 		return lastOK.In(s.cfg.Location)
 	}
 	return s.started.In(s.cfg.Location)
-}
-
-// lastSuccess is the scheduled time of the job's latest ok run among its
-// recent ones; zero when there is none.
-func (s *Server) lastSuccess(ctx context.Context, job string) (time.Time, error) {
-	runs, err := s.st.ListRuns(ctx, job, runHistory)
-	if err != nil {
-		return time.Time{}, err
-	}
-	for _, r := range runs {
-		if r.Outcome == "ok" {
-			return r.ScheduledFor, nil
-		}
-	}
-	return time.Time{}, nil
 }
 
 // nexter is what staleAfter needs of a cron schedule.

@@ -41,6 +41,9 @@ type jobView struct {
 	Last           store.Run
 	HasLast        bool
 	Next           time.Time
+	// Stale: no successful run since Since, and one was due by ExpectedBy.
+	Stale             bool
+	Since, ExpectedBy time.Time
 }
 
 type overviewView struct {
@@ -180,6 +183,14 @@ func (s *Server) jobViews(ctx context.Context) ([]jobView, error) {
 	if err != nil {
 		return nil, err
 	}
+	health, err := s.jobsHealth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stale := map[string]jobHealth{}
+	for _, h := range health {
+		stale[h.Job] = h
+	}
 	now := s.now().In(s.cfg.Location)
 	var out []jobView
 	for _, name := range ledger.JobNames {
@@ -192,6 +203,8 @@ func (s *Server) jobViews(ctx context.Context) ([]jobView, error) {
 		if sched, err := config.ParseSchedule(spec.Schedule); err == nil {
 			j.Next = scheduler.NextRun(sched, now)
 		}
+		h := stale[name]
+		j.Stale, j.Since, j.ExpectedBy = h.Stale, h.Since, h.ExpectedBy
 		out = append(out, j)
 	}
 	return out, nil

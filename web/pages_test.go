@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,9 @@ func TestDispatchLog(t *testing.T) {
 			{"?since=2026-11-25&until=2026-11-25", 5},
 			{"?since=2026-11-26", 0},
 			{"?until=2026-11-24", 0},
+			{"?channel=email", 5},
+			{"?channel=wecom", 0},
+			{"?channel=nonsense", 5}, // ignored
 		}
 		for _, tt := range tests {
 			res := b.get("/dispatches" + tt.query)
@@ -139,7 +143,7 @@ func TestDispatchLog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(records) != 6 || records[0][3] != "收件人" || records[1][4] != "已发送" {
+		if len(records) != 6 || records[0][4] != "收件人" || records[1][3] != "邮件" || records[1][5] != "已发送" {
 			t.Errorf("CSV export: %q", records)
 		}
 
@@ -427,4 +431,35 @@ func TestOverviewOfALargeLedger(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A robot's message shows its channel and markdown, and no mail headers.
+func TestRobotDispatchPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.Open(t, "sqlite"))
+	digest := store.Digest{Recipient: "wecom:unit/bgs", Key: "deadlines/x/wecom:unit/bgs",
+		Reminders: []store.Reminder{{Rule: "deadline", Subject: "2024-7/四.1", Stage: "remind-7d"}}}
+	build := func(store.Digest, []store.Reminder) (store.Message, error) {
+		return store.Message{Subject: "【整改督办】1项即将到期", Text: "**办公室**：\n1. **【提醒】四.1**", Refs: "[]"}, nil
+	}
+	if _, _, err := f.st.CommitDigests(t.Context(), "deadlines", 0, []store.Digest{digest}, build, asOf); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := f.st.ListDispatches(t.Context(), store.DispatchFilter{Channel: "wecom"})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("robot dispatches %v, %v", ds, err)
+	}
+	b := consoleFor(t, f)
+	page := b.get("/dispatches/" + strconv.FormatInt(ds[0].ID, 10))
+	for _, want := range []string{"<dt>渠道</dt><dd>企业微信</dd>", "wecom:unit/bgs", "消息正文（Markdown）", "**【提醒】四.1**"} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("robot dispatch page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.body, "邮件头") {
+		t.Error("robot dispatch page shows mail headers")
+	}
+	if list := b.get("/dispatches?channel=wecom"); !strings.Contains(list.body, "<td class=\"nowrap\">企业微信</td>") {
+		t.Errorf("the log lacks the channel column:\n%s", list.body)
+	}
 }

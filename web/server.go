@@ -29,10 +29,12 @@ type Options struct {
 	// Metrics is the registry /metrics serves; nil: a fresh one. Pass the
 	// one whose hooks the worker and the scheduler report to.
 	Metrics *Metrics
+	// Version is this build's, for duban_build_info when Metrics is nil.
+	Version string
 	Now     func() time.Time // the clock; time.Now when nil
 	Logger  *slog.Logger
-	// Started is when the daemon started: /readyz gives jobs that have not
-	// run since two intervals to do so. Zero: Now() when New is called.
+	// Started is when the daemon started: the overview gives jobs that have
+	// not run since two intervals to do so. Zero: Now() when New is called.
 	Started time.Time
 	// Duties are the config's [[duties]] as the rules see them (units
 	// resolved, exempt ones left out), for 定期任务 and the overview.
@@ -78,7 +80,7 @@ func New(o Options) (*Server, error) {
 		o.Wake = func() {}
 	}
 	if o.Metrics == nil {
-		o.Metrics = NewMetrics()
+		o.Metrics = NewMetrics(o.Version)
 	}
 	s := &Server{
 		st: o.Store, cfg: o.Config, metrics: o.Metrics, now: o.Now, log: o.Logger,

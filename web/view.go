@@ -99,14 +99,15 @@ func (s *Server) today() ledger.Date { return ledger.DateOf(s.now().In(s.cfg.Loc
 // times the way the office reads them.
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"time":        s.fmtTime,
-		"unitName":    s.cfg.UnitName,
-		"unitNames":   s.unitNames,
-		"leaderName":  s.leaderName,
-		"itemURL":     itemURL,
-		"statusLabel": func(st ledger.Status) string { return st.Label() },
-		"stateLabel":  stateLabel,
-		"jobLabel":    ledger.JobLabel,
+		"time":         s.fmtTime,
+		"unitName":     s.cfg.UnitName,
+		"unitNames":    s.unitNames,
+		"leaderName":   s.leaderName,
+		"itemURL":      itemURL,
+		"statusLabel":  func(st ledger.Status) string { return st.Label() },
+		"stateLabel":   stateLabel,
+		"jobLabel":     ledger.JobLabel,
+		"channelLabel": ledger.ChannelLabel,
 		"outcomeLabel": func(o string) string {
 			switch o {
 			case "ok":

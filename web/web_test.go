@@ -313,12 +313,30 @@ func TestMetricsMatchStore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			key := `duban_dispatches{state="` + state + `"}`
+			key := `duban_dispatches{channel="email",state="` + state + `"}`
 			if got, ok := m[key]; !ok || int(got) != len(ds) {
 				t.Errorf("%s = %v (present %v), want %d", key, got, ok, len(ds))
 			}
 		}
-		if got := m[`duban_dispatches{state="sent"}`]; int(got) != res.Dispatches {
+		if got := m[`duban_dispatches{channel="wecom",state="sent"}`]; got != 0 {
+			t.Errorf("wecom sent = %v, want a zero series", got)
+		}
+		if got := m[`duban_build_info{version="v-test"}`]; got != 1 {
+			t.Errorf("build info = %v", got)
+		}
+		if got := m[`duban_dispatch_oldest_pending_age_seconds`]; got != 0 {
+			t.Errorf("oldest pending age = %v with every message delivered, want 0", got)
+		}
+		if got := m[`duban_job_last_success_timestamp_seconds{job="deadlines"}`]; got != float64(f.clock.Now().Unix()) {
+			t.Errorf("deadlines last success = %v, want %d", got, f.clock.Now().Unix())
+		}
+		if _, ok := m[`duban_job_last_success_timestamp_seconds{job="summary"}`]; ok {
+			t.Error("a job that never ran has a last success")
+		}
+		if got, ok := m[`duban_job_stale{job="summary"}`]; !ok || got != 0 {
+			t.Errorf("summary stale = %v (present %v), want 0 on a fresh install", got, ok)
+		}
+		if got := m[`duban_dispatches{channel="email",state="sent"}`]; int(got) != res.Dispatches {
 			t.Errorf("sent dispatches %v, want the run's %d", got, res.Dispatches)
 		}
 		for light, want := range map[string]float64{"red": 1, "yellow": 1, "green": 1, "blue": 1, "done": 21, "closed": 0} {
@@ -332,7 +350,7 @@ func TestMetricsMatchStore(t *testing.T) {
 		if got := m[`duban_job_run_duration_seconds_count{job="deadlines"}`]; got != 1 {
 			t.Errorf("deadlines run durations = %v, want 1", got)
 		}
-		if got := m[`duban_send_duration_seconds_count{outcome="sent"}`]; int(got) != res.Dispatches {
+		if got := m[`duban_send_duration_seconds_count{channel="email",outcome="sent"}`]; int(got) != res.Dispatches {
 			t.Errorf("send latencies observed = %v, want %d", got, res.Dispatches)
 		}
 		if _, ok := m["go_goroutines"]; !ok {
@@ -341,28 +359,31 @@ func TestMetricsMatchStore(t *testing.T) {
 	})
 }
 
-func TestSMTPErrorsByCode(t *testing.T) {
+func TestDeliveryErrorsByChannelAndCode(t *testing.T) {
 	t.Parallel()
-	m := NewMetrics()
-	m.ObserveSend("sent", 250, 10*time.Millisecond)
-	m.ObserveSend("failed", 550, time.Second)
-	m.ObserveSend("retry", 421, time.Second)
-	m.ObserveSend("retry", 0, time.Second)
-	m.ObserveSend("retry", 421, time.Second)
+	m := NewMetrics("v-test")
+	m.ObserveSend("email", "sent", 250, 10*time.Millisecond)
+	m.ObserveSend("email", "failed", 550, time.Second)
+	m.ObserveSend("email", "retry", 421, time.Second)
+	m.ObserveSend("email", "retry", 0, time.Second)
+	m.ObserveSend("email", "retry", 421, time.Second)
+	m.ObserveSend("wecom", "failed", 93000, time.Second)
+	m.ObserveSend("dingtalk", "retry", -1, time.Second)
 	families, err := m.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]float64{}
 	for _, fam := range families {
-		if fam.GetName() != "duban_smtp_errors_total" {
+		if fam.GetName() != "duban_delivery_errors_total" {
 			continue
 		}
 		for _, metric := range fam.GetMetric() {
-			got[metric.GetLabel()[0].GetValue()] = metric.GetCounter().GetValue()
+			l := metric.GetLabel()
+			got[l[0].GetValue()+" "+l[1].GetValue()] = metric.GetCounter().GetValue()
 		}
 	}
-	want := map[string]float64{"550": 1, "421": 2, "none": 1}
+	want := map[string]float64{"email 550": 1, "email 421": 2, "email none": 1, "wecom 93000": 1, "dingtalk -1": 1}
 	if len(got) != len(want) {
 		t.Fatalf("smtp errors %v, want %v", got, want)
 	}
@@ -404,30 +425,38 @@ func TestReadyzWhenDatabaseCloses(t *testing.T) {
 	}
 }
 
-func TestReadyzStaleJobs(t *testing.T) {
+// A job that stopped running is on the overview and in the metrics; the
+// replica stays ready, since every replica shares the job.
+func TestStaleJobsOnOverviewAndMetrics(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, storetest.Open(t, "sqlite"))
 	b := consoleFor(t, f)
-	// Started an hour before asOf and nothing ran: ready, the jobs have two intervals.
-	if res := b.get("/readyz"); res.status != http.StatusOK {
-		t.Fatalf("/readyz on a fresh install: %d\n%s", res.status, res.body)
+	// Started an hour before asOf and nothing ran: the jobs have two intervals.
+	if res := b.get("/"); strings.Contains(res.body, "没有成功运行") {
+		t.Fatalf("fresh install: the overview warns of a stale job:\n%s", res.body)
 	}
 	f.runDeadlines()
 	// Three days on, the daily jobs (deadlines ran, duties never did) are overdue;
 	// the weekly ones are not.
 	f.clock.Add(72 * time.Hour)
-	res := b.get("/readyz")
-	if res.status != http.StatusServiceUnavailable {
-		t.Fatalf("/readyz three days later: %d, want 503", res.status)
+	if res := b.get("/readyz"); res.status != http.StatusOK {
+		t.Errorf("/readyz with stale jobs: %d, want 200 (the database answers)\n%s", res.status, res.body)
 	}
-	for _, want := range []string{"job deadlines: no successful run since 2026-11-25 09:00", "job duties:"} {
+	res := b.get("/")
+	for _, want := range []string{"到期提醒自2026-11-25 09:00以来没有成功运行", "定期任务提醒自"} {
 		if !strings.Contains(res.body, want) {
-			t.Errorf("/readyz body lacks %q:\n%s", want, res.body)
+			t.Errorf("the overview lacks %q", want)
 		}
 	}
-	for _, weekly := range []string{"followups", "summary"} {
-		if strings.Contains(res.body, "job "+weekly) {
-			t.Errorf("weekly job %s reported stale after three days:\n%s", weekly, res.body)
+	for _, weekly := range []string{"回头看提醒自", "定期调度汇总自"} {
+		if strings.Contains(res.body, weekly) {
+			t.Errorf("weekly job reported stale after three days: %q", weekly)
+		}
+	}
+	m := scrape(t, b)
+	for job, want := range map[string]float64{"deadlines": 1, "duties": 1, "followups": 0, "summary": 0} {
+		if got := m[`duban_job_stale{job="`+job+`"}`]; got != want {
+			t.Errorf("duban_job_stale{job=%q} = %v, want %v", job, got, want)
 		}
 	}
 }

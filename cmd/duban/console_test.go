@@ -120,10 +120,10 @@ func TestServeConsoleWithPassword(t *testing.T) {
 		_, metrics := httpGet(t, url+"metrics")
 		for _, state := range []string{"pending", "sending", "sent", "failed"} {
 			var logs []dispatchJSON
-			c.jsonOut(&logs, "logs", "--status", state)
-			want := `duban_dispatches{state="` + state + `"} ` + strconv.Itoa(len(logs)) + "\n"
+			c.jsonOut(&logs, "logs", "--status", state, "--channel", "email")
+			want := `duban_dispatches{channel="email",state="` + state + `"} ` + strconv.Itoa(len(logs)) + "\n"
 			if !strings.Contains(metrics, want) {
-				t.Errorf("/metrics lacks %q (duban logs --status %s lists %d)", strings.TrimSpace(want), state, len(logs))
+				t.Errorf("/metrics lacks %q (duban logs --status %s --channel email lists %d)", strings.TrimSpace(want), state, len(logs))
 			}
 		}
 		var all []dispatchJSON

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"duban/config"
 	"duban/internal/sqlitelock"
 	"duban/ledger"
+	"duban/notify"
 	"duban/scheduler"
 	"duban/store"
 	"duban/web"
@@ -66,8 +68,8 @@ func (a *app) serve(ctx context.Context, cfg *config.Config, st *store.Store) er
 	if err != nil {
 		return err
 	}
-	defer worker.Transport.Close()
-	metrics := web.NewMetrics()
+	defer worker.Close()
+	metrics := web.NewMetrics(buildVersion())
 	worker.Observe = metrics.ObserveSend
 	sched, err := a.newScheduler(cfg, st, worker.Wake, func(o *scheduler.Options) { o.OnRun = metrics.ObserveRun })
 	if err != nil {
@@ -155,17 +157,18 @@ func (a *app) runCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer worker.Transport.Close()
+			defer worker.Close()
 			sched, err := a.newScheduler(cfg, st, nil)
 			if err != nil {
 				return err
 			}
-			res, err := sched.RunJob(ctx, job, at)
 			if a.pinger != nil {
-				// A one-shot command lets its heartbeat ping finish before it
-				// exits; each ping is bounded by [heartbeat] timeout.
+				// A one-shot command lets its heartbeat pings (of the run and
+				// of its delivery) finish before it exits; each is bounded by
+				// [heartbeat] timeout.
 				defer a.pinger.Wait(ctx)
 			}
+			res, err := sched.RunJob(ctx, job, at)
 			when := at.In(cfg.Location).Format("2006-01-02 15:04")
 			switch {
 			case errors.Is(err, scheduler.ErrAlreadyRan):
@@ -178,8 +181,8 @@ func (a *app) runCommand() *cobra.Command {
 				return nil
 			}
 			stats, err := worker.DeliverDue(ctx, false)
-			fmt.Fprintf(a.stdout, "%s as of %s: %d reminders in %d messages; delivered %d, retrying %d, failed %d\n",
-				job, when, res.Reminders, res.Dispatches, stats.Sent, stats.Retried, stats.Failed)
+			fmt.Fprintf(a.stdout, "%s as of %s: %d reminders in %d messages; %s\n",
+				job, when, res.Reminders, res.Dispatches, statsText(stats))
 			return err
 		}),
 	}
@@ -197,24 +200,59 @@ func parseJob(s string) (string, error) {
 }
 
 func (a *app) deliverCommand() *cobra.Command {
-	var all bool
+	var all, retryFailed bool
+	var since string
 	cmd := &cobra.Command{
 		Use:   "deliver",
-		Short: "Deliver pending dispatches that are due (--all: ignore backoff)",
-		Args:  exactArgs(0),
+		Short: "Deliver pending dispatches that are due (--all: ignore backoff; --retry-failed: queue failed ones again)",
+		Long: "Deliver the pending dispatches that are due. --all also takes those waiting for their backoff.\n" +
+			"--retry-failed first puts the failed dispatches (created since --since, if given) back in the\n" +
+			"queue with a fresh attempt budget, e.g. after an SMTP outage or a wrong password was fixed.",
+		Args: exactArgs(0),
+		PreRunE: func(*cobra.Command, []string) error {
+			if since != "" && !retryFailed {
+				return badInputf("--since goes with --retry-failed")
+			}
+			return nil
+		},
 		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
+			from, err := a.parseTimeFlag(cfg, "--since", since, time.Time{})
+			if err != nil {
+				return err
+			}
 			worker, err := a.newWorker(cfg, st)
 			if err != nil {
 				return err
 			}
-			defer worker.Transport.Close()
+			defer worker.Close()
+			if a.pinger != nil {
+				defer a.pinger.Wait(ctx)
+			}
+			if retryFailed {
+				n, err := st.RetryFailed(ctx, from, a.now())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%d failed dispatches queued again\n", n)
+			}
 			stats, err := worker.DeliverDue(ctx, all)
-			fmt.Fprintf(a.stdout, "delivered %d, retrying %d, failed %d\n", stats.Sent, stats.Retried, stats.Failed)
+			fmt.Fprintln(a.stdout, statsText(stats))
 			return err
 		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "also deliver dispatches still waiting for their backoff")
+	cmd.Flags().BoolVar(&retryFailed, "retry-failed", false, "put failed dispatches back in the queue first")
+	cmd.Flags().StringVar(&since, "since", "", "with --retry-failed: only those created since this day or time (2025-06-16 or 2025-06-16T09:00)")
 	return cmd
+}
+
+// statsText says what a delivery pass did.
+func statsText(s notify.Stats) string {
+	out := fmt.Sprintf("delivered %d, retrying %d, failed %d", s.Sent, s.Retried, s.Failed)
+	if s.Waiting > 0 {
+		out += fmt.Sprintf(", waiting for a robot's rate limit %d", s.Waiting)
+	}
+	return out
 }
 
 func (a *app) planCommand() *cobra.Command {

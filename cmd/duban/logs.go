@@ -22,6 +22,7 @@ type dispatchJSON struct {
 	Job       string  `json:"job"`
 	Key       string  `json:"key"`
 	To        string  `json:"to"`
+	Channel   string  `json:"channel"`
 	Subject   string  `json:"subject"`
 	Status    string  `json:"status"`
 	Attempts  int     `json:"attempts"`
@@ -42,6 +43,9 @@ func (a *app) logsCommand() *cobra.Command {
 		PreRunE: func(*cobra.Command, []string) (err error) {
 			if err := checkFormat(format); err != nil {
 				return err
+			}
+			if f.Channel != "" && !slices.Contains(ledger.Channels, f.Channel) {
+				return badInputf("invalid --channel %q: want %s", f.Channel, strings.Join(ledger.Channels, ", "))
 			}
 			if f.Job != "" {
 				if f.Job, err = ledger.ParseJob(f.Job); err != nil {
@@ -79,29 +83,31 @@ func (a *app) logsCommand() *cobra.Command {
 	cmd.Flags().StringVar(&since, "since", "", "from this day or time (2025-06-16 or 2025-06-16T09:00)")
 	cmd.Flags().StringVar(&until, "until", "", "up to this day (inclusive) or time")
 	cmd.Flags().StringVar(&f.State, "status", "", "pending, sending, sent or failed")
-	cmd.Flags().StringVar(&to, "to", "", "recipient: an address, or a unit or leader (code, name or alias: all its mailboxes)")
+	cmd.Flags().StringVar(&to, "to", "", "recipient: an address (a mailbox, or a robot like wecom:unit/bgs), or a unit or leader (code, name or alias: all its mailboxes and robots)")
+	cmd.Flags().StringVar(&f.Channel, "channel", "", "email, wecom, dingtalk or feishu")
 	cmd.Flags().StringVar(&f.Job, "job", "", "deadlines (到期提醒), duties (定期任务提醒), followups (回头看提醒) or summary (定期调度汇总)")
 	formatFlag(cmd, &format)
 	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many, newest first (0 = all)")
 	return cmd
 }
 
-// recipients are the addresses --to means: the address given, or the
-// mailboxes of the unit or the leader it names.
+// recipients are the addresses --to means: the address given (a mailbox
+// or a robot), or the mailboxes and robots of the unit or the leader it
+// names.
 func recipients(cfg *config.Config, to string) ([]string, error) {
-	if to == "" || strings.Contains(to, "@") {
+	if to == "" || strings.Contains(to, "@") || ledger.ChannelOf(to) != ledger.ChannelEmail {
 		return []string{to}, nil
 	}
 	if code, ok := cfg.ResolveUnit(to); ok {
 		u, _ := cfg.Unit(code)
-		return u.Emails, nil
+		return u.Addresses(), nil
 	}
 	if code, ok := cfg.ResolveLeader(to); ok {
 		l, _ := cfg.Leader(code)
-		return []string{l.Email}, nil
+		return l.Addresses(), nil
 	}
 	_, err := cfg.ParseUnit(to)
-	return nil, badInputf("--to: %w; or a leader's code or name, or an email address", err)
+	return nil, badInputf("--to: %w; or a leader's code or name, an email address or a robot's address", err)
 }
 
 // dispatchesTo lists the dispatches of f to any of addrs, newest first, at
@@ -128,11 +134,11 @@ func dispatchesTo(ctx context.Context, st *store.Store, f store.DispatchFilter, 
 }
 
 func dispatchesView(cfg *config.Config, ds []store.Dispatch) rowsView {
-	v := rowsView{header: []string{"ID", "CREATED", "JOB", "TO", "STATUS", "ATTEMPTS", "SUBJECT", "LAST ERROR / REPLY"}}
+	v := rowsView{header: []string{"ID", "CREATED", "JOB", "CHANNEL", "TO", "STATUS", "ATTEMPTS", "SUBJECT", "LAST ERROR / REPLY"}}
 	out := make([]dispatchJSON, 0, len(ds))
 	for _, d := range ds {
 		j := dispatchJSON{
-			ID: d.ID, Job: d.Job, Key: d.Key, To: d.Recipient, Subject: d.Subject, Status: d.State,
+			ID: d.ID, Job: d.Job, Key: d.Key, To: d.Recipient, Channel: d.Channel, Subject: d.Subject, Status: d.State,
 			Attempts: d.Attempts, LastError: d.LastError, SMTPReply: d.SMTPReply, MessageID: d.MessageID,
 			CreatedAt: d.CreatedAt.In(cfg.Location).Format(time.RFC3339),
 		}
@@ -142,7 +148,7 @@ func dispatchesView(cfg *config.Config, ds []store.Dispatch) rowsView {
 		}
 		out = append(out, j)
 		v.rows = append(v.rows, []string{
-			strconv.FormatInt(d.ID, 10), d.CreatedAt.In(cfg.Location).Format("2006-01-02 15:04"), d.Job, d.Recipient,
+			strconv.FormatInt(d.ID, 10), d.CreatedAt.In(cfg.Location).Format("2006-01-02 15:04"), d.Job, d.Channel, d.Recipient,
 			d.State, strconv.Itoa(d.Attempts), d.Subject, cmp.Or(d.LastError, d.SMTPReply),
 		})
 	}

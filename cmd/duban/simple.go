@@ -60,6 +60,22 @@ func (a *app) versionCommand() *cobra.Command {
 	}
 }
 
+// buildVersion is this build's version for duban_build_info: the module
+// version and the VCS revision.
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			v += "+" + s.Value[:min(len(s.Value), 12)]
+		}
+	}
+	return v
+}
+
 // versionString reads the module version and VCS stamp the Go toolchain put
 // into the binary, so no release step has to remember to set it.
 func versionString() string {

@@ -31,7 +31,7 @@ func settingsOf(cfg *config.Config) (scheduler.Settings, error) {
 		Location:  cfg.Location,
 		Policy:    cfg.Policy,
 		Calendar:  ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays),
-		Directory: ledger.NewDirectory(cfg.Units, cfg.Leaders, cfg.Supervisors),
+		Directory: cfg.Directory(),
 		Office:    cfg.Office(),
 	}
 	for _, name := range ledger.JobNames {
@@ -60,11 +60,14 @@ func (a *app) newScheduler(cfg *config.Config, st *store.Store, wake func(), opt
 		return nil, err
 	}
 	o := scheduler.Options{Owner: owner(), Now: a.now, Logger: a.logger, Wake: wake}
-	if cfg.Heartbeat.URL != "" {
-		// Kept on the app, so that a one-shot command can let the ping
-		// finish before it exits.
-		a.pinger = &heartbeat.Pinger{URL: cfg.Heartbeat.URL, Timeout: cfg.Heartbeat.Timeout.Duration, Logger: a.logger}
-		o.AfterRun = func(job string, _ scheduler.Result) { a.pinger.Ping(job) }
+	if p := a.heartbeat(cfg); p != nil {
+		o.AfterRun = func(job string, _ scheduler.Result, err error) {
+			if err != nil {
+				p.Fail(job)
+				return
+			}
+			p.Ping(job)
+		}
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -72,7 +75,23 @@ func (a *app) newScheduler(cfg *config.Config, st *store.Store, wake func(), opt
 	return scheduler.New(st, set, tmpl, o), nil
 }
 
-func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, error) {
+// heartbeat is the pinger of the config's heartbeat URL, nil without one.
+// It is kept on the app, so that the scheduler and the worker share it and
+// a one-shot command can let the pings finish before it exits.
+func (a *app) heartbeat(cfg *config.Config) *heartbeat.Pinger {
+	if cfg.Heartbeat.URL == "" {
+		return nil
+	}
+	if a.pinger == nil {
+		a.pinger = &heartbeat.Pinger{URL: cfg.Heartbeat.URL, Timeout: cfg.Heartbeat.Timeout.Duration, Logger: a.logger}
+	}
+	return a.pinger
+}
+
+// channels are the ways messages leave: email through the configured
+// transport (SMTP or the outbox) and the robots of the config, and how
+// many senders the email transport keeps busy.
+func (a *app) channels(cfg *config.Config) (map[string]notify.Channel, int, error) {
 	var tr notify.Transport
 	var err error
 	conc := 1
@@ -86,21 +105,44 @@ func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, er
 		tr, err = notify.NewOutbox(cfg.Mail.OutboxDir)
 	}
 	if err != nil {
-		return nil, badInputf("mail: %w", err)
+		return nil, 0, badInputf("mail: %w", err)
 	}
-	return &notify.Worker{
-		Store: st, Transport: tr, From: cfg.Mail.From, MaxAttempts: cfg.Mail.MaxAttempts,
+	email, err := notify.NewEmail(cfg.Mail.From, tr)
+	if err != nil {
+		tr.Close()
+		return nil, 0, badInputf("mail.from: %w", err)
+	}
+	// Every platform's channel, robots configured or not: a dispatch to a
+	// robot since removed from the config fails with that reason.
+	robots := notify.NewRobots(notify.RobotsConfig{Robots: cfg.Robots(), Now: a.now})
+	return map[string]notify.Channel{
+		ledger.ChannelEmail: email, ledger.ChannelWeCom: robots, ledger.ChannelDingTalk: robots, ledger.ChannelFeishu: robots,
+	}, conc, nil
+}
+
+func (a *app) newWorker(cfg *config.Config, st *store.Store) (*notify.Worker, error) {
+	chs, conc, err := a.channels(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w := &notify.Worker{
+		Store: st, Channels: chs, MaxAttempts: cfg.Mail.MaxAttempts,
 		Owner: owner(), Lease: cfg.Mail.Lease.Duration, Concurrency: conc, Now: a.now, Logger: a.logger,
 		Backoff:   notify.ExponentialBackoff(cfg.Mail.RetryBase.Duration),
 		PollEvery: cfg.Mail.PollEvery,
-	}, nil
+	}
+	if p := a.heartbeat(cfg); p != nil {
+		// A delivery that failed is loud, like a failed run.
+		w.OnFailure = func(notify.Stats, error) { p.Fail("delivery") }
+	}
+	return w, nil
 }
 
 // startConsole serves the console on admin.listen until ctx ends; wait
 // blocks until then (see web.Server.Listen).
 func (a *app) startConsole(ctx context.Context, cfg *config.Config, st *store.Store, metrics *web.Metrics, wake func()) (wait func() error, err error) {
 	console, err := web.New(web.Options{
-		Store: st, Config: cfg, Metrics: metrics, Now: a.now, Logger: a.logger, Started: a.now(),
+		Store: st, Config: cfg, Metrics: metrics, Version: buildVersion(), Now: a.now, Logger: a.logger, Started: a.now(),
 		Duties: cfg.DutySpecs(), Wake: wake,
 	})
 	if err != nil {

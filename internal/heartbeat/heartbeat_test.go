@@ -120,3 +120,32 @@ func TestUnreachableMonitorIsLogged(t *testing.T) {
 		t.Errorf("log lacks the failure:\n%s", logs)
 	}
 }
+
+// A failure goes to URL + "/fail" (Healthchecks' convention), the query
+// kept; the pings arrive in the order they were asked for, so that the
+// monitor ends on the latest news.
+func TestFailAndOrder(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, r.URL.Path+"?"+r.URL.RawQuery)
+	}))
+	defer srv.Close()
+	p, logs := newPinger(srv.URL+"/ping/abc/?rid=1", time.Second)
+	p.Fail("delivery")
+	p.Ping("deadlines")
+	p.Fail("summary")
+	p.Wait(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"/ping/abc/fail?rid=1", "/ping/abc/?rid=1", "/ping/abc/fail?rid=1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("requests %q, want %q", got, want)
+	}
+	if !strings.Contains(logs.String(), "about=delivery fail=true") {
+		t.Errorf("log lacks the failure report:\n%s", logs)
+	}
+}
