@@ -71,3 +71,35 @@ func TestRenderDigestFollowupShowsCompletion(t *testing.T) {
 		}
 	}
 }
+
+// A follow-up of an item whose completion day is unknown counts from the
+// day duban first saw it done, and every body says so (登记完成).
+func TestRenderDigestFollowupOfUnknownCompletion(t *testing.T) {
+	t.Parallel()
+	tm := loadTemplates(t, "")
+	e := notify.Entry{Kind: ledger.RuleFollowup, Stage: "followup-90", StageLabel: "回头看", No: "X5", Problem: "制度缺失",
+		CompletedOn: "2025-04-20", CompletionUnknown: true, UnitNames: []string{"规划科"}}
+	d := notify.DigestData{To: "b@example.org", Role: ledger.RoleUnit, AsOf: "2025-07-21", Entries: []notify.Entry{e}}
+	_, text, html, err := tm.RenderDigest(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, md, err := tm.RenderDigestMarkdown(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for body, want := range map[string]string{
+		text: "登记完成日期:2025-04-20(完成日期未登记)",
+		html: "登记完成日期</td><td style=\"vertical-align:top;border-bottom:1px solid #eeeeee;\">2025-04-20(完成日期未登记)",
+		md:   "登记完成（2025-04-20），请开展“回头看”",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	e.CompletionUnknown = false
+	_, text, _, err = tm.RenderDigest(notify.DigestData{To: "b@example.org", Role: ledger.RoleUnit, AsOf: "2025-07-21", Entries: []notify.Entry{e}})
+	if err != nil || !strings.Contains(text, "完成日期:2025-04-20\n") || strings.Contains(text, "登记完成") {
+		t.Errorf("known completion day: %v\n%s", err, text)
+	}
+}

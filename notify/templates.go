@@ -158,6 +158,7 @@ type entryView struct {
 	StageLabel, No, Problem, Measures string
 	Deadline, LeaderName, CompletedOn string
 	CompletedLabel                    string // 完成日期, or 登记完成日期 when the completion day is unknown
+	CompletionUnknown                 bool
 	Period, DueDate                   string
 	IsDuty, IsFollowup                bool   // the entry's kind (see entryKind); neither: a deadline
 	DaysText                          string // ledger.DaysText, for a duty or an item with a deadline; else ""
@@ -181,9 +182,9 @@ func newEntryView(i int, e Entry) entryView {
 	if v.IsDuty {
 		v.Book = bookTitle(e.DutyName)
 	}
-	if v.CompletedLabel = "完成日期"; e.CompletionUnknown {
+	v.CompletedLabel, v.CompletionUnknown = "完成日期", e.CompletionUnknown
+	if e.CompletionUnknown {
 		v.CompletedLabel = "登记完成日期"
-		v.CompletedOn += "(完成日期未登记)"
 	}
 	if v.IsDuty || e.Deadline != "" {
 		v.DaysText = ledger.DaysText(e.DaysLeft)
