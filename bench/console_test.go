@@ -211,7 +211,7 @@ func submitDuty(ctx context.Context, st *store.Store, duty ledger.DutySpec) erro
 		}
 		p = p.Prev()
 	}
-	return st.AddSubmissions(ctx, subs)
+	return st.AddSubmissions(ctx, subs, store.Actor{Name: "test", Kind: store.ActorCLI})
 }
 
 // runDeadlinesOnce runs the deadlines job the day before benchToday unless

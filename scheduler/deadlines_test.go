@@ -21,7 +21,7 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 			{Round: "r1", No: "D1", Seq: 1, Problem: "制度缺失", Units: []string{"ua"}, Deadline: day(t, "2025-06-20"), Status: ledger.StatusOpen},
 			{Round: "r1", No: "D2", Seq: 2, Problem: "台账不全", Units: []string{"ub"}, Deadline: day(t, "2025-06-02"), Status: ledger.StatusOpen},
 		}
-		_, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
 		s := newScheduler(t, st, clk)
 
@@ -50,7 +50,7 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 		// from the new deadline, remind-7d the next day, although the old
 		// ladder had nothing new before 06-23.
 		items[1].Deadline = day(t, "2025-06-26")
-		_, err = st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		_, err = st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
 		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-19T09:00")
 		wantSent(t, "06-19", got,

@@ -172,16 +172,18 @@ func validOutcome(state string) bool {
 	return state == StateSent || state == StateFailed || state == StatePending
 }
 
+// retryState is a dispatch as the audit log records a retry of it.
+type retryState struct {
+	State    string `db:"state" json:"state"`
+	Attempts int    `db:"attempts" json:"attempts"`
+}
+
 // RetryDispatch puts a failed dispatch back to pending, due at now, with a
 // fresh attempt budget, and records by's retry in the audit log;
 // ErrConflict when it is not failed.
 func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time, by Actor) error {
-	type state struct {
-		State    string `db:"state" json:"state"`
-		Attempts int    `db:"attempts" json:"attempts"`
-	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var before state
+		var before retryState
 		if err := get(ctx, tx, &before, qDispatchState, id); err != nil {
 			return classify(err)
 		}
@@ -193,7 +195,7 @@ func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time, by A
 			return err
 		}
 		return audit(ctx, tx, by, now, ActionDispatchRetry, ObjectDispatch, strconv.FormatInt(id, 10),
-			before, state{State: StatePending})
+			before, retryState{State: StatePending})
 	})
 	if err != nil {
 		return fmt.Errorf("store: retry dispatch %d: %w", id, err)
@@ -201,22 +203,36 @@ func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time, by A
 	return nil
 }
 
-// RetryFailed puts every failed dispatch created at or after since back to
-// pending, due at now, with a fresh attempt budget, and returns how many;
-// a zero since takes them all.
-func (s *Store) RetryFailed(ctx context.Context, since, now time.Time) (int, error) {
-	if since.IsZero() {
-		since = time.Unix(0, 0) // before any dispatch: a zero time would be NULL
+// RetryFailed puts the failed dispatches among those f selects (its State,
+// Limit and Offset aside) back to pending, due at now, with a fresh
+// attempt budget, each with by's retry in the audit log, and returns how
+// many.
+func (s *Store) RetryFailed(ctx context.Context, f DispatchFilter, now time.Time, by Actor) (int, error) {
+	where, args := dispatchConditions(DispatchFilter{Since: f.Since, Until: f.Until, To: f.To, Job: f.Job, Channel: f.Channel,
+		State: StateFailed})
+	var failed []struct {
+		ID int64 `db:"id"`
+		retryState
 	}
-	res, err := exec(ctx, s.db, qRetryFailed, ts(now), ts(now), ts(since))
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := sel(ctx, tx, &failed, qFailedDispatches+" WHERE "+strings.Join(where, " AND ")+s.q.forUpdate, args...); err != nil {
+			return err
+		}
+		for _, d := range failed { // locked: still failed
+			if err := execOne(ctx, tx, qRetryDispatch, ts(now), ts(now), d.ID); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, by, now, ActionDispatchRetry, ObjectDispatch, strconv.FormatInt(d.ID, 10),
+				d.retryState, retryState{State: StatePending}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: retry failed dispatches: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("store: retry failed dispatches: %w", err)
-	}
-	return int(n), nil
+	return len(failed), nil
 }
 
 // DispatchFilter selects dispatches by creation time (Since inclusive,
@@ -230,6 +246,23 @@ type DispatchFilter struct {
 
 // ListDispatches returns the dispatches matching f, newest first.
 func (s *Store) ListDispatches(ctx context.Context, f DispatchFilter) ([]Dispatch, error) {
+	where, args := dispatchConditions(f)
+	query := qListDispatches
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += qDispatchesOrder
+	query, args = s.page(query, args, f.Limit, f.Offset)
+	var rows []dispatchRow
+	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("store: list dispatches: %w", err)
+	}
+	return dispatches(rows), nil
+}
+
+// dispatchConditions are the conditions of f, to join with AND, and
+// their arguments.
+func dispatchConditions(f DispatchFilter) ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -254,17 +287,7 @@ func (s *Store) ListDispatches(ctx context.Context, f DispatchFilter) ([]Dispatc
 	if f.Channel != "" {
 		add(fDispatchChannel, f.Channel)
 	}
-	query := qListDispatches
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += qDispatchesOrder
-	query, args = s.page(query, args, f.Limit, f.Offset)
-	var rows []dispatchRow
-	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
-		return nil, fmt.Errorf("store: list dispatches: %w", err)
-	}
-	return dispatches(rows), nil
+	return where, args
 }
 
 // GetDispatch returns one dispatch, or ErrNotFound.

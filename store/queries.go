@@ -41,6 +41,7 @@ const (
 	qUpdateItem = `UPDATE items SET seq = ?, category = ?, problem = ?, measures = ?, leader = ?,
 		deadline = ?, long_term = ?, status = ?, completed_on = ?, done_seen_on = ?, progress = ?,
 		followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
+	qNextSeq       = `SELECT COALESCE(MAX(seq), 0) + 1 FROM items WHERE round = ?`
 	qMarkImported  = `UPDATE items SET imported_at = ? WHERE id IN (?)`
 	qSetItemStatus = `UPDATE items SET status = ?, completed_on = ?, done_seen_on = ?,
 		followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
@@ -54,9 +55,10 @@ const (
 		new_value, note, actor, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qItemEvents = `SELECT ` + eventCols + ` FROM item_events WHERE item_id = ? ORDER BY at, id`
 	// The changes made in duban (not by an import) since an instant: what
-	// an import must not undo unasked.
+	// an import must not undo unasked. The creation of an item in duban is
+	// where that starts, not a change.
 	qChangesInDubanSince = `SELECT ` + eventCols + ` FROM item_events
-		WHERE item_id = ? AND source = '' AND field <> '' AND at >= ? ORDER BY at, id`
+		WHERE item_id = ? AND source = '' AND field <> '' AND kind <> 'created' AND at >= ? ORDER BY at, id`
 	// The latest progress notes of each item of a round, up to a day.
 	qLatestNotes = `SELECT no, ` + eventCols + ` FROM (
 		SELECT i.no, e.id, e.kind, e.at, e.on_date, e.field, e.old_value, e.new_value, e.note,
@@ -175,10 +177,9 @@ const (
 	// A retry from the console starts the attempt budget afresh.
 	qRetryDispatch = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,
 		updated_at = ? WHERE id = ? AND state = 'failed'`
-	// duban deliver --retry-failed: every failed message created since a
-	// time, afresh.
-	qRetryFailed = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,
-		updated_at = ? WHERE state = 'failed' AND created_at >= ?`
+	// The failed messages a bulk retry (duban deliver --retry-failed, the
+	// console's 全部重新发送) takes up again, one by one.
+	qFailedDispatches = `SELECT id, state, attempts FROM dispatches` // + WHERE filters, state failed among them
 )
 
 // Dispatch filters, joined with AND into qListDispatches' WHERE clause.
@@ -245,6 +246,7 @@ const (
 // dialectQueries holds the statements and fragments that differ by dialect.
 type dialectQueries struct {
 	itemForUpdate   string // qItemByKey, locking the row where the dialect can
+	forUpdate       string // the clause that locks the rows a SELECT reads, where the dialect can
 	claimDispatches string
 	noLimit         string // LIMIT value meaning "all rows", for OFFSET without LIMIT
 	itemText        string // the ItemFilter.Text condition
@@ -256,6 +258,7 @@ func queriesFor(dialect string) dialectQueries {
 	if dialect == dialectPostgres {
 		return dialectQueries{
 			itemForUpdate:         qItemByKey + ` FOR UPDATE`,
+			forUpdate:             ` FOR UPDATE`,
 			claimDispatches:       fmt.Sprintf(qClaimDispatches, " FOR UPDATE SKIP LOCKED"),
 			noLimit:               `ALL`,
 			itemText:              fItemTextPostgres,

@@ -171,7 +171,7 @@ func (s *Server) eventViewOf(e ledger.Event) eventView {
 	v := eventView{Event: e, Label: e.Label()}
 	text := func(val string) string { return ledger.ValueText(e.Field, val, s.cfg.UnitName, s.cfg.LeaderName) }
 	switch {
-	case e.Kind == ledger.EventImported && e.New != "":
+	case (e.Kind == ledger.EventImported || e.Kind == ledger.EventCreated) && e.New != "":
 		v.After = text(e.New)
 	case e.Field != "":
 		v.FieldLabel, v.Before, v.After = e.Field.Label(), text(e.Old), text(e.New)

@@ -36,13 +36,13 @@ func TestItemPages(t *testing.T) {
 		f.runDeadlines()
 		ctx := t.Context()
 		if err := st.AddProgress(ctx, "2024-7", "四.2", ledger.EventProgress, ledger.NewDate(2026, 11, 24),
-			"已召开专题推进会", "tester", asOf.Add(-time.Hour)); err != nil {
+			"已召开专题推进会", store.Actor{Name: "tester", Kind: store.ActorCLI}, asOf.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		// 整改情况 changes by an edit, which the timeline shows before → after.
 		if _, err := st.EditItem(ctx, "2024-7", "四.2", []ledger.Field{ledger.FieldProgress},
 			ledger.Item{Progress: "已追回两笔借款"},
-			store.Edit{Actor: "张三", At: asOf.Add(-30 * time.Minute)}); err != nil {
+			store.Edit{By: store.Actor{Name: "张三", Kind: store.ActorCLI}, At: asOf.Add(-30 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		b := consoleFor(t, f)
@@ -181,7 +181,7 @@ func TestDutiesAndJobsPages(t *testing.T) {
 	}
 	for _, sub := range subs {
 		sub.Actor, sub.CreatedAt = "test", asOf
-		if err := f.st.AddSubmission(ctx, sub); err != nil {
+		if err := f.st.AddSubmission(ctx, sub, store.Actor{Name: "test", Kind: store.ActorCLI}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -263,7 +263,7 @@ func bigLedger(t *testing.T, f *fixture, n int) []ledger.Item {
 		}
 		items = append(items, it)
 	}
-	if _, err := f.st.ImportItems(t.Context(), items, store.ImportOptions{Actor: "test", At: asOf}); err != nil {
+	if _, err := f.st.ImportItems(t.Context(), items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: asOf}); err != nil {
 		t.Fatal(err)
 	}
 	all, err := f.st.ListItems(t.Context(), store.ItemFilter{})

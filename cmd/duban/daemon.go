@@ -229,7 +229,7 @@ func (a *app) deliverCommand() *cobra.Command {
 				defer a.pinger.Wait(ctx)
 			}
 			if retryFailed {
-				n, err := st.RetryFailed(ctx, from, a.now())
+				n, err := st.RetryFailed(ctx, store.DispatchFilter{Since: from}, a.now(), a.cliActor())
 				if err != nil {
 					return err
 				}

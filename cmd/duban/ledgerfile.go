@@ -77,7 +77,7 @@ func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.St
 		return badInput(err)
 	}
 	res, err := st.ImportItems(ctx, file.Items, store.ImportOptions{
-		Actor: a.actor(), Source: name, At: a.now().In(cfg.Location), Fields: file.Fields,
+		By: a.cliActor(), Source: name, At: a.now().In(cfg.Location), Fields: file.Fields,
 		OnConflict: f.onConflict(), DryRun: f.dryRun,
 	})
 	if f.dryRun {
