@@ -102,6 +102,15 @@ const (
 		WHERE duty = ? AND unit = ? AND period = ? AND withdrawn_at IS NULL RETURNING ` + submissionCols
 )
 
+// ledger uploads, from their preview to their import
+const (
+	qInsertLedgerUpload = `INSERT INTO ledger_uploads (token, name, round, data, uploaded_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`
+	qGetLedgerUpload      = `SELECT token, name, round, data, uploaded_by, created_at FROM ledger_uploads WHERE token = ?`
+	qDeleteLedgerUpload   = `DELETE FROM ledger_uploads WHERE token = ?`
+	qDropOldLedgerUploads = `DELETE FROM ledger_uploads WHERE created_at < ?`
+)
+
 // duties seen
 const (
 	qDutiesSeen = `SELECT duty, first_seen FROM duties_seen`

@@ -430,7 +430,8 @@ func TestForeignHostWithPassword(t *testing.T) {
 // their path parameters filled in.
 func postRoutes(t *testing.T, s *Server) []string {
 	t.Helper()
-	fill := strings.NewReplacer("{id}", "1", "{round}", "2024-7", "{no}", url.PathEscape("四.2"), "{$}", "")
+	fill := strings.NewReplacer("{id}", "1", "{round}", "2024-7", "{no}", url.PathEscape("四.2"), "{$}", "",
+		"{duty}", "sanzhongyida", "{unit}", "bgs", "{period}", "2026-10", "{token}", "no-such-upload")
 	var out []string
 	for _, rt := range s.routes {
 		method, path, _ := strings.Cut(rt.pattern, " ")

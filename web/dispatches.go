@@ -33,6 +33,10 @@ type dispatchesView struct {
 	PrevURL   string
 	NextURL   string
 	ExportURL string
+	Notice    string
+	// CanRetry: the log lists failed messages, which an admin may send
+	// again all at once.
+	CanRetry bool
 }
 
 // dispatchFilter reads the log's filters from the query: days in the
@@ -132,7 +136,8 @@ func (s *Server) dispatchList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := dispatchesView{Filter: fv, Error: problem, States: stateOptions, Jobs: jobOptions(), Channels: channelOptions(), Page: pageNo}
+	v := dispatchesView{Filter: fv, Error: problem, States: stateOptions, Jobs: jobOptions(), Channels: channelOptions(), Page: pageNo,
+		Notice: noticeOf(q), CanRetry: f.State == store.StateFailed && len(rows) > 0 && problem == ""}
 	base := fv.query()
 	v.ExportURL = "/dispatches.csv"
 	if len(base) > 0 {
@@ -312,4 +317,30 @@ func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("dispatch retry requested from the console", "dispatch", d.ID, "to", d.Recipient, "by", s.actorOf(r).Name)
 	s.wake()
 	http.Redirect(w, r, "/dispatches/"+strconv.FormatInt(d.ID, 10)+"?retried=1", http.StatusSeeOther)
+}
+
+// retryFailed puts every failed message the posted filter selects (the
+// filter of the log's page) back in the queue, each retry in the audit
+// log, and wakes the worker.
+func (s *Server) retryFailed(w http.ResponseWriter, r *http.Request) {
+	f, fv, problem := s.dispatchFilter(r.PostForm)
+	if problem != "" {
+		s.errorPage(w, r, http.StatusBadRequest, problem)
+		return
+	}
+	n, err := s.st.RetryFailed(r.Context(), f, s.now(), s.actorOf(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("failed dispatches retried from the console", "count", n, "by", s.actorOf(r).Name)
+	if n > 0 {
+		s.wake()
+	}
+	fv.Status = store.StateFailed
+	notice := "retried"
+	if n == 0 {
+		notice = "retriedNone"
+	}
+	seeOther(w, r, withNotice("/dispatches?"+fv.query().Encode(), notice, n))
 }

@@ -191,8 +191,9 @@ func TestDutiesAndJobsPages(t *testing.T) {
 	page := b.get("/duties?duty=sanhuiyike")
 	for _, want := range []string{
 		"“三会一课”落实情况", "2026年第3季度", "截止 2026-10-10",
-		`<tr><th>机关第一党支部</th><td class="duty-submitted">已报送<br><small>2026-10-09</small></td><td class="duty-not_due">未到期</td></tr>`,
-		`<td class="duty-late">逾期报送<br><small>2026-10-20</small></td>`,
+		`<tr><th>机关第一党支部</th><td class="duty-submitted"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q3">已报送</a><br><small>2026-10-09</small></td>` +
+			`<td class="duty-not_due"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q4" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q4">未到期</a></td></tr>`,
+		`<td class="duty-late"><a class="cell" href="/duties/sanhuiyike/jgdzb2/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb2" data-period="2026-Q3">逾期报送</a><br><small>2026-10-20</small></td>`,
 	} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("duties page lacks %q", want)

@@ -1,8 +1,10 @@
 // Package web is duban's admin console: server-rendered pages in Chinese
 // over the store (the ledger, the dispatch log, duty submissions, job
 // runs, the audit log), the operations endpoints /healthz, /readyz and
-// /metrics, the office's logins and roles, and the one write the console
-// allows so far, retrying a failed dispatch.
+// /metrics, the office's logins and roles, and the office's work: items
+// created, edited, done, closed, reopened and re-checked, progress notes,
+// submissions recorded and withdrawn, ledger files imported (previewed
+// first) and exported, failed messages sent again.
 package web
 
 import (
@@ -128,6 +130,9 @@ func (s *Server) consoleRoutes() []route {
 	anyone := func(pattern string, h http.Handler) route {
 		return route{pattern: pattern, access: public, maxBody: maxFormBytes, h: h}
 	}
+	upload := func(pattern string, h http.HandlerFunc) route {
+		return route{pattern: pattern, access: writer, maxBody: maxUploadBytes, h: s.protectUpload(h)}
+	}
 	return []route{
 		anyone("GET /static/", cacheFor(time.Hour, http.StripPrefix("/static/", filesOnly(static)))),
 		anyone("GET /favicon.ico", cacheFor(24*time.Hour, serveAsset("static/favicon.svg", "image/svg+xml"))),
@@ -140,13 +145,29 @@ func (s *Server) consoleRoutes() []route {
 		page("POST /logout", reader, s.logout),
 		page("GET /{$}", reader, s.overview),
 		page("GET /items", reader, s.itemList),
+		page("GET /items/new", writer, s.newItemPage),
+		page("POST /items/new", writer, s.createItem),
 		page("GET /items/{round}/{no}", reader, s.itemPage),
+		page("GET /items/{round}/{no}/edit", writer, s.editItemPage),
+		page("POST /items/{round}/{no}/edit", writer, s.editItem),
+		page("POST /items/{round}/{no}/progress", writer, s.addNote),
+		page("POST /items/{round}/{no}/status", writer, s.changeStatus),
+		page("POST /items/{round}/{no}/confirm", writer, s.confirmFollowup),
+		page("GET /export", reader, s.exportLedger),
+		page("GET /import", writer, s.importPage),
+		upload("POST /import", s.uploadLedger),
+		page("GET /import/{token}", writer, s.previewImport),
+		page("POST /import/{token}", writer, s.applyImport),
 		page("GET /dispatches", reader, s.dispatchList),
 		page("GET /dispatches.csv", reader, s.dispatchCSV),
 		page("GET /dispatches/{id}", reader, s.dispatchPage),
 		page("GET /dispatches/{id}/html", reader, s.dispatchHTML),
 		page("POST /dispatches/{id}/retry", writer, s.retryDispatch),
+		page("POST /dispatches/retry-failed", writer, s.retryFailed),
 		page("GET /duties", reader, s.dutiesPage),
+		page("GET /duties/{duty}/{unit}/{period}", writer, s.dutyCellPage),
+		page("POST /duties/{duty}/{unit}/{period}/submit", writer, s.recordSubmission),
+		page("POST /duties/{duty}/{unit}/{period}/withdraw", writer, s.withdrawSubmission),
 		page("GET /jobs", reader, s.jobsPage),
 		page("GET /audit", reader, s.auditPage),
 		page("GET /audit.csv", reader, s.auditCSV),
@@ -189,8 +210,8 @@ func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
 }
 
 // readForm parses a form: URL-encoded only, within the route's bound.
-// Multipart bodies are refused: nothing takes uploads yet, and none may be
-// parsed before a session exists.
+// Multipart bodies are refused: only an upload route takes them
+// (readMultipart), and none may be parsed before a session exists.
 func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
 	if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(ct)) != "application/x-www-form-urlencoded" {
 		w.Header().Set("Connection", "close")
@@ -198,6 +219,24 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if err := r.ParseForm(); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			s.tooLarge(w, r)
+			return false
+		}
+		s.errorPage(w, r, http.StatusBadRequest, "提交的内容无法识别。")
+		return false
+	}
+	return true
+}
+
+// readMultipart parses the form of an upload route: multipart, held in
+// memory within the route's bound (no temporary files), or URL-encoded.
+func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request) bool {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if strings.TrimSpace(strings.ToLower(ct)) != "multipart/form-data" {
+		return s.readForm(w, r)
+	}
+	if err := r.ParseMultipartForm(maxUploadBytes); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			s.tooLarge(w, r)
 			return false
