@@ -176,6 +176,19 @@ func (s *Server) formView(f itemForm, creating bool) itemFormView {
 		v.Leads = append(v.Leads, choice{u.Code, u.Name, u.Code == f.Lead})
 		v.Others = append(v.Others, choice{u.Code, u.Name, slices.Contains(f.Others, u.Code)})
 	}
+	// A leader or unit the config no longer has stays on show, so that
+	// saving the form does not drop it unseen (it is refused instead).
+	if _, ok := s.cfg.Leader(f.Leader); f.Leader != "" && !ok {
+		v.Leaders = append(v.Leaders, choice{f.Leader, f.Leader + "(配置中已无)", true})
+	}
+	if _, ok := s.cfg.Unit(f.Lead); f.Lead != "" && !ok {
+		v.Leads = append(v.Leads, choice{f.Lead, f.Lead + "(配置中已无)", true})
+	}
+	for _, u := range f.Others {
+		if _, ok := s.cfg.Unit(u); !ok {
+			v.Others = append(v.Others, choice{u, u + "(配置中已无)", true})
+		}
+	}
 	for _, o := range statusOptions {
 		v.Statuses = append(v.Statuses, choice{o.Value, o.Label, o.Value == cmp.Or(f.Status, string(ledger.StatusOpen))})
 	}

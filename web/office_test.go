@@ -191,6 +191,17 @@ func TestOfficeWorksItems(t *testing.T) {
 		}
 		want(t, "an unknown item", o.submit(itemURL("2024-7", "九.9")+"/status", url.Values{"to": {"done"}}), http.StatusNotFound, "台账中没有编号为“九.9”的问题")
 
+		// A leader the config no longer has shows, and is not dropped unseen.
+		gone := ledger.Item{Round: "2024-7", No: "五.2", Problem: "p", Units: []string{"bgs", "old-unit"}, Leader: "old-leader", LongTerm: true}
+		if err := st.CreateItem(ctx, gone, admin, asOf); err != nil {
+			t.Fatal(err)
+		}
+		gonePage := itemURL("2024-7", "五.2")
+		form := o.get(gonePage + "/edit")
+		want(t, "the form of an item of units and a leader gone", form, http.StatusOK, "old-leader(配置中已无)", "old-unit(配置中已无)")
+		want(t, "saving it as it is", o.submit(gonePage+"/edit", url.Values{"problem": {"p"}, "lead": {"bgs"}, "units": {"old-unit"},
+			"leader": {"old-leader"}, "long_term": {"1"}}), http.StatusBadRequest, "未知的责任领导", "未知的责任部门")
+
 		got := actionsOf(t, st, store.ObjectItem, "2024-7/五.(1)")
 		wantActions := []string{store.ActionItemReopen, store.ActionItemClose, store.ActionItemConfirm, store.ActionItemDone,
 			store.ActionItemProgress, store.ActionItemEdit, store.ActionItemCreate}
@@ -345,6 +356,9 @@ func TestOfficeImportsLedger(t *testing.T) {
 		} {
 			want(t, "upload of "+tt.name, o.upload("/import", fields, tt.name, tt.data), tt.status, tt.text)
 		}
+		stranger := consoleFor(t, f) // without a session, no upload is read
+		want(t, "an upload without a session", stranger.upload("/import", fields, "台账v2.csv", csvBytes(t, records)),
+			http.StatusUnauthorized, "请先登录")
 		if n, err := st.CountItems(ctx); err != nil || n != 26 {
 			t.Errorf("%d items after refused uploads, want 26 (%v)", n, err)
 		}
