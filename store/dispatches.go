@@ -22,6 +22,35 @@ const (
 	StateFailed  = "failed"
 )
 
+// states are the dispatch states in the order they are shown.
+var states = []string{StatePending, StateSending, StateSent, StateFailed}
+
+// StateLabel is the Chinese name of a dispatch state, as the console and
+// the office say it; an unknown state stands for itself.
+func StateLabel(state string) string {
+	switch state {
+	case StatePending:
+		return "待发送"
+	case StateSending:
+		return "发送中"
+	case StateSent:
+		return "已发送"
+	case StateFailed:
+		return "发送失败"
+	}
+	return state
+}
+
+// ParseState reads a dispatch state by its name or its Chinese label.
+func ParseState(s string) (string, error) {
+	for _, st := range states {
+		if s == st || s == StateLabel(st) {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("invalid status %q: want pending (待发送), sending (发送中), sent (已发送) or failed (发送失败)", s)
+}
+
 // Dispatch is one message to one recipient and its delivery state.
 type Dispatch struct {
 	ID                                                  int64
