@@ -29,10 +29,13 @@ const (
 
 	// Open (or done) items are read a page at a time, keyed by their order,
 	// so that no result set stays open while the caller works on an item.
+	// The status leads the key, as it leads items_status_order: keyed by
+	// (round, seq, id) alone, PostgreSQL walks every item in ledger order
+	// and drops those of other statuses.
 	qStatusItemsFirst = `SELECT ` + itemCols + ` FROM items WHERE status = ?
 		ORDER BY round, seq, id LIMIT ?`
 	qStatusItemsAfter = `SELECT ` + itemCols + ` FROM items WHERE status = ?
-		AND (round, seq, id) > (?, ?, ?) ORDER BY round, seq, id LIMIT ?`
+		AND (status, round, seq, id) > (?, ?, ?, ?) ORDER BY status, round, seq, id LIMIT ?`
 
 	qInsertItem = `INSERT INTO items (round, no, seq, category, problem, measures, leader,
 		deadline, long_term, status, completed_on, done_seen_on, progress, created_at, updated_at,
