@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"net/mail"
 	"strings"
 	"time"
 )
@@ -70,3 +71,15 @@ func (p *problems) checkLinks(a *AdminConfig) {
 
 // MaxUploadBytes is the most bytes one uploaded file may have.
 func (a AdminConfig) MaxUploadBytes() int64 { return int64(a.MaxUploadMB) << 20 }
+
+// OfficeContact is how a unit reaches the office when its messages carry
+// no link: admin.contact, else the sender's address.
+func (c *Config) OfficeContact() string {
+	if c.Admin.Contact != "" {
+		return c.Admin.Contact
+	}
+	if addr, err := mail.ParseAddress(c.Mail.From); err == nil {
+		return addr.Address
+	}
+	return ""
+}
