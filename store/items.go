@@ -95,7 +95,9 @@ func fillUnits(ctx context.Context, q dbtx, rows []itemRow) error {
 		byID[rows[i].ID] = &rows[i]
 		ids[i] = rows[i].ID
 	}
-	for _, chunk := range chunks(ids, itemsPage) {
+	// An IN list of thousands of ids makes PostgreSQL scan item_units; one
+	// of listChunk uses its index.
+	for _, chunk := range chunks(ids, listChunk) {
 		query, args, err := in(q, qUnitsOfItems, chunk)
 		if err != nil {
 			return err
@@ -164,15 +166,17 @@ func likePattern(text string) string {
 	return "%" + r.Replace(strings.ToLower(text)) + "%"
 }
 
-// itemsPage is how many items EachOpenItem and EachDoneItem read at a time.
-const itemsPage = 1000
+// itemsPage is how many items EachOpenItem and EachDoneItem read at a time:
+// a few MiB of rows, and few enough queries that a run over a large ledger
+// is not spent on round trips.
+const itemsPage = 5000
 
 // EachOpenItem calls fn for every open item (whatever its deadline), with
 // its units, in ledger order. Items are read a page at a time and no query
 // is open while fn runs, so fn may use the store. An error from fn stops
 // the iteration and is returned as is.
 func (s *Store) EachOpenItem(ctx context.Context, fn func(ledger.Item) error) error {
-	return s.eachItemIn(ctx, ledger.StatusOpen, func(r itemRow) error { return fn(r.item()) })
+	return s.eachItemIn(ctx, ledger.StatusOpen, itemsPage, func(r itemRow) error { return fn(r.item()) })
 }
 
 // EachDoneItem calls fn for every done item (not closed: 销号 is the
@@ -180,19 +184,20 @@ func (s *Store) EachOpenItem(ctx context.Context, fn func(ledger.Item) error) er
 // follow-up (回头看) re-check, zero when none was recorded: what the
 // follow-up rule needs. Like EachOpenItem, fn may use the store.
 func (s *Store) EachDoneItem(ctx context.Context, fn func(it ledger.Item, lastCheck ledger.Date) error) error {
-	return s.eachItemIn(ctx, ledger.StatusDone, func(r itemRow) error { return fn(r.item(), r.FollowupConfirmedOn) })
+	return s.eachItemIn(ctx, ledger.StatusDone, itemsPage, func(r itemRow) error { return fn(r.item(), r.FollowupConfirmedOn) })
 }
 
-// eachItemIn pages through the items in status, in ledger order.
-func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, fn func(itemRow) error) error {
+// eachItemIn pages through the items in status, in ledger order, page
+// items at a time.
+func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, page int, fn func(itemRow) error) error {
 	var last *itemRow
 	for {
 		var rows []itemRow
 		var err error
 		if last == nil {
-			err = sel(ctx, s.rdb, &rows, qStatusItemsFirst, string(status), itemsPage)
+			err = sel(ctx, s.rdb, &rows, qStatusItemsFirst, string(status), page)
 		} else {
-			err = sel(ctx, s.rdb, &rows, qStatusItemsAfter, string(status), last.Round, last.Seq, last.ID, itemsPage)
+			err = sel(ctx, s.rdb, &rows, qStatusItemsAfter, string(status), string(status), last.Round, last.Seq, last.ID, page)
 		}
 		if err != nil {
 			return fmt.Errorf("store: %s items: %w", status, err)
@@ -205,7 +210,7 @@ func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, fn func(it
 				return err
 			}
 		}
-		if len(rows) < itemsPage {
+		if len(rows) < page {
 			return nil
 		}
 		last = &rows[len(rows)-1]

@@ -268,7 +268,7 @@ func TestEachOpenItem(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		t.Parallel()
 		ctx := t.Context()
-		// More than one page, with done items in between.
+		// Open items with done items in between.
 		var items []ledger.Item
 		for i := range 450 {
 			it := ledger.Item{
@@ -282,31 +282,39 @@ func TestEachOpenItem(t *testing.T) {
 		}
 		importAll(t, s, items)
 
-		var seen []ledger.Item
-		err := s.EachOpenItem(ctx, func(it ledger.Item) error {
-			// The callback may use the store: nothing is left open meanwhile.
-			if _, err := s.GetItem(ctx, it.Round, it.No); err != nil {
-				return err
+		// Pages of 100 end with an empty page, of 128 with a short one; the
+		// default page holds them all.
+		for _, page := range []int{100, 128, 0} {
+			var seen []ledger.Item
+			each := func(it ledger.Item) error {
+				// The callback may use the store: nothing is left open meanwhile.
+				if _, err := s.GetItem(ctx, it.Round, it.No); err != nil {
+					return err
+				}
+				seen = append(seen, it)
+				return nil
 			}
-			seen = append(seen, it)
-			return nil
-		})
-		must(t, err)
-		if len(seen) != 300 {
-			t.Fatalf("EachOpenItem saw %d items, want 300", len(seen))
-		}
-		for i, it := range seen {
-			if it.Status != ledger.StatusOpen || len(it.Units) != 2 || it.Units[1] != "bgs" {
-				t.Fatalf("item %d = %+v, want open with its two units", i, it)
+			if page == 0 {
+				must(t, s.EachOpenItem(ctx, each))
+			} else {
+				must(t, s.EachOpenItemPaged(ctx, page, each))
 			}
-			if i > 0 && seen[i-1].Seq >= it.Seq {
-				t.Fatalf("items out of ledger order at %d: seq %d then %d", i, seen[i-1].Seq, it.Seq)
+			if len(seen) != 300 {
+				t.Fatalf("page %d: saw %d items, want 300", page, len(seen))
+			}
+			for i, it := range seen {
+				if it.Status != ledger.StatusOpen || len(it.Units) != 2 || it.Units[1] != "bgs" {
+					t.Fatalf("page %d: item %d = %+v, want open with its two units", page, i, it)
+				}
+				if i > 0 && seen[i-1].Seq >= it.Seq {
+					t.Fatalf("page %d: items out of ledger order at %d: seq %d then %d", page, i, seen[i-1].Seq, it.Seq)
+				}
 			}
 		}
 
 		stop := fmt.Errorf("stop")
 		calls := 0
-		err = s.EachOpenItem(ctx, func(ledger.Item) error { calls++; return stop })
+		err := s.EachOpenItem(ctx, func(ledger.Item) error { calls++; return stop })
 		if err != stop || calls != 1 {
 			t.Errorf("EachOpenItem returned %v after %d calls, want the callback's error after 1", err, calls)
 		}

@@ -29,10 +29,13 @@ const (
 
 	// Open (or done) items are read a page at a time, keyed by their order,
 	// so that no result set stays open while the caller works on an item.
+	// The status leads the key, as it leads items_status_order: keyed by
+	// (round, seq, id) alone, PostgreSQL walks every item in ledger order
+	// and drops those of other statuses.
 	qStatusItemsFirst = `SELECT ` + itemCols + ` FROM items WHERE status = ?
 		ORDER BY round, seq, id LIMIT ?`
 	qStatusItemsAfter = `SELECT ` + itemCols + ` FROM items WHERE status = ?
-		AND (round, seq, id) > (?, ?, ?) ORDER BY round, seq, id LIMIT ?`
+		AND (status, round, seq, id) > (?, ?, ?, ?) ORDER BY status, round, seq, id LIMIT ?`
 
 	qInsertItem = `INSERT INTO items (round, no, seq, category, problem, measures, leader,
 		deadline, long_term, status, completed_on, done_seen_on, progress, created_at, updated_at,
@@ -164,14 +167,17 @@ const (
 	qOldestUndelivered = `SELECT MIN(created_at) FROM dispatches WHERE state IN ('pending', 'sending')`
 	qDispatchState     = `SELECT state, attempts FROM dispatches WHERE id = ?`
 
-	// A claim leases the pending dispatches that are due and the sending
-	// ones whose lease expired; PostgreSQL adds FOR UPDATE SKIP LOCKED to
-	// the subquery (queriesFor). Parameters: owner, lease until, now, due
-	// by, now, limit.
+	// A dispatch whose sender's lease ran out (a crashed worker) is pending
+	// again, due as it was: the next claim takes it over.
+	qReleaseExpired = `UPDATE dispatches SET state = 'pending', lease_owner = '', lease_until = NULL
+	WHERE state = 'sending' AND lease_until < ?`
+	// A claim leases the pending dispatches that are due, in the order of
+	// dispatches_pending; PostgreSQL adds FOR UPDATE SKIP LOCKED to the
+	// subquery (queriesFor). Parameters: owner, lease until, now, due by,
+	// limit.
 	qClaimDispatches = `UPDATE dispatches SET state = 'sending', lease_owner = ?, lease_until = ?,
 		attempts = attempts + 1, updated_at = ?
-	WHERE id IN (SELECT id FROM dispatches
-		WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until < ?)
+	WHERE id IN (SELECT id FROM dispatches WHERE state = 'pending' AND next_attempt_at <= ?
 		ORDER BY next_attempt_at, id LIMIT ?%s)
 	RETURNING ` + dispatchCols
 
@@ -182,6 +188,18 @@ const (
 		attempts = attempts - ?, last_error = ?, smtp_reply = ?, message_id = COALESCE(NULLIF(?, ''), message_id),
 		sent_at = ?, lease_until = NULL, updated_at = ?
 	WHERE id = ? AND state = 'sending' AND lease_owner = ?`
+
+	// The same for many dispatches at once, as parallel arrays: id, state,
+	// next attempt, undo, error, reply, Message-ID, sent at; then now and
+	// the owner.
+	qSettlePostgres = `UPDATE dispatches d SET state = v.state,
+		next_attempt_at = COALESCE(v.next, d.next_attempt_at), attempts = d.attempts - v.undo,
+		last_error = v.err, smtp_reply = v.reply, message_id = COALESCE(NULLIF(v.message_id, ''), d.message_id),
+		sent_at = v.sent, lease_until = NULL, updated_at = $9
+	FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::text[],
+		$8::timestamptz[]) AS v(id, state, next, undo, err, reply, message_id, sent)
+	WHERE d.id = v.id AND d.state = 'sending' AND d.lease_owner = $10
+	RETURNING d.id`
 
 	// A retry from the console starts the attempt budget afresh.
 	qRetryDispatch = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,

@@ -35,6 +35,9 @@ var auditActions = []option{
 	{store.ActionLedgerImport, "导入台账"},
 	{store.ActionSubmissionAdd, "登记报送"},
 	{store.ActionSubmissionWithdraw, "撤回报送"},
+	{store.ActionRequestAdd, "单位提交申请"},
+	{store.ActionRequestApprove, "通过申请"},
+	{store.ActionRequestReject, "退回申请"},
 }
 
 var auditObjects = []option{
@@ -43,6 +46,7 @@ var auditObjects = []option{
 	{store.ObjectItem, "整改问题"},
 	{store.ObjectLedger, "台账文件"},
 	{store.ObjectSubmission, "报送"},
+	{store.ObjectRequest, "单位申请"},
 }
 
 var actorKinds = []option{
@@ -120,6 +124,8 @@ func (s *Server) auditEntryView(e store.AuditEntry) auditEntryView {
 		if duty, _, ok := strings.Cut(e.ObjectKey, "/"); ok {
 			v.URL = "/duties?duty=" + url.QueryEscape(duty)
 		}
+	case store.ObjectRequest:
+		v.URL = "/requests"
 	}
 	return v
 }

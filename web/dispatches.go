@@ -102,10 +102,10 @@ func (fv dispatchFilterView) query() url.Values {
 }
 
 var stateOptions = []option{
-	{store.StatePending, stateLabel(store.StatePending)},
-	{store.StateSending, stateLabel(store.StateSending)},
-	{store.StateSent, stateLabel(store.StateSent)},
-	{store.StateFailed, stateLabel(store.StateFailed)},
+	{store.StatePending, store.StateLabel(store.StatePending)},
+	{store.StateSending, store.StateLabel(store.StateSending)},
+	{store.StateSent, store.StateLabel(store.StateSent)},
+	{store.StateFailed, store.StateLabel(store.StateFailed)},
 }
 
 func channelOptions() []option {
@@ -176,7 +176,7 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 			sent = s.fmtTime(d.SentAt)
 		}
 		cw.Write([]string{
-			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), ledger.ChannelLabel(d.Channel), d.Recipient, stateLabel(d.State),
+			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), ledger.ChannelLabel(d.Channel), d.Recipient, store.StateLabel(d.State),
 			strconv.Itoa(d.Attempts), d.Subject, d.LastError, d.SMTPReply, d.MessageID, sent,
 		})
 	}
@@ -307,7 +307,7 @@ func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.st.RetryDispatch(r.Context(), d.ID, s.now(), s.actorOf(r))
 	if errors.Is(err, store.ErrConflict) {
-		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送;这封邮件当前状态为“"+stateLabel(d.State)+"”。")
+		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送;这封邮件当前状态为“"+store.StateLabel(d.State)+"”。")
 		return
 	}
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"duban/config"
 	"duban/ledger"
+	"duban/notify"
 	"duban/store"
 )
 
@@ -42,8 +43,14 @@ type Options struct {
 	// resolved, exempt ones left out), for 定期任务 and the overview.
 	Duties []ledger.DutySpec
 	// Wake tells the delivery worker that a dispatch was put back to
-	// pending (a retry from the console); nil: the worker's poll finds it.
+	// pending (a retry from the console, a decision on a request); nil: the
+	// worker's poll finds it.
 	Wake func()
+	// LinkKey is the server key of the units' links; nil: the config's, else
+	// the one kept in the database.
+	LinkKey []byte
+	// Templates render the decision messages; nil: those of mail.templates_dir.
+	Templates *notify.Templates
 }
 
 // Server is the console's HTTP handler. Build it with New.
@@ -59,6 +66,7 @@ type Server struct {
 
 	sessions *scs.SessionManager
 	openState
+	linkState
 	pages   map[string]*pageTemplate
 	routes  []route
 	handler http.Handler
@@ -93,6 +101,9 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.sessions = newSessions(o.Store, o.Config.Admin)
+	if err := s.initLinks(o); err != nil {
+		return nil, err
+	}
 	if s.pages, err = loadPages(s.funcs()); err != nil {
 		return nil, err
 	}
@@ -133,7 +144,7 @@ func (s *Server) consoleRoutes() []route {
 	upload := func(pattern string, h http.HandlerFunc) route {
 		return route{pattern: pattern, access: writer, maxBody: maxUploadBytes, h: s.protectUpload(h)}
 	}
-	return []route{
+	return append(append([]route{
 		anyone("GET /static/", cacheFor(time.Hour, http.StripPrefix("/static/", filesOnly(static)))),
 		anyone("GET /favicon.ico", cacheFor(24*time.Hour, serveAsset("static/favicon.svg", "image/svg+xml"))),
 		anyone("GET /healthz", http.HandlerFunc(s.healthz)),
@@ -171,8 +182,7 @@ func (s *Server) consoleRoutes() []route {
 		page("GET /jobs", reader, s.jobsPage),
 		page("GET /audit", reader, s.auditPage),
 		page("GET /audit.csv", reader, s.auditCSV),
-		page("/", reader, s.notFound),
-	}
+	}, s.linkRoutes()...), page("/", reader, s.notFound))
 }
 
 func (s *Server) mux() http.Handler {
