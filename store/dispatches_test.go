@@ -86,9 +86,13 @@ func TestCommitDigestsDedupes(t *testing.T) {
 				{Rule: "deadline", Subject: "2024-7/一.2", Stage: "overdue-2"}, // key and recipient derived
 			}},
 		}
+		var mu sync.Mutex // build runs on several goroutines
 		var built []string
 		build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
+			mu.Lock()
 			built = append(built, d.Recipient)
+			slices.Sort(built)
+			mu.Unlock()
 			for _, r := range fresh {
 				if r.Key == "" || r.Recipient != d.Recipient {
 					t.Errorf("fresh reminder %+v lacks key or recipient", r)
@@ -550,8 +554,11 @@ func TestCommitDigestsManyReminders(t *testing.T) {
 		if rem != 3*350 {
 			t.Fatalf("first commit: %d reminders, want %d", rem, 3*350)
 		}
+		var mu sync.Mutex // build runs on several goroutines
 		fresh := map[string][]store.Reminder{}
 		build := func(d store.Digest, rs []store.Reminder) (store.Message, error) {
+			mu.Lock()
+			defer mu.Unlock()
 			fresh[d.Recipient] = rs
 			return buildMessage(d, rs)
 		}

@@ -156,9 +156,11 @@ CREATE TABLE reminders (
     dispatch_key TEXT REFERENCES dispatches (key) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
     created_at   TIMESTAMPTZ NOT NULL
 );
+-- An item's page lists what was sent about it. Nothing looks reminders up
+-- by their message or run, and duban deletes neither: those columns have
+-- no index, which a run recording tens of thousands of reminders would pay
+-- for on every row.
 CREATE INDEX reminders_subject ON reminders (subject);
-CREATE INDEX reminders_dispatch ON reminders (dispatch_key);
-CREATE INDEX reminders_run ON reminders (run_id);
 
 -- +goose Down
 DROP TABLE reminders;
