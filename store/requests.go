@@ -439,12 +439,17 @@ func (s *Store) applyDecision(ctx context.Context, tx *sqlx.Tx, r requestRow, d 
 		note += "：" + r.Body
 	}
 	event := ledger.Event{At: now, On: ledger.DateOf(s.inZone(now)), Note: note, Actor: by.Name}
+	subject := ledger.ItemSubject(cur.item())
 	switch kind {
 	case ledger.RequestProgress:
 		event.Kind, event.On = ledger.EventProgress, ledger.DateOf(s.inZone(r.CreatedAt.Time))
-		return insertEvent(ctx, tx, cur.ID, event)
+		if err := insertEvent(ctx, tx, cur.ID, event); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, now, ActionItemProgress, ObjectItem, subject, nil,
+			map[string]string{"on": event.On.String(), "note": note})
 	case ledger.RequestCompletion:
-		return s.completeItem(ctx, tx, cur, r.On, d.Close, event)
+		return s.completeItem(ctx, tx, cur, r.On, d.Close, event, by)
 	case ledger.RequestExtension:
 		if cur.Status != string(ledger.StatusOpen) {
 			return ErrNotOpen
@@ -456,7 +461,11 @@ func (s *Store) applyDecision(ctx context.Context, tx *sqlx.Tx, r requestRow, d 
 		if len(changes) == 0 {
 			return nil
 		}
-		return writeChanges(ctx, tx, cur, it, cur.FollowupConfirmedOn, changes, event)
+		if err := writeChanges(ctx, tx, cur, it, cur.FollowupConfirmedOn, changes, event); err != nil {
+			return err
+		}
+		before, after := auditSides(changes, note)
+		return audit(ctx, tx, by, now, ActionItemEdit, ObjectItem, subject, before, after)
 	}
 	return nil
 }
@@ -464,7 +473,7 @@ func (s *Store) applyDecision(ctx context.Context, tx *sqlx.Tx, r requestRow, d 
 // completeItem makes an item done on the day on (closed with close), as
 // ChangeStatus does; an item the office marked done or closed meanwhile
 // keeps its completion day, and is only closed when asked.
-func (s *Store) completeItem(ctx context.Context, tx *sqlx.Tx, cur itemRow, on ledger.Date, close bool, e ledger.Event) error {
+func (s *Store) completeItem(ctx context.Context, tx *sqlx.Tx, cur itemRow, on ledger.Date, close bool, e ledger.Event, by Actor) error {
 	from := ledger.Status(cur.Status)
 	to := ledger.StatusDone
 	if close {
@@ -483,7 +492,12 @@ func (s *Store) completeItem(ctx context.Context, tx *sqlx.Tx, cur itemRow, on l
 		return err
 	}
 	e.Kind, e.Field, e.Old, e.New, e.On = ledger.EventStatus, ledger.FieldStatus, string(from), string(to), it.CompletedOn
-	return insertEvent(ctx, tx, cur.ID, e)
+	if err := insertEvent(ctx, tx, cur.ID, e); err != nil {
+		return err
+	}
+	old := cur.item()
+	before, after := auditSides(ledger.Changes(old, it, []ledger.Field{ledger.FieldStatus, ledger.FieldCompletedOn}), e.Note)
+	return audit(ctx, tx, by, e.At, statusActions[to], ObjectItem, ledger.ItemSubject(old), before, after)
 }
 
 func (s *Store) itemByID(ctx context.Context, tx dbtx, id int64) (itemRow, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +147,19 @@ func TestDecideRequest(t *testing.T) {
 		must(t, err)
 		if len(log) != 3 || log[0].Kind != store.ActorUser || log[0].Addr != "192.0.2.1" {
 			t.Errorf("audit = %+v", log)
+		}
+		// What an approval does to an item is in the log as a change of the
+		// item, by the reviewer, as if made in the console.
+		for _, e := range []struct{ action, key, after string }{
+			{store.ActionItemEdit, "2024-7/二.1", "2025-12-31"},
+			{store.ActionItemProgress, "2024-7/一.2", "已起草制度"},
+			{store.ActionItemDone, "2024-7/一.2", "2025-06-12"},
+		} {
+			log, err := s.ListAudit(ctx, store.AuditFilter{Action: e.action, ObjectKey: e.key})
+			must(t, err)
+			if len(log) != 1 || log[0].Name != "zhang" || !strings.Contains(log[0].After, e.after) {
+				t.Errorf("audit of %s %s = %+v, want one entry by zhang with %s", e.action, e.key, log, e.after)
+			}
 		}
 	})
 }
