@@ -160,11 +160,12 @@ CREATE TABLE reminders (
     dispatch_key TEXT REFERENCES dispatches (key) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
     created_at   TEXT NOT NULL
 );
--- An item's page lists what was sent about it. Nothing looks reminders up
--- by their message or run, and duban deletes neither: those columns have
--- no index, which a run recording tens of thousands of reminders would pay
--- for on every row.
+-- An item's page lists what was sent about it. A message inserted after
+-- its reminders settles their deferred link through reminders_dispatch.
+-- Nothing looks reminders up by their run, and duban deletes no run: that
+-- column has no index, which every reminder recorded would pay for.
 CREATE INDEX reminders_subject ON reminders (subject);
+CREATE INDEX reminders_dispatch ON reminders (dispatch_key);
 
 -- +goose Down
 DROP TABLE reminders;
