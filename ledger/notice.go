@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"encoding/hex"
+	"crypto/sha256"
 	"cmp"
 	"slices"
 	"strings"
@@ -94,6 +96,19 @@ func (n Notice) Tag() string { return Tag(n.Rule, n.Level, n.DaysLeft < 0) }
 // deadline, or the day a follow-up counts from): when the office extends a
 // deadline (延期) or an item is reopened and done again, the new dates'
 // stages are new reminders rather than duplicates of the old ones.
+// NoticesDigest sums up the reminder keys of notices, in any order: two
+// runs that give an item's notices the same digest would record the same
+// reminders.
+func NoticesDigest(ns []Notice) string {
+	keys := make([]string, len(ns))
+	for i, n := range ns {
+		keys[i] = n.Key()
+	}
+	slices.Sort(keys)
+	sum := sha256.Sum256([]byte(strings.Join(keys, "\n")))
+	return hex.EncodeToString(sum[:16])
+}
+
 func (n Notice) Key() string {
 	return n.Rule + "|" + n.Subject + "|" + n.Stage.Name + n.anchor() + "|" + n.Recipient
 }

@@ -220,3 +220,19 @@ func TestSortByUrgency(t *testing.T) {
 		t.Errorf("SortByUrgency:\n got %q\nwant %q", got, want)
 	}
 }
+
+func TestNoticesDigest(t *testing.T) {
+	t.Parallel()
+	a := Notice{Rule: RuleDeadline, Subject: "r/1", Stage: Stage{Name: "due"}, Recipient: "a@x"}
+	b := Notice{Rule: RuleDeadline, Subject: "r/1", Stage: Stage{Name: "due"}, Recipient: "b@x"}
+	c := b
+	c.Stage.Name = "overdue-1"
+	if NoticesDigest([]Notice{a, b}) != NoticesDigest([]Notice{b, a}) {
+		t.Error("the digest depends on the order of the notices")
+	}
+	for _, other := range [][]Notice{{a}, {a, c}, {a, b, c}, nil} {
+		if NoticesDigest(other) == NoticesDigest([]Notice{a, b}) {
+			t.Errorf("%v has the digest of another set of reminders", other)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"duban/ledger"
+	"duban/notify"
+	"duban/scheduler"
 	"duban/store"
 	"duban/store/storetest"
 )
@@ -69,5 +71,56 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 		// open item; what that day's rules give was told already.
 		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-20T09:00")
 		wantSent(t, "06-20, late", got)
+	})
+}
+
+// An item between two stages is not looked up again, until what the rules
+// say of it changes: here the policy's lead days and the unit's leader,
+// the item itself unchanged.
+func TestDeadlinesJobRetellsWhenTheRulesChange(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		clk := &clock{t: at(t, "2025-06-16T09:00")}
+		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
+		items := []ledger.Item{
+			{Round: "r1", No: "D1", Seq: 1, Problem: "制度缺失", Units: []string{"ua"}, Deadline: day(t, "2025-06-26"), Status: ledger.StatusOpen},
+			{Round: "r1", No: "D2", Seq: 2, Problem: "台账不全", Units: []string{"ub"}, Deadline: day(t, "2025-06-02"), Status: ledger.StatusOpen},
+		}
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
+		must(t, err)
+		withPolicy := func(dir ledger.Directory, p ledger.Policy) *scheduler.Scheduler {
+			tmpl, err := notify.LoadTemplates("")
+			must(t, err)
+			return scheduler.New(st, scheduler.Settings{Location: cst, Policy: p, Calendar: ledger.NewCalendar(nil, nil),
+				Directory: dir, Office: "督查室"}, tmpl, scheduler.Options{Owner: "test", Now: clk.now})
+		}
+
+		s := withPolicy(office(), ledger.DefaultPolicy())
+		got := runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-16T09:00")
+		wantSent(t, "06-16", got,
+			"b1@t.example deadline r1/D2 overdue-2", "b2@t.example deadline r1/D2 overdue-2", "l2@t.example deadline r1/D2 overdue-2")
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-17T09:00")
+		wantSent(t, "06-17", got)
+
+		// Reminders 10 days ahead: D1, 9 days from its deadline, has a stage
+		// it never had.
+		p := ledger.DefaultPolicy()
+		p.LeadDays = []int{10, 5}
+		s = withPolicy(office(), p)
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-18T09:00")
+		wantSent(t, "06-18", got, "a@t.example deadline r1/D1 remind-10d")
+
+		// ub's leader is now l1: D2's current stage goes to l1, nobody else.
+		dir := office()
+		ub := dir.Units["ub"]
+		ub.Leader = "l1"
+		dir.Units["ub"] = ub
+		s = withPolicy(dir, p)
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-19T09:00")
+		wantSent(t, "06-19", got, "l1@t.example deadline r1/D2 overdue-2")
+		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-20T09:00")
+		wantSent(t, "06-20", got)
 	})
 }

@@ -28,7 +28,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return nil, nil
 	}
-	notices, err := s.collect(ctx, job, today)
+	notices, _, err := s.collect(ctx, job, today)
 	if err != nil {
 		return nil, err
 	}

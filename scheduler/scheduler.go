@@ -159,7 +159,7 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return Result{Skipped: "non-workday " + today.String()}, nil
 	}
-	notices, err := s.collect(ctx, job, today)
+	notices, told, err := s.collect(ctx, job, today)
 	if err != nil {
 		return Result{}, err
 	}
@@ -171,24 +171,29 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
 		return s.message(job, d.Recipient, fresh, byKey, render)
 	}
-	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now())
+	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now(), told...)
 	if err != nil {
 		return Result{}, fmt.Errorf("scheduler: commit %s reminders: %w", job, err)
 	}
 	return Result{Reminders: reminders, Dispatches: dispatches}, nil
 }
 
-// collect asks the ledger rules which notices are due today for job.
-func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) ([]ledger.Notice, error) {
+// collect asks the ledger rules which notices are due today for job; the
+// deadline job also says what each item it looked up was told (Told).
+func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) ([]ledger.Notice, []store.Told, error) {
+	var ns []ledger.Notice
+	var err error
 	switch job {
 	case ledger.JobDeadlines:
 		return s.deadlineNotices(ctx, today)
 	case ledger.JobDuties:
-		return s.dutyNotices(ctx, today)
+		ns, err = s.dutyNotices(ctx, today)
 	case ledger.JobFollowups:
-		return s.followupNotices(ctx, today)
+		ns, err = s.followupNotices(ctx, today)
+	default:
+		ns = s.summaryNotices(today)
 	}
-	return s.summaryNotices(today), nil
+	return ns, nil, err
 }
 
 // knownBatch is how many notices deadlineNotices checks against the
@@ -196,20 +201,31 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 const knownBatch = 2000
 
 // deadlineNotices reads every open item and keeps the notices whose
-// reminders were not recorded before: on most days most open items are
-// between two stages, and a run keeps in memory only what may be new.
-// CommitDigests still decides: a reminder recorded meanwhile is not sent.
-func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]ledger.Notice, error) {
+// reminders were not recorded before. An item whose notices today have the
+// digest recorded with its reminders (told) would record nothing new: on
+// most days most open items are between two stages, and only the others
+// are looked up. Any change of what the rules say of an item (a new stage,
+// deadline, mailbox, leader, policy, or rules) changes the digest. A run
+// keeps in memory only what may be new, and CommitDigests still decides: a
+// reminder recorded meanwhile is not sent. told are the digests of the
+// items looked up, for CommitDigests to record.
+func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]ledger.Notice, []store.Told, error) {
 	var fresh, batch []ledger.Notice
+	var told []store.Told
 	keepUnknown := func() error {
 		kept, err := s.unrecorded(ctx, batch)
 		fresh = append(fresh, kept...)
 		batch = batch[:0]
 		return err
 	}
-	err := s.store.EachOpenItem(ctx, func(it ledger.Item) error {
-		batch = append(batch, ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy)...)
-		if len(batch) < knownBatch {
+	err := s.store.EachOpenItem(ctx, func(it ledger.Item, wasTold string) error {
+		ns := ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy)
+		digest := ledger.NoticesDigest(ns)
+		if digest == wasTold {
+			return nil
+		}
+		told = append(told, store.Told{Round: it.Round, No: it.No, Digest: digest})
+		if batch = append(batch, ns...); len(batch) < knownBatch {
 			return nil
 		}
 		return keepUnknown()
@@ -218,9 +234,9 @@ func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]l
 		err = keepUnknown()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("scheduler: read open items: %w", err)
+		return nil, nil, fmt.Errorf("scheduler: read open items: %w", err)
 	}
-	return fresh, nil
+	return fresh, told, nil
 }
 
 // unrecorded returns the notices whose reminders are not recorded.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"duban/ledger"
 )
@@ -79,11 +80,11 @@ func (s *Store) KnownReminders(ctx context.Context, keys []string) (map[string]b
 // ("fresh"); build makes that message from the fresh ones. A reminder
 // recorded before (by an earlier run, or another replica) is in no new
 // message: that is the "never twice". A message whose key exists is not
-// inserted again; its fresh reminders name it. It returns the number of
-// reminders and messages inserted; an error from build rolls everything
-// back.
+// inserted again; its fresh reminders name it. told, when given, are
+// recorded too. It returns the number of reminders and messages inserted;
+// an error from build rolls everything back.
 func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, digests []Digest,
-	build BuildFunc, now time.Time) (reminders, messages int, err error) {
+	build BuildFunc, now time.Time, told ...Told) (reminders, messages int, err error) {
 	digests, err = withKeys(digests)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: commit digests of %s: %w", job, err)
@@ -94,13 +95,45 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 			return err
 		}
 		reminders = len(fresh)
-		messages, err = insertMessages(ctx, tx, job, runID, digests, fresh, build, now)
-		return err
+		if messages, err = insertMessages(ctx, tx, job, runID, digests, fresh, build, now); err != nil {
+			return err
+		}
+		return writeTold(ctx, tx, told)
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: commit digests of %s: %w", job, err)
 	}
 	return reminders, messages, nil
+}
+
+// Told is the digest of the deadline reminders an open item was told
+// (ledger.NoticesDigest of its notices), recorded with them by
+// CommitDigests: a later run that finds the same digest for the item
+// would record nothing new, and need not look its reminders up.
+type Told struct {
+	Round, No, Digest string
+}
+
+// writeTold records the items' digests.
+func writeTold(ctx context.Context, tx *sqlx.Tx, told []Told) error {
+	if tx.DriverName() != dialectPostgres {
+		for _, t := range told {
+			if _, err := exec(ctx, tx, qSetTold, t.Digest, t.Round, t.No); err != nil {
+				return fmt.Errorf("record what %s/%s was told: %w", t.Round, t.No, err)
+			}
+		}
+		return nil
+	}
+	for _, chunk := range chunks(told, 5000) {
+		rounds, nos, digests := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
+		for i, t := range chunk {
+			rounds[i], nos[i], digests[i] = t.Round, t.No, t.Digest
+		}
+		if _, err := tx.ExecContext(ctx, qSetToldPostgres, pq.Array(rounds), pq.Array(nos), pq.Array(digests)); err != nil {
+			return fmt.Errorf("record what the items were told: %w", err)
+		}
+	}
+	return nil
 }
 
 // withKeys returns digests whose reminders all have their recipient and

@@ -56,6 +56,7 @@ type itemRow struct {
 	Progress            string      `db:"progress"`
 	FollowupConfirmedOn ledger.Date `db:"followup_confirmed_on"`
 	ImportedAt          dbTime      `db:"imported_at"`
+	Told                string      `db:"told"` // read with the open items only
 
 	units []string
 }
@@ -175,8 +176,8 @@ const itemsPage = 5000
 // its units, in ledger order. Items are read a page at a time and no query
 // is open while fn runs, so fn may use the store. An error from fn stops
 // the iteration and is returned as is.
-func (s *Store) EachOpenItem(ctx context.Context, fn func(ledger.Item) error) error {
-	return s.eachItemIn(ctx, ledger.StatusOpen, itemsPage, func(r itemRow) error { return fn(r.item()) })
+func (s *Store) EachOpenItem(ctx context.Context, fn func(it ledger.Item, told string) error) error {
+	return s.eachItemIn(ctx, ledger.StatusOpen, itemsPage, func(r itemRow) error { return fn(r.item(), r.Told) })
 }
 
 // EachDoneItem calls fn for every done item (not closed: 销号 is the

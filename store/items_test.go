@@ -295,7 +295,7 @@ func TestEachOpenItem(t *testing.T) {
 				return nil
 			}
 			if page == 0 {
-				must(t, s.EachOpenItem(ctx, each))
+				must(t, s.EachOpenItem(ctx, func(it ledger.Item, _ string) error { return each(it) }))
 			} else {
 				must(t, s.EachOpenItemPaged(ctx, page, each))
 			}
@@ -314,7 +314,7 @@ func TestEachOpenItem(t *testing.T) {
 
 		stop := fmt.Errorf("stop")
 		calls := 0
-		err := s.EachOpenItem(ctx, func(ledger.Item) error { calls++; return stop })
+		err := s.EachOpenItem(ctx, func(ledger.Item, string) error { calls++; return stop })
 		if err != stop || calls != 1 {
 			t.Errorf("EachOpenItem returned %v after %d calls, want the callback's error after 1", err, calls)
 		}

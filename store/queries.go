@@ -32,10 +32,16 @@ const (
 	// The status leads the key, as it leads items_status_order: keyed by
 	// (round, seq, id) alone, PostgreSQL walks every item in ledger order
 	// and drops those of other statuses.
-	qStatusItemsFirst = `SELECT ` + itemCols + ` FROM items WHERE status = ?
+	qStatusItemsFirst = `SELECT ` + itemCols + `, told FROM items WHERE status = ?
 		ORDER BY round, seq, id LIMIT ?`
-	qStatusItemsAfter = `SELECT ` + itemCols + ` FROM items WHERE status = ?
+	qStatusItemsAfter = `SELECT ` + itemCols + `, told FROM items WHERE status = ?
 		AND (status, round, seq, id) > (?, ?, ?, ?) ORDER BY status, round, seq, id LIMIT ?`
+	// The digests of the deadline reminders recorded (Told): one statement
+	// per item on SQLite, many at once on PostgreSQL.
+	qSetTold         = `UPDATE items SET told = ? WHERE round = ? AND no = ?`
+	qSetToldPostgres = `UPDATE items SET told = v.told
+		FROM unnest($1::text[], $2::text[], $3::text[]) AS v(round, no, told)
+		WHERE items.round = v.round AND items.no = v.no`
 
 	qInsertItem = `INSERT INTO items (round, no, seq, category, problem, measures, leader,
 		deadline, long_term, status, completed_on, done_seen_on, progress, created_at, updated_at,

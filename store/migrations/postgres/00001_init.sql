@@ -29,6 +29,10 @@ CREATE TABLE items (
     created_at            TIMESTAMPTZ NOT NULL,
     updated_at            TIMESTAMPTZ NOT NULL,
     imported_at           TIMESTAMPTZ,
+    -- A digest of the deadline reminders recorded for the item
+    -- (ledger.NoticesDigest), written with them: a run looks its reminders
+    -- up only when today's have another digest.
+    told                  TEXT NOT NULL DEFAULT '',
     UNIQUE (round, no)
 );
 -- The jobs and the console read the items of one status in ledger order.

@@ -33,6 +33,10 @@ CREATE TABLE items (
     created_at            TEXT NOT NULL,
     updated_at            TEXT NOT NULL,
     imported_at           TEXT,
+    -- A digest of the deadline reminders recorded for the item
+    -- (ledger.NoticesDigest), written with them: a run looks its reminders
+    -- up only when today's have another digest.
+    told                  TEXT NOT NULL DEFAULT '',
     UNIQUE (round, no)
 );
 -- The jobs and the console read the items of one status in ledger order.
