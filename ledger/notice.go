@@ -1,9 +1,9 @@
 package ledger
 
 import (
-	"encoding/hex"
-	"crypto/sha256"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 )
