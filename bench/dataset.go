@@ -103,12 +103,13 @@ func (l Ledger) Generate(ctx context.Context, db *sql.DB, dialect string) error 
 	return err
 }
 
-// ResetRuns forgets every run, reminder and dispatch, so that
+// ResetRuns forgets every run, reminder and dispatch, and what each item
+// was told, so that
 // the next run of the deadline job is a first run again.
 func ResetRuns(ctx context.Context, db *sql.DB, dialect string) error {
-	stmts := []string{"TRUNCATE reminders, dispatches, job_runs"}
+	stmts := []string{"TRUNCATE reminders, dispatches, job_runs", "UPDATE items SET told = ''"}
 	if dialect != "postgres" {
-		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatches", "DELETE FROM job_runs"}
+		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatches", "DELETE FROM job_runs", "UPDATE items SET told = ''"}
 	}
 	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"duban/ledger"
 )
@@ -116,20 +115,12 @@ type Told struct {
 
 // writeTold records the items' digests.
 func writeTold(ctx context.Context, tx *sqlx.Tx, told []Told) error {
-	if tx.DriverName() != dialectPostgres {
-		for _, t := range told {
-			if _, err := exec(ctx, tx, qSetTold, t.Digest, t.Round, t.No); err != nil {
-				return fmt.Errorf("record what %s/%s was told: %w", t.Round, t.No, err)
-			}
-		}
-		return nil
-	}
-	for _, chunk := range chunks(told, 5000) {
-		rounds, nos, digests := make([]string, len(chunk)), make([]string, len(chunk)), make([]string, len(chunk))
+	for _, chunk := range chunks(told, listChunk) {
+		rows := make([][]any, len(chunk))
 		for i, t := range chunk {
-			rounds[i], nos[i], digests[i] = t.Round, t.No, t.Digest
+			rows[i] = []any{t.Round, t.No, t.Digest}
 		}
-		if _, err := tx.ExecContext(ctx, qSetToldPostgres, pq.Array(rounds), pq.Array(nos), pq.Array(digests)); err != nil {
+		if _, err := exec(ctx, tx, multiRow(qSetTold, rows, qSetToldEnd), flatten(rows)...); err != nil {
 			return fmt.Errorf("record what the items were told: %w", err)
 		}
 	}

@@ -36,12 +36,10 @@ const (
 		ORDER BY round, seq, id LIMIT ?`
 	qStatusItemsAfter = `SELECT ` + itemCols + `, told FROM items WHERE status = ?
 		AND (status, round, seq, id) > (?, ?, ?, ?) ORDER BY status, round, seq, id LIMIT ?`
-	// The digests of the deadline reminders recorded (Told): one statement
-	// per item on SQLite, many at once on PostgreSQL.
-	qSetTold         = `UPDATE items SET told = ? WHERE round = ? AND no = ?`
-	qSetToldPostgres = `UPDATE items SET told = v.told
-		FROM unnest($1::text[], $2::text[], $3::text[]) AS v(round, no, told)
-		WHERE items.round = v.round AND items.no = v.no`
+	// The digests of the deadline reminders recorded (Told), many at once:
+	// multiRow adds a tuple (round, no, digest) per item.
+	qSetTold    = `UPDATE items SET told = v.column3 FROM (VALUES `
+	qSetToldEnd = `) AS v WHERE items.round = v.column1 AND items.no = v.column2`
 
 	qInsertItem = `INSERT INTO items (round, no, seq, category, problem, measures, leader,
 		deadline, long_term, status, completed_on, done_seen_on, progress, created_at, updated_at,
