@@ -47,8 +47,7 @@ func wantNotice(t *testing.T, ctx context.Context, what, text string) {
 // TestBrowserOfficeForms does the office's work in a real browser, by the
 // forms alone (the console has no script): create an item, note its
 // progress, mark it done, import a ledger after its preview, record a
-// submission from the duty matrix, resend the failed messages; then the
-// forms' pages on a phone-sized screen.
+// submission from the duty matrix, resend the failed messages.
 func TestBrowserOfficeForms(t *testing.T) {
 	t.Parallel()
 	ctx := newChromium(t)
@@ -73,7 +72,6 @@ func TestBrowserOfficeForms(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("f-deadline"), "2026-12-31"))
 	follow(t, ctx, "save the item", "#item-save")
 	wantNotice(t, ctx, "create", "已新建问题")
-	itemPage := evaluate[string](t, ctx, `location.pathname`)
 	if text := mainText(t, ctx); !strings.Contains(text, "五.1 制度执行不到位") || !strings.Contains(text, "办公室、财务资产部") {
 		t.Errorf("the new item's page:\n%s", text)
 	}
@@ -115,14 +113,4 @@ func TestBrowserOfficeForms(t *testing.T) {
 	step(t, ctx, "open the failed messages", chromedp.Navigate(base+"/dispatches?status=failed"), chromedp.WaitVisible(chromedp.ID("retry-failed-submit")))
 	follow(t, ctx, "resend them", "#retry-failed-submit")
 	wantNotice(t, ctx, "resend", "已将发送失败的消息重新排队。(1 条)")
-
-	step(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile))
-	for _, path := range []string{"/items", "/items/new", itemPage, itemPage + "/edit", "/import", "/duties?duty=sanzhongyida",
-		"/duties/sanzhongyida/bgs/2026-10", "/duties/sanzhongyida/cwb/2026-10"} {
-		step(t, ctx, "open "+path+" on a phone", chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
-		widths := evaluate[[]int](t, ctx, `[document.documentElement.scrollWidth, document.body.scrollWidth, document.documentElement.clientWidth]`)
-		if len(widths) != 3 || widths[2] != 390 || widths[0] > widths[2] || widths[1] > widths[2] {
-			t.Errorf("%s on a 390px screen: page %dpx, body %dpx wide in a %dpx window: it scrolls sideways", path, widths[0], widths[1], widths[2])
-		}
-	}
 }

@@ -82,7 +82,7 @@ func TestItemPages(t *testing.T) {
 			"导入台账", "整改进展", "已召开专题推进会", "tester", // the timeline: a note,
 			"修改</strong>\n整改情况：<span class=\"before\">在前期清理收回的基础上", // an edit, before →
 			`<span class="after">已追回两笔借款</span>`, "张三",             // after, and who
-			"cwb@zgh.example.org", "zzb@zgh.example.org", "ltxdzb@zgh.example.org", "<td>逾期催办</td>", // its dispatches, tagged as the email
+			"cwb@zgh.example.org", "zzb@zgh.example.org", "ltxdzb@zgh.example.org", `<td data-label="阶段">逾期催办</td>`, // its dispatches, tagged as the email
 		} {
 			if !strings.Contains(item.body, want) {
 				t.Errorf("item page lacks %q", want)
@@ -191,9 +191,9 @@ func TestDutiesAndJobsPages(t *testing.T) {
 	page := b.get("/duties?duty=sanhuiyike")
 	for _, want := range []string{
 		"“三会一课”落实情况", "2026年第3季度", "截止 2026-10-10",
-		`<tr><th>机关第一党支部</th><td class="duty-submitted"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q3">已报送</a><br><small>2026-10-09</small></td>` +
-			`<td class="duty-not_due"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q4" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q4">未到期</a></td></tr>`,
-		`<td class="duty-late"><a class="cell" href="/duties/sanhuiyike/jgdzb2/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb2" data-period="2026-Q3">逾期报送</a><br><small>2026-10-20</small></td>`,
+		`<tr><th>机关第一党支部</th><td class="duty-submitted" data-label="2026年第3季度"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q3">已报送</a><br><small>2026-10-09</small></td>` +
+			`<td class="duty-not_due" data-label="2026年第4季度"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q4" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q4">未到期</a></td></tr>`,
+		`<td class="duty-late" data-label="2026年第3季度"><a class="cell" href="/duties/sanhuiyike/jgdzb2/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb2" data-period="2026-Q3">逾期报送</a><br><small>2026-10-20</small></td>`,
 	} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("duties page lacks %q", want)
@@ -203,7 +203,7 @@ func TestDutiesAndJobsPages(t *testing.T) {
 		t.Error("a duty filter shows other duties")
 	}
 	overview := b.get("/")
-	if !strings.Contains(overview.body, "<td>2/4</td>") && !strings.Contains(overview.body, "<td>2/4 <small>(逾期报送1)</small></td>") {
+	if !strings.Contains(overview.body, `<td data-label="已报送">2/4</td>`) && !strings.Contains(overview.body, `<td data-label="已报送">2/4 <small>(逾期报送1)</small></td>`) {
 		t.Errorf("overview's duty line for 三会一课 lacks 2/4:\n%s", overview.body)
 	}
 
@@ -289,7 +289,7 @@ func pagerLinks(body string) (prev, next string) {
 }
 
 // itemNos lists the item numbers of the rows of an items table, in order.
-var itemCell = regexp.MustCompile(`<td class="nowrap"><a href="/items/[^"]*">([^<]*)</a></td>`)
+var itemCell = regexp.MustCompile(`<td class="nowrap" data-label="编号"><a href="/items/[^"]*">([^<]*)</a></td>`)
 
 func itemNos(body string) []string {
 	var out []string
@@ -460,7 +460,7 @@ func TestRobotDispatchPage(t *testing.T) {
 	if strings.Contains(page.body, "邮件头") {
 		t.Error("robot dispatch page shows mail headers")
 	}
-	if list := b.get("/dispatches?channel=wecom"); !strings.Contains(list.body, "<td class=\"nowrap\">企业微信</td>") {
+	if list := b.get("/dispatches?channel=wecom"); !strings.Contains(list.body, `<td class="nowrap" data-label="渠道">企业微信</td>`) {
 		t.Errorf("the log lacks the channel column:\n%s", list.body)
 	}
 }

@@ -53,7 +53,7 @@ func TestJobsAndConsoleAgreeOnNextRun(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	console.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost/jobs", nil)) // an open console answers its own host only
-	row := regexp.MustCompile(`<code>@every 90m</code>(?s:.*?)<td class="nowrap">([^<]*)</td>\s*</tr>`).FindStringSubmatch(rec.Body.String())
+	row := regexp.MustCompile(`<code>@every 90m</code>(?s:.*?)<td class="nowrap" data-label="下次运行">([^<]*)</td>\s*</tr>`).FindStringSubmatch(rec.Body.String())
 	if rec.Code != http.StatusOK || row == nil {
 		t.Fatalf("console /jobs: %d, no followups row\n%s", rec.Code, rec.Body.String())
 	}
