@@ -21,6 +21,7 @@ type dutyCellView struct {
 	Due       ledger.Date
 	Cell      ledger.DutyCell
 	Submitted *store.Submission
+	Review    int64 // the request under review that filed it (待审核), 0 when none
 	Today     ledger.Date
 	Form      formState
 	Back      string // the duty's matrix
@@ -68,6 +69,12 @@ func (s *Server) dutyCellOf(w http.ResponseWriter, r *http.Request) (dutyCellVie
 			v.Submitted = &subs[i]
 		}
 	}
+	reviews, err := s.reportsUnderReview(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return v, false
+	}
+	v.Review = reviews[reviewKey(spec.ID, v.Unit, p.String())]
 	grid := ledger.DutyMatrix(spec, spec.Exempt, []ledger.Period{p}, submitted.On(spec.ID), v.Today, cal)
 	v.Due = grid.Due[0]
 	for _, row := range grid.Rows {

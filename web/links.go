@@ -85,6 +85,7 @@ func (s *Server) linkRoutes() []route {
 		unit("GET /u/{token}", maxFormBytes, s.unitPage),
 		unit("POST /u/{token}/items/{round}/{no}/{kind}", upload, s.unitItemRequest),
 		unit("POST /u/{token}/duties/{duty}/{period}", upload, s.unitSubmission),
+		unit("GET /u/{token}/files/{id}", maxFormBytes, s.unitFile),
 		office("GET /requests", reader, s.requestsPage),
 		office("POST /requests/{id}/{decision}", writer, s.decideRequest),
 		office("GET /files/{id}", reader, s.downloadFile),

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 
 	"duban/ledger"
 	"duban/store"
@@ -84,7 +85,11 @@ type unitRequestView struct {
 	Kind, What, At        string
 	Status                ledger.RequestStatus
 	Note, On, Body, Files string
+	FileList              []unitFileView
 }
+
+// unitFileView is a file the unit sent, to download again from its page.
+type unitFileView struct{ Name, Size, URL string }
 
 // sentMessages are what the page says after a unit filed something, by kind.
 var sentMessages = map[string]string{
@@ -131,7 +136,7 @@ func (s *Server) unitView(r *http.Request, l unitLink) (unitPageView, error) {
 				pendingPeriod[q.Duty+"/"+q.Period] = true
 			}
 		}
-		v.Requests = append(v.Requests, s.unitRequestView(ctx, q))
+		v.Requests = append(v.Requests, s.unitRequestView(ctx, base, q))
 	}
 	items, err := s.st.ListItems(ctx, store.ItemFilter{Unit: l.Unit.Code, Status: ledger.StatusOpen})
 	if err != nil {
@@ -190,7 +195,7 @@ func (s *Server) unitPeriods(r *http.Request, l unitLink, today ledger.Date, pen
 	return out, nil
 }
 
-func (s *Server) unitRequestView(ctx context.Context, q store.Request) unitRequestView {
+func (s *Server) unitRequestView(ctx context.Context, base string, q store.Request) unitRequestView {
 	v := unitRequestView{ID: q.ID, Kind: q.Kind.Label(), At: s.fmtTime(q.CreatedAt), Status: q.Status, Note: q.Note, Body: q.Body}
 	if q.Kind.OnItem() {
 		v.What = q.No
@@ -203,7 +208,38 @@ func (s *Server) unitRequestView(ctx context.Context, q store.Request) unitReque
 	if n := len(q.Files); n > 0 {
 		v.Files = fmt.Sprintf("%d 个文件", n)
 	}
+	for _, f := range q.Files {
+		v.FileList = append(v.FileList, unitFileView{Name: f.Name, Size: sizeText(f.Size), URL: base + "/files/" + strconv.FormatInt(f.ID, 10)})
+	}
 	return v
+}
+
+// unitFile lets a unit download a file it sent, and only its own: a file
+// of another unit's request is not found, as one that does not exist.
+// Like the console's downloads, it is an attachment under a sandbox.
+func (s *Server) unitFile(w http.ResponseWriter, r *http.Request, l unitLink) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.linkRefused(w, http.StatusNotFound, "没有此文件。")
+		return
+	}
+	f, data, err := s.st.GetFile(r.Context(), id)
+	var req store.Request
+	if err == nil {
+		req, err = s.st.GetRequest(r.Context(), f.RequestID)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound) || err == nil && req.Unit != l.Unit.Code:
+		s.linkRefused(w, http.StatusNotFound, "没有此文件。")
+		return
+	case err != nil:
+		s.log.Error("unit file", "unit", l.Unit.Code, "file", id, "error", err)
+		s.linkRefused(w, http.StatusInternalServerError, "服务器内部错误，请稍后重试。")
+		return
+	}
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	s.serveFile(w, f, data, "attachment")
 }
 
 // unitItemRequest files a progress report, a completion request or an
