@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -44,7 +42,6 @@ func newChromium(t *testing.T) context.Context {
 		// The console's users read Chinese: the browser's own words (a
 		// file field's button, a date field's placeholder) too.
 		chromedp.Flag("lang", "zh-CN"),
-		chromedp.Env("LANGUAGE=zh_CN", "LANG=zh_CN.UTF-8"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	)
@@ -128,18 +125,7 @@ func TestBrowser(t *testing.T) {
 	f := newFixture(t, storetest.Open(t, "sqlite"), "DUBAN_ADMIN_PASSWORD="+testPassword)
 	f.runDeadlines()
 	addUser(t, f.st, "李纪检", store.RoleViewer, viewerPassword)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: f.server, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Error(err)
-		}
-	})
-	base := "http://" + ln.Addr().String()
+	base := serveBrowser(t, f)
 
 	// The console sends a stranger to the login page.
 	step(t, ctx, "open the console", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("password")))

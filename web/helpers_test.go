@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"duban/config"
+	"duban/internal/unitlink"
 	"duban/ledger"
 	"duban/notify"
 	"duban/scheduler"
@@ -125,10 +126,10 @@ func (f *fixture) run() scheduler.Result {
 	return f.runAt(asOf)
 }
 
-// runAt runs the deadlines job as of at and leaves its dispatches pending.
-func (f *fixture) runAt(at time.Time) scheduler.Result {
+// scheduler is the jobs' scheduler as serve wires it: with public_url,
+// the units' reminders carry their links, signed with the database's key.
+func (f *fixture) scheduler() *scheduler.Scheduler {
 	f.t.Helper()
-	ctx := f.t.Context()
 	tmpl, err := notify.LoadTemplates("")
 	if err != nil {
 		f.t.Fatal(err)
@@ -145,8 +146,20 @@ func (f *fixture) runAt(at time.Time) scheduler.Result {
 		j := f.cfg.Jobs[name]
 		set.Jobs = append(set.Jobs, scheduler.JobSpec{Name: name, Schedule: j.Schedule, CatchUp: j.CatchUp.Duration})
 	}
-	sched := scheduler.New(f.st, set, tmpl, scheduler.Options{Owner: "test", Now: f.clock.Now, OnRun: f.metrics.ObserveRun})
-	res, err := sched.RunJob(ctx, ledger.JobDeadlines, at)
+	if f.cfg.Admin.PublicURL != "" {
+		key, err := unitlink.ServerKey(f.t.Context(), f.cfg.Admin.SecretKey, f.st, f.clock.Now())
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		set.Links = &unitlink.Links{Signer: unitlink.NewSigner(key), PublicURL: f.cfg.Admin.PublicURL, TTL: f.cfg.Admin.LinkTTL.Duration}
+	}
+	return scheduler.New(f.st, set, tmpl, scheduler.Options{Owner: "test", Now: f.clock.Now, OnRun: f.metrics.ObserveRun})
+}
+
+// runAt runs the deadlines job as of at and leaves its dispatches pending.
+func (f *fixture) runAt(at time.Time) scheduler.Result {
+	f.t.Helper()
+	res, err := f.scheduler().RunJob(f.t.Context(), ledger.JobDeadlines, at)
 	if err != nil {
 		f.t.Fatalf("deadlines run: %v", err)
 	}

@@ -68,6 +68,16 @@ func zipBytes(t *testing.T, names ...string) []byte {
 	return b.Bytes()
 }
 
+// pdfFiles are n PDFs of size bytes each.
+func pdfFiles(n, size int) []upload {
+	data := append(pdfBytes(), make([]byte, size-len(pdfBytes()))...)
+	files := make([]upload, n)
+	for i := range files {
+		files[i] = upload{"材料" + strconv.Itoa(i) + ".pdf", data}
+	}
+	return files
+}
+
 // exeBytes starts like a Windows program.
 func exeBytes() []byte {
 	return append([]byte("MZ\x90\x00\x03\x00\x00\x00"), bytes.Repeat([]byte{0}, 120)...)
@@ -237,6 +247,14 @@ func TestUnitPageFlows(t *testing.T) {
 				nil, http.StatusForbidden, "请刷新页面后重试"},
 			{"another unit's item", item("一.3.(1)", "progress"), form, map[string]string{"body": "进展"}, nil, http.StatusNotFound, "未找到此事项"},
 			{"a duty it does not have", link + "/duties/sanhuiyike/2026-Q3", form, nil, []upload{{"a.pdf", pdfBytes()}}, http.StatusNotFound, "未找到"},
+			{"an empty file", item("四.2", "progress"), form, map[string]string{"body": "进展"}, []upload{{"空.pdf", nil}},
+				http.StatusBadRequest, "是空文件"},
+			{"eleven files", item("四.2", "progress"), form, map[string]string{"body": "进展"}, pdfFiles(11, len(pdfBytes())),
+				http.StatusRequestEntityTooLarge, "一次最多上传 10 个文件"},
+			{"a text too long", item("四.2", "progress"), form, map[string]string{"body": strings.Repeat("长", 11000)}, nil,
+				http.StatusRequestEntityTooLarge, "填写的内容过长"},
+			{"a body beyond ten files at the limit", item("四.2", "progress"), form, map[string]string{"body": "进展"}, pdfFiles(12, 1<<20),
+				http.StatusRequestEntityTooLarge, "提交的内容过大"},
 		} {
 			res := b.postMultipart(tt.path, tt.form, tt.fields, tt.files...)
 			if res.status != tt.status || !strings.Contains(res.body, tt.want) {
@@ -409,10 +427,11 @@ func TestReviewInTheConsole(t *testing.T) {
 		}
 
 		// The next deadlines run reminds no one of 四.2.
+		f.clock.Add(48 * time.Hour) // the run's messages are made at the clock's time
 		f.runAt(asOf.Add(48 * time.Hour))
 		sent, err := st.ListDispatches(t.Context(), store.DispatchFilter{Job: ledger.JobDeadlines, Since: asOf.Add(time.Hour)})
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || len(sent) == 0 {
+			t.Fatalf("the next run's messages: %d, %v", len(sent), err)
 		}
 		for _, d := range sent {
 			var refs []scheduler.Ref

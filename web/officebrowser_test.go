@@ -21,18 +21,32 @@ import (
 // real browser, and returns its base URL.
 func serveBrowser(t *testing.T, f *fixture) string {
 	t.Helper()
+	ln, base := listenLocal(t)
+	serveOn(t, ln, f.server)
+	return base
+}
+
+// listenLocal listens on a free port of the loopback, and returns the
+// listener and its base URL: a console built after it can know its address.
+func listenLocal(t *testing.T) (net.Listener, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: f.server, ReadHeaderTimeout: 10 * time.Second}
+	return ln, "http://" + ln.Addr().String()
+}
+
+// serveOn serves h on ln until the test ends.
+func serveOn(t *testing.T, ln net.Listener, h http.Handler) {
+	t.Helper()
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			t.Error(err)
 		}
 	})
-	return "http://" + ln.Addr().String()
 }
 
 // wantNotice fails the test unless the page says text in its notice.
