@@ -52,9 +52,9 @@ func officeTour(t *testing.T, f *fixture) []tourPage {
 	}{
 		{item("二.3.(3)") + "/progress", map[string]string{"body": "已制定专项方案,正在推进"}, nil},
 		{item("四.2") + "/completion", map[string]string{"on": "2026-11-23", "body": "已结清长期挂账往来款项,并建立月度清理机制"},
-			[]upload{{"往来款项清理结算单.pdf", pdfBytes()}, {"现场照片.png", photoBytes(t)}}},
+			[]upload{{"往来款项清理结算单.pdf", onePagePDF("Settlement of item 4.2")}, {"现场照片.png", photoBytes(t)}}},
 		{item("四.1") + "/extension", map[string]string{"on": "2026-12-31", "body": "涉及诉讼,需等待法院判决"}, nil},
-		{link + "/duties/sanzhongyida/2026-10", map[string]string{"body": "10月三重一大事项报告表已经党组会审议"}, []upload{{"三重一大事项情况报告表(10月).pdf", pdfBytes()}}},
+		{link + "/duties/sanzhongyida/2026-10", map[string]string{"body": "10月三重一大事项报告表已经党组会审议"}, []upload{{"三重一大事项情况报告表(10月).pdf", onePagePDF("Report, October 2026")}}},
 	} {
 		if res := unit.postMultipart(r.path, form, r.fields, r.files...); res.status != http.StatusSeeOther {
 			t.Fatalf("the unit's request %s: %d\n%s", r.path, res.status, res.body)
