@@ -117,7 +117,6 @@ const (
 	qPendingOnItem = `SELECT COUNT(*) FROM requests WHERE item_id = ? AND kind = ? AND status = 'pending'`
 	qDecideRequest = `UPDATE requests SET status = ?, decided_at = ?, decided_by = ?, decision_note = ?, closed = ?
 		WHERE id = ? AND status = 'pending'`
-	qRequestExists      = `SELECT COUNT(*) FROM requests WHERE id = ?`
 	qItemByID           = `SELECT ` + itemCols + ` FROM items WHERE id = ?`
 	qInsertSubmissionID = qInsertSubmission + ` RETURNING id`
 	qWithdrawByID       = `UPDATE submissions SET withdrawn_at = ?, withdrawn_by = ?, withdraw_reason = ?
@@ -366,24 +365,17 @@ func (s *Store) DecideRequest(ctx context.Context, id int64, d Decision, out []O
 	}
 	var req Request
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := execOne(ctx, tx, qDecideRequest, string(status), ts(now), by.Name, d.Note, d.Approve && d.Close, id); err != nil {
-			if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-			var n int
-			if err := get(ctx, tx, &n, qRequestExists, id); err != nil {
-				return err
-			}
-			if n > 0 {
-				return ErrDecided
-			}
-			return ErrNotFound
-		}
 		var r requestRow
 		if err := get(ctx, tx, &r, qGetRequest, id); err != nil {
-			return err
+			return classify(err)
 		}
 		req = r.request()
+		if err := execOne(ctx, tx, qDecideRequest, string(status), ts(now), by.Name, d.Note, d.Approve && d.Close, id); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return ErrDecided // the request exists: it is no longer pending
+			}
+			return err
+		}
 		if err := s.applyDecision(ctx, tx, r, d, by, now); err != nil {
 			return err
 		}

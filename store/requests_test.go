@@ -145,8 +145,9 @@ func TestDecideRequest(t *testing.T) {
 		}
 		log, err := s.ListAudit(ctx, store.AuditFilter{Action: store.ActionRequestApprove})
 		must(t, err)
-		if len(log) != 3 || log[0].Kind != store.ActorUser || log[0].Addr != "192.0.2.1" {
-			t.Errorf("audit = %+v", log)
+		if len(log) != 3 || log[0].Kind != store.ActorUser || log[0].Addr != "192.0.2.1" ||
+			!strings.Contains(log[0].Before, `"pending"`) || !strings.Contains(log[0].After, `"approved"`) {
+			t.Errorf("audit = %+v, want each request pending before and approved after", log)
 		}
 		// What an approval does to an item is in the log as a change of the
 		// item, by the reviewer, as if made in the console.
