@@ -283,7 +283,7 @@ func (im *importer) insert(ctx context.Context, it ledger.Item) error {
 	}
 	at := ts(im.o.At)
 	var id int64
-	if err := get(ctx, im.tx, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.Problem,
+	if err := get(ctx, im.tx, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.SubCategory, it.Problem,
 		it.Measures, it.Leader, it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn,
 		it.DoneSeenOn, it.Progress, at, at, at); err != nil {
 		return fmt.Errorf("insert: %w", classify(err))

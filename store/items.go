@@ -45,6 +45,7 @@ type itemRow struct {
 	No                  string      `db:"no"`
 	Seq                 int         `db:"seq"`
 	Category            string      `db:"category"`
+	SubCategory         string      `db:"subcategory"`
 	Problem             string      `db:"problem"`
 	Measures            string      `db:"measures"`
 	Leader              string      `db:"leader"`
@@ -66,6 +67,7 @@ func (r itemRow) item() ledger.Item {
 		No:          r.No,
 		Seq:         r.Seq,
 		Category:    r.Category,
+		SubCategory: r.SubCategory,
 		Problem:     r.Problem,
 		Measures:    r.Measures,
 		Units:       r.units,
@@ -130,7 +132,8 @@ func getItemRow(ctx context.Context, q dbtx, query, round, no string) (itemRow, 
 }
 
 // ItemFilter selects items; empty fields match everything. Text matches
-// number, category, problem, measures and progress, case-insensitively.
+// number, category, sub-category, problem, measures and progress,
+// case-insensitively.
 type ItemFilter struct {
 	Round  string
 	Status ledger.Status
@@ -380,7 +383,7 @@ func (s *Store) EditItem(ctx context.Context, round, no string, fields []ledger.
 // an event like proto: a status change as a status event dated by the day
 // the item counts as done from (or proto's day), any other as an edit.
 func writeChanges(ctx context.Context, tx dbtx, cur itemRow, it ledger.Item, followup ledger.Date, changes []ledger.Change, proto ledger.Event) error {
-	if err := execOne(ctx, tx, qUpdateItem, it.Seq, it.Category, it.Problem, it.Measures, it.Leader,
+	if err := execOne(ctx, tx, qUpdateItem, it.Seq, it.Category, it.SubCategory, it.Problem, it.Measures, it.Leader,
 		it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn, it.DoneSeenOn, it.Progress, followup,
 		ts(proto.At), cur.ID); err != nil {
 		return fmt.Errorf("update: %w", err)
