@@ -58,27 +58,32 @@ func FullWidthPunct(s string) string {
 	}
 	rs := []rune(s)
 	change := make([]bool, len(rs))
+	// Brackets first, so that a comma or colon next to a bracket made
+	// full-width is next to Chinese punctuation.
 	var open []int // positions of the unmatched "("
 	for i, r := range rs {
 		switch r {
-		case ',', ':', ';':
-			change[i] = chineseNear(rs, i-1, -1) || chineseNear(rs, i+1, 1)
 		case '(':
 			open = append(open, i)
 		case ')':
 			if len(open) == 0 {
-				change[i] = chineseNear(rs, i-1, -1) || chineseNear(rs, i+1, 1)
+				change[i] = chineseNear(rs, change, i-1, -1) || chineseNear(rs, change, i+1, 1)
 				continue
 			}
 			o := open[len(open)-1]
 			open = open[:len(open)-1]
-			if chineseNear(rs, o-1, -1) || chineseNear(rs, i+1, 1) || containsChinese(rs[o+1:i]) {
+			if chineseNear(rs, change, o-1, -1) || chineseNear(rs, change, i+1, 1) || containsChinese(rs[o+1:i]) {
 				change[o], change[i] = true, true
 			}
 		}
 	}
 	for _, o := range open {
-		change[o] = chineseNear(rs, o-1, -1) || chineseNear(rs, o+1, 1)
+		change[o] = chineseNear(rs, change, o-1, -1) || chineseNear(rs, change, o+1, 1)
+	}
+	for i, r := range rs {
+		if r == ',' || r == ':' || r == ';' {
+			change[i] = chineseNear(rs, change, i-1, -1) || chineseNear(rs, change, i+1, 1)
+		}
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
@@ -99,11 +104,11 @@ func FullWidthPunct(s string) string {
 }
 
 // chineseNear reports whether the first non-blank rune from i in direction
-// step is Chinese.
-func chineseNear(rs []rune, i, step int) bool {
+// step is Chinese, or a bracket made full-width.
+func chineseNear(rs []rune, changed []bool, i, step int) bool {
 	for ; i >= 0 && i < len(rs); i += step {
 		if rs[i] != ' ' {
-			return IsChinese(rs[i])
+			return IsChinese(rs[i]) || changed[i]
 		}
 	}
 	return false

@@ -53,3 +53,10 @@ func TestDateLabels(t *testing.T) {
 		t.Errorf("Address without title = %q", got)
 	}
 }
+
+func TestFullWidthPunctAfterBrackets(t *testing.T) {
+	t.Parallel()
+	if got := FullWidthPunct("CSV 格式错误(文件第 3 行): x"); got != "CSV 格式错误（文件第 3 行）：x" {
+		t.Errorf("got %q", got)
+	}
+}

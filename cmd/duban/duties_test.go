@@ -210,7 +210,7 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 		{"unknown duty", []string{"submit", "nianbao", "--unit", "ua", "--period", "2025-05"}, "未知的定期任务"},
 		{"unknown unit", []string{"submit", "yuebao", "--unit", "宣传科", "--period", "2025-05"}, "未知单位"},
 		{"period not ended", []string{"submit", "yuebao", "--unit", "ua", "--period", "2099-01"}, "当天或之后才能报送"},
-		{"submitted before the period's last day", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-06", "--date", "2025-06-29"}, "最后一天是2025-06-30"},
+		{"submitted before the period's last day", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-06", "--date", "2025-06-29"}, "最后一天是2025年6月30日"},
 		{"malformed period", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-13"}, "期间格式无效"},
 		{"period of the wrong kind", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-Q2"}, "按月度报送"},
 		{"exempt unit", []string{"submit", "yuebao", "--unit", "监督科", "--period", "2025-05"}, "免报"},
@@ -325,17 +325,17 @@ func TestSubmitFile(t *testing.T) {
 		t.Fatalf("bad file: exit %d, want 2\n%s", r.code, r.stderr)
 	}
 	for _, want := range []string{
-		`subs.csv: 第3行 期间 "2025-05": 已于2025-06-03登记过报送`,
-		`subs.csv: 第4行 部门 "监督科": 该单位免报《月度工作报告》`,
-		`subs.csv: 第5行 期间 "2025-Q2": 该任务按月度报送`,
-		`subs.csv: 第6行 任务 "nianbao": 未知的定期任务`,
-		`subs.csv: 第7行 期间 "2025-05": 与第2行重复`,
+		`subs.csv：第3行 期间 "2025-05"：已于2025年6月3日登记过报送`,
+		`subs.csv：第4行 部门 "监督科"：该单位免报《月度工作报告》`,
+		`subs.csv：第5行 期间 "2025-Q2"：该任务按月度报送`,
+		`subs.csv：第6行 任务 "nianbao"：未知的定期任务`,
+		`subs.csv：第7行 期间 "2025-05"：与第2行重复`,
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("errors lack %q:\n%s", want, r.stderr)
 		}
 	}
-	if strings.Contains(r.stderr, "subs.csv: 第2行") {
+	if strings.Contains(r.stderr, "subs.csv：第2行") {
 		t.Errorf("the good row is reported:\n%s", r.stderr)
 	}
 	count := func() int {
