@@ -35,6 +35,7 @@ func defaultConfig() Config {
 		Admin:     AdminConfig{Listen: "127.0.0.1:8080", TrustedProxies: []string{}},
 		Heartbeat: HeartbeatConfig{Timeout: Duration{Duration: 10 * time.Second}},
 		Log:       LogConfig{Level: "info", Format: "text"},
+		Notice:    defaultNotice(),
 		Policy:    ledger.DefaultPolicy(),
 		Calendar:  CalendarConfig{Holidays: []ledger.Date{}, Workdays: []ledger.Date{}},
 		Jobs:      defaultJobs(),
