@@ -22,7 +22,7 @@ import (
 // converts it.
 type NoticeConfig struct {
 	Issuer string `toml:"issuer"` // 发文机关, signs the notice: 中共济南市总工会党组
-	// Title defaults to DefaultNoticeTitle.
+	// Title defaults to DefaultNoticeTitle; a blank breaks its line.
 	Title   string   `toml:"title"`
 	Opening []string `toml:"opening"` // before 一、
 	// The section on how the rectification was organised (一、), left out
@@ -41,7 +41,7 @@ type NoticeConfig struct {
 
 // The headings and title of a notice whose [notice] leaves them out.
 const (
-	DefaultNoticeTitle         = "{issuer}关于{round}整改进展情况的通报"
+	DefaultNoticeTitle         = "{issuer} 关于{round}整改进展情况的通报"
 	DefaultOrganisationHeading = "组织整改落实情况"
 	DefaultProgressHeading     = "巡察反馈意见整改进展情况"
 	DefaultNextStepsHeading    = "下一步整改工作安排"
