@@ -147,6 +147,8 @@ func (s *Server) consoleRoutes() []route {
 		page("GET /dispatches/{id}/html", reader, s.dispatchHTML),
 		page("POST /dispatches/{id}/retry", writer, s.retryDispatch),
 		page("GET /duties", reader, s.dutiesPage),
+		page("GET /notice", reader, s.noticePage),
+		page("GET /notice/download", reader, s.noticeDownload),
 		page("GET /jobs", reader, s.jobsPage),
 		page("GET /audit", reader, s.auditPage),
 		page("GET /audit.csv", reader, s.auditCSV),

@@ -22,7 +22,7 @@ var assets embed.FS
 type pageTemplate struct{ t *template.Template }
 
 // pageNames are the pages, each templates/NAME.html defining "content".
-var pageNames = []string{"login", "error", "overview", "items", "item", "dispatches", "dispatch", "duties", "jobs", "audit"}
+var pageNames = []string{"login", "error", "overview", "items", "item", "dispatches", "dispatch", "duties", "jobs", "audit", "notice"}
 
 func loadPages(funcs template.FuncMap) (map[string]*pageTemplate, error) {
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html")
