@@ -140,3 +140,25 @@ func IsChinese(r rune) bool {
 	}
 	return false
 }
+
+// documentEndings are how the names of documents end: a duty whose name
+// ends so is the filing of a document (《三重一大事项情况报告表》), any other
+// (年度廉政谈话, “三会一课”落实情况) an act.
+var documentEndings = []string{"表", "报告", "报表", "方案", "计划", "总结", "清单", "台账", "意见", "办法",
+	"规定", "制度", "细则", "通知", "通报", "纪要", "记录", "简报", "材料", "说明"}
+
+// DocumentName is a duty's name as prose writes it: in 《》 when it names a
+// document (the config's own marks kept), else as it is. Book-title marks
+// belong around the names of documents only.
+func DocumentName(name string) string {
+	name = strings.TrimSpace(name)
+	if strings.HasPrefix(name, "《") {
+		return name
+	}
+	for _, end := range documentEndings {
+		if strings.HasSuffix(name, end) {
+			return "《" + name + "》"
+		}
+	}
+	return name
+}

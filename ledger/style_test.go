@@ -60,3 +60,20 @@ func TestFullWidthPunctAfterBrackets(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestDocumentName(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"三重一大事项情况报告表":   "《三重一大事项情况报告表》",
+		"《三重一大事项情况报告表》": "《三重一大事项情况报告表》",
+		"月度工作报告":        "《月度工作报告》",
+		"年度廉政谈话":        "年度廉政谈话",
+		"“三会一课”落实情况":    "“三会一课”落实情况",
+		"全面从严治党专题党组会议":  "全面从严治党专题党组会议",
+		" 党费收支情况公示 ":    "党费收支情况公示",
+	} {
+		if got := DocumentName(in); got != want {
+			t.Errorf("DocumentName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

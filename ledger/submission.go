@@ -101,13 +101,12 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 	if !dutyOK {
 		return Submission{}, probs
 	}
-	book := strings.Trim(duty.Name, "《》")
 	switch {
 	case !unitOK:
 	case slices.Contains(duty.Exempt, unit):
-		fail("unit", in.Unit, "该单位免报《%s》", book)
+		fail("unit", in.Unit, "该单位免报%s", DocumentName(duty.Name))
 	case !slices.Contains(duty.Units, unit):
-		fail("unit", in.Unit, "该单位不承担《%s》", book)
+		fail("unit", in.Unit, "该单位不承担%s", DocumentName(duty.Name))
 	}
 	p, err := ParsePeriod(in.Period)
 	switch {

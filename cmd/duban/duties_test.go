@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -80,6 +81,10 @@ func dutiesCLI(t *testing.T, dbURL string, srv *smtptest.Server) *cli {
 
 // dutyMessages maps each recipient of the messages received since from to
 // the duty periods (and stage tags) their bodies list.
+// digestEntry is the first line of an entry of a digest's text body:
+// "1. 【提醒】《月度工作报告》2025年5月".
+var digestEntry = regexp.MustCompile(`^\d+\. (【.*)`)
+
 func dutyMessages(t *testing.T, msgs []smtptest.Message) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
@@ -87,8 +92,8 @@ func dutyMessages(t *testing.T, msgs []smtptest.Message) map[string][]string {
 		body := textBody(t, m)
 		var got []string
 		for _, line := range strings.Split(body, "\n") {
-			if i := strings.Index(line, "【"); i >= 0 && strings.Contains(line, "》") {
-				got = append(got, strings.TrimSpace(line[strings.Index(line, ".")+1:]))
+			if m := digestEntry.FindStringSubmatch(line); m != nil {
+				got = append(got, strings.TrimSpace(m[1]))
 			}
 		}
 		for _, to := range m.To {
@@ -151,7 +156,7 @@ func TestDutiesEndToEnd(t *testing.T) {
 			"sup@jw.example.net": {"【逾期未报】《月度工作报告》2025年5月"},
 		})
 		roll := textBody(t, srv.Messages()[before])
-		if !strings.Contains(roll, "尚未报送(1个):规划科") || strings.Contains(roll, "综合科") {
+		if !strings.Contains(roll, "尚未报送（1个）：规划科") || strings.Contains(roll, "综合科") {
 			t.Errorf("the roll should list 规划科 only:\n%s", roll)
 		}
 		// A rerun the same day sends nothing; overdue-1 comes three days later.
@@ -187,11 +192,11 @@ func TestDutiesEndToEnd(t *testing.T) {
 		c.ok("submit", "sanhui", "--unit", "zb1", "--period", "2025-Q3", "--date", "2025-10-09")
 		before = len(srv.Messages())
 		got = runDuties(t, c, srv, "2025-10-13T09:30")
-		if !slices.Equal(got["dw@jw.example.net"], []string{"【逾期未报】《“三会一课”落实情况》2025年第3季度"}) || got["zb1@jw.example.net"] != nil {
+		if !slices.Equal(got["dw@jw.example.net"], []string{"【逾期未报】“三会一课”落实情况2025年第3季度"}) || got["zb1@jw.example.net"] != nil {
 			t.Errorf("as of 10-13: %q", got)
 		}
 		for _, m := range srv.Messages()[before:] {
-			if slices.Contains(m.To, "dw@jw.example.net") && !strings.Contains(textBody(t, m), "尚未报送(1个):第二党支部") {
+			if slices.Contains(m.To, "dw@jw.example.net") && !strings.Contains(textBody(t, m), "尚未报送（1个）：第二党支部") {
 				t.Errorf("branch roll:\n%s", textBody(t, m))
 			}
 		}

@@ -116,7 +116,7 @@ func TestNotesAreNotes(t *testing.T) {
 			t.Errorf("整改情况 after a note = %q, want the ledger's", it.Progress)
 		}
 		md := c.ok("report", "--as-of", "2026-11-25")
-		contains(t, "report", md, "整改情况："+ledgerText[:30], "最新进展：2026-11-20 已召开推进会")
+		contains(t, "report", md, "整改情况："+ledgerText[:30], "最新进展：2026年11月20日 已召开推进会")
 		if strings.Contains(md, "整改情况：已召开推进会") {
 			t.Error("the note took the place of 整改情况")
 		}
