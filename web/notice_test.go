@@ -97,6 +97,24 @@ func TestNoticeDownloads(t *testing.T) {
 	})
 }
 
+// An item's page shows its sub-category (问题子类) under its category.
+func TestItemPageShowsSubCategory(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
+		b := consoleFor(t, f)
+		b.mustLogin()
+		page := b.get("/items/2024-7/" + url.PathEscape("一.1.(1)"))
+		if want := "<dt>问题子类</dt><dd>关于政治站位不够高,学习贯彻习近平新时代中国特色社会主义思想不够到位问题</dd>"; !strings.Contains(page.body, want) {
+			t.Errorf("item page lacks %q", want)
+		}
+		if page = b.get("/items/2024-7/" + url.PathEscape("四.1")); strings.Contains(page.body, "问题子类") {
+			t.Error("an item without a sub-category shows the label")
+		}
+	})
+}
+
 // zipPart reads one part of a zip package.
 func zipPart(t *testing.T, data []byte, name string) string {
 	t.Helper()
