@@ -17,7 +17,7 @@ func seedItems() []ledger.Item {
 	return []ledger.Item{
 		{
 			Round: "2024-7", No: "一.1", Seq: 1, Category: "政治监督", SubCategory: "关于政治站位不够高问题",
-			Problem: "学习贯彻不够深入",
+			Problem:  "学习贯彻不够深入",
 			Measures: "制定学习计划", Units: []string{"bgs", "zzb"}, Leader: "wang",
 			Deadline: day("2024-12-31"), Status: ledger.StatusDone, CompletedOn: day("2024-11-30"),
 			Progress: "已完成学习计划",
