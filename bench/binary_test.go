@@ -4,44 +4,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// dubanBinary is $DUBAN_BENCH_BIN, or duban built once into a temporary
-// directory that lives as long as the test binary.
+// dubanBinary is $DUBAN_BENCH_BIN, or duban built into the benchmark's
+// temporary directory.
 func dubanBinary(b *testing.B) string {
 	b.Helper()
 	if bin := os.Getenv("DUBAN_BENCH_BIN"); bin != "" {
 		return bin
 	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "duban-bench-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "duban")
-		out, err := exec.Command("go", "build", "-o", builtBin, "duban/cmd/duban").CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{err: err, out: string(out)}
-		}
-	})
-	if buildErr != nil {
-		b.Fatal(buildErr)
+	bin := filepath.Join(b.TempDir(), "duban")
+	if out, err := exec.Command("go", "build", "-o", bin, "duban/cmd/duban").CombinedOutput(); err != nil {
+		b.Fatalf("build duban: %v\n%s", err, out)
 	}
-	return builtBin
+	return bin
 }
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return "build duban: " + e.err.Error() + "\n" + e.out }

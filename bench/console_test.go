@@ -60,9 +60,10 @@ func consolePages(n int) []struct{ name, path string } {
 
 // BenchmarkConsole serves each console page and /metrics over a generated
 // 100,000-item ledger (one in ten open, 1,000 units) after its first
-// deadlines run, through the console's handler over loopback HTTP: the
-// median time of DUBAN_BENCH_REQUESTS requests (20) and the size of the
-// page, against the targets (200 ms, /metrics 100 ms; 500 KB).
+// deadlines run, through the console's handler over loopback HTTP, each
+// page DUBAN_BENCH_REQUESTS times (20). The table gets the slowest page's
+// median time (≤ 200 ms), /metrics' (≤ 100 ms) and the largest page's size
+// (≤ 500 KB); the log has every page's.
 func BenchmarkConsole(b *testing.B) {
 	items := EnvInt("DUBAN_BENCH_CONSOLE_ITEMS", 100_000)
 	b.Run("postgres", func(b *testing.B) { benchConsole(b, "postgres", items) })
@@ -96,34 +97,47 @@ func benchConsole(b *testing.B, dialect string, items int) {
 
 	b.ResetTimer()
 	for range b.N {
+		size := fmt.Sprintf("%s %s items", dialect, count(items))
+		var slowest, largest, metrics consolePage
 		for _, p := range consolePages(items) {
-			took, size, err := servePage(srv.URL+p.path, requests)
+			took, bytes, err := servePage(srv.URL+p.path, requests)
 			if err != nil {
 				b.Fatalf("%s: %v", p.name, err)
 			}
-			target := consolePageMillis
-			if p.path == "/metrics" {
-				target = consoleMetricsMillis
+			b.Logf("%s, %s: %.1f ms, %d bytes", size, p.name, took, bytes)
+			page := consolePage{p.name, took, float64(bytes) / 1000}
+			switch {
+			case p.path == "/metrics":
+				metrics = page
+			case took > slowest.millis:
+				slowest = page
 			}
-			note := fmt.Sprintf("%d KB (≤ %d KB), median of %d requests", size/1000, consolePageKB, requests)
-			var missed []string
-			if took > float64(target) {
-				missed = append(missed, "time")
+			if page.kb > largest.kb {
+				largest = page
 			}
-			if size > consolePageKB*1000 {
-				missed = append(missed, "size")
-			}
-			if len(missed) > 0 {
-				note += "; missed: " + strings.Join(missed, ", ")
-			}
-			b.Logf("%s %s items, %s: %.1f ms, %d bytes", dialect, count(items), p.name, took, size)
-			if err := Record(Row{Bench: "console", Case: fmt.Sprintf("%s %s items, %s", dialect, count(items), p.name),
-				Unit: "ms", Duban: took, Floor: NA, Ratio: NA, Target: fmt.Sprintf("≤ %d", target),
-				MemMB: NA, Note: note}); err != nil {
+		}
+		for _, r := range []Row{
+			{Case: "console, " + size + ": slowest page", Unit: "ms", Measured: slowest.millis,
+				Target: fmt.Sprintf("≤ %d ms", consolePageMillis), Note: slowest.name},
+			{Case: "console, " + size + ": /metrics", Unit: "ms", Measured: metrics.millis,
+				Target: fmt.Sprintf("≤ %d ms", consoleMetricsMillis)},
+			{Case: "console, " + size + ": largest page", Unit: "KB", Measured: largest.kb,
+				Target: fmt.Sprintf("≤ %d KB", consolePageKB), Note: largest.name},
+		} {
+			r.Floor, r.Ratio = NA, NA
+			r.Note = strings.TrimPrefix(r.Note+fmt.Sprintf("; median of %d requests", requests), "; ")
+			if err := Record(r); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
+}
+
+// consolePage is what serving one page measured.
+type consolePage struct {
+	name   string
+	millis float64 // median time
+	kb     float64 // size of the body
 }
 
 // servePage gets url once to warm up, then n times, and returns the median
@@ -151,7 +165,8 @@ func servePage(url string, n int) (float64, int, error) {
 		}
 		size = len(body)
 	}
-	return median(times), size, nil
+	slices.Sort(times)
+	return times[len(times)/2], size, nil
 }
 
 // consoleConfig is the office of the generated ledger: its round, its
@@ -211,7 +226,7 @@ func submitDuty(ctx context.Context, st *store.Store, duty ledger.DutySpec) erro
 		}
 		p = p.Prev()
 	}
-	return st.AddSubmissions(ctx, subs)
+	return st.AddSubmissions(ctx, subs, store.Actor{Name: "test", Kind: store.ActorCLI})
 }
 
 // runDeadlinesOnce runs the deadlines job the day before benchToday unless

@@ -2,8 +2,12 @@ package bench
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -20,8 +24,22 @@ type Ledger struct {
 
 // Schema names the PostgreSQL schema that keeps the dataset between runs;
 // the suffix changes whenever the generator does.
+// Its name carries a digest of the PostgreSQL migrations: a ledger kept
+// from a run of another schema is not read as this one's.
 func (l Ledger) Schema() string {
-	return fmt.Sprintf("duban_bench_plan_%d_%d_%s_v1", l.Items, l.Units, l.Today.Format("20060102"))
+	return fmt.Sprintf("duban_bench_plan_%d_%d_%s_%s", l.Items, l.Units, l.Today.Format("20060102"), migrationsDigest())
+}
+
+// migrationsDigest sums up the PostgreSQL migrations (the benchmarks run
+// in bench/).
+func migrationsDigest() string {
+	files, _ := filepath.Glob("../store/migrations/postgres/*.sql")
+	h := sha256.New()
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:10]
 }
 
 // Generate fills an empty, migrated database with the dataset in a few

@@ -1,26 +1,22 @@
-// Package bench measures duban against the floors it cannot beat: a bare
-// go-mail loop for delivery, one SQL query for planning, an idle process
-// for serve, and the ledger import's throughput; and the console's pages
-// against their targets of time and size. The measurements are Go
-// benchmarks (go test -bench) whose heavy setup lives inside the Benchmark
-// functions, so that a plain `go test ./...` only compiles them; bench/run
-// starts what they need and prints their results as one table.
+// Package bench measures duban at the scale of its work against the floors
+// it cannot beat and its targets: delivery against a bare go-mail loop, the
+// deadlines job's daily run against one SQL query, an idle serve's memory,
+// and the console's pages. The measurements are Go benchmarks (go test
+// -bench) whose heavy setup lives inside the Benchmark functions, so that
+// a plain `go test ./...` only compiles them; bench/run starts what they
+// need, runs each in a process of its own and prints one table
+// (bench/cmd/benchtable). docs/BENCHMARKS.md says what each case measures.
 //
 // Environment:
 //
-//	DUBAN_TEST_DATABASE_URL  PostgreSQL database for the PostgreSQL cases (each
-//	                         case works in a schema of its own); unset: skipped
-//	DUBAN_BENCH_BIN          the duban binary, for the idle and import cases;
-//	                         unset: built into a temporary directory
-//	DUBAN_BENCH_OUT          file the result rows are appended to (TSV), for
-//	                         bench/run's table
-//	DUBAN_BENCH_IDLE         idle window of the serve case (default 1m)
-//	DUBAN_BENCH_PG_ITEMS     items of the PostgreSQL planning case (1000000)
-//	DUBAN_BENCH_SQLITE_ITEMS items of the SQLite planning case (100000)
-//	DUBAN_BENCH_MESSAGES     messages of the delivery case (10000)
-//	DUBAN_BENCH_ROWS         rows of the import case (100000)
+//	DUBAN_TEST_DATABASE_URL   PostgreSQL database of the PostgreSQL cases
+//	                          (bench/run: duban_bench); unset: skipped
+//	DUBAN_BENCH_OUT           file the table's rows are appended to (TSV)
+//	DUBAN_BENCH_BIN           the duban binary of the idle case; unset: built
+//	DUBAN_BENCH_MESSAGES      digests of the delivery case (10000)
+//	DUBAN_BENCH_PG_ITEMS      items of the PostgreSQL planning case (1000000)
+//	DUBAN_BENCH_SQLITE_ITEMS  items of the SQLite planning case (100000)
+//	DUBAN_BENCH_IDLE          idle window of the serve case (30s)
 //	DUBAN_BENCH_CONSOLE_ITEMS items of the console case (100000)
-//	DUBAN_BENCH_REQUESTS     requests per page of the console case (20)
-//	DUBAN_BENCH_CPUPROFILE   prefix of CPU profiles of each planning run
-//	DUBAN_BENCH_HEAPPROFILE  prefix of heap profiles (at the peak) of each planning run
+//	DUBAN_BENCH_REQUESTS      requests per page of the console case (20)
 package bench

@@ -88,14 +88,6 @@ func DigestMessages(n, entries int, at time.Time) ([]store.Dispatch, error) {
 	return out, nil
 }
 
-// Env returns the environment variable name, or def when unset.
-func Env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 // EnvInt returns the integer in the environment variable name, or def.
 func EnvInt(name string, def int) int {
 	n, err := strconv.Atoi(os.Getenv(name))

@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/pprof"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,9 +16,6 @@ import (
 	"duban/store"
 	"duban/store/storetest"
 )
-
-// planningRounds is how often the floor query runs; its median is the floor.
-const planningRounds = 3
 
 // BenchmarkPlanning runs the deadlines job over a generated ledger (1,000,000
 // items on PostgreSQL, 100,000 on SQLite, one in ten open, 10,000 units)
@@ -51,160 +46,91 @@ func benchPlanning(b *testing.B, dialect string, items int) {
 	ctx := b.Context()
 	l := Ledger{Items: items, Units: 10000, Today: benchToday}
 	st, db := openLedger(b, dialect, l)
-	var clock time.Time
+	size := fmt.Sprintf("%s %s items", dialect, count(items))
+	for range b.N {
+		if err := ResetRuns(ctx, db, dialect); err != nil {
+			b.Fatal(err)
+		}
+		for _, run := range []struct {
+			name   string
+			at     time.Time
+			target string
+		}{
+			// A first run records every open item's reminders and renders
+			// their digests, work the floor does not do: information only.
+			{"first run", benchToday.AddDate(0, 0, -1), ""},
+			{"daily run", benchToday, "≤ 3×"},
+		} {
+			took, floor, peak, res := planningRun(b, st, db, dialect, l, run.at)
+			b.Logf("%s, %s: %.2fs (floor %.2fs), %d reminders in %d messages, peak %.0f MiB",
+				size, run.name, took, floor, res.Reminders, res.Dispatches, peak)
+			rows := []Row{{Case: fmt.Sprintf("deadlines %s, %s", run.name, size), Unit: "s",
+				Measured: took, Floor: floor, Ratio: took / floor, Target: run.target,
+				Note: fmt.Sprintf("%d reminders, %d messages, peak RSS %.0f MiB", res.Reminders, res.Dispatches, peak)}}
+			if dialect == "postgres" && run.name == "daily run" {
+				rows = append(rows, Row{Case: fmt.Sprintf("deadlines %s, %s: peak RSS", run.name, size), Unit: "MiB",
+					Measured: peak, Floor: NA, Ratio: NA, Target: "≤ 200 MiB"})
+			}
+			for _, r := range rows {
+				if err := Record(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// planningRun runs the deadlines job as of at, after the floor query, and
+// returns its time and the floor's in seconds and the peak RSS in MiB.
+func planningRun(b *testing.B, st *store.Store, db *sql.DB, dialect string, l Ledger, at time.Time) (took, floor, peak float64, res scheduler.Result) {
+	ctx := b.Context()
 	sched := scheduler.New(st, scheduler.Settings{
 		Location:  benchToday.Location(),
 		Policy:    ledger.DefaultPolicy(),
 		Calendar:  ledger.NewCalendar(nil, nil),
 		Directory: Directory(l.Units),
 		Office:    "整改办",
-	}, mustTemplates(b), scheduler.Options{Owner: "bench", Now: func() time.Time { return clock }})
-
-	b.ResetTimer()
-	for range b.N {
-		if err := ResetRuns(ctx, db, dialect); err != nil {
-			b.Fatal(err)
-		}
-		var floor float64
-		size := fmt.Sprintf("%s %s items", dialect, count(items))
-		for _, run := range []struct {
-			name string
-			at   time.Time
-		}{
-			{"first run", benchToday.AddDate(0, 0, -1)},
-			{"daily run", benchToday},
-		} {
-			clock = run.at
-			// A day passes between the runs, in which autovacuum visits the
-			// tables that grew: the planner knows the reminders recorded.
-			if err := Maintain(ctx, db, dialect); err != nil {
-				b.Fatal(err)
-			}
-			// The floor is read right before the run it is compared with, so
-			// that the machine's drift (a fifth within seconds) falls on both.
-			var floorRows int
-			var err error
-			if floor, floorRows, err = readFloor(ctx, db); err != nil {
-				b.Fatal(err)
-			}
-			if err := ResetPeak(); err != nil {
-				b.Fatal(err)
-			}
-			stopProfile := startProfile(b, dialect+"."+run.name[:5])
-			start := time.Now()
-			res, err := sched.RunJob(ctx, ledger.JobDeadlines, run.at)
-			took := time.Since(start).Seconds()
-			stopProfile()
-			if err != nil {
-				b.Fatal(err)
-			}
-			mem, err := ReadMemory("self")
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Logf("%s, %s: %.2fs (floor %.2fs, %d rows), %d reminders in %d messages, peak %.0f MiB",
-				size, run.name, took, floor, floorRows, res.Reminders, res.Dispatches, MB(mem.HWM))
-			b.ReportMetric(took, run.name[:5]+"_s")
-			b.ReportMetric(MB(mem.HWM), run.name[:5]+"_peak_MiB")
-			if err := Record(Row{Bench: "planning", Case: size + ", " + run.name, Unit: "s",
-				Duban: took, Floor: floor, Ratio: took / floor, Target: ratioTarget(run.name),
-				MemMB: MB(mem.HWM), MemMax: "≤ 200",
-				Note: fmt.Sprintf("%d reminders, %d messages", res.Reminders, res.Dispatches)}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(floor, "floor_s")
+	}, mustTemplates(b), scheduler.Options{Owner: "bench", Now: func() time.Time { return at }})
+	// A day passes between two runs, in which the database tidies up after
+	// itself (autovacuum, checkpoints).
+	if err := Maintain(ctx, db, dialect); err != nil {
+		b.Fatal(err)
 	}
+	// The floor is read right before the run it is compared with, so that
+	// the machine's drift falls on both.
+	floor, err := medianFloor(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ResetPeak(); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	res, err = sched.RunJob(ctx, ledger.JobDeadlines, at)
+	took = time.Since(start).Seconds()
+	if err != nil {
+		b.Fatal(err)
+	}
+	mem, err := ReadMemory("self")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return took, floor, MB(mem.HWM), res
 }
 
-// readFloor reads the floor planningRounds times and returns the median
-// time and the rows read.
-func readFloor(ctx context.Context, db *sql.DB) (floor float64, rows int, err error) {
-	var floors []float64
-	for range planningRounds {
+// medianFloor reads the floor three times and returns the median time in
+// seconds.
+func medianFloor(ctx context.Context, db *sql.DB) (float64, error) {
+	var times []float64
+	for range 3 {
 		start := time.Now()
-		if rows, err = ReadFloor(ctx, db); err != nil {
-			return 0, 0, err
+		if _, err := ReadFloor(ctx, db); err != nil {
+			return 0, err
 		}
-		floors = append(floors, time.Since(start).Seconds())
+		times = append(times, time.Since(start).Seconds())
 	}
-	return median(floors), rows, nil
-}
-
-// startProfile writes a CPU profile of one run to
-// $DUBAN_BENCH_CPUPROFILE.NAME.cpu when that variable is set, and the heap
-// profile at the run's largest heap to $DUBAN_BENCH_HEAPPROFILE.NAME.heap
-// when that one is, for finding where a run's time and memory go; it
-// returns the function that stops them.
-func startProfile(b *testing.B, name string) func() {
-	stopCPU, stopHeap := func() {}, func() {}
-	if prefix := os.Getenv("DUBAN_BENCH_CPUPROFILE"); prefix != "" {
-		f, err := os.Create(prefix + "." + name + ".cpu")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
-		}
-		stopCPU = func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}
-	}
-	if prefix := os.Getenv("DUBAN_BENCH_HEAPPROFILE"); prefix != "" {
-		stopHeap = watchHeap(b, prefix+"."+name+".heap")
-	}
-	return func() {
-		stopCPU()
-		stopHeap()
-	}
-}
-
-// watchHeap samples the heap every 100 ms and writes a heap profile to
-// path whenever it is larger than at any sample before.
-func watchHeap(b *testing.B, path string) func() {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		var peak uint64
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse <= peak {
-				continue
-			}
-			peak = ms.HeapInuse
-			f, err := os.Create(path)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			pprof.Lookup("heap").WriteTo(f, 0)
-			f.Close()
-		}
-	}()
-	return func() {
-		close(done)
-		<-stopped
-	}
-}
-
-// ratioTarget: the ≤ 2 target is the daily run's; a first run records
-// every open item's reminders and renders their digests, work the floor
-// does not do, and is reported as it is.
-func ratioTarget(run string) string {
-	if run == "daily run" {
-		return "≤ 2"
-	}
-	return "(none)"
+	slices.Sort(times)
+	return times[1], nil
 }
 
 func count(n int) string {
@@ -233,8 +159,7 @@ func openLedger(b *testing.B, dialect string, l Ledger) (*store.Store, *sql.DB) 
 	ctx := b.Context()
 	var dbURL, driver, dsn string
 	if dialect == "postgres" {
-		base := storetest.URL(b, "postgres") // skips without a database
-		u, err := url.Parse(base)
+		u, err := url.Parse(storetest.URL(b, "postgres")) // skips without a database
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -27,10 +26,7 @@ func ReadMemory(pid string) (ProcMemory, error) {
 	var m ProcMemory
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
+		name, value, _ := strings.Cut(sc.Text(), ":")
 		var dst *int64
 		switch name {
 		case "VmHWM":
@@ -70,8 +66,7 @@ func ReadCPU(pid string) (time.Duration, error) {
 	}
 	// The command name (field 2) may hold spaces; the fields after it start
 	// after its closing parenthesis.
-	rest := data[bytes.LastIndexByte(data, ')')+1:]
-	fields := strings.Fields(string(rest))
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
 	if len(fields) < 13 {
 		return 0, fmt.Errorf("short /proc/%s/stat", pid)
 	}
@@ -81,24 +76,6 @@ func ReadCPU(pid string) (time.Duration, error) {
 		return 0, fmt.Errorf("parse /proc/%s/stat: utime %q stime %q", pid, fields[11], fields[12])
 	}
 	return time.Duration(utime+stime) * time.Second / ticksPerSecond, nil
-}
-
-// ReadCPUOf returns the CPU time used so far by every process whose
-// command name is comm (all of PostgreSQL's processes, say); processes
-// that end while it reads are left out.
-func ReadCPUOf(comm string) time.Duration {
-	names, _ := filepath.Glob("/proc/[0-9]*/comm")
-	var total time.Duration
-	for _, name := range names {
-		data, err := os.ReadFile(name)
-		if err != nil || strings.TrimSpace(string(data)) != comm {
-			continue
-		}
-		if cpu, err := ReadCPU(filepath.Base(filepath.Dir(name))); err == nil {
-			total += cpu
-		}
-	}
-	return total
 }
 
 // MB formats bytes as mebibytes.

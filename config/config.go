@@ -120,6 +120,20 @@ type AdminConfig struct {
 	// that could dodge the login throttle.
 	TrustedProxies []string       `toml:"trusted_proxies"`
 	Proxies        []netip.Prefix `toml:"-"` // TrustedProxies parsed
+	// SecretKey signs the units' links (a secret, DUBAN_SECRET_KEY, at
+	// least 32 characters); else it is read from SecretKeyFile; with
+	// neither, a key is generated once and kept in the database, so that
+	// every replica shares it.
+	SecretKey     string `toml:"secret_key"`
+	SecretKeyFile string `toml:"secret_key_file"`
+	// LinkTTL is how long a unit's link stays valid, default 720h (30 days).
+	LinkTTL Duration `toml:"link_ttl"`
+	// MaxUploadMB bounds each file a unit uploads through its link, in MiB
+	// (default 20).
+	MaxUploadMB int `toml:"max_upload_mb"`
+	// Contact is how a unit reaches the office when its messages carry no
+	// link (no public_url), e.g. "电话 0531-12345678"; default: the sender's address.
+	Contact string `toml:"contact"`
 }
 
 // SecureCookies reports whether the console is reached over HTTPS, so

@@ -32,7 +32,8 @@ func defaultConfig() Config {
 				Timeout:        Duration{Duration: 30 * time.Second},
 			},
 		},
-		Admin:     AdminConfig{Listen: "127.0.0.1:8080", TrustedProxies: []string{}},
+		Admin: AdminConfig{Listen: "127.0.0.1:8080", TrustedProxies: []string{},
+			LinkTTL: Duration{Duration: 30 * 24 * time.Hour}, MaxUploadMB: 20},
 		Heartbeat: HeartbeatConfig{Timeout: Duration{Duration: 10 * time.Second}},
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Notice:    defaultNotice(),
@@ -132,6 +133,7 @@ func (p *problems) finalize(c *Config) {
 		}
 	}
 	p.readPasswordFile(&c.Mail.SMTP)
+	p.readSecretKeyFile(&c.Admin)
 }
 
 func defaultSMTPPort(tlsMode string) int {

@@ -17,6 +17,7 @@ var envShortcuts = map[string]string{
 	"DUBAN_DATABASE_URL":   "database.url",
 	"DUBAN_SMTP_PASSWORD":  "mail.smtp.password",
 	"DUBAN_ADMIN_PASSWORD": "admin.password",
+	"DUBAN_SECRET_KEY":     "admin.secret_key",
 }
 
 // envOverride is one DUBAN_ variable that sets a config key.

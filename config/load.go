@@ -121,6 +121,7 @@ func fileSecrets(c *Config) []string {
 		{"mail.smtp.password", c.Mail.SMTP.Password != ""},
 		{"admin.password", c.Admin.Password != ""},
 		{"admin.password_hash", c.Admin.PasswordHash != ""},
+		{"admin.secret_key", c.Admin.SecretKey != ""},
 		{"heartbeat.url", c.Heartbeat.URL != ""},
 		{"robot webhooks", len(c.Robots()) > 0},
 	} {

@@ -25,6 +25,7 @@ func (c *Config) Redacted() string {
 	r.Mail.SMTP.Password = redact(c.Mail.SMTP.Password)
 	r.Admin.Password = redact(c.Admin.Password)
 	r.Admin.PasswordHash = redact(c.Admin.PasswordHash)
+	r.Admin.SecretKey = redact(c.Admin.SecretKey)
 	r.Heartbeat.URL = redactHeartbeat(c.Heartbeat.URL)
 	r.SupervisorRobots = redactRobots(c.SupervisorRobots)
 	r.Units = slices.Clone(c.Units)

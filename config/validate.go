@@ -163,6 +163,7 @@ func (p *problems) checkAdmin(a *AdminConfig) {
 		p.errorf("admin.listen", "invalid address %q: want host:port, like 127.0.0.1:8080", a.Listen)
 	}
 	p.checkPublicURL(a.PublicURL)
+	p.checkLinks(a)
 	a.Proxies = make([]netip.Prefix, 0, len(a.TrustedProxies))
 	for i, s := range a.TrustedProxies {
 		prefix, err := netip.ParsePrefix(s)

@@ -160,6 +160,17 @@ func IsExtension(before, after string) bool {
 	return after == longTermValue || after > before // YYYY-MM-DD sorts as dates do
 }
 
+// HasExtension reports whether changes move the deadline later (延期),
+// which the office records only with its reason.
+func HasExtension(changes []Change) bool {
+	for _, c := range changes {
+		if c.Field == FieldDeadline && IsExtension(c.Old, c.New) {
+			return true
+		}
+	}
+	return false
+}
+
 // ValueText is a field's value as a person reads it: a status by its
 // label, units and the leader by name (through the functions given), a
 // missing value as —.

@@ -53,6 +53,19 @@ func TestExtensionAndLabels(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct {
+		changes []Change
+		want    bool
+	}{
+		{[]Change{{Field: FieldProgress, Old: "a", New: "b"}, {Field: FieldDeadline, Old: "2026-11-30", New: "2026-12-31"}}, true},
+		{[]Change{{Field: FieldDeadline, Old: "2026-11-30", New: "2026-11-01"}}, false},
+		{[]Change{{Field: FieldCompletedOn, Old: "2026-11-01", New: "2026-11-30"}}, false},
+		{nil, false},
+	} {
+		if got := HasExtension(tt.changes); got != tt.want {
+			t.Errorf("HasExtension(%+v) = %v", tt.changes, got)
+		}
+	}
+	for _, tt := range []struct {
 		e    Event
 		want string
 	}{

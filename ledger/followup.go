@@ -19,6 +19,31 @@ func FollowupStage(completedOn, today Date, days []int) (Stage, bool) {
 	return followupStage(completedOn, best), true
 }
 
+// RepeatedConfirm returns the 回头看 re-check of events (an item's
+// timeline, oldest first) that a re-check of the item it on day on would
+// only repeat: one recorded since the item was last done, with no
+// follow-up stage (days after its completion) come since. False when the
+// re-check answers something.
+func RepeatedConfirm(events []Event, it Item, on Date, days []int) (Event, bool) {
+	var last *Event
+	for i, e := range events {
+		switch {
+		case e.Kind == EventStatus && e.New == string(StatusOpen):
+			last = nil // reopened: the next completion needs its own re-check
+		case e.Kind == EventFollowup:
+			last = &events[i]
+		}
+	}
+	if last == nil {
+		return Event{}, false
+	}
+	done, _ := it.DoneOn()
+	if stage, ok := FollowupStage(done, on, days); ok && last.On.Before(stage.On) {
+		return Event{}, false // a later follow-up has come since
+	}
+	return *last, true
+}
+
 // FollowupNotices returns the follow-up (回头看) notices due on today for one
 // item: a done item gets its latest followup-N stage, N in p.FollowupDays
 // days after its completion day (or, when that is unknown, after the day

@@ -87,3 +87,30 @@ func TestFollowupStageLeapYear(t *testing.T) {
 		t.Errorf("FollowupStage = %+v %v, want followup-90 on the leap day", st, ok)
 	}
 }
+
+// A 回头看 re-check repeats an earlier one recorded since the item was last
+// done, unless a later follow-up stage has come since.
+func TestRepeatedConfirm(t *testing.T) {
+	t.Parallel()
+	it := Item{Status: StatusDone, CompletedOn: day(t, "2026-01-01")}
+	confirmed := Event{Kind: EventFollowup, On: day(t, "2026-04-02"), Actor: "张三"}
+	reopened := Event{Kind: EventStatus, Field: FieldStatus, Old: "done", New: "open"}
+	doneAgain := Event{Kind: EventStatus, Field: FieldStatus, Old: "open", New: "done"}
+	days := []int{90, 180}
+	for _, tt := range []struct {
+		name   string
+		events []Event
+		on     string
+		want   bool
+	}{
+		{"never confirmed", nil, "2026-04-10", false},
+		{"confirmed for followup-90", []Event{confirmed}, "2026-04-10", true},
+		{"followup-180 came since", []Event{confirmed}, "2026-06-30", false},
+		{"reopened since", []Event{confirmed, reopened, doneAgain}, "2026-04-10", false},
+	} {
+		last, got := RepeatedConfirm(tt.events, it, day(t, tt.on), days)
+		if got != tt.want || (got && last.Actor != "张三") {
+			t.Errorf("%s: RepeatedConfirm = %+v, %v, want %v", tt.name, last, got, tt.want)
+		}
+	}
+}

@@ -197,6 +197,7 @@ type EventKind string
 
 const (
 	EventImported EventKind = "imported" // created by an import
+	EventCreated  EventKind = "created"  // created in duban (the console)
 	EventStatus   EventKind = "status"   // status changed
 	EventProgress EventKind = "progress" // a dated progress note
 	EventFollowup EventKind = "followup" // a follow-up (回头看) re-check recorded
@@ -209,6 +210,8 @@ func (k EventKind) Label() string {
 	switch k {
 	case EventImported:
 		return "导入台账"
+	case EventCreated:
+		return "新建"
 	case EventStatus:
 		return "状态变更"
 	case EventProgress:

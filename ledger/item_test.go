@@ -49,8 +49,8 @@ func TestStatusChanges(t *testing.T) {
 func TestLabels(t *testing.T) {
 	t.Parallel()
 	got := []string{JobLabel(JobDeadlines), JobLabel(JobDuties), JobLabel(JobFollowups), JobLabel(JobSummary), JobLabel("x"),
-		EventImported.Label(), EventStatus.Label(), EventProgress.Label(), EventFollowup.Label(), EventEdited.Label(), EventKind("x").Label()}
-	want := []string{"到期提醒", "定期任务提醒", "回头看提醒", "定期调度汇总", "x", "导入台账", "状态变更", "整改进展", "回头看", "修改", "x"}
+		EventImported.Label(), EventStatus.Label(), EventProgress.Label(), EventFollowup.Label(), EventEdited.Label(), EventCreated.Label(), EventKind("x").Label()}
+	want := []string{"到期提醒", "定期任务提醒", "回头看提醒", "定期调度汇总", "x", "导入台账", "状态变更", "整改进展", "回头看", "修改", "新建", "x"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("labels %q, want %q", got, want)
 	}

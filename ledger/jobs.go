@@ -23,6 +23,8 @@ func JobLabel(job string) string {
 		return "回头看提醒"
 	case JobSummary:
 		return "定期调度汇总"
+	case JobReview:
+		return "审核结果"
 	}
 	return job
 }

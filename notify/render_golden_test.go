@@ -37,7 +37,9 @@ func goldenDigests() map[string]notify.DigestData {
 		Problem: "台账不全", DaysLeft: -3}
 	return map[string]notify.DigestData{
 		"unit": {To: "cwzcb@example.org", ToName: "财务资产部", Role: ledger.RoleUnit, AsOf: "2025-06-16",
-			Office: "整改领导小组办公室", OtherOpen: 4, Entries: []notify.Entry{overdue, today, coming, longTerm}},
+			Office: "整改领导小组办公室", OtherOpen: 4, Contact: "电话 0531-12345678", Entries: []notify.Entry{overdue, today, coming, longTerm}},
+		"unit-link": {To: "b1@example.org", ToName: "机关第一党支部", Role: ledger.RoleUnit, AsOf: "2025-06-16", Office: "整改办",
+			Link: "https://duban.example.org/u/YmF.0.t1.sig", LinkExpires: "2025-07-16", Omitted: 2, Entries: []notify.Entry{duty, overdue}},
 		"leader": {To: "wang@example.org", ToName: "王某某", Role: ledger.RoleLeader, AsOf: "2025-06-16",
 			Concerns: []string{"财务资产部", "办公室"}, Entries: []notify.Entry{warn, overdue}},
 		"supervisor": {To: "zgb@example.org", Role: ledger.RoleSupervisor, AsOf: "2025-06-16", Office: "整改办",

@@ -52,9 +52,13 @@ type DigestData struct {
 	Omitted int
 	AsOf    string // the day of the run, "2025-06-16"
 	Office  string // signature, e.g. 整改领导小组办公室
-	// Link is the page where the recipient sees all of it (the unit's
-	// page); "" when there is none. The robots' messages show it.
-	Link string
+	// Link is the unit's own page, where it sees all of its items and duty
+	// periods and files its reports and requests; "" when there is none
+	// (no public_url, or a copy to a leader or the supervisors). LinkExpires
+	// is the day it stops working.
+	Link, LinkExpires string
+	// Contact is how to reach the office, for messages without a link.
+	Contact string
 }
 
 // Template file names; a templates_dir may hold any of them to override the
@@ -74,6 +78,7 @@ type Templates struct {
 	summary templateSet
 	// The markdown bodies of the robots' messages.
 	digestMD, summaryMD *texttemplate.Template
+	decision            decisionTemplates // the office's decision on a unit's request
 }
 
 // LoadTemplates parses the embedded templates, each replaced by the file of
@@ -93,6 +98,9 @@ func LoadTemplates(dir string) (*Templates, error) {
 		return nil, err
 	}
 	if t.summaryMD, err = parseMarkdown(dir, summaryMarkdownFile); err != nil {
+		return nil, err
+	}
+	if t.decision, err = loadDecisionTemplates(dir); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -132,6 +140,8 @@ type digestView struct {
 	Entries            []Entry
 	OtherOpen, Omitted int
 	AsOf, Office, Link string
+	LinkExpires        string
+	Contact            string
 
 	Tag       string // 整改督办 | 报送提醒 | 回头看 | 督办提醒 (mixed)
 	Summary   string // "2项已逾期、1项即将到期"
@@ -198,7 +208,7 @@ func newDigestView(d DigestData) digestView {
 	v := digestView{
 		To: d.To, ToName: d.ToName, Role: d.Role, Concerns: d.Concerns, Entries: d.Entries,
 		OtherOpen: d.OtherOpen, Omitted: d.Omitted, AsOf: ledger.DateLabel(d.AsOf), Office: d.Office, Link: d.Link,
-		Roll: len(d.Entries) > 0,
+		LinkExpires: ledger.DateLabel(d.LinkExpires), Contact: ledger.FullWidthPunct(d.Contact), Roll: len(d.Entries) > 0,
 	}
 	kinds := map[string]bool{}
 	v.Rows = make([]entryView, len(d.Entries))

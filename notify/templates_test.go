@@ -82,6 +82,7 @@ func TestRenderDigestUnitBody(t *testing.T) {
 			"财务资产部：", "一.3.(1)", "固定资产管理不规范", "2025年5月31日", "已逾期16天", "今天到期", "还剩3天",
 			"全面清查固定资产，建立台账", "王某某", "财务资产部、办公室", "此外，您还有4项整改事项正在推进",
 			"完成后请将整改情况报送整改办，由整改办在台账中登记完成，提醒即停止", "督办系统", "整改领导小组办公室",
+			"请将整改进展和佐证材料报送整改领导小组办公室",
 		} {
 			if !strings.Contains(body.s, want) {
 				t.Errorf("%s body lacks %q", body.name, want)
@@ -89,6 +90,12 @@ func TestRenderDigestUnitBody(t *testing.T) {
 		}
 		if strings.Contains(body.s, "抄送") {
 			t.Errorf("%s body of a unit's own digest says 抄送", body.name)
+		}
+		// It points at no system the unit cannot reach.
+		for _, stale := range []string{"请登录督办系统", "请勿直接回复"} {
+			if strings.Contains(body.s, stale) {
+				t.Errorf("%s body says %q", body.name, stale)
+			}
 		}
 	}
 	// Most urgent first: the caller's order is kept.

@@ -22,7 +22,7 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 			{Round: "r1", No: "D1", Seq: 1, Problem: "制度缺失", Units: []string{"ua"}, Deadline: day(t, "2025-06-20"), Status: ledger.StatusOpen},
 			{Round: "r1", No: "D2", Seq: 2, Problem: "台账不全", Units: []string{"ub"}, Deadline: day(t, "2025-06-02"), Status: ledger.StatusOpen},
 		}
-		_, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
 		s := newScheduler(t, st, clk)
 
@@ -51,7 +51,7 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 		// from the new deadline, remind-7d the next day, although the old
 		// ladder had nothing new before 06-23.
 		items[1].Deadline = day(t, "2025-06-26")
-		_, err = st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		_, err = st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
 		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-19T09:00")
 		wantSent(t, "06-19", got,
@@ -84,7 +84,7 @@ func TestLeaderAddressedByTitleAndName(t *testing.T) {
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
 		items := []ledger.Item{{Round: "r1", No: "D2", Seq: 1, Problem: "台账不全", Units: []string{"ub"},
 			Deadline: day(t, "2025-06-02"), Status: ledger.StatusOpen}}
-		_, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
 		dir := office()
 		l2 := dir.Leaders["l2"]
@@ -94,7 +94,7 @@ func TestLeaderAddressedByTitleAndName(t *testing.T) {
 		ds, err := st.ListDispatches(ctx, store.DispatchFilter{To: "l2@t.example"})
 		must(t, err)
 		if len(ds) != 1 || !strings.HasPrefix(ds[0].BodyText, "党组副书记乙领导：\n") ||
-			!strings.Contains(ds[0].BodyText, "本邮件由督办系统自动发送，请勿直接回复。\n督查室\n") {
+			!strings.Contains(ds[0].BodyText, "本邮件由督办系统自动发送。\n督查室\n") {
 			t.Errorf("leader's copy: %+v", ds)
 		}
 	})

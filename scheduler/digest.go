@@ -122,13 +122,45 @@ func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date)
 			return s.tmpl.RenderSummary(d)
 		}, nil
 	}
+	link, err := s.linkMaker(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return func(recipient string, notices []ledger.Notice) (string, string, string, error) {
 		d := s.digestData(recipient, today, notices)
+		if d.Role == ledger.RoleUnit {
+			d.Link, d.LinkExpires = link(s.recipientUnit(recipient, notices))
+		}
 		if isRobot(recipient) {
 			subject, text, err := s.tmpl.RenderDigestMarkdown(d)
 			return subject, text, "", err
 		}
 		return s.tmpl.RenderDigest(d)
+	}, nil
+}
+
+// linkMaker returns what makes a unit's link and the day it expires, for
+// the messages of one run: each link carries the unit's current generation,
+// read once per run. Without links (no public_url) it makes none. Only a
+// unit's own reminders carry its link: the link acts as the unit, and a
+// leader's or the supervisors' copy concerns several units, whose links
+// they must not hold (they read everything in the console instead).
+func (s *Scheduler) linkMaker(ctx context.Context) (func(unit string) (link, expires string), error) {
+	l := s.set.Links
+	if l == nil || l.PublicURL == "" {
+		return func(string) (string, string) { return "", "" }, nil
+	}
+	gens, err := s.store.LinkGenerations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	expires := ledger.DateOf(now.Add(l.TTL).In(s.set.Location)).String()
+	return func(unit string) (string, string) {
+		if unit == "" {
+			return "", ""
+		}
+		return l.URL(unit, gens[unit], now), expires
 	}, nil
 }
 
@@ -168,10 +200,11 @@ const maxDigestEntries = 200
 // most urgent first.
 func (s *Scheduler) digestData(recipient string, today ledger.Date, notices []ledger.Notice) notify.DigestData {
 	d := notify.DigestData{
-		To:     recipient,
-		Role:   mainRole(notices),
-		AsOf:   today.String(),
-		Office: s.set.Office,
+		To:      recipient,
+		Role:    mainRole(notices),
+		AsOf:    today.String(),
+		Office:  s.set.Office,
+		Contact: s.set.Contact,
 	}
 	if len(notices) > maxDigestEntries {
 		d.Omitted = len(notices) - maxDigestEntries
@@ -209,20 +242,35 @@ func mainRole(notices []ledger.Notice) ledger.Role {
 	return role
 }
 
+// recipientUnit is the code of the unit whose mailbox or robot addr is,
+// among the units of its own notices (a unit's notice names the units
+// whose mailbox it is); "" when none is. An address shared by several units
+// gets the first one's link.
+func (s *Scheduler) recipientUnit(addr string, notices []ledger.Notice) string {
+	for _, n := range notices {
+		if n.Role != ledger.RoleUnit {
+			continue
+		}
+		codes := n.Units
+		if len(codes) == 0 && n.Item != nil {
+			codes = n.Item.Units
+		}
+		for _, code := range codes {
+			u := s.set.Directory.Units[code]
+			if slices.ContainsFunc(u.Addresses(), func(a string) bool { return strings.EqualFold(a, addr) }) {
+				return code
+			}
+		}
+	}
+	return ""
+}
+
 func (s *Scheduler) recipientName(addr string, notices []ledger.Notice) string {
 	for _, n := range notices {
 		switch n.Role {
 		case ledger.RoleUnit:
-			// A unit's notice names the unit(s) whose mailbox it is.
-			codes := n.Units
-			if len(codes) == 0 && n.Item != nil {
-				codes = n.Item.Units
-			}
-			for _, code := range codes {
-				u := s.set.Directory.Units[code]
-				if slices.ContainsFunc(u.Addresses(), func(a string) bool { return strings.EqualFold(a, addr) }) {
-					return u.Name
-				}
+			if code := s.recipientUnit(addr, []ledger.Notice{n}); code != "" {
+				return s.set.Directory.Units[code].Name
 			}
 		case ledger.RoleLeader:
 			if l, ok := s.set.Directory.Leaders[n.Leader]; ok {

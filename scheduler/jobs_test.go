@@ -148,7 +148,7 @@ func TestDutiesJob(t *testing.T) {
 			"b2@t.example duty yuebao/2025-05 remind-3d")
 
 		// ua submits: from now on only ub is reminded.
-		must(t, st.AddSubmission(ctx, store.Submission{Duty: "yuebao", Unit: "ua", Period: "2025-05", On: day(t, "2025-06-03"), CreatedAt: clk.t}))
+		must(t, st.AddSubmission(ctx, store.Submission{Duty: "yuebao", Unit: "ua", Period: "2025-05", On: day(t, "2025-06-03"), CreatedAt: clk.t}, store.Actor{Name: "test", Kind: store.ActorCLI}))
 		got = runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-04T09:30")
 		wantSent(t, "06-04", got,
 			"b1@t.example duty yuebao/2025-05 remind-1d",
@@ -175,7 +175,7 @@ func TestDutiesJob(t *testing.T) {
 			t.Fatalf("supervisor's roll: %+v", ds)
 		}
 		// ub submits late: no more reminders for May.
-		must(t, st.AddSubmission(ctx, store.Submission{Duty: "yuebao", Unit: "ub", Period: "2025-05", On: day(t, "2025-06-10"), CreatedAt: clk.t}))
+		must(t, st.AddSubmission(ctx, store.Submission{Duty: "yuebao", Unit: "ub", Period: "2025-05", On: day(t, "2025-06-10"), CreatedAt: clk.t}, store.Actor{Name: "test", Kind: store.ActorCLI}))
 		got = runAndCollect(t, st, s, clk, ledger.JobDuties, "2025-06-12T09:30")
 		wantSent(t, "06-12", got)
 		plan, err := s.Plan(ctx, ledger.JobDuties, at(t, "2025-06-16T09:30"))
@@ -201,14 +201,14 @@ func TestFollowupsJob(t *testing.T) {
 			{Round: "r1", No: "F4", Seq: 4, Problem: "仍在整改", Units: []string{"ua"}, Deadline: day(t, "2025-12-31"), Status: ledger.StatusOpen},
 		}
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
-		_, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
 		s := newScheduler(t, st, clk)
 
 		// 89 days after completion: nothing yet.
 		wantSent(t, "07-18", runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-18T10:00"))
 		// F2 is re-checked on day 90, before the weekly run.
-		must(t, st.AddProgress(ctx, "r1", "F2", ledger.EventFollowup, day(t, "2025-07-20"), "回头看无反弹", "test", clk.t))
+		must(t, st.AddProgress(ctx, "r1", "F2", ledger.EventFollowup, day(t, "2025-07-20"), "回头看无反弹", store.Actor{Name: "test", Kind: store.ActorCLI}, clk.t))
 		got := runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-21T10:00")
 		wantSent(t, "07-21", got,
 			"b1@t.example followup r1/F1 followup-90",
@@ -233,7 +233,7 @@ func TestFollowupFromDaySeenDone(t *testing.T) {
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
 		_, err := st.ImportItems(ctx, []ledger.Item{
 			{Round: "r1", No: "F1", Seq: 1, Problem: "制度缺失", Units: []string{"ub"}, Deadline: day(t, "2025-05-31"), Status: ledger.StatusDone},
-		}, store.ImportOptions{Actor: "test", At: clk.t})
+		}, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
 		s := newScheduler(t, st, clk)
 		wantSent(t, "07-18", runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-18T10:00"))
@@ -261,9 +261,9 @@ func TestSummaryJob(t *testing.T) {
 			{Round: "r1", No: "S3", Seq: 3, Problem: "远期事项", Units: []string{"ua"}, Deadline: day(t, "2025-12-31"), Status: ledger.StatusOpen},
 			{Round: "r1", No: "S4", Seq: 4, Problem: "已完成事项", Units: []string{"ua"}, Status: ledger.StatusDone, CompletedOn: day(t, "2025-05-01")},
 			{Round: "r1", No: "S5", Seq: 5, Problem: "长期坚持", Units: []string{"uc"}, LongTerm: true, Status: ledger.StatusOpen},
-		}, store.ImportOptions{Actor: "test", At: clk.t})
+		}, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
-		must(t, st.AddSubmission(ctx, store.Submission{Duty: "yuebao", Unit: "ua", Period: "2025-05", On: day(t, "2025-06-04"), CreatedAt: clk.t}))
+		must(t, st.AddSubmission(ctx, store.Submission{Duty: "yuebao", Unit: "ua", Period: "2025-05", On: day(t, "2025-06-04"), CreatedAt: clk.t}, store.Actor{Name: "test", Kind: store.ActorCLI}))
 		failDispatch(t, st, clk, "old@t.example")
 		s := newScheduler(t, st, clk, monthlyReport())
 

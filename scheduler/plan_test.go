@@ -34,7 +34,7 @@ func TestDeadlineRunSendsWhatWasPlanned(t *testing.T) {
 		}
 		dir := ledger.NewDirectory(units, []ledger.Leader{{Code: "l1", Name: "领导", Email: "l1@t.example"}}, []string{"sup@t.example"})
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r"}}))
-		_, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: now})
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: now})
 		must(t, err)
 		tmpl, err := notify.LoadTemplates("")
 		must(t, err)

@@ -24,7 +24,7 @@ func TestRobotsAreToldLikeMailboxes(t *testing.T) {
 			{Round: "r1", No: "D1", Seq: 1, Problem: "制度缺失", Units: []string{"ua"}, Deadline: day(t, "2025-06-20"), Status: ledger.StatusOpen},
 			{Round: "r1", No: "D2", Seq: 2, Problem: "台账不全", Units: []string{"ub"}, Deadline: day(t, "2025-06-02"), Status: ledger.StatusOpen},
 		}
-		_, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: clk.t})
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
 		must(t, err)
 		dir := office()
 		ua := dir.Units["ua"]

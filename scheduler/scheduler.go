@@ -13,6 +13,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"duban/internal/unitlink"
 	"duban/ledger"
 	"duban/notify"
 	"duban/store"
@@ -44,6 +45,10 @@ type Settings struct {
 	// Duties are the recurring reports (定期任务) of the duties job, their
 	// units resolved to codes and exempt units left out.
 	Duties []ledger.DutySpec
+	// Links makes the units' personal links; nil (no public_url): the
+	// messages carry none, and say how to reach the office, Contact.
+	Links   *unitlink.Links
+	Contact string
 }
 
 // Scheduler runs the jobs. Build it with New.

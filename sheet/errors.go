@@ -76,11 +76,12 @@ func fileError(file, reason string) *ImportError {
 // Messages shared by the readers. They spell out the limits above; a test
 // keeps them in step.
 const (
-	msgTooLarge = "文件超过 20 MiB 上限"
-	msgNoData   = "没有数据行"
-	msgTooLong  = "单元格超过 32767 个字符的上限"
-	msgTooWide  = "超过 256 列，不是整改台账（请检查文件内容和分隔符）"
-	msgTooMany  = "文件超过 100000 行的上限，请拆分后分别导入"
+	msgTooLarge      = "文件超过 20 MiB 上限"
+	msgNoData        = "没有数据行"
+	msgTooLong       = "单元格超过 32767 个字符的上限"
+	msgUnzipTooLarge = "工作表解压后超过 100 MiB 上限，请拆分后分别导入"
+	msgTooWide       = "超过 256 列，不是整改台账（请检查文件内容和分隔符）"
+	msgTooMany       = "文件超过 100000 行的上限，请拆分后分别导入"
 	// msgUndecodable takes the encoding the file was read in.
 	msgUndecodable = "含有无法识别的字符（按 %s 编码读取），请检查该行，或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再导入"
 )

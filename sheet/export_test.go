@@ -87,16 +87,21 @@ func TestExportCSVText(t *testing.T) {
 }
 
 // Dates are date cells, which Excel shows and sorts as dates; the rest is
-// text, never a formula.
+// text, never a formula: a cell starting with =, +, - or @ is a text cell
+// Excel shows as written and never runs, and an import reads back as is.
 func TestExportXLSXCells(t *testing.T) {
 	t.Parallel()
 	items := exportItems()[:1]
 	items[0].Problem = "=HYPERLINK(\"http://x\")"
+	items[0].Category = "-1"
+	items[0].Measures = "+1+2"
+	items[0].Progress = "@SUM(A1)"
 	var buf bytes.Buffer
 	if err := WriteXLSX(&buf, items, testDir(), nil); err != nil {
 		t.Fatal(err)
 	}
-	f, err := excelize.OpenReader(&buf)
+	data := buf.Bytes()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,12 +117,24 @@ func TestExportXLSXCells(t *testing.T) {
 			t.Errorf("%s holds %q, want a date serial number", cell, raw)
 		}
 	}
-	if formula, _ := f.GetCellFormula(sheet, "D2"); formula != "" {
-		t.Errorf("D2 is the formula %q, want text", formula)
+	for cell, want := range map[string]string{"B2": "-1", "D2": items[0].Problem, "E2": "+1+2", "K2": "@SUM(A1)"} {
+		formula, err := f.GetCellFormula(sheet, cell)
+		if err != nil || formula != "" {
+			t.Errorf("%s is the formula %q (%v), want text", cell, formula, err)
+		}
+		typ, _ := f.GetCellType(sheet, cell)
+		v, _ := f.GetCellValue(sheet, cell)
+		if v != want || (typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString) {
+			t.Errorf("%s = %q of type %v, want the text %q", cell, v, typ, want)
+		}
 	}
 	header, _ := f.GetRows(sheet)
 	if strings.Join(header[0], ",") != "编号,问题类别,问题子类,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况" {
 		t.Errorf("header %q", header[0])
+	}
+	l, err := readXLSX(t.Context(), bytes.NewReader(data), newAssembler("x.xlsx", "2024-7", testDir()))
+	if err != nil || l.Items[0].Problem != items[0].Problem || l.Items[0].Category != "-1" || l.Items[0].Progress != "@SUM(A1)" {
+		t.Errorf("read back: %+v, %v; want the text as written", l.Items, err)
 	}
 }
 

@@ -1,8 +1,11 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -197,5 +200,82 @@ func TestReadFileProgressCountsRows(t *testing.T) {
 	}
 	if rows := 1 + len(sampleRows()); c.n != rows || len(items) != 3 {
 		t.Errorf("progress told of %d rows (%d items); the file has %d", c.n, len(items), rows)
+	}
+}
+
+// rawXLSX is a workbook of one worksheet whose sheetData is rows, written
+// by hand (excelize would refuse to write some of these shapes).
+func rawXLSX(t *testing.T, rows func(w io.Writer)) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	parts := map[string]string{
+		"[Content_Types].xml":        `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
+		"_rels/.rels":                `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+		"xl/workbook.xml":            `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels": `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+	}
+	for name, text := range parts {
+		w, err := z.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, text)
+	}
+	w, err := z.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	rows(w)
+	io.WriteString(w, `</sheetData></worksheet>`)
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func inlineCell(text string) string { return `<c t="inlineStr"><is><t>` + text + `</t></is></c>` }
+
+// A worksheet of one row of millions of cells compresses to a small file;
+// excelize would build the whole row in memory before the reader could
+// look at it. The row is refused from a scan of the worksheet's tags. Not
+// parallel: it measures what the process allocates.
+func TestReadXLSXRefusesARowOfMillionsOfCells(t *testing.T) {
+	header := `<row r="1">` + inlineCell("编号") + inlineCell("问题") + inlineCell("责任部门") + inlineCell("完成时限") + inlineCell("整改状态") + `</row>`
+	data := rawXLSX(t, func(w io.Writer) {
+		io.WriteString(w, header+`<row r="3">`)
+		cells := strings.Repeat(inlineCell("x"), 10000)
+		for range 200 { // two million cells, 80 MB of XML
+			io.WriteString(w, cells)
+		}
+		io.WriteString(w, `</row>`)
+	})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := ReadXLSX(context.Background(), bytes.NewReader(data), "wide.xlsx", "r1", testDir())
+	runtime.ReadMemStats(&after)
+	if got, want := fmt.Sprint(err), "wide.xlsx：第3行："+msgTooWide; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Errorf("reading the workbook allocated %d MiB, want under 32 MiB", alloc>>20)
+	}
+}
+
+// A worksheet that expands beyond the limit is refused as too large, not
+// read by excelize after all.
+func TestReadXLSXRefusesAWorksheetBeyondTheLimit(t *testing.T) {
+	t.Parallel()
+	data := rawXLSX(t, func(w io.Writer) {
+		row := `<row>` + strings.Repeat(inlineCell("x"), 5) + `</row>`
+		for written := 0; written <= maxUnzipSize; written += len(row) {
+			io.WriteString(w, row)
+		}
+	})
+	_, err := ReadXLSX(context.Background(), bytes.NewReader(data), "big.xlsx", "r1", testDir())
+	if err == nil || !strings.Contains(err.Error(), "100 MiB") {
+		t.Errorf("error %v, want the workbook refused as over 100 MiB", err)
 	}
 }

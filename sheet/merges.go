@@ -7,80 +7,138 @@ import (
 	"errors"
 	"io"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
 
-// mergedRanges returns the merged ranges of the workbook's first worksheet
-// by scanning the worksheet's XML for its <mergeCell ref="A1:B2"/>
-// elements. excelize's GetMergeCells parses the whole worksheet into
-// structures first: for a ledger of 100,000 rows that is over a GiB, kept
-// while the rows are read. ok is false when the workbook's layout is not
-// the usual one; the caller then asks excelize.
-func mergedRanges(data []byte) (merges []excelize.MergeCell, ok bool) {
+// sheetScan is what a first pass over the workbook's first worksheet, as
+// XML, finds before excelize reads its rows: the merged ranges, and the
+// first row with more cells than any ledger has (0: none), which excelize
+// would otherwise build in memory whole, however many cells it holds.
+type sheetScan struct {
+	merges   []excelize.MergeCell
+	wideRow  int
+	tooLarge bool // the worksheet expands beyond maxUnzipSize
+}
+
+// scanSheet reads the worksheet's XML as a stream of tags, holding none of
+// it: its <mergeCell ref="A1:B2"/> elements (excelize's GetMergeCells
+// parses the whole worksheet into structures first, kept while the rows
+// are read) and the cells of each <row>. It looks at tag names and two
+// attributes only, which keeps a pass over a large worksheet quick; the
+// rows themselves are excelize's to read. ok is false when the workbook's
+// layout is not the usual one; the caller then asks excelize for the
+// merges.
+func scanSheet(data []byte) (scan sheetScan, ok bool) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, false
+		return scan, false
 	}
 	sheetPath, err := firstSheetPath(zr)
 	if err != nil {
-		return nil, false
+		return scan, false
 	}
-	sheetXML, err := readZipFile(zr, sheetPath)
+	part, err := openZipFile(zr, sheetPath)
 	if err != nil {
-		return nil, false
+		return scan, false
 	}
-	start := indexElement(sheetXML, "mergeCells")
-	if start < 0 {
-		return nil, true // no merged cells
-	}
-	dec := xml.NewDecoder(bytes.NewReader(sheetXML[start:]))
+	defer part.Close()
+	limited := &io.LimitedReader{R: part, N: maxUnzipSize + 1}
+	var t tagScanner
+	buf := make([]byte, 0, scanChunk+maxTag)
 	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, false
+		n, err := io.ReadFull(limited, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if limited.N <= 0 {
+			scan.tooLarge = true
+			return scan, true
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "mergeCell" {
-				continue
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
+			return scan, false
+		}
+		rest := t.scan(buf, eof, &scan)
+		if scan.wideRow > 0 || eof {
+			return scan, true
+		}
+		buf = buf[:copy(buf, rest)]
+	}
+}
+
+const (
+	scanChunk = 256 << 10 // bytes of the worksheet read at a time
+	maxTag    = 4 << 10   // a tag longer than this is skipped, not read
+)
+
+// tagScanner counts the cells of each row over a worksheet's chunks.
+type tagScanner struct {
+	row, cells int
+}
+
+// scan handles the tags of b and returns the incomplete tag at its end,
+// to be read again with the next chunk (none at eof).
+func (t *tagScanner) scan(b []byte, eof bool, scan *sheetScan) []byte {
+	for {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			return nil
+		}
+		b = b[i:]
+		end := bytes.IndexByte(b, '>')
+		if end < 0 {
+			if eof || len(b) > maxTag {
+				return nil
 			}
-			for _, a := range t.Attr {
-				if a.Name.Local == "ref" {
-					merges = append(merges, excelize.MergeCell{a.Value, ""})
-				}
-			}
-		case xml.EndElement:
-			if t.Name.Local == "mergeCells" {
-				return merges, true
-			}
+			return b
+		}
+		t.tag(b[1:end], scan)
+		if scan.wideRow > 0 {
+			return nil
+		}
+		b = b[end+1:]
+	}
+}
+
+// tag handles one tag, its text between < and >.
+func (t *tagScanner) tag(tag []byte, scan *sheetScan) {
+	name := tag
+	if i := bytes.IndexAny(tag, " \t\r\n/"); i >= 0 {
+		name = tag[:i]
+	}
+	if i := bytes.LastIndexByte(name, ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	switch string(name) {
+	case "row":
+		t.row, t.cells = t.row+1, 0
+		if n, err := strconv.Atoi(attr(tag, "r")); err == nil && n > 0 {
+			t.row = n
+		}
+	case "c":
+		if t.cells++; t.cells > MaxFields {
+			scan.wideRow = t.row
+		}
+	case "mergeCell":
+		if ref := attr(tag, "ref"); ref != "" {
+			scan.merges = append(scan.merges, excelize.MergeCell{ref, ""})
 		}
 	}
 }
 
-// indexElement finds the start tag of the element local, with or without a
-// namespace prefix.
-func indexElement(doc []byte, local string) int {
-	for from := 0; ; {
-		i := bytes.Index(doc[from:], []byte(local))
-		if i < 0 {
-			return -1
-		}
-		i += from
-		j := i + len(local)
-		if j < len(doc) && (doc[j] == ' ' || doc[j] == '>' || doc[j] == '/') {
-			// Walk back over a prefix ("x:") to the '<'.
-			k := i - 1
-			for k >= 0 && doc[k] != '<' && doc[k] != '>' && doc[k] != ' ' {
-				k--
-			}
-			if k >= 0 && doc[k] == '<' && (k == i-1 || doc[i-1] == ':') {
-				return k
+// attr is the value of the attribute name in a tag's text, "" when absent.
+func attr(tag []byte, name string) string {
+	for _, q := range []string{`"`, `'`} {
+		key := []byte(" " + name + "=" + q)
+		if i := bytes.Index(tag, key); i >= 0 {
+			v := tag[i+len(key):]
+			if j := bytes.IndexByte(v, q[0]); j >= 0 {
+				return string(v[:j])
 			}
 		}
-		from = j
 	}
+	return ""
 }
 
 // firstSheetPath follows the package relationships to the part of the
@@ -149,6 +207,16 @@ func readRels(zr *zip.Reader, name string) ([]relationship, error) {
 		return nil, err
 	}
 	return rels.List, nil
+}
+
+// openZipFile opens one part of the workbook.
+func openZipFile(zr *zip.Reader, name string) (io.ReadCloser, error) {
+	for _, f := range zr.File {
+		if f.Name == name {
+			return f.Open()
+		}
+	}
+	return nil, errors.New("no part " + name)
 }
 
 // readZipFile reads one part, bounded like the whole workbook.

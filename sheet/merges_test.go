@@ -36,10 +36,11 @@ func TestMergedRangesMatchExcelize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := mergedRanges(buf.Bytes())
-		if !ok {
-			t.Fatalf("%v: mergedRanges did not understand the workbook", ranges)
+		scan, ok := scanSheet(buf.Bytes())
+		if !ok || scan.wideRow != 0 {
+			t.Fatalf("%v: scanSheet did not understand the workbook (%+v)", ranges, scan)
 		}
+		got := scan.merges
 		refs := func(ms []excelize.MergeCell) []string {
 			var out []string
 			for _, m := range ms {
@@ -49,7 +50,7 @@ func TestMergedRangesMatchExcelize(t *testing.T) {
 			return out
 		}
 		if !slices.Equal(refs(got), refs(want)) {
-			t.Errorf("%v: mergedRanges = %v, GetMergeCells = %v", ranges, refs(got), refs(want))
+			t.Errorf("%v: scanSheet merges = %v, GetMergeCells = %v", ranges, refs(got), refs(want))
 		}
 	}
 }

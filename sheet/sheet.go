@@ -141,22 +141,8 @@ func ReadFileProgress(ctx context.Context, path, round string, dir Directory, p 
 // every row it reads. The items belong to round.
 func ReadLedger(ctx context.Context, path, round string, dir Directory, p Progress) (Ledger, error) {
 	name := filepath.Base(path)
-	ext := strings.ToLower(filepath.Ext(path))
-	var read func(context.Context, io.Reader, *assembler) (Ledger, error)
-	switch ext {
-	case ".csv":
-		read = readCSV
-	case ".xlsx":
-		read = readXLSX
-	case ".xls":
-		return Ledger{}, fileError(name, msgXLS)
-	case "":
-		return Ledger{}, fileError(name, "文件没有扩展名，请使用 .csv 或 .xlsx 文件")
-	default:
-		return Ledger{}, fileError(name, fmt.Sprintf("不支持的文件类型 %q，请使用 .csv 或 .xlsx 文件", ext))
-	}
-	if err := ctx.Err(); err != nil {
-		return Ledger{}, fmt.Errorf("sheet: read %s: %w", name, err)
+	if _, err := readerFor(name); err != nil {
+		return Ledger{}, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -168,7 +154,37 @@ func ReadLedger(ctx context.Context, path, round string, dir Directory, p Progre
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxFileSize {
 		return Ledger{}, fileError(name, msgTooLarge)
 	}
+	return ReadLedgerFrom(ctx, f, name, round, dir, p)
+}
+
+// ReadLedgerFrom reads a ledger file named name (an upload, say) from r,
+// as ReadLedger reads one from disk: the format by the name's extension,
+// at most MaxFileSize bytes.
+func ReadLedgerFrom(ctx context.Context, r io.Reader, name, round string, dir Directory, p Progress) (Ledger, error) {
+	read, err := readerFor(name)
+	if err != nil {
+		return Ledger{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Ledger{}, fmt.Errorf("sheet: read %s: %w", name, err)
+	}
 	a := newAssembler(name, round, dir)
 	a.progress = p
-	return read(ctx, f, a)
+	return read(ctx, r, a)
+}
+
+// readerFor is the reader of a file named name, by its extension.
+func readerFor(name string) (func(context.Context, io.Reader, *assembler) (Ledger, error), error) {
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".csv":
+		return readCSV, nil
+	case ".xlsx":
+		return readXLSX, nil
+	case ".xls":
+		return nil, fileError(name, msgXLS)
+	case "":
+		return nil, fileError(name, "文件没有扩展名，请使用 .csv 或 .xlsx 文件")
+	default:
+		return nil, fileError(name, fmt.Sprintf("不支持的文件类型 %q，请使用 .csv 或 .xlsx 文件", ext))
+	}
 }

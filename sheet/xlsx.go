@@ -64,7 +64,15 @@ func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string,
 	}
 	date1904 := props.Date1904 != nil && *props.Date1904
 	a.dateCell = func(v string) string { return excelDate(v, date1904) }
-	merges, ok := mergedRanges(data)
+	scan, ok := scanSheet(data)
+	if scan.tooLarge {
+		return fileError(a.file, msgUnzipTooLarge)
+	}
+	if scan.wideRow > 0 {
+		a.stop(RowError{Row: scan.wideRow, Reason: msgTooWide})
+		return nil
+	}
+	merges := scan.merges
 	if !ok {
 		var err error
 		if merges, err = f.GetMergeCells(sheet, true); err != nil {

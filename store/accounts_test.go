@@ -326,3 +326,6 @@ func TestReserveLoginConcurrently(t *testing.T) {
 		}
 	})
 }
+
+// cli is a command on the server run by name.
+func cli(name string) store.Actor { return store.Actor{Name: name, Kind: store.ActorCLI} }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"duban/ledger"
 )
 
 // Kinds of actor: who made a change.
@@ -28,12 +30,27 @@ const (
 	ActionUserDisable   = "user.disable"
 	ActionUserEnable    = "user.enable"
 	ActionUserPasswd    = "user.passwd"
+
+	ActionItemCreate   = "item.create"
+	ActionItemEdit     = "item.edit"
+	ActionItemDone     = "item.done"
+	ActionItemClose    = "item.close"
+	ActionItemReopen   = "item.reopen"
+	ActionItemProgress = "item.progress"
+	ActionItemConfirm  = "item.confirm" // the 回头看 re-check
+	ActionLedgerImport = "ledger.import"
+
+	ActionSubmissionAdd      = "submission.add"
+	ActionSubmissionWithdraw = "submission.withdraw"
 )
 
-// Object types of the audit log.
+// Object types of the audit log, with the keys of their objects.
 const (
-	ObjectDispatch = "dispatch"
-	ObjectUser     = "user"
+	ObjectDispatch   = "dispatch"   // its id
+	ObjectUser       = "user"       // its name
+	ObjectItem       = "item"       // ROUND/NO, as ledger.ItemSubject
+	ObjectLedger     = "ledger"     // an imported file's name
+	ObjectSubmission = "submission" // DUTY/UNIT/PERIOD
 )
 
 // Actor is who makes a change and from where. Every write method takes
@@ -93,6 +110,29 @@ func audit(ctx context.Context, q dbtx, by Actor, at time.Time, action, objectTy
 		return fmt.Errorf("audit %s: after: %w", action, err)
 	}
 	return insertAudit(ctx, q, AuditEntry{At: at, Actor: by, Action: action, ObjectType: objectType, ObjectKey: key, Before: b, After: a})
+}
+
+// fieldValues is an item as the audit log records it: every field of the
+// ledger by name, as ledger.Item.Value gives it.
+func fieldValues(it ledger.Item) map[ledger.Field]string {
+	out := make(map[ledger.Field]string)
+	for _, f := range ledger.ItemFields() {
+		out[f] = it.Value(f)
+	}
+	return out
+}
+
+// auditSides are the fields changes changed, with their values before and
+// after, and the note (a reason) that came with them, if any, after.
+func auditSides(changes []ledger.Change, note string) (before, after map[string]string) {
+	before, after = map[string]string{}, map[string]string{}
+	for _, c := range changes {
+		before[string(c.Field)], after[string(c.Field)] = c.Old, c.New
+	}
+	if note != "" {
+		after["note"] = note
+	}
+	return before, after
 }
 
 func auditJSON(v any) (string, error) {

@@ -123,7 +123,7 @@ func TestRetryFailedSince(t *testing.T) {
 		must(t, err)
 
 		now := t0.Add(26 * time.Hour)
-		n, err := s.RetryFailed(ctx, t0.Add(12*time.Hour), now)
+		n, err := s.RetryFailed(ctx, store.DispatchFilter{Since: t0.Add(12 * time.Hour), State: store.StateSent}, now, console)
 		must(t, err)
 		if n != 1 {
 			t.Fatalf("retried %d, want only the failed one created since", n)
@@ -133,11 +133,24 @@ func TestRetryFailedSince(t *testing.T) {
 		if len(pending) != 1 || pending[0].Recipient != "new@example.org" || pending[0].Attempts != 0 || !pending[0].NextAttemptAt.Equal(now) {
 			t.Errorf("pending after retry = %+v", pending)
 		}
+		// The filter's other fields select too.
+		n, err = s.RetryFailed(ctx, store.DispatchFilter{To: "new@example.org"}, now, console)
+		must(t, err)
+		if n != 0 {
+			t.Errorf("retried %d to an address whose message is pending already", n)
+		}
 		// Without a since every failed one comes back; the sent one never.
-		n, err = s.RetryFailed(ctx, time.Time{}, now)
+		n, err = s.RetryFailed(ctx, store.DispatchFilter{}, now, cliActor)
 		must(t, err)
 		if n != 1 {
 			t.Errorf("retried %d, want the older failed one", n)
+		}
+		// Each retry is in the audit log, by whom it was asked.
+		entries, err := s.ListAudit(ctx, store.AuditFilter{Action: store.ActionDispatchRetry})
+		must(t, err)
+		if len(entries) != 2 || entries[0].Actor != cliActor || entries[1].Actor != console ||
+			entries[1].Before != `{"state":"failed","attempts":1}` || entries[1].After != `{"state":"pending","attempts":0}` {
+			t.Errorf("audit of the retries = %+v", entries)
 		}
 		byState, err := s.CountDispatchesByState(ctx)
 		must(t, err)

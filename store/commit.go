@@ -3,9 +3,12 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,7 +37,8 @@ type Message struct {
 }
 
 // BuildFunc builds the message that tells d's recipient of its fresh
-// reminders (those not recorded before).
+// reminders (those not recorded before). It is called from several
+// goroutines at once.
 type BuildFunc func(d Digest, fresh []Reminder) (Message, error)
 
 // reminderKey is the unique key of a reminder: rule|subject|stage|recipient.
@@ -42,15 +46,19 @@ func reminderKey(rule, subject, stage, recipient string) string {
 	return strings.Join([]string{rule, subject, stage, recipient}, "|")
 }
 
-// listChunk is how many values one IN list or multi-row INSERT carries:
-// well below both dialects' parameter limits.
-const listChunk = 500
+// listChunk is how many rows one multi-row INSERT carries, and
+// knownChunk how many keys one lookup of known reminders names: well below
+// both dialects' parameter limits, and few round trips.
+const (
+	listChunk  = 500
+	knownChunk = 2000
+)
 
 // KnownReminders reports which of keys were already recorded; keys not in
 // the map are unknown.
 func (s *Store) KnownReminders(ctx context.Context, keys []string) (map[string]bool, error) {
 	known := make(map[string]bool)
-	for _, chunk := range chunks(keys, listChunk) {
+	for _, chunk := range chunks(keys, knownChunk) {
 		query, args, err := in(s.rdb, qKnownReminders, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("store: known reminders: %w", err)
@@ -148,28 +156,15 @@ func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, 
 	return fresh, nil
 }
 
-// messagesPerInsert is how many built messages one INSERT carries; their
-// bodies are held until then.
+// messagesPerInsert is how many messages are built at once, on every
+// core, and carried by one INSERT; their bodies are held until then.
 const messagesPerInsert = 50
 
 // insertMessages builds and inserts the message of each digest with fresh
 // reminders, and returns how many it inserted.
 func insertMessages(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest,
 	fresh map[string]bool, build BuildFunc, now time.Time) (int, error) {
-	inserted := 0
-	var pending [][]any
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		var keys []string
-		if err := sel(ctx, tx, &keys, multiRow(qInsertDispatches, pending, qInsertDispatchesEnd), flatten(pending)...); err != nil {
-			return fmt.Errorf("insert dispatches: %w", err)
-		}
-		inserted += len(keys)
-		pending = pending[:0]
-		return nil
-	}
+	var todo []Digest
 	for _, d := range digests {
 		var mine []Reminder
 		for _, r := range d.Reminders {
@@ -177,25 +172,55 @@ func insertMessages(ctx context.Context, tx *sqlx.Tx, job string, runID int64, d
 				mine = append(mine, r)
 			}
 		}
-		if len(mine) == 0 {
-			continue
-		}
-		m, err := build(d, mine)
-		if err != nil {
-			return 0, fmt.Errorf("build message to %s: %w", d.Recipient, err)
-		}
-		pending = append(pending, []any{d.Key, job, runIDArg(runID), d.Recipient, ledger.ChannelOf(d.Recipient),
-			m.Subject, m.Text, m.HTML, m.Refs, ts(now), ts(now), ts(now)})
-		if len(pending) == messagesPerInsert {
-			if err := flush(); err != nil {
-				return 0, err
-			}
+		if len(mine) > 0 {
+			d.Reminders = mine
+			todo = append(todo, d)
 		}
 	}
-	if err := flush(); err != nil {
-		return 0, err
+	inserted := 0
+	for _, group := range chunks(todo, messagesPerInsert) {
+		msgs, err := buildAll(group, build)
+		if err != nil {
+			return 0, err
+		}
+		rows := make([][]any, len(group))
+		for i, d := range group {
+			m := msgs[i]
+			rows[i] = []any{d.Key, job, runIDArg(runID), d.Recipient, ledger.ChannelOf(d.Recipient),
+				m.Subject, m.Text, m.HTML, m.Refs, ts(now), ts(now), ts(now)}
+		}
+		var keys []string
+		if err := sel(ctx, tx, &keys, multiRow(qInsertDispatches, rows, qInsertDispatchesEnd), flatten(rows)...); err != nil {
+			return 0, fmt.Errorf("insert dispatches: %w", err)
+		}
+		inserted += len(keys)
 	}
 	return inserted, nil
+}
+
+// buildAll builds the messages of digests (their reminders the fresh
+// ones) on every core: rendering the templates is most of what a message
+// costs before it is stored.
+func buildAll(digests []Digest, build BuildFunc) ([]Message, error) {
+	msgs := make([]Message, len(digests))
+	errs := make([]error, len(digests))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(digests)) {
+		wg.Go(func() {
+			for i := range next {
+				if msgs[i], errs[i] = build(digests[i], digests[i].Reminders); errs[i] != nil {
+					errs[i] = fmt.Errorf("build message to %s: %w", digests[i].Recipient, errs[i])
+				}
+			}
+		})
+	}
+	for i := range digests {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return msgs, errors.Join(errs...)
 }
 
 // multiRow is head, one "(?, ?, …)" per row of values, then tail.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // Dispatch states.
@@ -21,6 +22,35 @@ const (
 	StateSent    = "sent"
 	StateFailed  = "failed"
 )
+
+// states are the dispatch states in the order they are shown.
+var states = []string{StatePending, StateSending, StateSent, StateFailed}
+
+// StateLabel is the Chinese name of a dispatch state, as the console and
+// the office say it; an unknown state stands for itself.
+func StateLabel(state string) string {
+	switch state {
+	case StatePending:
+		return "待发送"
+	case StateSending:
+		return "发送中"
+	case StateSent:
+		return "已发送"
+	case StateFailed:
+		return "发送失败"
+	}
+	return state
+}
+
+// ParseState reads a dispatch state by its name or its Chinese label.
+func ParseState(s string) (string, error) {
+	for _, st := range states {
+		if s == st || s == StateLabel(st) {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("invalid status %q: want pending (待发送), sending (发送中), sent (已发送) or failed (发送失败)", s)
+}
 
 // Dispatch is one message to one recipient and its delivery state.
 type Dispatch struct {
@@ -101,9 +131,11 @@ func (s *Store) ClaimDispatches(ctx context.Context, owner string, now time.Time
 	if ignoreBackoff {
 		dueBy = farFuture
 	}
+	if _, err := exec(ctx, s.db, qReleaseExpired, ts(now)); err != nil {
+		return nil, fmt.Errorf("store: claim dispatches: release expired leases: %w", err)
+	}
 	var rows []dispatchRow
-	err := sel(ctx, s.db, &rows, s.q.claimDispatches,
-		owner, ts(now.Add(lease)), ts(now), ts(dueBy), ts(now), limit)
+	err := sel(ctx, s.db, &rows, s.q.claimDispatches, owner, ts(now.Add(lease)), ts(now), ts(dueBy), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim dispatches: %w", err)
 	}
@@ -132,56 +164,115 @@ type Outcome struct {
 // the others (their lease expired and another worker took them over, or
 // they were settled already) are returned as lost.
 func (s *Store) Settle(ctx context.Context, owner string, outcomes []Outcome, now time.Time) (lost []int64, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		lost = nil
-		for _, o := range outcomes {
-			if !validOutcome(o.State) {
-				return fmt.Errorf("dispatch %d: state %q is no outcome", o.ID, o.State)
-			}
-			var next, sent time.Time
-			switch o.State {
-			case StatePending:
-				next = o.NextAttemptAt
-			case StateSent:
-				sent = now
-			}
-			undo := 0
-			if o.Unsent {
-				undo = 1
-			}
-			res, err := exec(ctx, tx, qSettle, o.State, ts(next), undo, o.Error, o.Reply, o.MessageID,
-				ts(sent), ts(now), o.ID, owner)
-			if err != nil {
-				return fmt.Errorf("dispatch %d: %w", o.ID, err)
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 0 {
-				lost = append(lost, o.ID)
-			}
+	rows := make([]settleRow, len(outcomes))
+	for i, o := range outcomes {
+		if !validOutcome(o.State) {
+			return nil, fmt.Errorf("store: settle dispatch %d: state %q is no outcome", o.ID, o.State)
 		}
-		return nil
-	})
+		rows[i] = settleRowOf(o, now)
+	}
+	var settled []int64
+	if s.dialect == dialectPostgres {
+		settled, err = settlePostgres(ctx, s.db, owner, rows, now)
+	} else {
+		err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+			settled, err = settleEach(ctx, tx, owner, rows, now)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: settle %d dispatches: %w", len(outcomes), err)
 	}
+	done := make(map[int64]bool, len(settled))
+	for _, id := range settled {
+		done[id] = true
+	}
+	for _, o := range outcomes {
+		if !done[o.ID] {
+			lost = append(lost, o.ID)
+		}
+	}
 	return lost, nil
+}
+
+// settleRow is an outcome as the settlement writes it.
+type settleRow struct {
+	id                      int64
+	state                   string
+	next, sent              sql.NullString // NULL keeps next_attempt_at, or leaves sent_at empty
+	undo                    int            // 1 undoes the claim's attempt
+	errText, reply, message string
+}
+
+func settleRowOf(o Outcome, now time.Time) settleRow {
+	r := settleRow{id: o.ID, state: o.State, errText: o.Error, reply: o.Reply, message: o.MessageID}
+	switch o.State {
+	case StatePending:
+		r.next = nullTime(o.NextAttemptAt)
+	case StateSent:
+		r.sent = nullTime(now)
+	}
+	if o.Unsent {
+		r.undo = 1
+	}
+	return r
+}
+
+func nullTime(t time.Time) sql.NullString {
+	v, ok := ts(t).(string)
+	return sql.NullString{String: v, Valid: ok}
+}
+
+// settlePostgres settles every row in one statement: one round trip, not
+// one per message.
+func settlePostgres(ctx context.Context, db *sqlx.DB, owner string, rows []settleRow, now time.Time) ([]int64, error) {
+	ids, undo := make([]int64, len(rows)), make([]int64, len(rows))
+	next, sent := make([]sql.NullString, len(rows)), make([]sql.NullString, len(rows))
+	states, errs, replies, messages := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	for i, r := range rows {
+		ids[i], states[i], next[i], undo[i] = r.id, r.state, r.next, int64(r.undo)
+		errs[i], replies[i], messages[i], sent[i] = r.errText, r.reply, r.message, r.sent
+	}
+	var settled []int64
+	err := db.SelectContext(ctx, &settled, qSettlePostgres, pq.Array(ids), pq.Array(states), pq.Array(next),
+		pq.Array(undo), pq.Array(errs), pq.Array(replies), pq.Array(messages), pq.Array(sent), ts(now), owner)
+	return settled, err
+}
+
+// settleEach settles the rows one statement each: in process, SQLite's
+// statements cost no round trip.
+func settleEach(ctx context.Context, tx *sqlx.Tx, owner string, rows []settleRow, now time.Time) ([]int64, error) {
+	var settled []int64
+	for _, r := range rows {
+		res, err := exec(ctx, tx, qSettle, r.state, r.next, r.undo, r.errText, r.reply, r.message, r.sent, ts(now), r.id, owner)
+		if err != nil {
+			return nil, fmt.Errorf("dispatch %d: %w", r.id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 1 {
+			settled = append(settled, r.id)
+		}
+	}
+	return settled, nil
 }
 
 func validOutcome(state string) bool {
 	return state == StateSent || state == StateFailed || state == StatePending
 }
 
+// retryState is a dispatch as the audit log records a retry of it.
+type retryState struct {
+	State    string `db:"state" json:"state"`
+	Attempts int    `db:"attempts" json:"attempts"`
+}
+
 // RetryDispatch puts a failed dispatch back to pending, due at now, with a
 // fresh attempt budget, and records by's retry in the audit log;
 // ErrConflict when it is not failed.
 func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time, by Actor) error {
-	type state struct {
-		State    string `db:"state" json:"state"`
-		Attempts int    `db:"attempts" json:"attempts"`
-	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var before state
+		var before retryState
 		if err := get(ctx, tx, &before, qDispatchState, id); err != nil {
 			return classify(err)
 		}
@@ -193,7 +284,7 @@ func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time, by A
 			return err
 		}
 		return audit(ctx, tx, by, now, ActionDispatchRetry, ObjectDispatch, strconv.FormatInt(id, 10),
-			before, state{State: StatePending})
+			before, retryState{State: StatePending})
 	})
 	if err != nil {
 		return fmt.Errorf("store: retry dispatch %d: %w", id, err)
@@ -201,22 +292,36 @@ func (s *Store) RetryDispatch(ctx context.Context, id int64, now time.Time, by A
 	return nil
 }
 
-// RetryFailed puts every failed dispatch created at or after since back to
-// pending, due at now, with a fresh attempt budget, and returns how many;
-// a zero since takes them all.
-func (s *Store) RetryFailed(ctx context.Context, since, now time.Time) (int, error) {
-	if since.IsZero() {
-		since = time.Unix(0, 0) // before any dispatch: a zero time would be NULL
+// RetryFailed puts the failed dispatches among those f selects (its State,
+// Limit and Offset aside) back to pending, due at now, with a fresh
+// attempt budget, each with by's retry in the audit log, and returns how
+// many.
+func (s *Store) RetryFailed(ctx context.Context, f DispatchFilter, now time.Time, by Actor) (int, error) {
+	where, args := dispatchConditions(DispatchFilter{Since: f.Since, Until: f.Until, To: f.To, Job: f.Job, Channel: f.Channel,
+		State: StateFailed})
+	var failed []struct {
+		ID int64 `db:"id"`
+		retryState
 	}
-	res, err := exec(ctx, s.db, qRetryFailed, ts(now), ts(now), ts(since))
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := sel(ctx, tx, &failed, qFailedDispatches+" WHERE "+strings.Join(where, " AND ")+s.q.forUpdate, args...); err != nil {
+			return err
+		}
+		for _, d := range failed { // locked: still failed
+			if err := execOne(ctx, tx, qRetryDispatch, ts(now), ts(now), d.ID); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, by, now, ActionDispatchRetry, ObjectDispatch, strconv.FormatInt(d.ID, 10),
+				d.retryState, retryState{State: StatePending}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: retry failed dispatches: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("store: retry failed dispatches: %w", err)
-	}
-	return int(n), nil
+	return len(failed), nil
 }
 
 // DispatchFilter selects dispatches by creation time (Since inclusive,
@@ -230,6 +335,23 @@ type DispatchFilter struct {
 
 // ListDispatches returns the dispatches matching f, newest first.
 func (s *Store) ListDispatches(ctx context.Context, f DispatchFilter) ([]Dispatch, error) {
+	where, args := dispatchConditions(f)
+	query := qListDispatches
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += qDispatchesOrder
+	query, args = s.page(query, args, f.Limit, f.Offset)
+	var rows []dispatchRow
+	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("store: list dispatches: %w", err)
+	}
+	return dispatches(rows), nil
+}
+
+// dispatchConditions are the conditions of f, to join with AND, and
+// their arguments.
+func dispatchConditions(f DispatchFilter) ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -254,17 +376,7 @@ func (s *Store) ListDispatches(ctx context.Context, f DispatchFilter) ([]Dispatc
 	if f.Channel != "" {
 		add(fDispatchChannel, f.Channel)
 	}
-	query := qListDispatches
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += qDispatchesOrder
-	query, args = s.page(query, args, f.Limit, f.Offset)
-	var rows []dispatchRow
-	if err := sel(ctx, s.rdb, &rows, query, args...); err != nil {
-		return nil, fmt.Errorf("store: list dispatches: %w", err)
-	}
-	return dispatches(rows), nil
+	return where, args
 }
 
 // GetDispatch returns one dispatch, or ErrNotFound.

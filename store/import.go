@@ -26,20 +26,24 @@ const (
 	ConflictKeep
 )
 
-// ImportOptions say who imports (Actor), from which file (Source, recorded
-// on every event of the import; "import" when empty, so that an import's
-// events never pass for changes made in duban), when (At is required: it
+// ImportOptions say who imports (By: an office user or the CLI's actor,
+// required; its name is the actor of the import's events), from which
+// file (Source, recorded on every event of the import; "import" when
+// empty, so that an import's events never pass for changes made in duban;
+// the audit log records each item's change as the file's, of kind
+// ActorImport, and the import as a whole as By's), when (At is required: it
 // stamps the rows, and its day in the store's zone is the day of the
 // import's events and the day duban sees items done), which fields the
 // file carries (Fields; nil means all of ledger.ItemFields: a field whose
 // column the file lacks is left as it is), what to do with conflicts, and
 // whether to write at all.
 type ImportOptions struct {
-	Actor, Source string
-	At            time.Time
-	Fields        []ledger.Field
-	OnConflict    OnConflict
-	DryRun        bool
+	By         Actor
+	Source     string
+	At         time.Time
+	Fields     []ledger.Field
+	OnConflict OnConflict
+	DryRun     bool
 }
 
 // ImportResult says what an import did (or, dry, would do): the counts of
@@ -81,8 +85,9 @@ type Conflict struct {
 // after. A guarded field (ledger.Field.Guarded) whose value the row would
 // change, and which was changed in duban since the item's last import, is
 // a conflict, settled by o.OnConflict; with ConflictRefuse any conflict
-// writes nothing and the error wraps ErrConflict. A dry run works out the
-// same and writes nothing.
+// writes nothing and the error wraps ErrConflict. Each new or changed item
+// has its entry in the audit log, and the import one of its own. A dry
+// run works out the same and writes nothing.
 func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOptions) (ImportResult, error) {
 	if o.At.IsZero() {
 		return ImportResult{}, errors.New("store: import items: ImportOptions.At is required")
@@ -90,7 +95,6 @@ func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOp
 	if o.Fields == nil {
 		o.Fields = ledger.ItemFields()
 	}
-	o.Actor = cmp.Or(o.Actor, "import")
 	o.Source = cmp.Or(o.Source, "import")
 	o.At = s.inZone(o.At) // the days below are the office's days
 	var res ImportResult
@@ -103,6 +107,9 @@ func (s *Store) ImportItems(ctx context.Context, batch []ledger.Item, o ImportOp
 			return fmt.Errorf("%d fields changed in duban since the last import: %w", len(res.Conflicts), ErrConflict)
 		}
 		if err := im.markImported(ctx); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, o.By, o.At, ActionLedgerImport, ObjectLedger, o.Source, nil, importSummary(res, o.OnConflict)); err != nil {
 			return err
 		}
 		if o.DryRun {
@@ -123,6 +130,34 @@ type importer struct {
 	o        ImportOptions
 	res      *ImportResult
 	imported []int64 // the existing items the import carried, to stamp imported_at
+}
+
+// file is the actor of an import's entries about items: its file, from
+// where the importer sent it.
+func (im *importer) file() Actor {
+	return Actor{Name: im.o.Source, Kind: ActorImport, Addr: im.o.By.Addr}
+}
+
+// importSummary is the audit log's record of an import as a whole.
+func importSummary(res ImportResult, how OnConflict) any {
+	return struct {
+		New        int    `json:"new"`
+		Changed    int    `json:"changed"`
+		Unchanged  int    `json:"unchanged"`
+		Conflicts  int    `json:"conflicts"`
+		OnConflict string `json:"on_conflict"`
+	}{res.New, res.Changed, res.Unchanged, len(res.Conflicts), how.String()}
+}
+
+// String names the choice as the audit log records it.
+func (c OnConflict) String() string {
+	switch c {
+	case ConflictOverwrite:
+		return "overwrite"
+	case ConflictKeep:
+		return "keep"
+	}
+	return "refuse"
 }
 
 func (im *importer) all(ctx context.Context, batch []ledger.Item) error {
@@ -209,9 +244,13 @@ func (im *importer) item(ctx context.Context, row ledger.Item) error {
 	} else {
 		im.res.Changed++
 	}
-	return writeChanges(ctx, im.tx, cur, it, followup, changes, ledger.Event{
-		At: im.o.At, On: ledger.DateOf(im.o.At), Actor: im.o.Actor, Source: im.o.Source,
-	})
+	if err := writeChanges(ctx, im.tx, cur, it, followup, changes, ledger.Event{
+		At: im.o.At, On: ledger.DateOf(im.o.At), Actor: im.o.By.Name, Source: im.o.Source,
+	}); err != nil || len(changes) == 0 {
+		return err
+	}
+	before, after := auditSides(changes, "")
+	return audit(ctx, im.tx, im.file(), im.o.At, ActionItemEdit, ObjectItem, ledger.ItemSubject(old), before, after)
 }
 
 // settleConflicts finds the guarded fields the row would change although
@@ -281,20 +320,17 @@ func (im *importer) insert(ctx context.Context, it ledger.Item) error {
 	} else {
 		it.DoneSeenOn = ledger.DateOf(im.o.At)
 	}
-	at := ts(im.o.At)
-	var id int64
-	if err := get(ctx, im.tx, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.SubCategory, it.Problem,
-		it.Measures, it.Leader, it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn,
-		it.DoneSeenOn, it.Progress, at, at, at); err != nil {
-		return fmt.Errorf("insert: %w", classify(err))
-	}
-	if err := insertUnits(ctx, im.tx, id, it.Units); err != nil {
+	id, err := insertItem(ctx, im.tx, it, im.o.At, im.o.At)
+	if err != nil {
 		return err
 	}
-	return insertEvent(ctx, im.tx, id, ledger.Event{
+	if err := insertEvent(ctx, im.tx, id, ledger.Event{
 		Kind: ledger.EventImported, At: im.o.At, On: ledger.DateOf(im.o.At),
-		Field: ledger.FieldStatus, New: string(it.Status), Actor: im.o.Actor, Source: im.o.Source,
-	})
+		Field: ledger.FieldStatus, New: string(it.Status), Actor: im.o.By.Name, Source: im.o.Source,
+	}); err != nil {
+		return err
+	}
+	return audit(ctx, im.tx, im.file(), im.o.At, ActionItemCreate, ObjectItem, ledger.ItemSubject(it), nil, fieldValues(it))
 }
 
 // markImported stamps the existing items the import carried with its time.

@@ -97,7 +97,9 @@ func fillUnits(ctx context.Context, q dbtx, rows []itemRow) error {
 		byID[rows[i].ID] = &rows[i]
 		ids[i] = rows[i].ID
 	}
-	for _, chunk := range chunks(ids, itemsPage) {
+	// An IN list of thousands of ids makes PostgreSQL scan item_units; one
+	// of listChunk uses its index.
+	for _, chunk := range chunks(ids, listChunk) {
 		query, args, err := in(q, qUnitsOfItems, chunk)
 		if err != nil {
 			return err
@@ -167,15 +169,17 @@ func likePattern(text string) string {
 	return "%" + r.Replace(strings.ToLower(text)) + "%"
 }
 
-// itemsPage is how many items EachOpenItem and EachDoneItem read at a time.
-const itemsPage = 1000
+// itemsPage is how many items EachOpenItem and EachDoneItem read at a time:
+// a few MiB of rows, and few enough queries that a run over a large ledger
+// is not spent on round trips.
+const itemsPage = 5000
 
 // EachOpenItem calls fn for every open item (whatever its deadline), with
 // its units, in ledger order. Items are read a page at a time and no query
 // is open while fn runs, so fn may use the store. An error from fn stops
 // the iteration and is returned as is.
 func (s *Store) EachOpenItem(ctx context.Context, fn func(ledger.Item) error) error {
-	return s.eachItemIn(ctx, ledger.StatusOpen, func(r itemRow) error { return fn(r.item()) })
+	return s.eachItemIn(ctx, ledger.StatusOpen, itemsPage, func(r itemRow) error { return fn(r.item()) })
 }
 
 // EachDoneItem calls fn for every done item (not closed: 销号 is the
@@ -183,19 +187,20 @@ func (s *Store) EachOpenItem(ctx context.Context, fn func(ledger.Item) error) er
 // follow-up (回头看) re-check, zero when none was recorded: what the
 // follow-up rule needs. Like EachOpenItem, fn may use the store.
 func (s *Store) EachDoneItem(ctx context.Context, fn func(it ledger.Item, lastCheck ledger.Date) error) error {
-	return s.eachItemIn(ctx, ledger.StatusDone, func(r itemRow) error { return fn(r.item(), r.FollowupConfirmedOn) })
+	return s.eachItemIn(ctx, ledger.StatusDone, itemsPage, func(r itemRow) error { return fn(r.item(), r.FollowupConfirmedOn) })
 }
 
-// eachItemIn pages through the items in status, in ledger order.
-func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, fn func(itemRow) error) error {
+// eachItemIn pages through the items in status, in ledger order, page
+// items at a time.
+func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, page int, fn func(itemRow) error) error {
 	var last *itemRow
 	for {
 		var rows []itemRow
 		var err error
 		if last == nil {
-			err = sel(ctx, s.rdb, &rows, qStatusItemsFirst, string(status), itemsPage)
+			err = sel(ctx, s.rdb, &rows, qStatusItemsFirst, string(status), page)
 		} else {
-			err = sel(ctx, s.rdb, &rows, qStatusItemsAfter, string(status), last.Round, last.Seq, last.ID, itemsPage)
+			err = sel(ctx, s.rdb, &rows, qStatusItemsAfter, string(status), string(status), last.Round, last.Seq, last.ID, page)
 		}
 		if err != nil {
 			return fmt.Errorf("store: %s items: %w", status, err)
@@ -208,7 +213,7 @@ func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, fn func(it
 				return err
 			}
 		}
-		if len(rows) < itemsPage {
+		if len(rows) < page {
 			return nil
 		}
 		last = &rows[len(rows)-1]
@@ -254,45 +259,116 @@ func (s *Store) CountItems(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// ChangeStatus moves an item to status to and records it in the timeline.
-// From open, done and closed set the completion day to on (the day of at in
-// the store's zone when on is zero) and the day duban saw it done to at's
-// day there; between done and closed both are kept; open clears them and
-// any follow-up confirmation. An item already in status to is ErrConflict.
-func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.Status, on ledger.Date, note, actor string, at time.Time) error {
-	if !to.Valid() {
-		return fmt.Errorf("store: change status of %s %s: invalid status %q", round, no, to)
+// CreateItem adds an item made in duban (the console) to the end of its
+// round, with a "created" event in its timeline and by's entry in the
+// audit log; ErrConflict when the round already has an item of that
+// number. A done or closed item is seen done on the day of at in the
+// store's zone; an open one has no completion day.
+func (s *Store) CreateItem(ctx context.Context, it ledger.Item, by Actor, at time.Time) error {
+	it, err := normaliseImported(it)
+	if err != nil {
+		return fmt.Errorf("store: create item: %w", err)
 	}
-	if on.IsZero() {
-		on = ledger.DateOf(s.inZone(at))
+	today := ledger.DateOf(s.inZone(at))
+	if it.Status == ledger.StatusOpen {
+		it.CompletedOn, it.DoneSeenOn = ledger.Date{}, ledger.Date{}
+	} else {
+		it.DoneSeenOn = today
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, round, no)
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := exec(ctx, tx, qInsertRoundIfMissing, it.Round, it.Round); err != nil {
+			return fmt.Errorf("round %s: %w", it.Round, err)
+		}
+		if err := get(ctx, tx, &it.Seq, qNextSeq, it.Round); err != nil {
+			return fmt.Errorf("next position: %w", err)
+		}
+		// Created counts as imported: a later import of the same row meets
+		// the changes made in duban since as conflicts.
+		id, err := insertItem(ctx, tx, it, at, at)
 		if err != nil {
 			return err
 		}
-		from := ledger.Status(cur.Status)
-		if from == to {
-			return fmt.Errorf("already %s: %w", to, ErrConflict)
-		}
-		it := cur.item()
-		it.Status = to
-		if from == ledger.StatusOpen {
-			it.CompletedOn = on
-		}
-		followup := settle(&it, cur, ledger.DateOf(s.inZone(at)))
-		if err := execOne(ctx, tx, qSetItemStatus, string(to), it.CompletedOn, it.DoneSeenOn, followup, ts(at), cur.ID); err != nil {
+		if err := insertEvent(ctx, tx, id, ledger.Event{
+			Kind: ledger.EventCreated, At: at, On: today, Field: ledger.FieldStatus, New: string(it.Status), Actor: by.Name,
+		}); err != nil {
 			return err
 		}
-		return insertEvent(ctx, tx, cur.ID, ledger.Event{
-			Kind: ledger.EventStatus, At: at, On: on, Field: ledger.FieldStatus,
-			Old: string(from), New: string(to), Note: note, Actor: actor,
-		})
+		return audit(ctx, tx, by, at, ActionItemCreate, ObjectItem, ledger.ItemSubject(it), nil, fieldValues(it))
+	})
+	if err != nil {
+		return fmt.Errorf("store: create item %s %s: %w", it.Round, it.No, err)
+	}
+	return nil
+}
+
+// insertItem inserts a new item with its units and returns its id.
+func insertItem(ctx context.Context, q dbtx, it ledger.Item, at, importedAt time.Time) (int64, error) {
+	var id int64
+	if err := get(ctx, q, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.SubCategory, it.Problem,
+		it.Measures, it.Leader, it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn,
+		it.DoneSeenOn, it.Progress, ts(at), ts(at), ts(importedAt)); err != nil {
+		return 0, fmt.Errorf("insert: %w", classify(err))
+	}
+	return id, insertUnits(ctx, q, id, it.Units)
+}
+
+// statusActions name a status change in the audit log by the status it
+// leads to.
+var statusActions = map[ledger.Status]string{
+	ledger.StatusDone: ActionItemDone, ledger.StatusClosed: ActionItemClose, ledger.StatusOpen: ActionItemReopen,
+}
+
+// ChangeStatus moves an item to status to and records it in the timeline
+// and, as by's, in the audit log. From open, done and closed set the
+// completion day to on (the day of at in the store's zone when on is
+// zero) and the day duban saw it done to at's day there; between done and
+// closed both are kept; open clears them and any follow-up confirmation.
+// An item already in status to is ErrConflict.
+func (s *Store) ChangeStatus(ctx context.Context, round, no string, to ledger.Status, on ledger.Date, note string, by Actor, at time.Time) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		return s.changeStatus(ctx, tx, round, no, to, on, note, by, at)
 	})
 	if err != nil {
 		return fmt.Errorf("store: change status of %s %s: %w", round, no, err)
 	}
 	return nil
+}
+
+// changeStatus is ChangeStatus within the transaction tx, for a write
+// that changes an item's status among other things.
+func (s *Store) changeStatus(ctx context.Context, tx dbtx, round, no string, to ledger.Status, on ledger.Date, note string, by Actor, at time.Time) error {
+	if !to.Valid() {
+		return fmt.Errorf("invalid status %q", to)
+	}
+	if on.IsZero() {
+		on = ledger.DateOf(s.inZone(at))
+	}
+	cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, round, no)
+	if err != nil {
+		return err
+	}
+	from := ledger.Status(cur.Status)
+	if from == to {
+		return fmt.Errorf("already %s: %w", to, ErrConflict)
+	}
+	old := cur.item()
+	it := old
+	it.Status = to
+	if from == ledger.StatusOpen {
+		it.CompletedOn = on
+	}
+	followup := settle(&it, cur, ledger.DateOf(s.inZone(at)))
+	if err := execOne(ctx, tx, qSetItemStatus, string(to), it.CompletedOn, it.DoneSeenOn, followup, ts(at), cur.ID); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, tx, cur.ID, ledger.Event{
+		Kind: ledger.EventStatus, At: at, On: on, Field: ledger.FieldStatus,
+		Old: string(from), New: string(to), Note: note, Actor: by.Name,
+	}); err != nil {
+		return err
+	}
+	before, after := auditSides(ledger.Changes(old, it, []ledger.Field{ledger.FieldStatus, ledger.FieldCompletedOn}), note)
+	return audit(ctx, tx, by, at, statusActions[to], ObjectItem, ledger.ItemSubject(old), before, after)
 }
 
 // settle makes the dates of it agree with its status, which may have
@@ -312,10 +388,15 @@ func settle(it *ledger.Item, cur itemRow, today ledger.Date) ledger.Date {
 
 // AddProgress records a dated progress note (kind progress: an entry of
 // the timeline, which leaves 整改情况 as it is) or a follow-up re-check
-// (kind followup, which confirms the follow-up as of on). A zero on is the
-// day of at in the store's zone.
-func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.EventKind, on ledger.Date, note, actor string, at time.Time) error {
-	if kind != ledger.EventProgress && kind != ledger.EventFollowup {
+// (kind followup, which confirms the follow-up as of on), with by's entry
+// in the audit log. A zero on is the day of at in the store's zone.
+func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.EventKind, on ledger.Date, note string, by Actor, at time.Time) error {
+	action := ActionItemProgress
+	switch kind {
+	case ledger.EventProgress:
+	case ledger.EventFollowup:
+		action = ActionItemConfirm
+	default:
 		return fmt.Errorf("store: add progress to %s %s: kind %q: want progress or followup", round, no, kind)
 	}
 	if on.IsZero() {
@@ -331,7 +412,10 @@ func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.E
 				return err
 			}
 		}
-		return insertEvent(ctx, tx, id, ledger.Event{Kind: kind, At: at, On: on, Note: note, Actor: actor})
+		if err := insertEvent(ctx, tx, id, ledger.Event{Kind: kind, At: at, On: on, Note: note, Actor: by.Name}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, at, action, ObjectItem, round+"/"+no, nil, map[string]string{"on": on.String(), "note": note})
 	})
 	if err != nil {
 		return fmt.Errorf("store: add %s to %s %s: %w", kind, round, no, err)
@@ -341,42 +425,55 @@ func (s *Store) AddProgress(ctx context.Context, round, no string, kind ledger.E
 
 // Edit says who changes an item, when, and why (a 延期's reason).
 type Edit struct {
-	Note, Actor string
-	At          time.Time
+	Note string
+	By   Actor
+	At   time.Time
 }
 
 // EditItem sets the fields of item round/no to their values in values and
-// records each change, with its value before and after, in the timeline;
-// it returns the changes, none when the item already had those values. The
-// status changes by ChangeStatus only, and an open item has no completion
-// day: either is ErrConflict.
+// records each change, with its value before and after, in the timeline,
+// and all of them as one entry of e.By in the audit log; it returns the
+// changes, none (and nothing recorded) when the item already had those
+// values. The status changes by ChangeStatus only, and an open item has
+// no completion day: either is ErrConflict.
 func (s *Store) EditItem(ctx context.Context, round, no string, fields []ledger.Field, values ledger.Item, e Edit) ([]ledger.Change, error) {
 	var changes []ledger.Change
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, round, no)
-		if err != nil {
-			return err
-		}
-		old := cur.item()
-		it := old.With(values, fields)
-		switch {
-		case it.Status != old.Status:
-			return fmt.Errorf("status: change it with done, close or reopen: %w", ErrConflict)
-		case it.Status == ledger.StatusOpen && !it.CompletedOn.IsZero():
-			return fmt.Errorf("an open item has no completion day: %w", ErrConflict)
-		}
-		changes = ledger.Changes(old, it, ledger.ItemFields())
-		if len(changes) == 0 {
-			return nil
-		}
-		return writeChanges(ctx, tx, cur, it, cur.FollowupConfirmedOn, changes, ledger.Event{
-			At: e.At, On: ledger.DateOf(s.inZone(e.At)), Note: e.Note, Actor: e.Actor,
-		})
+		var err error
+		changes, err = s.editItem(ctx, tx, round, no, fields, values, e)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: edit %s %s: %w", round, no, err)
 	}
 	return changes, nil
+}
+
+// editItem is EditItem within the transaction tx.
+func (s *Store) editItem(ctx context.Context, tx dbtx, round, no string, fields []ledger.Field, values ledger.Item, e Edit) ([]ledger.Change, error) {
+	cur, err := getItemRow(ctx, tx, s.q.itemForUpdate, round, no)
+	if err != nil {
+		return nil, err
+	}
+	old := cur.item()
+	it := old.With(values, fields)
+	switch {
+	case it.Status != old.Status:
+		return nil, fmt.Errorf("status: change it with done, close or reopen: %w", ErrConflict)
+	case it.Status == ledger.StatusOpen && !it.CompletedOn.IsZero():
+		return nil, fmt.Errorf("an open item has no completion day: %w", ErrConflict)
+	}
+	changes := ledger.Changes(old, it, ledger.ItemFields())
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	if err := writeChanges(ctx, tx, cur, it, cur.FollowupConfirmedOn, changes, ledger.Event{
+		At: e.At, On: ledger.DateOf(s.inZone(e.At)), Note: e.Note, Actor: e.By.Name,
+	}); err != nil {
+		return nil, err
+	}
+	before, after := auditSides(changes, e.Note)
+	return changes, audit(ctx, tx, e.By, e.At, ActionItemEdit, ObjectItem, ledger.ItemSubject(old), before, after)
 }
 
 // writeChanges writes item it over its row cur and records each change as

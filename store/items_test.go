@@ -37,7 +37,7 @@ func seedItems() []ledger.Item {
 
 func importAll(t *testing.T, s *store.Store, items []ledger.Item) store.ImportResult {
 	t.Helper()
-	res, err := s.ImportItems(t.Context(), items, store.ImportOptions{Actor: "test", Source: "ledger.xlsx", At: t0})
+	res, err := s.ImportItems(t.Context(), items, store.ImportOptions{By: cli("test"), Source: "ledger.xlsx", At: t0})
 	must(t, err)
 	return res
 }
@@ -107,7 +107,7 @@ func TestImportItems(t *testing.T) {
 		changed[0].Measures = "制定并落实学习计划"
 		changed[0].Units = []string{"zzb", "bgs"}
 		day2 := t0.AddDate(0, 0, 1)
-		res, err := s.ImportItems(ctx, changed, store.ImportOptions{Actor: "test", Source: "v2.csv", At: day2})
+		res, err := s.ImportItems(ctx, changed, store.ImportOptions{By: cli("test"), Source: "v2.csv", At: day2})
 		must(t, err)
 		if counts(res) != "0/2/1" || !slices.Equal(changeList(res), []string{
 			"一.1 measures 制定学习计划→制定并落实学习计划", "一.1 units bgs,zzb→zzb,bgs", "一.2 status open→done",
@@ -142,12 +142,12 @@ func TestImportItems(t *testing.T) {
 		without := slices.DeleteFunc(ledger.ItemFields(), func(f ledger.Field) bool {
 			return f == ledger.FieldCompletedOn || f == ledger.FieldProgress
 		})
-		res, err = s.ImportItems(ctx, again, store.ImportOptions{At: t0.AddDate(0, 1, 0), Fields: without})
+		res, err = s.ImportItems(ctx, again, store.ImportOptions{By: cli("import"), At: t0.AddDate(0, 1, 0), Fields: without})
 		must(t, err)
 		if counts(res) != "0/0/3" {
 			t.Errorf("import without the columns = %s %q, want all unchanged", counts(res), changeList(res))
 		}
-		res, err = s.ImportItems(ctx, again, store.ImportOptions{At: t0.AddDate(0, 1, 0)})
+		res, err = s.ImportItems(ctx, again, store.ImportOptions{By: cli("import"), At: t0.AddDate(0, 1, 0)})
 		must(t, err)
 		if !slices.Equal(changeList(res), []string{"一.1 completed_on 2024-11-30→", "一.1 progress 已完成学习计划→"}) {
 			t.Errorf("import with empty cells = %q", changeList(res))
@@ -166,7 +166,7 @@ func TestImportDryRunWritesNothing(t *testing.T) {
 		next := seedItems()
 		next[0].Progress = "新的整改情况"
 		next = append(next, ledger.Item{Round: "2025-1", No: "一.1", Seq: 1, Problem: "新一轮问题", Status: ledger.StatusOpen})
-		res, err := s.ImportItems(ctx, next, store.ImportOptions{At: t0, DryRun: true})
+		res, err := s.ImportItems(ctx, next, store.ImportOptions{By: cli("import"), At: t0, DryRun: true})
 		must(t, err)
 		if counts(res) != "2/1/1" || fmt.Sprint(res.Added) != "[{2024-7 二.1} {2025-1 一.1}]" ||
 			!slices.Equal(changeList(res), []string{"一.1 progress 已完成学习计划→新的整改情况"}) {
@@ -204,7 +204,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 			{"missing number", append(seedItems(), ledger.Item{Round: "2024-7"})},
 		}
 		for _, tt := range tests {
-			if _, err := s.ImportItems(ctx, tt.items, store.ImportOptions{At: t0}); err == nil {
+			if _, err := s.ImportItems(ctx, tt.items, store.ImportOptions{By: cli("import"), At: t0}); err == nil {
 				t.Errorf("%s: import succeeded", tt.name)
 			}
 			n, err := s.CountItems(ctx)
@@ -213,7 +213,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 				t.Fatalf("%s: %d items written by a failed import", tt.name, n)
 			}
 		}
-		_, err := s.ImportItems(ctx, seedItems(), store.ImportOptions{})
+		_, err := s.ImportItems(ctx, seedItems(), store.ImportOptions{By: cli("import")})
 		if err == nil {
 			t.Error("import without ImportOptions.At succeeded")
 		}
@@ -269,7 +269,7 @@ func TestEachOpenItem(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		t.Parallel()
 		ctx := t.Context()
-		// More than one page, with done items in between.
+		// Open items with done items in between.
 		var items []ledger.Item
 		for i := range 450 {
 			it := ledger.Item{
@@ -283,31 +283,39 @@ func TestEachOpenItem(t *testing.T) {
 		}
 		importAll(t, s, items)
 
-		var seen []ledger.Item
-		err := s.EachOpenItem(ctx, func(it ledger.Item) error {
-			// The callback may use the store: nothing is left open meanwhile.
-			if _, err := s.GetItem(ctx, it.Round, it.No); err != nil {
-				return err
+		// Pages of 100 end with an empty page, of 128 with a short one; the
+		// default page holds them all.
+		for _, page := range []int{100, 128, 0} {
+			var seen []ledger.Item
+			each := func(it ledger.Item) error {
+				// The callback may use the store: nothing is left open meanwhile.
+				if _, err := s.GetItem(ctx, it.Round, it.No); err != nil {
+					return err
+				}
+				seen = append(seen, it)
+				return nil
 			}
-			seen = append(seen, it)
-			return nil
-		})
-		must(t, err)
-		if len(seen) != 300 {
-			t.Fatalf("EachOpenItem saw %d items, want 300", len(seen))
-		}
-		for i, it := range seen {
-			if it.Status != ledger.StatusOpen || len(it.Units) != 2 || it.Units[1] != "bgs" {
-				t.Fatalf("item %d = %+v, want open with its two units", i, it)
+			if page == 0 {
+				must(t, s.EachOpenItem(ctx, each))
+			} else {
+				must(t, s.EachOpenItemPaged(ctx, page, each))
 			}
-			if i > 0 && seen[i-1].Seq >= it.Seq {
-				t.Fatalf("items out of ledger order at %d: seq %d then %d", i, seen[i-1].Seq, it.Seq)
+			if len(seen) != 300 {
+				t.Fatalf("page %d: saw %d items, want 300", page, len(seen))
+			}
+			for i, it := range seen {
+				if it.Status != ledger.StatusOpen || len(it.Units) != 2 || it.Units[1] != "bgs" {
+					t.Fatalf("page %d: item %d = %+v, want open with its two units", page, i, it)
+				}
+				if i > 0 && seen[i-1].Seq >= it.Seq {
+					t.Fatalf("page %d: items out of ledger order at %d: seq %d then %d", page, i, seen[i-1].Seq, it.Seq)
+				}
 			}
 		}
 
 		stop := fmt.Errorf("stop")
 		calls := 0
-		err = s.EachOpenItem(ctx, func(ledger.Item) error { calls++; return stop })
+		err := s.EachOpenItem(ctx, func(ledger.Item) error { calls++; return stop })
 		if err != stop || calls != 1 {
 			t.Errorf("EachOpenItem returned %v after %d calls, want the callback's error after 1", err, calls)
 		}
@@ -336,12 +344,12 @@ func TestEachDoneItem(t *testing.T) {
 			items = append(items, it)
 		}
 		importAll(t, s, items)
-		must(t, s.AddProgress(ctx, "2024-7", "004", ledger.EventFollowup, day("2025-06-02"), "回头看无反弹", "cli:root", t0))
-		must(t, s.AddProgress(ctx, "2024-7", "008", ledger.EventProgress, day("2025-06-03"), "进展", "cli:root", t0))
+		must(t, s.AddProgress(ctx, "2024-7", "004", ledger.EventFollowup, day("2025-06-02"), "回头看无反弹", cli("cli:root"), t0))
+		must(t, s.AddProgress(ctx, "2024-7", "008", ledger.EventProgress, day("2025-06-03"), "进展", cli("cli:root"), t0))
 		// A re-check recorded before a reopen does not count for the next completion.
-		must(t, s.AddProgress(ctx, "2024-7", "012", ledger.EventFollowup, day("2025-06-02"), "回头看", "cli:root", t0))
-		must(t, s.ChangeStatus(ctx, "2024-7", "012", ledger.StatusOpen, day("2025-06-05"), "问题反弹", "cli:root", t0))
-		must(t, s.ChangeStatus(ctx, "2024-7", "012", ledger.StatusDone, day("2025-07-01"), "再次完成", "cli:root", t0))
+		must(t, s.AddProgress(ctx, "2024-7", "012", ledger.EventFollowup, day("2025-06-02"), "回头看", cli("cli:root"), t0))
+		must(t, s.ChangeStatus(ctx, "2024-7", "012", ledger.StatusOpen, day("2025-06-05"), "问题反弹", cli("cli:root"), t0))
+		must(t, s.ChangeStatus(ctx, "2024-7", "012", ledger.StatusDone, day("2025-07-01"), "再次完成", cli("cli:root"), t0))
 
 		checks := map[string]ledger.Date{}
 		var seen []ledger.Item
@@ -418,23 +426,23 @@ func TestChangeStatusAndProgress(t *testing.T) {
 		importAll(t, s, seedItems())
 		const round, no = "2024-7", "一.2"
 
-		must(t, s.ChangeStatus(ctx, round, no, ledger.StatusDone, day("2025-06-10"), "制度已印发", "cli:root", t0))
+		must(t, s.ChangeStatus(ctx, round, no, ledger.StatusDone, day("2025-06-10"), "制度已印发", cli("cli:root"), t0))
 		it, err := s.GetItem(ctx, round, no)
 		must(t, err)
 		if it.Status != ledger.StatusDone || !it.CompletedOn.Equal(day("2025-06-10")) {
 			t.Errorf("after done: %s completed %s", it.Status, it.CompletedOn)
 		}
-		err = s.ChangeStatus(ctx, round, no, ledger.StatusDone, day("2025-06-11"), "", "cli:root", t0)
+		err = s.ChangeStatus(ctx, round, no, ledger.StatusDone, day("2025-06-11"), "", cli("cli:root"), t0)
 		wantErr(t, err, store.ErrConflict)
 
-		must(t, s.AddProgress(ctx, round, no, ledger.EventFollowup, day("2025-09-10"), "回头看无反弹", "cli:root", t0.Add(1*time.Minute)))
-		must(t, s.ChangeStatus(ctx, round, no, ledger.StatusOpen, ledger.Date{}, "问题反弹", "cli:root", t0.Add(2*time.Minute)))
+		must(t, s.AddProgress(ctx, round, no, ledger.EventFollowup, day("2025-09-10"), "回头看无反弹", cli("cli:root"), t0.Add(1*time.Minute)))
+		must(t, s.ChangeStatus(ctx, round, no, ledger.StatusOpen, ledger.Date{}, "问题反弹", cli("cli:root"), t0.Add(2*time.Minute)))
 		it, err = s.GetItem(ctx, round, no)
 		must(t, err)
 		if it.Status != ledger.StatusOpen || !it.CompletedOn.IsZero() {
 			t.Errorf("after reopen: %s completed %s, want open without completion day", it.Status, it.CompletedOn)
 		}
-		must(t, s.AddProgress(ctx, round, no, ledger.EventProgress, day("2025-06-20"), "已完成初稿", "cli:root", t0.Add(3*time.Minute)))
+		must(t, s.AddProgress(ctx, round, no, ledger.EventProgress, day("2025-06-20"), "已完成初稿", cli("cli:root"), t0.Add(3*time.Minute)))
 		it, err = s.GetItem(ctx, round, no)
 		must(t, err)
 		if it.Progress != "" {
@@ -460,14 +468,14 @@ func TestChangeStatusAndProgress(t *testing.T) {
 		}
 		sameTime(t, "last event At", events[4].At, t0.Add(3*time.Minute))
 
-		wantErr(t, s.ChangeStatus(ctx, round, "九.9", ledger.StatusDone, day("2025-06-10"), "", "x", t0), store.ErrNotFound)
-		wantErr(t, s.AddProgress(ctx, round, "九.9", ledger.EventProgress, day("2025-06-10"), "", "x", t0), store.ErrNotFound)
+		wantErr(t, s.ChangeStatus(ctx, round, "九.9", ledger.StatusDone, day("2025-06-10"), "", cli("x"), t0), store.ErrNotFound)
+		wantErr(t, s.AddProgress(ctx, round, "九.9", ledger.EventProgress, day("2025-06-10"), "", cli("x"), t0), store.ErrNotFound)
 		_, err = s.ItemEvents(ctx, round, "九.9")
 		wantErr(t, err, store.ErrNotFound)
-		if err := s.ChangeStatus(ctx, round, no, "finished", day("2025-06-10"), "", "x", t0); err == nil {
+		if err := s.ChangeStatus(ctx, round, no, "finished", day("2025-06-10"), "", cli("x"), t0); err == nil {
 			t.Error("ChangeStatus to an unknown status succeeded")
 		}
-		if err := s.AddProgress(ctx, round, no, ledger.EventStatus, day("2025-06-10"), "", "x", t0); err == nil {
+		if err := s.AddProgress(ctx, round, no, ledger.EventStatus, day("2025-06-10"), "", cli("x"), t0); err == nil {
 			t.Error("AddProgress of kind status succeeded")
 		}
 	})
@@ -484,11 +492,11 @@ func TestSubmissions(t *testing.T) {
 			{Duty: "sanhuiyike", Unit: "zb1", Period: "2025-Q1", On: day("2025-04-08"), CreatedAt: t0},
 		}
 		for _, sub := range subs {
-			must(t, s.AddSubmission(ctx, sub))
+			must(t, s.AddSubmission(ctx, sub, cliActor))
 		}
 		dup := subs[0]
 		dup.Note = "重复"
-		wantErr(t, s.AddSubmission(ctx, dup), store.ErrConflict)
+		wantErr(t, s.AddSubmission(ctx, dup, cliActor), store.ErrConflict)
 
 		got, err := s.ListSubmissions(ctx, "sanzhongyida")
 		must(t, err)
@@ -528,9 +536,9 @@ func TestImportConflicts(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
-		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-16"), "", "alice", t0.Add(time.Hour)))
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-16"), "", cli("alice"), t0.Add(time.Hour)))
 		_, err := s.EditItem(ctx, "2024-7", "二.1", []ledger.Field{ledger.FieldProgress},
-			ledger.Item{Progress: "已建立调研制度"}, store.Edit{Actor: "bob", At: t0.Add(time.Hour)})
+			ledger.Item{Progress: "已建立调研制度"}, store.Edit{By: cli("bob"), At: t0.Add(time.Hour)})
 		must(t, err)
 
 		file := seedItems()            // the same spreadsheet again, with one other change
@@ -539,7 +547,7 @@ func TestImportConflicts(t *testing.T) {
 			"一.2 status open/done alice", "一.2 completed_on /2025-06-16 alice", "二.1 progress /已建立调研制度 bob",
 		}
 		for _, dry := range []bool{true, false} {
-			res, err := s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(2 * time.Hour), DryRun: dry})
+			res, err := s.ImportItems(ctx, file, store.ImportOptions{By: cli("import"), At: t0.Add(2 * time.Hour), DryRun: dry})
 			wantErr(t, err, store.ErrConflict)
 			if got := conflictList(res); !slices.Equal(got, wantConflicts) {
 				t.Fatalf("dry %v: conflicts %q, want %q", dry, got, wantConflicts)
@@ -554,7 +562,7 @@ func TestImportConflicts(t *testing.T) {
 
 		// --keep: duban's values stay, the rest of the row applies, and the
 		// next import of the same rows meets the conflicts again.
-		res, err := s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(3 * time.Hour), OnConflict: store.ConflictKeep})
+		res, err := s.ImportItems(ctx, file, store.ImportOptions{By: cli("import"), At: t0.Add(3 * time.Hour), OnConflict: store.ConflictKeep})
 		must(t, err)
 		if !slices.Equal(conflictList(res), wantConflicts) ||
 			!slices.Equal(changeList(res), []string{"一.2 measures 修订财务制度→修订并执行财务制度"}) {
@@ -565,11 +573,11 @@ func TestImportConflicts(t *testing.T) {
 		if it.Status != ledger.StatusDone || it.Measures != file[1].Measures {
 			t.Errorf("after keep: %+v", it)
 		}
-		_, err = s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(4 * time.Hour)})
+		_, err = s.ImportItems(ctx, file, store.ImportOptions{By: cli("import"), At: t0.Add(4 * time.Hour)})
 		wantErr(t, err, store.ErrConflict)
 
 		// --overwrite: the file wins; the item is open again.
-		res, err = s.ImportItems(ctx, file, store.ImportOptions{Source: "v3.xlsx", At: t0.Add(5 * time.Hour), OnConflict: store.ConflictOverwrite})
+		res, err = s.ImportItems(ctx, file, store.ImportOptions{By: cli("import"), Source: "v3.xlsx", At: t0.Add(5 * time.Hour), OnConflict: store.ConflictOverwrite})
 		must(t, err)
 		if !slices.Equal(conflictList(res), wantConflicts) || !slices.Equal(changeList(res), []string{
 			"一.2 status done→open", "一.2 completed_on 2025-06-16→", "二.1 progress 已建立调研制度→",
@@ -584,15 +592,15 @@ func TestImportConflicts(t *testing.T) {
 
 		// A change made in duban before the last import is the import's to
 		// change: done in duban, the office's file agrees, then reopens it.
-		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-16"), "", "alice", t0.Add(6*time.Hour)))
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-16"), "", cli("alice"), t0.Add(6*time.Hour)))
 		file[1].Status, file[1].CompletedOn = ledger.StatusDone, day("2025-06-16")
-		res, err = s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(7 * time.Hour)})
+		res, err = s.ImportItems(ctx, file, store.ImportOptions{By: cli("import"), At: t0.Add(7 * time.Hour)})
 		must(t, err)
 		if counts(res) != "0/0/3" {
 			t.Errorf("import agreeing with duban = %s %q", counts(res), changeList(res))
 		}
 		file[1].Status, file[1].CompletedOn = ledger.StatusOpen, ledger.Date{}
-		res, err = s.ImportItems(ctx, file, store.ImportOptions{At: t0.Add(8 * time.Hour)})
+		res, err = s.ImportItems(ctx, file, store.ImportOptions{By: cli("import"), At: t0.Add(8 * time.Hour)})
 		must(t, err)
 		if len(res.Conflicts) != 0 || counts(res) != "0/1/2" {
 			t.Errorf("reopening import = %s, conflicts %q", counts(res), conflictList(res))
@@ -600,7 +608,7 @@ func TestImportConflicts(t *testing.T) {
 
 		// A deadline moved later by an import is an extension (延期).
 		file[1].Deadline = day("2025-09-30")
-		res, err = s.ImportItems(ctx, file, store.ImportOptions{Source: "v4.xlsx", At: t0.Add(9 * time.Hour)})
+		res, err = s.ImportItems(ctx, file, store.ImportOptions{By: cli("import"), Source: "v4.xlsx", At: t0.Add(9 * time.Hour)})
 		must(t, err)
 		events, err := s.ItemEvents(ctx, "2024-7", "一.2")
 		must(t, err)
@@ -622,7 +630,7 @@ func TestEditItem(t *testing.T) {
 		changes, err := s.EditItem(ctx, round, no,
 			[]ledger.Field{ledger.FieldDeadline, ledger.FieldProgress, ledger.FieldUnits, ledger.FieldLeader},
 			ledger.Item{Deadline: day("2025-08-31"), Progress: "制度初稿已完成", Units: []string{"cwb", "bgs"}, Leader: "li"},
-			store.Edit{Note: "需待上级文件", Actor: "alice", At: at})
+			store.Edit{Note: "需待上级文件", By: cli("alice"), At: at})
 		must(t, err)
 		want := []string{ // in ledger order
 			"units cwb→cwb,bgs", "deadline 2025-06-30→2025-08-31", "progress →制度初稿已完成",
@@ -654,7 +662,7 @@ func TestEditItem(t *testing.T) {
 
 		// The same values again change nothing.
 		changes, err = s.EditItem(ctx, round, no, []ledger.Field{ledger.FieldProgress},
-			ledger.Item{Progress: "制度初稿已完成"}, store.Edit{Actor: "alice", At: at})
+			ledger.Item{Progress: "制度初稿已完成"}, store.Edit{By: cli("alice"), At: at})
 		must(t, err)
 		if len(changes) != 0 {
 			t.Errorf("a no-op edit changed %v", changes)
@@ -689,11 +697,11 @@ func TestCompletionDays(t *testing.T) {
 		}
 		check("一.1", "done", "", "2025-06-16")
 		later := t0.AddDate(0, 0, 3)
-		must(t, s.ChangeStatus(ctx, "2024-7", "一.1", ledger.StatusClosed, day("2025-06-19"), "", "x", later))
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.1", ledger.StatusClosed, day("2025-06-19"), "", cli("x"), later))
 		check("一.1", "closed", "", "2025-06-16") // 销号 is not the completion
-		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-10"), "", "x", later))
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-10"), "", cli("x"), later))
 		check("一.2", "done", "2025-06-10", "2025-06-19")
-		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusOpen, day("2025-06-19"), "", "x", later))
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusOpen, day("2025-06-19"), "", cli("x"), later))
 		check("一.2", "open", "", "")
 	})
 }
@@ -705,10 +713,10 @@ func TestLatestNotes(t *testing.T) {
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		for i, d := range []string{"2025-06-01", "2025-06-05", "2025-06-03", "2025-06-09", "2025-06-20"} {
-			must(t, s.AddProgress(ctx, "2024-7", "一.2", ledger.EventProgress, day(d), "进展"+d, "x", t0.Add(time.Duration(i)*time.Minute)))
+			must(t, s.AddProgress(ctx, "2024-7", "一.2", ledger.EventProgress, day(d), "进展"+d, cli("x"), t0.Add(time.Duration(i)*time.Minute)))
 		}
-		must(t, s.AddProgress(ctx, "2024-7", "二.1", ledger.EventProgress, day("2025-06-02"), "调研", "x", t0))
-		must(t, s.AddProgress(ctx, "2024-7", "一.1", ledger.EventFollowup, day("2025-06-02"), "回头看", "x", t0))
+		must(t, s.AddProgress(ctx, "2024-7", "二.1", ledger.EventProgress, day("2025-06-02"), "调研", cli("x"), t0))
+		must(t, s.AddProgress(ctx, "2024-7", "一.1", ledger.EventFollowup, day("2025-06-02"), "回头看", cli("x"), t0))
 		notes, err := s.LatestNotes(ctx, "2024-7", day("2025-06-10"), 3)
 		must(t, err)
 		got := map[string]string{}
@@ -740,13 +748,13 @@ func TestSubCategory(t *testing.T) {
 		importAll(t, s, seedItems())
 		changed := seedItems()
 		changed[2].SubCategory = "关于调查研究问题"
-		res, err := s.ImportItems(ctx, changed, store.ImportOptions{Actor: "test", Source: "v2.csv", At: t0.AddDate(0, 0, 1)})
+		res, err := s.ImportItems(ctx, changed, store.ImportOptions{By: cli("test"), Source: "v2.csv", At: t0.AddDate(0, 0, 1)})
 		must(t, err)
 		if got := changeList(res); !slices.Equal(got, []string{"二.1 subcategory →关于调查研究问题"}) {
 			t.Fatalf("import of a new sub-category: changes %q", got)
 		}
 		edited, err := s.EditItem(ctx, "2024-7", "二.1", []ledger.Field{ledger.FieldSubCategory},
-			ledger.Item{SubCategory: "关于调研不深入问题"}, store.Edit{Actor: "test", At: t0.AddDate(0, 0, 2)})
+			ledger.Item{SubCategory: "关于调研不深入问题"}, store.Edit{By: cli("test"), At: t0.AddDate(0, 0, 2)})
 		must(t, err)
 		if len(edited) != 1 || edited[0].Old != "关于调查研究问题" || edited[0].New != "关于调研不深入问题" {
 			t.Fatalf("edit of the sub-category: %+v", edited)

@@ -29,10 +29,13 @@ const (
 
 	// Open (or done) items are read a page at a time, keyed by their order,
 	// so that no result set stays open while the caller works on an item.
+	// The status leads the key, as it leads items_status_order: keyed by
+	// (round, seq, id) alone, PostgreSQL walks every item in ledger order
+	// and drops those of other statuses.
 	qStatusItemsFirst = `SELECT ` + itemCols + ` FROM items WHERE status = ?
 		ORDER BY round, seq, id LIMIT ?`
 	qStatusItemsAfter = `SELECT ` + itemCols + ` FROM items WHERE status = ?
-		AND (round, seq, id) > (?, ?, ?) ORDER BY round, seq, id LIMIT ?`
+		AND (status, round, seq, id) > (?, ?, ?, ?) ORDER BY status, round, seq, id LIMIT ?`
 
 	qInsertItem = `INSERT INTO items (round, no, seq, category, subcategory, problem, measures,
 		leader, deadline, long_term, status, completed_on, done_seen_on, progress, created_at,
@@ -41,6 +44,7 @@ const (
 	qUpdateItem = `UPDATE items SET seq = ?, category = ?, subcategory = ?, problem = ?, measures = ?, leader = ?,
 		deadline = ?, long_term = ?, status = ?, completed_on = ?, done_seen_on = ?, progress = ?,
 		followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
+	qNextSeq       = `SELECT COALESCE(MAX(seq), 0) + 1 FROM items WHERE round = ?`
 	qMarkImported  = `UPDATE items SET imported_at = ? WHERE id IN (?)`
 	qSetItemStatus = `UPDATE items SET status = ?, completed_on = ?, done_seen_on = ?,
 		followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
@@ -54,9 +58,10 @@ const (
 		new_value, note, actor, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qItemEvents = `SELECT ` + eventCols + ` FROM item_events WHERE item_id = ? ORDER BY at, id`
 	// The changes made in duban (not by an import) since an instant: what
-	// an import must not undo unasked.
+	// an import must not undo unasked. The creation of an item in duban is
+	// where that starts, not a change.
 	qChangesInDubanSince = `SELECT ` + eventCols + ` FROM item_events
-		WHERE item_id = ? AND source = '' AND field <> '' AND at >= ? ORDER BY at, id`
+		WHERE item_id = ? AND source = '' AND field <> '' AND kind <> 'created' AND at >= ? ORDER BY at, id`
 	// The latest progress notes of each item of a round, up to a day.
 	qLatestNotes = `SELECT no, ` + eventCols + ` FROM (
 		SELECT i.no, e.id, e.kind, e.at, e.on_date, e.field, e.old_value, e.new_value, e.note,
@@ -98,6 +103,15 @@ const (
 		AND duty = ? ORDER BY period, unit`
 	qWithdrawSubmission = `UPDATE submissions SET withdrawn_at = ?, withdrawn_by = ?, withdraw_reason = ?
 		WHERE duty = ? AND unit = ? AND period = ? AND withdrawn_at IS NULL RETURNING ` + submissionCols
+)
+
+// ledger uploads, from their preview to their import
+const (
+	qInsertLedgerUpload = `INSERT INTO ledger_uploads (token, name, round, data, uploaded_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`
+	qGetLedgerUpload      = `SELECT token, name, round, data, uploaded_by, created_at FROM ledger_uploads WHERE token = ?`
+	qDeleteLedgerUpload   = `DELETE FROM ledger_uploads WHERE token = ?`
+	qDropOldLedgerUploads = `DELETE FROM ledger_uploads WHERE created_at < ?`
 )
 
 // duties seen
@@ -153,14 +167,17 @@ const (
 	qOldestUndelivered = `SELECT MIN(created_at) FROM dispatches WHERE state IN ('pending', 'sending')`
 	qDispatchState     = `SELECT state, attempts FROM dispatches WHERE id = ?`
 
-	// A claim leases the pending dispatches that are due and the sending
-	// ones whose lease expired; PostgreSQL adds FOR UPDATE SKIP LOCKED to
-	// the subquery (queriesFor). Parameters: owner, lease until, now, due
-	// by, now, limit.
+	// A dispatch whose sender's lease ran out (a crashed worker) is pending
+	// again, due as it was: the next claim takes it over.
+	qReleaseExpired = `UPDATE dispatches SET state = 'pending', lease_owner = '', lease_until = NULL
+	WHERE state = 'sending' AND lease_until < ?`
+	// A claim leases the pending dispatches that are due, in the order of
+	// dispatches_pending; PostgreSQL adds FOR UPDATE SKIP LOCKED to the
+	// subquery (queriesFor). Parameters: owner, lease until, now, due by,
+	// limit.
 	qClaimDispatches = `UPDATE dispatches SET state = 'sending', lease_owner = ?, lease_until = ?,
 		attempts = attempts + 1, updated_at = ?
-	WHERE id IN (SELECT id FROM dispatches
-		WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until < ?)
+	WHERE id IN (SELECT id FROM dispatches WHERE state = 'pending' AND next_attempt_at <= ?
 		ORDER BY next_attempt_at, id LIMIT ?%s)
 	RETURNING ` + dispatchCols
 
@@ -172,13 +189,24 @@ const (
 		sent_at = ?, lease_until = NULL, updated_at = ?
 	WHERE id = ? AND state = 'sending' AND lease_owner = ?`
 
+	// The same for many dispatches at once, as parallel arrays: id, state,
+	// next attempt, undo, error, reply, Message-ID, sent at; then now and
+	// the owner.
+	qSettlePostgres = `UPDATE dispatches d SET state = v.state,
+		next_attempt_at = COALESCE(v.next, d.next_attempt_at), attempts = d.attempts - v.undo,
+		last_error = v.err, smtp_reply = v.reply, message_id = COALESCE(NULLIF(v.message_id, ''), d.message_id),
+		sent_at = v.sent, lease_until = NULL, updated_at = $9
+	FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::text[],
+		$8::timestamptz[]) AS v(id, state, next, undo, err, reply, message_id, sent)
+	WHERE d.id = v.id AND d.state = 'sending' AND d.lease_owner = $10
+	RETURNING d.id`
+
 	// A retry from the console starts the attempt budget afresh.
 	qRetryDispatch = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,
 		updated_at = ? WHERE id = ? AND state = 'failed'`
-	// duban deliver --retry-failed: every failed message created since a
-	// time, afresh.
-	qRetryFailed = `UPDATE dispatches SET state = 'pending', attempts = 0, next_attempt_at = ?,
-		updated_at = ? WHERE state = 'failed' AND created_at >= ?`
+	// The failed messages a bulk retry (duban deliver --retry-failed, the
+	// console's 全部重新发送) takes up again, one by one.
+	qFailedDispatches = `SELECT id, state, attempts FROM dispatches` // + WHERE filters, state failed among them
 )
 
 // Dispatch filters, joined with AND into qListDispatches' WHERE clause.
@@ -245,6 +273,7 @@ const (
 // dialectQueries holds the statements and fragments that differ by dialect.
 type dialectQueries struct {
 	itemForUpdate   string // qItemByKey, locking the row where the dialect can
+	forUpdate       string // the clause that locks the rows a SELECT reads, where the dialect can
 	claimDispatches string
 	noLimit         string // LIMIT value meaning "all rows", for OFFSET without LIMIT
 	itemText        string // the ItemFilter.Text condition
@@ -256,6 +285,7 @@ func queriesFor(dialect string) dialectQueries {
 	if dialect == dialectPostgres {
 		return dialectQueries{
 			itemForUpdate:         qItemByKey + ` FOR UPDATE`,
+			forUpdate:             ` FOR UPDATE`,
 			claimDispatches:       fmt.Sprintf(qClaimDispatches, " FOR UPDATE SKIP LOCKED"),
 			noLimit:               `ALL`,
 			itemText:              fItemTextPostgres,

@@ -13,13 +13,17 @@ import (
 
 // Submission is a unit's filing of a duty for one period (报送). Period is
 // "2025-03", "2025-Q1", "2025-H1" or "2025"; On is the day it was filed
-// (the day of CreatedAt in the store's zone when zero).
+// (the day of CreatedAt in the store's zone when zero); Actor is who
+// recorded it (the name of the Actor that added it).
 type Submission struct {
 	Duty, Unit, Period string
 	On                 ledger.Date
 	Note, Actor        string
 	CreatedAt          time.Time
 }
+
+// Key is the submission's key in the audit log: DUTY/UNIT/PERIOD.
+func (sub Submission) Key() string { return sub.Duty + "/" + sub.Unit + "/" + sub.Period }
 
 type submissionRow struct {
 	Duty      string      `db:"duty"`
@@ -31,59 +35,82 @@ type submissionRow struct {
 	CreatedAt dbTime      `db:"created_at"`
 }
 
-// AddSubmission records a submission; ErrConflict when the unit has already
-// submitted the duty for that period (and not withdrawn it).
-func (s *Store) AddSubmission(ctx context.Context, sub Submission) error {
-	return s.insertSubmission(ctx, s.db, sub)
+// submissionState is a submission as the audit log records it.
+type submissionState struct {
+	On     string `json:"on"`
+	Note   string `json:"note,omitempty"`
+	Reason string `json:"withdraw_reason,omitempty"`
 }
 
-func (s *Store) insertSubmission(ctx context.Context, q dbtx, sub Submission) error {
-	if sub.Duty == "" || sub.Unit == "" || sub.Period == "" {
-		return errors.New("store: add submission: duty, unit and period are required")
-	}
-	if sub.CreatedAt.IsZero() {
-		return errors.New("store: add submission: CreatedAt is required")
-	}
-	if sub.On.IsZero() {
-		sub.On = ledger.DateOf(s.inZone(sub.CreatedAt))
-	}
-	if _, err := exec(ctx, q, qInsertSubmission, sub.Duty, sub.Unit, sub.Period, sub.On,
-		sub.Note, sub.Actor, ts(sub.CreatedAt)); err != nil {
-		return fmt.Errorf("store: add submission %s %s %s: %w", sub.Duty, sub.Unit, sub.Period, classify(err))
-	}
-	return nil
+// AddSubmission records a submission (sub.CreatedAt is required; its Actor
+// is by's name) and by's entry in the audit log; ErrConflict when the unit
+// has already submitted the duty for that period (and not withdrawn it).
+func (s *Store) AddSubmission(ctx context.Context, sub Submission, by Actor) error {
+	return s.AddSubmissions(ctx, []Submission{sub}, by)
 }
 
-// WithdrawSubmission takes back the submission of duty by unit for period
-// (撤回): it stays on record with when, by whom and why, no longer counts,
-// and the period may be submitted again. It returns the submission taken
-// back; ErrNotFound when there is none to take back.
-func (s *Store) WithdrawSubmission(ctx context.Context, duty, unit, period, reason, actor string, at time.Time) (Submission, error) {
-	if reason == "" || at.IsZero() {
-		return Submission{}, errors.New("store: withdraw submission: a reason and the time are required")
-	}
-	var r submissionRow
-	if err := get(ctx, s.db, &r, qWithdrawSubmission, ts(at), actor, reason, duty, unit, period); err != nil {
-		return Submission{}, fmt.Errorf("store: withdraw submission %s %s %s: %w", duty, unit, period, classify(err))
-	}
-	return r.submission(), nil
-}
-
-// AddSubmissions records several submissions in one transaction: all or
-// none. ErrConflict when any of them exists already.
-func (s *Store) AddSubmissions(ctx context.Context, subs []Submission) error {
+// AddSubmissions records several submissions in one transaction, each with
+// its entry in the audit log: all or none. ErrConflict when any of them
+// exists already.
+func (s *Store) AddSubmissions(ctx context.Context, subs []Submission, by Actor) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		for _, sub := range subs {
-			if err := s.insertSubmission(ctx, tx, sub); err != nil {
+			if err := s.addSubmission(ctx, tx, sub, by); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: add %d submissions: %w", len(subs), err)
+		return fmt.Errorf("store: add submission: %w", err)
 	}
 	return nil
+}
+
+// addSubmission is AddSubmission within the transaction q.
+func (s *Store) addSubmission(ctx context.Context, q dbtx, sub Submission, by Actor) error {
+	if sub.Duty == "" || sub.Unit == "" || sub.Period == "" {
+		return errors.New("duty, unit and period are required")
+	}
+	if sub.CreatedAt.IsZero() {
+		return errors.New("CreatedAt is required")
+	}
+	if sub.On.IsZero() {
+		sub.On = ledger.DateOf(s.inZone(sub.CreatedAt))
+	}
+	if _, err := exec(ctx, q, qInsertSubmission, sub.Duty, sub.Unit, sub.Period, sub.On,
+		sub.Note, by.Name, ts(sub.CreatedAt)); err != nil {
+		return fmt.Errorf("%s: %w", sub.Key(), classify(err))
+	}
+	return audit(ctx, q, by, sub.CreatedAt, ActionSubmissionAdd, ObjectSubmission, sub.Key(), nil,
+		submissionState{On: sub.On.String(), Note: sub.Note})
+}
+
+// WithdrawSubmission takes back the submission of duty by unit for period
+// (撤回): it stays on record with when, by whom and why, no longer counts,
+// and the period may be submitted again; by's entry goes to the audit log.
+// It returns the submission taken back; ErrNotFound when there is none to
+// take back.
+func (s *Store) WithdrawSubmission(ctx context.Context, duty, unit, period, reason string, by Actor, at time.Time) (Submission, error) {
+	if reason == "" || at.IsZero() {
+		return Submission{}, errors.New("store: withdraw submission: a reason and the time are required")
+	}
+	var was Submission
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var r submissionRow
+		if err := get(ctx, tx, &r, qWithdrawSubmission, ts(at), by.Name, reason, duty, unit, period); err != nil {
+			return classify(err)
+		}
+		was = r.submission()
+		state := submissionState{On: was.On.String(), Note: was.Note}
+		after := state
+		after.Reason = reason
+		return audit(ctx, tx, by, at, ActionSubmissionWithdraw, ObjectSubmission, was.Key(), state, after)
+	})
+	if err != nil {
+		return Submission{}, fmt.Errorf("store: withdraw submission %s %s %s: %w", duty, unit, period, err)
+	}
+	return was, nil
 }
 
 // Submitted reads the submissions of a duty ("" = all duties) into the

@@ -16,15 +16,15 @@ func TestAddSubmissionsAllOrNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		t.Parallel()
 		ctx := t.Context()
-		must(t, s.AddSubmission(ctx, store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), CreatedAt: t0}))
+		must(t, s.AddSubmission(ctx, store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), CreatedAt: t0}, cliActor))
 
 		batch := []store.Submission{
 			{Duty: "monthly", Unit: "ub", Period: "2025-03", On: day("2025-04-03"), Note: "纸质", Actor: "cli:x", CreatedAt: t0},
 			{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-04"), CreatedAt: t0}, // exists
 		}
-		wantErr(t, s.AddSubmissions(ctx, batch), store.ErrConflict)
+		wantErr(t, s.AddSubmissions(ctx, batch, cliActor), store.ErrConflict)
 		inBatch := []store.Submission{batch[0], batch[0]}
-		wantErr(t, s.AddSubmissions(ctx, inBatch), store.ErrConflict)
+		wantErr(t, s.AddSubmissions(ctx, inBatch, cliActor), store.ErrConflict)
 		got, err := s.ListSubmissions(ctx, "monthly")
 		must(t, err)
 		if len(got) != 1 || got[0].Unit != "ua" {
@@ -32,13 +32,13 @@ func TestAddSubmissionsAllOrNothing(t *testing.T) {
 		}
 
 		must(t, s.AddSubmissions(ctx, []store.Submission{batch[0],
-			{Duty: "quarterly", Unit: "b1", Period: "2025-Q4", On: day("2026-01-09"), CreatedAt: t0}}))
+			{Duty: "quarterly", Unit: "b1", Period: "2025-Q4", On: day("2026-01-09"), CreatedAt: t0}}, cliActor))
 		all, err := s.ListSubmissions(ctx, "")
 		must(t, err)
 		if len(all) != 3 || all[1].Unit != "ub" || all[1].Note != "纸质" || !all[1].On.Equal(day("2025-04-03")) || all[2].Period != "2025-Q4" {
 			t.Fatalf("after a good batch: %+v", all)
 		}
-		must(t, s.AddSubmissions(ctx, nil))
+		must(t, s.AddSubmissions(ctx, nil, cliActor))
 	})
 }
 
@@ -51,7 +51,7 @@ func TestSubmitted(t *testing.T) {
 		must(t, s.AddSubmissions(ctx, []store.Submission{
 			{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), CreatedAt: t0},
 			{Duty: "quarterly", Unit: "ua", Period: "2025-Q1", On: day("2025-04-09"), CreatedAt: t0},
-		}))
+		}, cliActor))
 		march := ledger.Period{Kind: ledger.Monthly, Year: 2025, N: 3}
 		monthly, err := s.Submitted(ctx, "monthly")
 		must(t, err)
@@ -74,10 +74,10 @@ func TestWithdrawSubmission(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		first := store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), Note: "初报", CreatedAt: t0}
-		must(t, s.AddSubmission(ctx, first))
-		wantErr(t, s.AddSubmission(ctx, first), store.ErrConflict)
+		must(t, s.AddSubmission(ctx, first, cliActor))
+		wantErr(t, s.AddSubmission(ctx, first, cliActor), store.ErrConflict)
 
-		got, err := s.WithdrawSubmission(ctx, "monthly", "ua", "2025-03", "报错了表", "cli:x", t0.Add(time.Hour))
+		got, err := s.WithdrawSubmission(ctx, "monthly", "ua", "2025-03", "报错了表", cli("cli:x"), t0.Add(time.Hour))
 		must(t, err)
 		if got.Note != "初报" || !got.On.Equal(day("2025-04-02")) {
 			t.Errorf("withdrawn %+v, want the first submission", got)
@@ -87,12 +87,12 @@ func TestWithdrawSubmission(t *testing.T) {
 		if len(idx) != 0 {
 			t.Errorf("after the withdrawal: %v, want nothing submitted", idx)
 		}
-		_, err = s.WithdrawSubmission(ctx, "monthly", "ua", "2025-03", "再撤一次", "cli:x", t0.Add(2*time.Hour))
+		_, err = s.WithdrawSubmission(ctx, "monthly", "ua", "2025-03", "再撤一次", cli("cli:x"), t0.Add(2*time.Hour))
 		wantErr(t, err, store.ErrNotFound)
 
 		again := store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-05"), Note: "重报", CreatedAt: t0.Add(3 * time.Hour)}
-		must(t, s.AddSubmission(ctx, again))
-		wantErr(t, s.AddSubmission(ctx, again), store.ErrConflict)
+		must(t, s.AddSubmission(ctx, again, cliActor))
+		wantErr(t, s.AddSubmission(ctx, again, cliActor), store.ErrConflict)
 		subs, err := s.ListSubmissions(ctx, "")
 		must(t, err)
 		if len(subs) != 1 || subs[0].Note != "重报" || !subs[0].On.Equal(day("2025-04-05")) {

@@ -32,7 +32,7 @@ func TestDaysAreTheOfficesDays(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		items := seedItems()
-		_, err := s.ImportItems(ctx, items, store.ImportOptions{Actor: "test", At: morning})
+		_, err := s.ImportItems(ctx, items, store.ImportOptions{By: cli("test"), At: morning})
 		must(t, err)
 		imported, err := s.ItemEvents(ctx, "2024-7", "一.2")
 		must(t, err)
@@ -40,9 +40,9 @@ func TestDaysAreTheOfficesDays(t *testing.T) {
 			t.Errorf("import event: %+v, want one on %s", imported, june1)
 		}
 
-		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, ledger.Date{}, "", "test", morning))
-		must(t, s.AddProgress(ctx, "2024-7", "二.1", ledger.EventProgress, ledger.Date{}, "召开推进会", "test", morning))
-		must(t, s.AddSubmission(ctx, store.Submission{Duty: "monthly", Unit: "ua", Period: "2026-05", CreatedAt: morning}))
+		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, ledger.Date{}, "", cli("test"), morning))
+		must(t, s.AddProgress(ctx, "2024-7", "二.1", ledger.EventProgress, ledger.Date{}, "召开推进会", cli("test"), morning))
+		must(t, s.AddSubmission(ctx, store.Submission{Duty: "monthly", Unit: "ua", Period: "2026-05", CreatedAt: morning}, cliActor))
 
 		done, err := s.GetItem(ctx, "2024-7", "一.2")
 		must(t, err)

@@ -25,11 +25,28 @@ var auditActions = []option{
 	{store.ActionUserDisable, "停用账号"},
 	{store.ActionUserEnable, "启用账号"},
 	{store.ActionUserPasswd, "修改口令"},
+	{store.ActionItemCreate, "新建问题"},
+	{store.ActionItemEdit, "修改问题"},
+	{store.ActionItemDone, "标记已完成"},
+	{store.ActionItemClose, "销号"},
+	{store.ActionItemReopen, "重新打开"},
+	{store.ActionItemProgress, "记录进展"},
+	{store.ActionItemConfirm, "确认回头看"},
+	{store.ActionLedgerImport, "导入台账"},
+	{store.ActionSubmissionAdd, "登记报送"},
+	{store.ActionSubmissionWithdraw, "撤回报送"},
+	{store.ActionRequestAdd, "单位提交申请"},
+	{store.ActionRequestApprove, "通过申请"},
+	{store.ActionRequestReject, "退回申请"},
 }
 
 var auditObjects = []option{
 	{store.ObjectDispatch, "发送记录"},
 	{store.ObjectUser, "账号"},
+	{store.ObjectItem, "整改问题"},
+	{store.ObjectLedger, "台账文件"},
+	{store.ObjectSubmission, "报送"},
+	{store.ObjectRequest, "单位申请"},
 }
 
 var actorKinds = []option{
@@ -96,8 +113,19 @@ func (s *Server) auditFilter(q url.Values) (store.AuditFilter, auditFilterView, 
 func (s *Server) auditEntryView(e store.AuditEntry) auditEntryView {
 	v := auditEntryView{E: e, Action: labelOf(auditActions, e.Action), Kind: labelOf(actorKinds, e.Kind),
 		ObjectType: labelOf(auditObjects, e.ObjectType)}
-	if e.ObjectType == store.ObjectDispatch {
+	switch e.ObjectType {
+	case store.ObjectDispatch:
 		v.URL = "/dispatches/" + url.PathEscape(e.ObjectKey)
+	case store.ObjectItem:
+		if round, no, ok := strings.Cut(e.ObjectKey, "/"); ok {
+			v.URL = itemURL(round, no)
+		}
+	case store.ObjectSubmission:
+		if duty, _, ok := strings.Cut(e.ObjectKey, "/"); ok {
+			v.URL = "/duties?duty=" + url.QueryEscape(duty)
+		}
+	case store.ObjectRequest:
+		v.URL = "/requests"
 	}
 	return v
 }

@@ -262,10 +262,20 @@ const (
 )
 
 // protect requires a session of the route's access for a console page. A
-// request that is not GET or HEAD needs an admin unless the route is for
-// readers, and must carry the session's CSRF token in a form; nothing of
-// its body is read before its session is known.
+// writer's route needs an admin, whatever the method; a request that is
+// not GET or HEAD must carry the session's CSRF token in a URL-encoded
+// form; nothing of its body is read before its session is known.
 func (s *Server) protect(level access, h http.HandlerFunc) http.HandlerFunc {
+	return s.protectWith(level, s.readForm, h)
+}
+
+// protectUpload is protect for a route that takes a file: its form may be
+// multipart, parsed only once an admin's session is known.
+func (s *Server) protectUpload(h http.HandlerFunc) http.HandlerFunc {
+	return s.protectWith(writer, s.readMultipart, h)
+}
+
+func (s *Server) protectWith(level access, readForm func(http.ResponseWriter, *http.Request) bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, ok := s.currentSession(w, r)
 		if !ok {
@@ -278,13 +288,13 @@ func (s *Server) protect(level access, h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
+		if level == writer && !sess.canWrite() {
+			w.Header().Set("Connection", "close")
+			s.errorPage(w, r, http.StatusForbidden, msgReadOnly)
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if level != reader && !sess.canWrite() {
-				w.Header().Set("Connection", "close")
-				s.errorPage(w, r, http.StatusForbidden, msgReadOnly)
-				return
-			}
-			if !s.readForm(w, r) {
+			if !readForm(w, r) {
 				return
 			}
 			if !sameToken(sess.csrf, r.PostForm.Get("csrf")) {

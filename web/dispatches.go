@@ -33,6 +33,10 @@ type dispatchesView struct {
 	PrevURL   string
 	NextURL   string
 	ExportURL string
+	Notice    string
+	// CanRetry: the log lists failed messages, which an admin may send
+	// again all at once.
+	CanRetry bool
 }
 
 // dispatchFilter reads the log's filters from the query: days in the
@@ -98,10 +102,10 @@ func (fv dispatchFilterView) query() url.Values {
 }
 
 var stateOptions = []option{
-	{store.StatePending, stateLabel(store.StatePending)},
-	{store.StateSending, stateLabel(store.StateSending)},
-	{store.StateSent, stateLabel(store.StateSent)},
-	{store.StateFailed, stateLabel(store.StateFailed)},
+	{store.StatePending, store.StateLabel(store.StatePending)},
+	{store.StateSending, store.StateLabel(store.StateSending)},
+	{store.StateSent, store.StateLabel(store.StateSent)},
+	{store.StateFailed, store.StateLabel(store.StateFailed)},
 }
 
 func channelOptions() []option {
@@ -132,7 +136,8 @@ func (s *Server) dispatchList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := dispatchesView{Filter: fv, Error: problem, States: stateOptions, Jobs: jobOptions(), Channels: channelOptions(), Page: pageNo}
+	v := dispatchesView{Filter: fv, Error: problem, States: stateOptions, Jobs: jobOptions(), Channels: channelOptions(), Page: pageNo,
+		Notice: noticeOf(q), CanRetry: f.State == store.StateFailed && len(rows) > 0 && problem == ""}
 	base := fv.query()
 	v.ExportURL = "/dispatches.csv"
 	if len(base) > 0 {
@@ -171,7 +176,7 @@ func (s *Server) dispatchCSV(w http.ResponseWriter, r *http.Request) {
 			sent = s.fmtTime(d.SentAt)
 		}
 		cw.Write([]string{
-			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), ledger.ChannelLabel(d.Channel), d.Recipient, stateLabel(d.State),
+			strconv.FormatInt(d.ID, 10), s.fmtTime(d.CreatedAt), ledger.JobLabel(d.Job), ledger.ChannelLabel(d.Channel), d.Recipient, store.StateLabel(d.State),
 			strconv.Itoa(d.Attempts), d.Subject, d.LastError, d.SMTPReply, d.MessageID, sent,
 		})
 	}
@@ -302,7 +307,7 @@ func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.st.RetryDispatch(r.Context(), d.ID, s.now(), s.actorOf(r))
 	if errors.Is(err, store.ErrConflict) {
-		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送；这封邮件当前状态为“"+stateLabel(d.State)+"”。")
+		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送；这封邮件当前状态为“"+store.StateLabel(d.State)+"”。")
 		return
 	}
 	if err != nil {
@@ -312,4 +317,30 @@ func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("dispatch retry requested from the console", "dispatch", d.ID, "to", d.Recipient, "by", s.actorOf(r).Name)
 	s.wake()
 	http.Redirect(w, r, "/dispatches/"+strconv.FormatInt(d.ID, 10)+"?retried=1", http.StatusSeeOther)
+}
+
+// retryFailed puts every failed message the posted filter selects (the
+// filter of the log's page) back in the queue, each retry in the audit
+// log, and wakes the worker.
+func (s *Server) retryFailed(w http.ResponseWriter, r *http.Request) {
+	f, fv, problem := s.dispatchFilter(r.PostForm)
+	if problem != "" {
+		s.errorPage(w, r, http.StatusBadRequest, problem)
+		return
+	}
+	n, err := s.st.RetryFailed(r.Context(), f, s.now(), s.actorOf(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("failed dispatches retried from the console", "count", n, "by", s.actorOf(r).Name)
+	if n > 0 {
+		s.wake()
+	}
+	fv.Status = store.StateFailed
+	notice := "retried"
+	if n == 0 {
+		notice = "retriedNone"
+	}
+	seeOther(w, r, withNotice("/dispatches?"+fv.query().Encode(), notice, n))
 }

@@ -26,6 +26,7 @@ type dutiesView struct {
 	All      []ledger.DutySpec
 	Selected string
 	Matrices []ledger.DutyGrid
+	Notice   string
 }
 
 // dutiesPage is 定期任务: for each duty, its units × recent periods.
@@ -33,7 +34,7 @@ func (s *Server) dutiesPage(w http.ResponseWriter, r *http.Request) {
 	selected := r.URL.Query().Get("duty")
 	today := s.today()
 	cal := ledger.NewCalendar(s.cfg.Calendar.Holidays, s.cfg.Calendar.Workdays)
-	v := dutiesView{Today: today, Selected: selected}
+	v := dutiesView{Today: today, Selected: selected, Notice: noticeOf(r.URL.Query())}
 	for _, spec := range s.specs {
 		v.All = append(v.All, spec)
 		if selected != "" && spec.ID != selected {

@@ -90,7 +90,7 @@ func newFixture(t testing.TB, st *store.Store, env ...string) *fixture {
 	if err != nil {
 		t.Fatalf("read example ledger: %v", err)
 	}
-	if _, err := st.ImportItems(ctx, items, store.ImportOptions{Actor: "import", At: asOf.Add(-24 * time.Hour)}); err != nil {
+	if _, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "import", Kind: store.ActorCLI}, At: asOf.Add(-24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	f.server = f.newServer()

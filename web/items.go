@@ -157,6 +157,11 @@ type itemView struct {
 	Completion string // the completion day, or that it is unknown; "" while open
 	Events     []eventView
 	Dispatches []itemDispatch
+	Today      ledger.Date // the latest day the forms take
+	Notice     string      // what the write that led here did
+	Form       formState   // a refused form of the page
+	// CanConfirm: the item is done or closed, and its 回头看 may be confirmed.
+	CanConfirm bool
 }
 
 // eventView is an entry of the item's timeline as the page shows it.
@@ -171,7 +176,7 @@ func (s *Server) eventViewOf(e ledger.Event) eventView {
 	v := eventView{Event: e, Label: e.Label()}
 	text := func(val string) string { return ledger.ValueText(e.Field, val, s.cfg.UnitName, s.cfg.LeaderName) }
 	switch {
-	case e.Kind == ledger.EventImported && e.New != "":
+	case (e.Kind == ledger.EventImported || e.Kind == ledger.EventCreated) && e.New != "":
 		v.After = text(e.New)
 	case e.Field != "":
 		v.FieldLabel, v.Before, v.After = e.Field.Label(), text(e.Old), text(e.New)
@@ -192,20 +197,20 @@ func completionText(it ledger.Item) string {
 }
 
 // itemPage shows one item: its fields, its timeline and every dispatch
-// that concerned it.
+// that concerned it, and, to an admin, the forms that change it.
 func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) {
+	s.renderItem(w, r, http.StatusOK, formState{})
+}
+
+// renderItem shows the item of the request's path with status, and the
+// form refused, if any.
+func (s *Server) renderItem(w http.ResponseWriter, r *http.Request, status int, form formState) {
 	ctx := r.Context()
-	round, no := r.PathValue("round"), r.PathValue("no")
-	it, err := s.st.GetItem(ctx, round, no)
-	if errors.Is(err, store.ErrNotFound) {
-		s.errorPage(w, r, http.StatusNotFound, "台账中没有编号为“"+no+"”的问题。")
+	it, ok := s.itemOf(w, r)
+	if !ok {
 		return
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	events, err := s.st.ItemEvents(ctx, round, no)
+	events, err := s.st.ItemEvents(ctx, it.Round, it.No)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -216,17 +221,37 @@ func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := itemView{itemRow: s.itemRowOf(it, s.today()), RoundName: round, Completion: completionText(it)}
+	v := itemView{itemRow: s.itemRowOf(it, s.today()), RoundName: it.Round, Completion: completionText(it),
+		Today: s.today(), Form: form, CanConfirm: it.Status.CanConfirmFollowup()}
+	if status == http.StatusOK {
+		v.Notice = noticeOf(r.URL.Query())
+	}
 	for _, e := range events {
 		v.Events = append(v.Events, s.eventViewOf(e))
 	}
-	if rd, ok := s.cfg.Round(round); ok {
+	if rd, ok := s.cfg.Round(it.Round); ok {
 		v.RoundName = rd.Name
 	}
 	for _, d := range ds {
 		v.Dispatches = append(v.Dispatches, itemDispatch{D: d, Tags: tagsFor(d.Refs, subject)})
 	}
-	s.render(w, r, http.StatusOK, "item", it.No+" "+it.Problem, v)
+	s.render(w, r, status, "item", it.No+" "+it.Problem, v)
+}
+
+// itemOf is the item the request's path names; false (and a 404 page
+// written) when there is none.
+func (s *Server) itemOf(w http.ResponseWriter, r *http.Request) (ledger.Item, bool) {
+	round, no := r.PathValue("round"), r.PathValue("no")
+	it, err := s.st.GetItem(r.Context(), round, no)
+	if errors.Is(err, store.ErrNotFound) {
+		s.errorPage(w, r, http.StatusNotFound, "台账中没有编号为“"+no+"”的问题。")
+		return it, false
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return it, false
+	}
+	return it, true
 }
 
 func parseRefs(refs string) ([]scheduler.Ref, bool) {

@@ -36,13 +36,13 @@ func TestItemPages(t *testing.T) {
 		f.runDeadlines()
 		ctx := t.Context()
 		if err := st.AddProgress(ctx, "2024-7", "四.2", ledger.EventProgress, ledger.NewDate(2026, 11, 24),
-			"已召开专题推进会", "tester", asOf.Add(-time.Hour)); err != nil {
+			"已召开专题推进会", store.Actor{Name: "tester", Kind: store.ActorCLI}, asOf.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		// 整改情况 changes by an edit, which the timeline shows before → after.
 		if _, err := st.EditItem(ctx, "2024-7", "四.2", []ledger.Field{ledger.FieldProgress},
 			ledger.Item{Progress: "已追回两笔借款"},
-			store.Edit{Actor: "张三", At: asOf.Add(-30 * time.Minute)}); err != nil {
+			store.Edit{By: store.Actor{Name: "张三", Kind: store.ActorCLI}, At: asOf.Add(-30 * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		b := consoleFor(t, f)
@@ -181,7 +181,7 @@ func TestDutiesAndJobsPages(t *testing.T) {
 	}
 	for _, sub := range subs {
 		sub.Actor, sub.CreatedAt = "test", asOf
-		if err := f.st.AddSubmission(ctx, sub); err != nil {
+		if err := f.st.AddSubmission(ctx, sub, store.Actor{Name: "test", Kind: store.ActorCLI}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -191,8 +191,9 @@ func TestDutiesAndJobsPages(t *testing.T) {
 	page := b.get("/duties?duty=sanhuiyike")
 	for _, want := range []string{
 		"“三会一课”落实情况", "2026年第3季度", "截止 2026-10-10",
-		`<tr><th>机关第一党支部</th><td class="duty-submitted">已报送<br><small>2026-10-09</small></td><td class="duty-not_due">未到期</td></tr>`,
-		`<td class="duty-late">逾期报送<br><small>2026-10-20</small></td>`,
+		`<tr><th>机关第一党支部</th><td class="duty-submitted"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q3">已报送</a><br><small>2026-10-09</small></td>` +
+			`<td class="duty-not_due"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q4" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q4">未到期</a></td></tr>`,
+		`<td class="duty-late"><a class="cell" href="/duties/sanhuiyike/jgdzb2/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb2" data-period="2026-Q3">逾期报送</a><br><small>2026-10-20</small></td>`,
 	} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("duties page lacks %q", want)
@@ -263,7 +264,7 @@ func bigLedger(t *testing.T, f *fixture, n int) []ledger.Item {
 		}
 		items = append(items, it)
 	}
-	if _, err := f.st.ImportItems(t.Context(), items, store.ImportOptions{Actor: "test", At: asOf}); err != nil {
+	if _, err := f.st.ImportItems(t.Context(), items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: asOf}); err != nil {
 		t.Fatal(err)
 	}
 	all, err := f.st.ListItems(t.Context(), store.ItemFilter{})

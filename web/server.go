@@ -1,8 +1,10 @@
 // Package web is duban's admin console: server-rendered pages in Chinese
 // over the store (the ledger, the dispatch log, duty submissions, job
 // runs, the audit log), the operations endpoints /healthz, /readyz and
-// /metrics, the office's logins and roles, and the one write the console
-// allows so far, retrying a failed dispatch.
+// /metrics, the office's logins and roles, and the office's work: items
+// created, edited, done, closed, reopened and re-checked, progress notes,
+// submissions recorded and withdrawn, ledger files imported (previewed
+// first) and exported, failed messages sent again.
 package web
 
 import (
@@ -19,6 +21,7 @@ import (
 
 	"duban/config"
 	"duban/ledger"
+	"duban/notify"
 	"duban/store"
 )
 
@@ -40,8 +43,14 @@ type Options struct {
 	// resolved, exempt ones left out), for 定期任务 and the overview.
 	Duties []ledger.DutySpec
 	// Wake tells the delivery worker that a dispatch was put back to
-	// pending (a retry from the console); nil: the worker's poll finds it.
+	// pending (a retry from the console, a decision on a request); nil: the
+	// worker's poll finds it.
 	Wake func()
+	// LinkKey is the server key of the units' links; nil: the config's, else
+	// the one kept in the database.
+	LinkKey []byte
+	// Templates render the decision messages; nil: those of mail.templates_dir.
+	Templates *notify.Templates
 }
 
 // Server is the console's HTTP handler. Build it with New.
@@ -57,6 +66,7 @@ type Server struct {
 
 	sessions *scs.SessionManager
 	openState
+	linkState
 	pages   map[string]*pageTemplate
 	routes  []route
 	handler http.Handler
@@ -91,6 +101,9 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.sessions = newSessions(o.Store, o.Config.Admin)
+	if err := s.initLinks(o); err != nil {
+		return nil, err
+	}
 	if s.pages, err = loadPages(s.funcs()); err != nil {
 		return nil, err
 	}
@@ -128,7 +141,10 @@ func (s *Server) consoleRoutes() []route {
 	anyone := func(pattern string, h http.Handler) route {
 		return route{pattern: pattern, access: public, maxBody: maxFormBytes, h: h}
 	}
-	return []route{
+	upload := func(pattern string, h http.HandlerFunc) route {
+		return route{pattern: pattern, access: writer, maxBody: maxUploadBytes, h: s.protectUpload(h)}
+	}
+	return append(append([]route{
 		anyone("GET /static/", cacheFor(time.Hour, http.StripPrefix("/static/", filesOnly(static)))),
 		anyone("GET /favicon.ico", cacheFor(24*time.Hour, serveAsset("static/favicon.svg", "image/svg+xml"))),
 		anyone("GET /healthz", http.HandlerFunc(s.healthz)),
@@ -140,20 +156,35 @@ func (s *Server) consoleRoutes() []route {
 		page("POST /logout", reader, s.logout),
 		page("GET /{$}", reader, s.overview),
 		page("GET /items", reader, s.itemList),
+		page("GET /items/new", writer, s.newItemPage),
+		page("POST /items/new", writer, s.createItem),
 		page("GET /items/{round}/{no}", reader, s.itemPage),
+		page("GET /items/{round}/{no}/edit", writer, s.editItemPage),
+		page("POST /items/{round}/{no}/edit", writer, s.editItem),
+		page("POST /items/{round}/{no}/progress", writer, s.addNote),
+		page("POST /items/{round}/{no}/status", writer, s.changeStatus),
+		page("POST /items/{round}/{no}/confirm", writer, s.confirmFollowup),
+		page("GET /export", reader, s.exportLedger),
+		page("GET /import", writer, s.importPage),
+		upload("POST /import", s.uploadLedger),
+		page("GET /import/{token}", writer, s.previewImport),
+		page("POST /import/{token}", writer, s.applyImport),
 		page("GET /dispatches", reader, s.dispatchList),
 		page("GET /dispatches.csv", reader, s.dispatchCSV),
 		page("GET /dispatches/{id}", reader, s.dispatchPage),
 		page("GET /dispatches/{id}/html", reader, s.dispatchHTML),
 		page("POST /dispatches/{id}/retry", writer, s.retryDispatch),
+		page("POST /dispatches/retry-failed", writer, s.retryFailed),
 		page("GET /duties", reader, s.dutiesPage),
+		page("GET /duties/{duty}/{unit}/{period}", writer, s.dutyCellPage),
+		page("POST /duties/{duty}/{unit}/{period}/submit", writer, s.recordSubmission),
+		page("POST /duties/{duty}/{unit}/{period}/withdraw", writer, s.withdrawSubmission),
 		page("GET /notice", reader, s.noticePage),
 		page("GET /notice/download", reader, s.noticeDownload),
 		page("GET /jobs", reader, s.jobsPage),
 		page("GET /audit", reader, s.auditPage),
 		page("GET /audit.csv", reader, s.auditCSV),
-		page("/", reader, s.notFound),
-	}
+	}, s.linkRoutes()...), page("/", reader, s.notFound))
 }
 
 func (s *Server) mux() http.Handler {
@@ -191,8 +222,8 @@ func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
 }
 
 // readForm parses a form: URL-encoded only, within the route's bound.
-// Multipart bodies are refused: nothing takes uploads yet, and none may be
-// parsed before a session exists.
+// Multipart bodies are refused: only an upload route takes them
+// (readMultipart), and none may be parsed before a session exists.
 func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
 	if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); strings.TrimSpace(strings.ToLower(ct)) != "application/x-www-form-urlencoded" {
 		w.Header().Set("Connection", "close")
@@ -200,6 +231,24 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if err := r.ParseForm(); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			s.tooLarge(w, r)
+			return false
+		}
+		s.errorPage(w, r, http.StatusBadRequest, "提交的内容无法识别。")
+		return false
+	}
+	return true
+}
+
+// readMultipart parses the form of an upload route: multipart, held in
+// memory within the route's bound (no temporary files), or URL-encoded.
+func (s *Server) readMultipart(w http.ResponseWriter, r *http.Request) bool {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if strings.TrimSpace(strings.ToLower(ct)) != "multipart/form-data" {
+		return s.readForm(w, r)
+	}
+	if err := r.ParseMultipartForm(maxUploadBytes); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			s.tooLarge(w, r)
 			return false

@@ -22,7 +22,8 @@ var assets embed.FS
 type pageTemplate struct{ t *template.Template }
 
 // pageNames are the pages, each templates/NAME.html defining "content".
-var pageNames = []string{"login", "error", "overview", "items", "item", "dispatches", "dispatch", "duties", "jobs", "audit", "notice"}
+var pageNames = []string{"login", "error", "overview", "items", "item", "dispatches", "dispatch", "duties", "jobs", "audit", "requests",
+	"itemform", "import", "dutycell", "notice"}
 
 func loadPages(funcs template.FuncMap) (map[string]*pageTemplate, error) {
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html")
@@ -105,7 +106,7 @@ func (s *Server) funcs() template.FuncMap {
 		"leaderName":   s.leaderName,
 		"itemURL":      itemURL,
 		"statusLabel":  func(st ledger.Status) string { return st.Label() },
-		"stateLabel":   stateLabel,
+		"stateLabel":   store.StateLabel,
 		"jobLabel":     ledger.JobLabel,
 		"channelLabel": ledger.ChannelLabel,
 		"outcomeLabel": func(o string) string {
@@ -152,20 +153,6 @@ func roleLabel(role string) string {
 		return "只读"
 	}
 	return "管理员"
-}
-
-func stateLabel(state string) string {
-	switch state {
-	case store.StatePending:
-		return "待发送"
-	case store.StateSending:
-		return "发送中"
-	case store.StateSent:
-		return "已发送"
-	case store.StateFailed:
-		return "发送失败"
-	}
-	return state
 }
 
 // maxPage bounds the page a URL may ask for, so that its offset stays an

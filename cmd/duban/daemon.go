@@ -112,7 +112,8 @@ func (a *app) warnMissingHolidayData(cfg *config.Config) {
 }
 
 // seedLedgerIfEmpty imports the configured example ledger into an empty
-// database, so that a first start shows the daemon at work.
+// database, its dates moved to today, so that a first start on any day
+// shows the daemon at work.
 func (a *app) seedLedgerIfEmpty(ctx context.Context, cfg *config.Config, st *store.Store) error {
 	if cfg.Database.SeedLedger == "" {
 		return nil
@@ -121,7 +122,7 @@ func (a *app) seedLedgerIfEmpty(ctx context.Context, cfg *config.Config, st *sto
 		return err
 	}
 	a.logger.Info("database has no items: importing the seed ledger", "file", cfg.Database.SeedLedger)
-	err := a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, importFlags{})
+	err := a.importLedger(ctx, cfg, st, cfg.Database.SeedLedger, importFlags{example: true})
 	// Replicas started together on an empty PostgreSQL database all try;
 	// the one that loses the race on the items' keys finds them imported.
 	if errors.Is(err, store.ErrConflict) {
@@ -229,7 +230,7 @@ func (a *app) deliverCommand() *cobra.Command {
 				defer a.pinger.Wait(ctx)
 			}
 			if retryFailed {
-				n, err := st.RetryFailed(ctx, from, a.now())
+				n, err := st.RetryFailed(ctx, store.DispatchFilter{Since: from}, a.now(), a.cliActor())
 				if err != nil {
 					return err
 				}

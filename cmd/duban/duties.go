@@ -73,13 +73,12 @@ func (a *app) submitCommand() *cobra.Command {
 // submitFlag names the flag or argument of each field of a submission.
 var submitFlag = map[string]string{"duty": "DUTY", "unit": "--unit", "period": "--period", "date": "--date"}
 
-// stored are checked submissions as the store records them, by this user now.
+// stored are checked submissions as the store records them, now.
 func (a *app) stored(subs ...ledger.Submission) []store.Submission {
 	now := a.now()
 	out := make([]store.Submission, len(subs))
 	for i, sub := range subs {
-		out[i] = store.Submission{Duty: sub.Duty, Unit: sub.Unit, Period: sub.Period, On: sub.On, Note: sub.Note,
-			Actor: a.actor(), CreatedAt: now}
+		out[i] = store.Submission{Duty: sub.Duty, Unit: sub.Unit, Period: sub.Period, On: sub.On, Note: sub.Note, CreatedAt: now}
 	}
 	return out
 }
@@ -98,7 +97,7 @@ func (a *app) submitOne(ctx context.Context, st *store.Store, rules ledger.Submi
 	if len(probs) > 0 {
 		return submitProblems(probs)
 	}
-	err := st.AddSubmission(ctx, a.stored(sub)[0])
+	err := st.AddSubmission(ctx, a.stored(sub)[0], a.cliActor())
 	if errors.Is(err, store.ErrConflict) {
 		return badInputf("%s %s %s：已登记过报送，不能重复登记", sub.Duty, sub.Unit, sub.Period)
 	}
@@ -115,7 +114,7 @@ func (a *app) withdraw(ctx context.Context, st *store.Store, rules ledger.Submis
 	if len(probs) > 0 {
 		return submitProblems(probs)
 	}
-	was, err := st.WithdrawSubmission(ctx, sub.Duty, sub.Unit, sub.Period, sub.Note, a.actor(), a.now())
+	was, err := st.WithdrawSubmission(ctx, sub.Duty, sub.Unit, sub.Period, sub.Note, a.cliActor(), a.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return badInputf("%s %s %s: 没有可撤回的报送", sub.Duty, sub.Unit, sub.Period)
 	}
@@ -142,7 +141,7 @@ func (a *app) submitFile(ctx context.Context, st *store.Store, rules ledger.Subm
 	if err != nil {
 		return badInput(err)
 	}
-	if err := st.AddSubmissions(ctx, a.stored(checked...)); err != nil {
+	if err := st.AddSubmissions(ctx, a.stored(checked...), a.cliActor()); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return badInputf("%s：有报送已被登记（可能是同时登记的），全部未写入，请重试：%w", name, err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"regexp"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"duban/internal/smtptest"
+	"duban/internal/testlog"
 	"duban/store"
 	"duban/store/storetest"
 )
@@ -176,3 +178,60 @@ func TestQuickStartOnAnyDaySendsNoStaleDutyReminders(t *testing.T) {
 		})
 	}
 }
+
+// The README's quick start as it is, on any day: serve on the example
+// config imports the example ledger into the new database, its dates moved
+// to that day, and catches up the day's runs. No message says anything
+// is more than 30 days overdue, and the open items are reminded.
+func TestQuickStartServeOnAnyDaySendsNothingLongOverdue(t *testing.T) {
+	t.Parallel()
+	for _, now := range []time.Time{
+		time.Date(2026, 12, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)),
+		time.Date(2027, 3, 17, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)),
+		time.Date(2029, 8, 22, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)),
+	} {
+		t.Run(now.Format(time.DateOnly), func(t *testing.T) {
+			t.Parallel()
+			url := "sqlite:" + t.TempDir() + "/duban.db"
+			c := exampleCLI(t, url)
+			c.env = append(c.env, "DUBAN_DATABASE__SEED_LEDGER=../../examples/ledger.csv", "DUBAN_ADMIN__LISTEN=127.0.0.1:0")
+			log := testlog.New()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan int, 1)
+			go func() {
+				done <- runWithClock(ctx, func() time.Time { return now }, []string{"--config", c.config, "serve"}, log, log, c.env)
+			}()
+			log.WaitFor(t, "job=duties", 60*time.Second)
+			log.WaitFor(t, `msg=delivered`, 60*time.Second)
+			cancel()
+			if code := <-done; code != 0 {
+				t.Fatalf("serve exited %d:\n%s", code, log.String())
+			}
+			st, err := store.Open(t.Context(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			sent, err := st.ListDispatches(t.Context(), store.DispatchFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			deadlineMessages := 0
+			for _, d := range sent {
+				if d.Job == "deadlines" {
+					deadlineMessages++
+				}
+				for _, m := range anyOverdue.FindAllStringSubmatch(d.BodyText, -1) {
+					if n, _ := strconv.Atoi(m[1]); n > 30 {
+						t.Errorf("%s message to %s says something is %s days overdue:\n%s", d.Job, d.Recipient, m[1], d.BodyText)
+					}
+				}
+			}
+			if deadlineMessages == 0 {
+				t.Errorf("the first start sent no deadline reminder:\n%s", log.String())
+			}
+		})
+	}
+}
+
+var anyOverdue = regexp.MustCompile(`已逾期(\d+)天`)

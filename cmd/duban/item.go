@@ -150,7 +150,7 @@ func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Even
 func describeEvent(cfg *config.Config, e ledger.Event) string {
 	s := e.Label()
 	switch {
-	case e.Kind == ledger.EventImported, e.Kind == ledger.EventStatus:
+	case e.Kind == ledger.EventImported, e.Kind == ledger.EventCreated, e.Kind == ledger.EventStatus:
 		if e.Old != "" {
 			s += " " + valueText(cfg, e.Field, e.Old) + " →"
 		}
@@ -184,7 +184,7 @@ func (a *app) itemStatusCommand(use string, to ledger.Status, short string) *cob
 			if !it.Status.CanBecome(to) {
 				return badInputf("item %s is already %s", it.No, to)
 			}
-			if err := st.ChangeStatus(ctx, it.Round, it.No, to, on, f.note, a.actor(), a.now().In(cfg.Location)); err != nil {
+			if err := st.ChangeStatus(ctx, it.Round, it.No, to, on, f.note, a.cliActor(), a.now().In(cfg.Location)); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "item %s (%s): %s → %s on %s\n", it.No, it.Round, it.Status, to, on)
@@ -249,7 +249,7 @@ func (a *app) recordEvent(ctx context.Context, cfg *config.Config, st *store.Sto
 			return err
 		}
 	}
-	if err := st.AddProgress(ctx, it.Round, it.No, kind, on, note, a.actor(), a.now()); err != nil {
+	if err := st.AddProgress(ctx, it.Round, it.No, kind, on, note, a.cliActor(), a.now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "item %s (%s): %s recorded for %s\n", it.No, it.Round, kind, on)
@@ -309,16 +309,14 @@ func (a *app) itemEditCommand() *cobra.Command {
 			return err
 		}
 		edited := it.With(to, fields)
-		for _, c := range ledger.Changes(it, edited, fields) {
-			if c.Field == ledger.FieldDeadline && ledger.IsExtension(c.Old, c.New) && strings.TrimSpace(reason) == "" {
-				return badInputf("moving the deadline later is an extension (延期): give its --reason")
-			}
+		if ledger.HasExtension(ledger.Changes(it, edited, fields)) && strings.TrimSpace(reason) == "" {
+			return badInputf("moving the deadline later is an extension (延期): give its --reason")
 		}
 		if !edited.CompletedOn.IsZero() && it.Status == ledger.StatusOpen {
 			return badInputf("item %s is open: a completion day is for a done item (use item done --date)", it.No)
 		}
 		changes, err := st.EditItem(ctx, it.Round, it.No, fields, to, store.Edit{
-			Note: strings.TrimSpace(reason), Actor: a.actor(), At: a.now().In(cfg.Location),
+			Note: strings.TrimSpace(reason), By: a.cliActor(), At: a.now().In(cfg.Location),
 		})
 		if err != nil {
 			return err
@@ -437,21 +435,9 @@ func refuseSecondConfirm(ctx context.Context, cfg *config.Config, st *store.Stor
 	if err != nil {
 		return err
 	}
-	var last *ledger.Event
-	for i, e := range events {
-		switch {
-		case e.Kind == ledger.EventStatus && e.New == string(ledger.StatusOpen):
-			last = nil // reopened: the next completion needs its own re-check
-		case e.Kind == ledger.EventFollowup:
-			last = &events[i]
-		}
-	}
-	if last == nil {
+	last, repeated := ledger.RepeatedConfirm(events, it, on, cfg.Policy.FollowupDays)
+	if !repeated {
 		return nil
-	}
-	done, _ := it.DoneOn()
-	if stage, ok := ledger.FollowupStage(done, on, cfg.Policy.FollowupDays); ok && last.On.Before(stage.On) {
-		return nil // a later follow-up has come since
 	}
 	return badInputf("item %s: 回头看 already confirmed on %s (recorded %s by %s)", it.No, last.On,
 		last.At.In(cfg.Location).Format("2006-01-02 15:04"), cmp.Or(last.Actor, "unknown"))

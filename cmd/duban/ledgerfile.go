@@ -24,6 +24,7 @@ import (
 type importFlags struct {
 	round                   string
 	dryRun, overwrite, keep bool
+	example                 bool // the seed ledger: its dates moved to today (ledger.MovedToToday)
 }
 
 func (f importFlags) onConflict() store.OnConflict {
@@ -76,8 +77,11 @@ func (a *app) importLedger(ctx context.Context, cfg *config.Config, st *store.St
 	if err != nil {
 		return badInput(err)
 	}
+	if f.example {
+		file.Items = ledger.MovedToToday(file.Items, ledger.DateOf(a.now().In(cfg.Location)))
+	}
 	res, err := st.ImportItems(ctx, file.Items, store.ImportOptions{
-		Actor: a.actor(), Source: name, At: a.now().In(cfg.Location), Fields: file.Fields,
+		By: a.cliActor(), Source: name, At: a.now().In(cfg.Location), Fields: file.Fields,
 		OnConflict: f.onConflict(), DryRun: f.dryRun,
 	})
 	if f.dryRun {

@@ -52,11 +52,12 @@ func (a *app) logsCommand() *cobra.Command {
 					return badInputf("--job: %w", err)
 				}
 			}
-			switch f.State {
-			case "", store.StatePending, store.StateSending, store.StateSent, store.StateFailed:
-				return nil
+			if f.State != "" {
+				if f.State, err = store.ParseState(f.State); err != nil {
+					return badInputf("--status: %w", err)
+				}
 			}
-			return badInputf("invalid --status %q: want pending, sending, sent or failed", f.State)
+			return nil
 		},
 		RunE: a.onStore(func(ctx context.Context, cfg *config.Config, st *store.Store, _ []string) error {
 			var err error
@@ -82,7 +83,7 @@ func (a *app) logsCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&since, "since", "", "from this day or time (2025-06-16 or 2025-06-16T09:00)")
 	cmd.Flags().StringVar(&until, "until", "", "up to this day (inclusive) or time")
-	cmd.Flags().StringVar(&f.State, "status", "", "pending, sending, sent or failed")
+	cmd.Flags().StringVar(&f.State, "status", "", "pending, sending, sent or failed (or 待发送, 发送中, 已发送, 发送失败)")
 	cmd.Flags().StringVar(&to, "to", "", "recipient: an address (a mailbox, or a robot like wecom:unit/bgs), or a unit or leader (code, name or alias: all its mailboxes and robots)")
 	cmd.Flags().StringVar(&f.Channel, "channel", "", "email, wecom, dingtalk or feishu")
 	cmd.Flags().StringVar(&f.Job, "job", "", "deadlines (到期提醒), duties (定期任务提醒), followups (回头看提醒) or summary (定期调度汇总)")

@@ -58,7 +58,8 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.migrateCommand(), a.checkConfigCommand(), a.importCommand(), a.itemsCommand(),
 		a.itemCommand(), a.versionCommand(), a.serveCommand(), a.runCommand(), a.planCommand(),
 		a.deliverCommand(), a.logsCommand(), a.jobsCommand(), a.reportCommand(), a.submitCommand(),
-		a.dutiesCommand(), a.userCommand(), a.testSendCommand(), a.exportCommand())
+		a.dutiesCommand(), a.userCommand(), a.testSendCommand(), a.exportCommand(),
+		a.linksCommand(), a.requestsCommand(), a.requestCommand())
 	root.InitDefaultCompletionCmd() // now, so that the walk below covers it
 	refuseUnknownCommands(root)
 	return root

@@ -33,6 +33,7 @@ func settingsOf(cfg *config.Config) (scheduler.Settings, error) {
 		Calendar:  ledger.NewCalendar(cfg.Calendar.Holidays, cfg.Calendar.Workdays),
 		Directory: cfg.Directory(),
 		Office:    cfg.Office(),
+		Contact:   cfg.OfficeContact(),
 	}
 	for _, name := range ledger.JobNames {
 		j, ok := cfg.Jobs[name]
@@ -57,6 +58,11 @@ func (a *app) newScheduler(cfg *config.Config, st *store.Store, wake func(), opt
 	}
 	set, err := settingsOf(cfg)
 	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), keyTimeout)
+	defer cancel()
+	if set.Links, err = a.unitLinks(ctx, cfg, st); err != nil {
 		return nil, err
 	}
 	o := scheduler.Options{Owner: owner(), Now: a.now, Logger: a.logger, Wake: wake}

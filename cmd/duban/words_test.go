@@ -71,6 +71,12 @@ func TestFiltersTakeTheOfficesWords(t *testing.T) {
 		if len(all) == 0 || len(byLabel) != len(all) {
 			t.Errorf("logs --job 到期提醒: %d dispatches, --job deadlines: %d", len(byLabel), len(all))
 		}
+		var pending, pendingByLabel []dispatchJSON
+		c.jsonOut(&pending, "logs", "--status", "sent")
+		c.jsonOut(&pendingByLabel, "logs", "--status", "已发送")
+		if len(pending) == 0 || len(pendingByLabel) != len(pending) {
+			t.Errorf("logs --status 已发送: %d dispatches, --status sent: %d", len(pendingByLabel), len(pending))
+		}
 		c.jsonOut(&toUnit, "logs", "--to", "综合科")
 		c.jsonOut(&toTwoMailboxes, "logs", "--to", "规划处")
 		if len(toUnit) == 0 || toUnit[0].To != "a@jw.example.net" {
@@ -102,6 +108,7 @@ func TestFiltersTakeTheOfficesWords(t *testing.T) {
 			{[]string{"items", "--light", "紫灯"}, `--light: invalid light "紫灯": want red (红灯)`},
 			{[]string{"items", "--unit", "财务资产部"}, `--unit: unknown unit "财务资产部": want a unit's code, name or alias: ua (综合科), ub (规划科)`},
 			{[]string{"items", "--round", "r9"}, `--round: unknown round "r9": want r1 (省委巡视反馈意见整改)`},
+			{[]string{"logs", "--status", "已阅"}, `--status: invalid status "已阅": want pending (待发送), sending (发送中), sent (已发送) or failed (发送失败)`},
 			{[]string{"logs", "--job", "foo"}, `--job: unknown job "foo": want deadlines (到期提醒), duties (定期任务提醒), followups (回头看提醒) or summary (定期调度汇总)`},
 			{[]string{"logs", "--to", "财务资产部"}, `--to: unknown unit "财务资产部": want a unit's code, name or alias: ua (综合科)`},
 			{[]string{"plan", "--job", "foo"}, `unknown job "foo": want deadlines (到期提醒)`},

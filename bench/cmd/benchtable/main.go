@@ -1,6 +1,9 @@
 // Command benchtable prints the rows the benchmarks recorded (TSV, see
-// bench.Row) as one Markdown table. Rows recorded several times (go test
-// -count N) are merged: each number is the median of its runs.
+// bench.Row) as one Markdown table. A case recorded several times
+// (BENCH_COUNT) is one line: each number is the median of its runs, the
+// ratio the median of the runs' ratios, and the note the last run's. A
+// target is checked against the ratio when the case has a floor, else
+// against the measured number; a target missed is printed as missed.
 package main
 
 import (
@@ -14,12 +17,21 @@ import (
 	"strings"
 )
 
-const columns = 10 // bench, case, unit, duban, floor, ratio, target, mem, mem max, note
+// The columns bench.Record writes.
+const (
+	colCase = iota
+	colUnit
+	colMeasured
+	colFloor
+	colRatio
+	colTarget
+	colNote
+	columns
+)
 
 type row struct {
 	fields []string
-	nums   [3][]float64 // duban, floor, ratio
-	mem    []float64
+	nums   [3][]float64 // measured, floor, ratio
 }
 
 func main() {
@@ -36,38 +48,56 @@ func run(in io.Reader, out io.Writer) error {
 	for sc.Scan() {
 		f := strings.Split(sc.Text(), "\t")
 		if len(f) != columns {
-			continue
+			return fmt.Errorf("want %d tab-separated fields: %q", columns, sc.Text())
 		}
-		key := f[0] + "\x00" + f[1]
-		r, ok := rows[key]
+		r, ok := rows[f[colCase]]
 		if !ok {
-			r = &row{fields: f}
-			rows[key] = r
-			order = append(order, key)
+			r = &row{}
+			rows[f[colCase]] = r
+			order = append(order, f[colCase])
 		}
-		for i := range 3 {
-			if v, err := strconv.ParseFloat(f[3+i], 64); err == nil {
+		r.fields = f
+		for i := range r.nums {
+			if v, err := strconv.ParseFloat(f[colMeasured+i], 64); err == nil {
 				r.nums[i] = append(r.nums[i], v)
 			}
-		}
-		if v, err := strconv.ParseFloat(f[7], 64); err == nil {
-			r.mem = append(r.mem, v)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "| benchmark | case | duban | floor | ratio | target | memory MiB | memory target | runs | note |")
-	fmt.Fprintln(out, "|---|---|--:|--:|--:|---|--:|---|--:|---|")
-	for _, key := range order {
-		r := rows[key]
+	fmt.Fprintln(out, "| case | measured | floor | ratio | target | | runs | note |")
+	fmt.Fprintln(out, "|---|--:|--:|--:|---|---|--:|---|")
+	for _, name := range order {
+		r := rows[name]
 		f := r.fields
-		unit := f[2]
-		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |\n",
-			f[0], f[1], withUnit(median(r.nums[0]), unit), withUnit(median(r.nums[1]), unit),
-			format(median(r.nums[2]), 2), f[6], format(median(r.mem), 0), f[8], max(len(r.nums[0]), 1), f[9])
+		measured, floor, ratio := median(r.nums[0]), median(r.nums[1]), median(r.nums[2])
+		checked := measured
+		if !math.IsNaN(ratio) {
+			checked = ratio
+		}
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %d | %s |\n", name,
+			withUnit(measured, f[colUnit]), withUnit(floor, f[colUnit]), format(ratio, 2),
+			f[colTarget], verdict(checked, f[colTarget]), len(r.nums[0]), f[colNote])
 	}
 	return nil
+}
+
+// verdict is ✓ when v meets target ("≥ 0.8×", "≤ 200 MiB"), "missed"
+// when not, and empty for information without a target.
+func verdict(v float64, target string) string {
+	f := strings.Fields(target)
+	if len(f) < 2 || math.IsNaN(v) {
+		return ""
+	}
+	bound, err := strconv.ParseFloat(strings.TrimSuffix(f[1], "×"), 64)
+	if err != nil {
+		return ""
+	}
+	if (f[0] == "≥" && v >= bound) || (f[0] == "≤" && v <= bound) {
+		return "✓"
+	}
+	return "missed"
 }
 
 func median(xs []float64) float64 {

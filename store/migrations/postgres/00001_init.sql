@@ -157,9 +157,12 @@ CREATE TABLE reminders (
     dispatch_key TEXT REFERENCES dispatches (key) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
     created_at   TIMESTAMPTZ NOT NULL
 );
+-- An item's page lists what was sent about it. A message inserted after
+-- its reminders settles their deferred link through reminders_dispatch.
+-- Nothing looks reminders up by their run, and duban deletes no run: that
+-- column has no index, which every reminder recorded would pay for.
 CREATE INDEX reminders_subject ON reminders (subject);
 CREATE INDEX reminders_dispatch ON reminders (dispatch_key);
-CREATE INDEX reminders_run ON reminders (run_id);
 
 -- +goose Down
 DROP TABLE reminders;
