@@ -11,9 +11,9 @@ import (
 )
 
 // The house style of every text the templates write, checked on every
-// embedded template (digest and summary: subject, text, HTML and the
-// robots' markdown) rendered with varied data, including ledger texts typed
-// with half-width punctuation and duties with and without 《》:
+// embedded template (digest, summary and decision: subject, text, HTML and
+// the robots' markdown) rendered with varied data, including ledger texts
+// typed with half-width punctuation and duties with and without 《》:
 //   - no ASCII , : ; ( ) next to a Chinese character;
 //   - dates as 2025年6月16日, never 2025-06-16;
 //   - the office and 督办系统, never the program's name duban;
@@ -61,6 +61,22 @@ func styleSummaries() map[string]notify.SummaryData {
 	quiet := sampleSummary()
 	quiet.Red, quiet.Yellow, quiet.Duties, quiet.Failed = nil, nil, nil, nil
 	return map[string]notify.SummaryData{"busy": busy, "quiet": quiet}
+}
+
+// styleDecisions are decisions of every kind: approved and rejected, with
+// and without a link, the office's note typed the careless way.
+func styleDecisions() map[string]notify.DecisionData {
+	base := notify.DecisionData{ToName: "财务资产部", Kind: "申请销号", What: "一.3.(1) 固定资产管理不规范",
+		Body: "已完成清查,台账见附件(共3页)", FiledOn: "2025-06-12", Office: "整改办"}
+	approved := base
+	approved.Approved, approved.Outcome = true, "该事项已登记为已完成(完成日期:2025年6月12日)。"
+	approved.Link, approved.LinkExpires = "https://duban.example.org/u/YmF.0.t1.sig", "2025-07-16"
+	rejected := base
+	rejected.Note, rejected.Contact = "请补充盘点表;附件不全(缺第2页)", "电话:0531-12345678"
+	rejected.Outcome = "请根据审核意见补充完善后重新提交。"
+	duty := notify.DecisionData{ToName: "机关党委", Kind: "报送材料", What: "《月度工作报告》2025年5月",
+		FiledOn: "2025-06-03", Approved: true, Outcome: "该期报送已确认。"}
+	return map[string]notify.DecisionData{"approved": approved, "rejected": rejected, "duty": duty}
 }
 
 // checkHouseStyle reports where text breaks the house style; data are the
@@ -135,6 +151,25 @@ func TestTemplatesKeepTheHouseStyle(t *testing.T) {
 		}
 		if d.Office != "" && !strings.Contains(md, "（"+d.Office+"督办系统自动发送）") {
 			t.Errorf("digest %s markdown: does not end with the office's 督办系统:\n%s", name, md)
+		}
+	}
+	for name, d := range styleDecisions() {
+		subject, text, htmlBody, err := tm.RenderDecision(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mdSubject, md, err := tm.RenderDecisionMarkdown(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := []string{d.What}
+		checkHouseStyle(t, "decision "+name+" subject", subject, data)
+		checkHouseStyle(t, "decision "+name+" text", text, data)
+		checkHouseStyle(t, "decision "+name+" html", htmlBody, data)
+		checkHouseStyle(t, "decision "+name+" markdown subject", mdSubject, data)
+		checkHouseStyle(t, "decision "+name+" markdown", md, data)
+		if !strings.Contains(md, "（"+d.Office+"督办系统自动发送）") {
+			t.Errorf("decision %s markdown: does not end with the office's 督办系统:\n%s", name, md)
 		}
 	}
 	for name, d := range styleSummaries() {
