@@ -125,9 +125,9 @@ func (s *Server) itemOfForm(f itemForm, creating bool) (ledger.Item, []string) {
 		d, err := sheet.ParseDate(f.Deadline)
 		switch {
 		case f.Deadline == "":
-			fail("请填写完成时限,或勾选“长期坚持”")
+			fail("请填写完成时限，或勾选“长期坚持”")
 		case err != nil:
-			fail("完成时限“" + f.Deadline + "”无效,应为 2025-06-16 这样的日期")
+			fail("完成时限“" + f.Deadline + "”无效，应为 2025-06-16 这样的日期")
 		}
 		it.Deadline = d
 	}
@@ -135,9 +135,9 @@ func (s *Server) itemOfForm(f itemForm, creating bool) (ledger.Item, []string) {
 		d, err := sheet.ParseDate(f.CompletedOn)
 		switch {
 		case err != nil:
-			fail("完成日期“" + f.CompletedOn + "”无效,应为 2025-06-16 这样的日期")
+			fail("完成日期“" + f.CompletedOn + "”无效，应为 2025-06-16 这样的日期")
 		case d.After(s.today()):
-			fail("完成日期 " + d.String() + " 晚于今天(" + s.today().String() + ")")
+			fail("完成日期" + d.Label() + "晚于今天（" + s.today().Label() + "）")
 		case creating && it.Status == ledger.StatusOpen:
 			fail("正在整改的问题没有完成日期")
 		}
@@ -179,14 +179,14 @@ func (s *Server) formView(f itemForm, creating bool) itemFormView {
 	// A leader or unit the config no longer has stays on show, so that
 	// saving the form does not drop it unseen (it is refused instead).
 	if _, ok := s.cfg.Leader(f.Leader); f.Leader != "" && !ok {
-		v.Leaders = append(v.Leaders, choice{f.Leader, f.Leader + "(配置中已无)", true})
+		v.Leaders = append(v.Leaders, choice{f.Leader, f.Leader + "（配置中已无）", true})
 	}
 	if _, ok := s.cfg.Unit(f.Lead); f.Lead != "" && !ok {
-		v.Leads = append(v.Leads, choice{f.Lead, f.Lead + "(配置中已无)", true})
+		v.Leads = append(v.Leads, choice{f.Lead, f.Lead + "（配置中已无）", true})
 	}
 	for _, u := range f.Others {
 		if _, ok := s.cfg.Unit(u); !ok {
-			v.Others = append(v.Others, choice{u, u + "(配置中已无)", true})
+			v.Others = append(v.Others, choice{u, u + "（配置中已无）", true})
 		}
 	}
 	for _, o := range statusOptions {
@@ -278,7 +278,7 @@ func (s *Server) editItem(w http.ResponseWriter, r *http.Request) {
 	}
 	fields := editedFields(cur)
 	if ledger.HasExtension(ledger.Changes(cur, cur.With(values, fields), fields)) && f.Reason == "" {
-		s.renderEdit(w, r, http.StatusBadRequest, cur, f, "完成时限推后属于延期,请填写延期理由。")
+		s.renderEdit(w, r, http.StatusBadRequest, cur, f, "完成时限推后属于延期，请填写延期理由。")
 		return
 	}
 	changes, err := s.st.EditItem(r.Context(), cur.Round, cur.No, fields, values,
@@ -395,7 +395,7 @@ func (s *Server) confirmFollowup(w http.ResponseWriter, r *http.Request) {
 	}
 	const formID = "confirm-form"
 	if !it.Status.CanConfirmFollowup() {
-		s.renderItem(w, r, http.StatusConflict, refused(r, formID, "该问题正在整改,回头看只能在问题完成后确认。"))
+		s.renderItem(w, r, http.StatusConflict, refused(r, formID, "该问题正在整改，回头看只能在问题完成后确认。"))
 		return
 	}
 	on, problem := s.formDay(r.PostForm, "on", "回头看日期")
@@ -409,8 +409,8 @@ func (s *Server) confirmFollowup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if last, repeated := ledger.RepeatedConfirm(events, it, on, s.cfg.Policy.FollowupDays); repeated {
-		s.renderItem(w, r, http.StatusConflict, refused(r, formID, "回头看已于 "+last.On.String()+" 确认("+
-			s.fmtTime(last.At)+" 由 "+cmp.Or(last.Actor, "未知")+" 记录),无需重复确认。"))
+		s.renderItem(w, r, http.StatusConflict, refused(r, formID, "回头看已于"+last.On.Label()+"确认（"+
+			s.fmtTime(last.At)+" 由 "+cmp.Or(last.Actor, "未知")+" 记录），无需重复确认。"))
 		return
 	}
 	note := cmp.Or(formText(r.PostForm, "note"), "回头看已确认")

@@ -172,7 +172,7 @@ func TestOfficeWorksItems(t *testing.T) {
 
 		want(t, "an empty note", o.submit(page+"/progress", url.Values{"note": {" "}}), http.StatusBadRequest, "请填写整改进展")
 		want(t, "a note of tomorrow", o.submit(page+"/progress", url.Values{"note": {"召开推进会"}, "on": {"2026-11-26"}}),
-			http.StatusBadRequest, "进展日期 2026-11-26 晚于今天", ">召开推进会</textarea>")
+			http.StatusBadRequest, "进展日期2026年11月26日晚于今天（2026年11月25日）", ">召开推进会</textarea>")
 		wantRedirect(t, "note", o.submit(page+"/progress", url.Values{"note": {"召开推进会"}, "on": {"2026-11-24"}}), page+"?notice=note")
 		want(t, "a 回头看 of an open item", o.submit(page+"/confirm", nil), http.StatusConflict, "回头看只能在问题完成后确认")
 		want(t, "done tomorrow", o.submit(page+"/status", url.Values{"to": {"done"}, "on": {"2026-11-26"}}), http.StatusBadRequest, "晚于今天")
@@ -182,7 +182,7 @@ func TestOfficeWorksItems(t *testing.T) {
 		}
 		want(t, "done twice", o.submit(page+"/status", url.Values{"to": {"done"}}), http.StatusConflict, "该问题已是“已完成”状态")
 		wantRedirect(t, "confirm", o.submit(page+"/confirm", url.Values{"on": {"2026-11-25"}}), page+"?notice=confirmed")
-		want(t, "confirm twice", o.submit(page+"/confirm", nil), http.StatusConflict, "回头看已于 2026-11-25 确认", "由 admin 记录")
+		want(t, "confirm twice", o.submit(page+"/confirm", nil), http.StatusConflict, "回头看已于2026年11月25日确认", "由 admin 记录")
 		wantRedirect(t, "close", o.submit(page+"/status", url.Values{"to": {"closed"}}), page+"?notice=closed")
 		want(t, "the closed item", o.get(page), http.StatusOK, `id="reopen-form"`, `id="confirm-form"`)
 		wantRedirect(t, "reopen", o.submit(page+"/status", url.Values{"to": {"open"}, "note": {"问题反弹"}}), page+"?notice=reopened")
@@ -198,7 +198,7 @@ func TestOfficeWorksItems(t *testing.T) {
 		}
 		gonePage := itemURL("2024-7", "五.2")
 		form := o.get(gonePage + "/edit")
-		want(t, "the form of an item of units and a leader gone", form, http.StatusOK, "old-leader(配置中已无)", "old-unit(配置中已无)")
+		want(t, "the form of an item of units and a leader gone", form, http.StatusOK, "old-leader（配置中已无）", "old-unit（配置中已无）")
 		want(t, "saving it as it is", o.submit(gonePage+"/edit", url.Values{"problem": {"p"}, "lead": {"bgs"}, "units": {"old-unit"},
 			"leader": {"old-leader"}, "long_term": {"1"}}), http.StatusBadRequest, "未知的责任领导", "未知的责任部门")
 
@@ -299,16 +299,16 @@ func TestOfficeImportsLedger(t *testing.T) {
 		if res.status != http.StatusSeeOther || !strings.HasPrefix(location, "/import/") {
 			t.Fatalf("upload: %d to %q\n%s", res.status, location, res.body)
 		}
-		want(t, "the preview", o.get(location), http.StatusOK, "台账v2.csv", "新增 <strong>1</strong> 个,修改 <strong>1</strong> 个",
+		want(t, "the preview", o.get(location), http.StatusOK, "台账v2.csv", "新增 <strong>1</strong> 个，修改 <strong>1</strong> 个",
 			"<strong>1</strong> 处冲突", "五.1", "新发现的问题", "与律师事务所沟通,限期解决", "第9行", "整改状态", "正在整改", "已完成",
 			`id="apply-keep"`, `id="apply-overwrite"`, "尚未写入任何内容")
 		if it, _ := st.GetItem(ctx, "2024-7", "四.1"); strings.HasPrefix(it.Measures, "与律师事务所沟通,限期") {
 			t.Fatal("a preview wrote")
 		}
-		want(t, "apply, conflicts unsettled", o.submit(location, nil), http.StatusConflict, "有冲突,未写入任何内容")
+		want(t, "apply, conflicts unsettled", o.submit(location, nil), http.StatusConflict, "有冲突，未写入任何内容")
 		wantRedirect(t, "apply, keeping duban's", o.submit(location, url.Values{"on_conflict": {"keep"}}),
 			"/import?changed=1&new=1&notice=imported&unchanged=24")
-		want(t, "after the import", o.get("/import?changed=1&new=1&notice=imported&unchanged=24"), http.StatusOK, "已导入台账:新增 1 个问题,修改 1 个,未变 24 个")
+		want(t, "after the import", o.get("/import?changed=1&new=1&notice=imported&unchanged=24"), http.StatusOK, "已导入台账：新增 1 个问题，修改 1 个，未变 24 个")
 		it, err := st.GetItem(ctx, "2024-7", "四.1")
 		if err != nil || it.Measures != "与律师事务所沟通,限期解决" {
 			t.Errorf("四.1 after the import: %+v %v", it, err)
@@ -330,7 +330,7 @@ func TestOfficeImportsLedger(t *testing.T) {
 
 		// The same file again: the conflict is still there; the file wins.
 		location = o.upload("/import", fields, "台账v2.csv", csvBytes(t, records)).header.Get("Location")
-		want(t, "the preview again", o.get(location), http.StatusOK, "新增 <strong>0</strong> 个,修改 <strong>0</strong> 个", "<strong>1</strong> 处冲突")
+		want(t, "the preview again", o.get(location), http.StatusOK, "新增 <strong>0</strong> 个，修改 <strong>0</strong> 个", "<strong>1</strong> 处冲突")
 		wantRedirect(t, "apply, overwriting", o.submit(location, url.Values{"on_conflict": {"overwrite"}}),
 			"/import?changed=1&new=0&notice=imported&unchanged=25")
 		if it, _ := st.GetItem(ctx, "2024-7", "一.3.(1)"); it.Status != ledger.StatusOpen {
@@ -340,7 +340,7 @@ func TestOfficeImportsLedger(t *testing.T) {
 		// The console's own export, uploaded, changes nothing.
 		xlsx := o.get("/export?format=xlsx")
 		location = o.upload("/import", fields, "导出.xlsx", []byte(xlsx.body)).header.Get("Location")
-		want(t, "the preview of an export", o.get(location), http.StatusOK, "新增 <strong>0</strong> 个,修改 <strong>0</strong> 个,未变 26 个", `id="apply-submit"`)
+		want(t, "the preview of an export", o.get(location), http.StatusOK, "新增 <strong>0</strong> 个，修改 <strong>0</strong> 个，未变 26 个", `id="apply-submit"`)
 
 		for _, tt := range []struct {
 			name   string
@@ -465,7 +465,7 @@ func TestOfficeResendsFailedMessages(t *testing.T) {
 		wantRedirect(t, "resend the rest", o.submit("/dispatches/retry-failed", url.Values{"since": {"2026-11-25"}}),
 			"/dispatches?since=2026-11-25&status=failed&n=2&notice=retried")
 		want(t, "the log after", o.get("/dispatches?since=2026-11-25&status=failed&n=2&notice=retried"), http.StatusOK,
-			"已将发送失败的消息重新排队。(2 条)", "没有符合条件的发送记录")
+			"已将发送失败的消息重新排队。（2 条）", "没有符合条件的发送记录")
 		wantRedirect(t, "resend none", o.submit("/dispatches/retry-failed", nil), "/dispatches?status=failed&n=0&notice=retriedNone")
 		want(t, "a bad day", o.submit("/dispatches/retry-failed", url.Values{"since": {"soon"}}), http.StatusBadRequest, "起始日期“soon”无效")
 		if n := f.wakes.Load(); n != 2 {
