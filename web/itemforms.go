@@ -18,17 +18,18 @@ import (
 // itemForm is the form of an item, as the office fills it in: every field
 // of the ledger, by the names the form posts.
 type itemForm struct {
-	Round, No                   string
-	Category, Problem, Measures string
-	Leader                      string   // a leader's code, "" for none
-	Lead                        string   // the lead unit's code
-	Others                      []string // the other units' codes
-	Deadline                    string   // YYYY-MM-DD; ignored when LongTerm
-	LongTerm                    bool
-	Status                      string
-	CompletedOn                 string // YYYY-MM-DD or "" (unknown)
-	Progress                    string
-	Reason                      string // why, with an edit; required for 延期
+	Round, No             string
+	Category, SubCategory string
+	Problem, Measures     string
+	Leader                string   // a leader's code, "" for none
+	Lead                  string   // the lead unit's code
+	Others                []string // the other units' codes
+	Deadline              string   // YYYY-MM-DD; ignored when LongTerm
+	LongTerm              bool
+	Status                string
+	CompletedOn           string // YYYY-MM-DD or "" (unknown)
+	Progress              string
+	Reason                string // why, with an edit; required for 延期
 }
 
 // choice is an option of a select, a checkbox or a radio button.
@@ -55,8 +56,8 @@ type itemFormView struct {
 // formOfItem is the form filled with an item's fields.
 func formOfItem(it ledger.Item) itemForm {
 	f := itemForm{
-		Round: it.Round, No: it.No, Category: it.Category, Problem: it.Problem, Measures: it.Measures,
-		Leader: it.Leader, LongTerm: it.LongTerm, Status: string(it.Status), Progress: it.Progress,
+		Round: it.Round, No: it.No, Category: it.Category, SubCategory: it.SubCategory, Problem: it.Problem,
+		Measures: it.Measures, Leader: it.Leader, LongTerm: it.LongTerm, Status: string(it.Status), Progress: it.Progress,
 	}
 	if len(it.Units) > 0 {
 		f.Lead, f.Others = it.Units[0], it.Units[1:]
@@ -74,7 +75,8 @@ func formOfItem(it ledger.Item) itemForm {
 func itemFormOf(form url.Values) itemForm {
 	return itemForm{
 		Round: strings.TrimSpace(form.Get("round")), No: width.Fold.String(strings.TrimSpace(form.Get("no"))),
-		Category: formText(form, "category"), Problem: formText(form, "problem"), Measures: formText(form, "measures"),
+		Category: formText(form, "category"), SubCategory: formText(form, "subcategory"),
+		Problem: formText(form, "problem"), Measures: formText(form, "measures"),
 		Leader: strings.TrimSpace(form.Get("leader")), Lead: strings.TrimSpace(form.Get("lead")), Others: form["units"],
 		Deadline: strings.TrimSpace(form.Get("deadline")), LongTerm: form.Get("long_term") != "",
 		Status: strings.TrimSpace(form.Get("status")), CompletedOn: strings.TrimSpace(form.Get("completed_on")),
@@ -91,8 +93,8 @@ func (s *Server) itemOfForm(f itemForm, creating bool) (ledger.Item, []string) {
 			probs = append(probs, p)
 		}
 	}
-	it := ledger.Item{Round: f.Round, No: f.No, Category: f.Category, Problem: f.Problem, Measures: f.Measures,
-		Progress: f.Progress, LongTerm: f.LongTerm, Status: ledger.StatusOpen}
+	it := ledger.Item{Round: f.Round, No: f.No, Category: f.Category, SubCategory: f.SubCategory, Problem: f.Problem,
+		Measures: f.Measures, Progress: f.Progress, LongTerm: f.LongTerm, Status: ledger.StatusOpen}
 	if creating {
 		if _, ok := s.cfg.Round(f.Round); !ok {
 			fail("请选择巡察轮次")
@@ -110,7 +112,7 @@ func (s *Server) itemOfForm(f itemForm, creating bool) (ledger.Item, []string) {
 	if f.Problem == "" {
 		fail("请填写问题")
 	}
-	for _, t := range []struct{ label, v string }{{"问题类别", f.Category}, {"问题", f.Problem}, {"整改措施", f.Measures},
+	for _, t := range []struct{ label, v string }{{"问题类别", f.Category}, {"问题子类", f.SubCategory}, {"问题", f.Problem}, {"整改措施", f.Measures},
 		{"整改情况", f.Progress}, {"说明", f.Reason}} {
 		fail(textProblem(t.label, t.v, false))
 	}
@@ -252,7 +254,7 @@ func (s *Server) renderEdit(w http.ResponseWriter, r *http.Request, status int, 
 // (done, close and reopen change it), and the completion day only of an
 // item that has one.
 func editedFields(it ledger.Item) []ledger.Field {
-	fields := []ledger.Field{ledger.FieldCategory, ledger.FieldProblem, ledger.FieldMeasures, ledger.FieldLeader,
+	fields := []ledger.Field{ledger.FieldCategory, ledger.FieldSubCategory, ledger.FieldProblem, ledger.FieldMeasures, ledger.FieldLeader,
 		ledger.FieldUnits, ledger.FieldDeadline, ledger.FieldProgress}
 	if it.Status != ledger.StatusOpen {
 		fields = append(fields, ledger.FieldCompletedOn)

@@ -125,10 +125,16 @@ func TestOfficeWorksItems(t *testing.T) {
 		ctx := t.Context()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		o := officeFor(t, f)
-		want(t, "the new item form", o.get("/items/new"), http.StatusOK, `id="item-form"`, `name="lead"`, `name="units"`, `id="item-save"`)
+		newForm := o.get("/items/new")
+		want(t, "the new item form", newForm, http.StatusOK, `id="item-form"`, `name="lead"`, `name="units"`, `id="item-save"`)
+		// 问题子类 stands between 问题类别 and 问题, as in the ledger's columns.
+		if c, sc, p := strings.Index(newForm.body, `id="f-category"`), strings.Index(newForm.body, `id="f-subcategory"`),
+			strings.Index(newForm.body, `id="f-problem"`); c < 0 || sc < c || p < sc {
+			t.Errorf("the form's 问题类别, 问题子类 and 问题 at %d, %d, %d", c, sc, p)
+		}
 
-		item := url.Values{"round": {"2024-7"}, "no": {"五.（1）"}, "category": {"制度建设"}, "problem": {"=1+2 制度执行不到位"},
-			"measures": {"完善制度\r\n逐条落实"}, "leader": {"wang"}, "lead": {"bgs"}, "units": {"cwb", "bgs"},
+		item := url.Values{"round": {"2024-7"}, "no": {"五.（1）"}, "category": {"制度建设"}, "subcategory": {"关于制度执行问题"},
+			"problem": {"=1+2 制度执行不到位"}, "measures": {"完善制度\r\n逐条落实"}, "leader": {"wang"}, "lead": {"bgs"}, "units": {"cwb", "bgs"},
 			"deadline": {"2026-12-31"}, "status": {"open"}, "progress": {"已部署"}}
 		with := func(key, value string) url.Values {
 			v := url.Values{}
@@ -153,21 +159,22 @@ func TestOfficeWorksItems(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if it.Problem != "=1+2 制度执行不到位" || it.Measures != "完善制度\n逐条落实" || !slices.Equal(it.Units, []string{"bgs", "cwb"}) ||
+		if it.Problem != "=1+2 制度执行不到位" || it.SubCategory != "关于制度执行问题" || it.Measures != "完善制度\n逐条落实" || !slices.Equal(it.Units, []string{"bgs", "cwb"}) ||
 			it.Leader != "wang" || it.Deadline != ledger.NewDate(2026, 12, 31) || it.Status != ledger.StatusOpen || it.Progress != "已部署" || it.Seq != 26 {
 			t.Errorf("created item %+v", it)
 		}
 		want(t, "the new item", o.get(page+"?notice=created"), http.StatusOK, "已新建问题", "=1&#43;2 制度执行不到位", "新建", "办公室、财务资产部",
 			`id="note-form"`, `id="done-form"`, `id="edit-item"`)
 
-		edit := url.Values{"category": {"制度建设"}, "problem": {"=1+2 制度执行不到位"}, "measures": {"完善制度\n逐条落实"},
+		edit := url.Values{"category": {"制度建设"}, "subcategory": {"关于制度执行不到位问题"}, "problem": {"=1+2 制度执行不到位"}, "measures": {"完善制度\n逐条落实"},
 			"leader": {"li"}, "lead": {"bgs"}, "units": {"cwb"}, "deadline": {"2027-01-31"}, "progress": {"已部署"}}
-		want(t, "the edit form", o.get(page+"/edit"), http.StatusOK, `value="2026-12-31"`, `id="f-reason"`)
+		want(t, "the edit form", o.get(page+"/edit"), http.StatusOK, `value="2026-12-31"`, `value="关于制度执行问题"`, `id="f-reason"`)
 		want(t, "an extension without a reason", o.submit(page+"/edit", edit), http.StatusBadRequest, "请填写延期理由")
 		edit.Set("reason", "等待上级文件")
 		wantRedirect(t, "edit", o.submit(page+"/edit", edit), page+"?notice=edited")
 		want(t, "the edited item", o.get(page), http.StatusOK, "延期", `完成时限：<span class="before">2026-12-31</span> → <span class="after">2027-01-31</span>`,
-			`责任领导：<span class="before">王某某</span>`, "等待上级文件")
+			`责任领导：<span class="before">王某某</span>`, `问题子类：<span class="before">关于制度执行问题</span> → <span class="after">关于制度执行不到位问题</span>`,
+			"等待上级文件")
 		wantRedirect(t, "the same edit again", o.submit(page+"/edit", edit), page+"?notice=unchanged")
 
 		want(t, "an empty note", o.submit(page+"/progress", url.Values{"note": {" "}}), http.StatusBadRequest, "请填写整改进展")
