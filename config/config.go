@@ -41,6 +41,7 @@ type Config struct {
 	Heartbeat HeartbeatConfig `toml:"heartbeat"`
 	Log       LogConfig       `toml:"log"`
 	Report    ReportConfig    `toml:"report"`
+	Notice    NoticeConfig    `toml:"notice"`
 	Policy    ledger.Policy   `toml:"policy"`
 	Calendar  CalendarConfig  `toml:"calendar"`
 

@@ -36,6 +36,7 @@ func defaultConfig() Config {
 			LinkTTL: Duration{Duration: 30 * 24 * time.Hour}, MaxUploadMB: 20},
 		Heartbeat: HeartbeatConfig{Timeout: Duration{Duration: 10 * time.Second}},
 		Log:       LogConfig{Level: "info", Format: "text"},
+		Notice:    defaultNotice(),
 		Policy:    ledger.DefaultPolicy(),
 		Calendar:  CalendarConfig{Holidays: []ledger.Date{}, Workdays: []ledger.Date{}},
 		Jobs:      defaultJobs(),

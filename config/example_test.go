@@ -27,7 +27,7 @@ func TestExampleLoads(t *testing.T) {
 	if !slices.Equal(c.Supervisors, []string{"zgb@zgh.example.org"}) {
 		t.Errorf("supervisors = %q", c.Supervisors)
 	}
-	if r, ok := c.Round("2024-7"); !ok || r.Name != "市委第七巡察组反馈意见整改" {
+	if r, ok := c.Round("2024-7"); !ok || r.Name != "市委第五轮巡察" {
 		t.Errorf("round 2024-7 = %+v, %v", r, ok)
 	}
 	if len(c.Leaders) != 6 {

@@ -75,6 +75,7 @@ func (p *problems) validate(c *Config) {
 	if n := c.Report.LatestNotes; n < 0 || n > maxLatestNotes {
 		p.errorf("report.latest_notes", "must be 0 to %d, got %d", maxLatestNotes, n)
 	}
+	p.checkNotice(c.Notice)
 	p.checkPolicy(c.Policy)
 	p.checkCalendar(c.Calendar)
 	p.checkJobs(c.Jobs)

@@ -12,6 +12,7 @@ type Field string
 
 const (
 	FieldCategory    Field = "category"
+	FieldSubCategory Field = "subcategory"
 	FieldProblem     Field = "problem"
 	FieldMeasures    Field = "measures"
 	FieldLeader      Field = "leader"
@@ -24,7 +25,7 @@ const (
 
 // ItemFields are the fields of an item in the ledger's column order.
 func ItemFields() []Field {
-	return []Field{FieldCategory, FieldProblem, FieldMeasures, FieldLeader, FieldUnits,
+	return []Field{FieldCategory, FieldSubCategory, FieldProblem, FieldMeasures, FieldLeader, FieldUnits,
 		FieldDeadline, FieldStatus, FieldCompletedOn, FieldProgress}
 }
 
@@ -33,6 +34,8 @@ func (f Field) Label() string {
 	switch f {
 	case FieldCategory:
 		return "问题类别"
+	case FieldSubCategory:
+		return "问题子类"
 	case FieldProblem:
 		return "问题"
 	case FieldMeasures:
@@ -74,6 +77,8 @@ func (it Item) Value(f Field) string {
 	switch f {
 	case FieldCategory:
 		return it.Category
+	case FieldSubCategory:
+		return it.SubCategory
 	case FieldProblem:
 		return it.Problem
 	case FieldMeasures:
@@ -104,6 +109,8 @@ func (it Item) With(other Item, fields []Field) Item {
 		switch f {
 		case FieldCategory:
 			it.Category = other.Category
+		case FieldSubCategory:
+			it.SubCategory = other.SubCategory
 		case FieldProblem:
 			it.Problem = other.Problem
 		case FieldMeasures:

@@ -7,13 +7,13 @@ import (
 
 func TestItemValuesAndChanges(t *testing.T) {
 	t.Parallel()
-	before := Item{Category: "甲", Problem: "问题", Measures: "措施", Leader: "wang", Units: []string{"bgs", "cwb"},
+	before := Item{Category: "甲", SubCategory: "子", Problem: "问题", Measures: "措施", Leader: "wang", Units: []string{"bgs", "cwb"},
 		Deadline: day(t, "2026-11-30"), Status: StatusDone, CompletedOn: day(t, "2026-11-20"), Progress: "情况"}
 	var values []string
 	for _, f := range ItemFields() {
 		values = append(values, f.Label()+"="+before.Value(f))
 	}
-	want := []string{"问题类别=甲", "问题=问题", "整改措施=措施", "责任领导=wang", "责任部门=bgs,cwb",
+	want := []string{"问题类别=甲", "问题子类=子", "问题=问题", "整改措施=措施", "责任领导=wang", "责任部门=bgs,cwb",
 		"完成时限=2026-11-30", "整改状态=done", "完成日期=2026-11-20", "整改情况=情况"}
 	if !slices.Equal(values, want) {
 		t.Errorf("values %q, want %q", values, want)

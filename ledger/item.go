@@ -129,13 +129,17 @@ type Item struct {
 	No       string // like 一.3.(1)
 	Seq      int    // position in the ledger, keeps the notice's order
 	Category string
-	Problem  string
-	Measures string
-	Units    []string // unit codes, first is the lead unit
-	Leader   string   // leader code, may be empty
-	Deadline Date     // zero when long-term
-	LongTerm bool     // 长期坚持
-	Status   Status
+	// SubCategory is the problem's sub-category (问题子类, 二级类别) within
+	// its category, such as 关于政治站位不够高…问题; empty when the ledger
+	// has none.
+	SubCategory string
+	Problem     string
+	Measures    string
+	Units       []string // unit codes, first is the lead unit
+	Leader      string   // leader code, may be empty
+	Deadline    Date     // zero when long-term
+	LongTerm    bool     // 长期坚持
+	Status      Status
 	// CompletedOn is the day the item was completed, when known: the
 	// ledger's 完成日期 or the day given to `item done`. Zero when unknown.
 	CompletedOn Date

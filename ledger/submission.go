@@ -76,7 +76,7 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 	}
 	duty, dutyOK := FindDuty(r.Duties, in.Duty)
 	if !dutyOK {
-		fail("duty", in.Duty, "未知的定期任务,可用:%s", DutyIDs(r.Duties))
+		fail("duty", in.Duty, "未知的定期任务，可用：%s", DutyIDs(r.Duties))
 	}
 	unit, unitOK := r.ResolveUnit(in.Unit)
 	if !unitOK {
@@ -91,9 +91,9 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 		d, err := parse(in.Date)
 		switch {
 		case err != nil:
-			fail("date", in.Date, "日期无效,应写作 2025-04-03")
+			fail("date", in.Date, "日期无效，应写作 2025-04-03")
 		case d.After(r.Today):
-			fail("date", in.Date, "报送日期晚于今天(%s)", r.Today)
+			fail("date", in.Date, "报送日期晚于今天（%s）", r.Today.Label())
 		default:
 			on = d
 		}
@@ -101,24 +101,23 @@ func (r SubmissionRules) Check(in SubmissionInput) (Submission, []SubmissionProb
 	if !dutyOK {
 		return Submission{}, probs
 	}
-	book := strings.Trim(duty.Name, "《》")
 	switch {
 	case !unitOK:
 	case slices.Contains(duty.Exempt, unit):
-		fail("unit", in.Unit, "该单位免报《%s》", book)
+		fail("unit", in.Unit, "该单位免报%s", DocumentName(duty.Name))
 	case !slices.Contains(duty.Units, unit):
-		fail("unit", in.Unit, "该单位不承担《%s》", book)
+		fail("unit", in.Unit, "该单位不承担%s", DocumentName(duty.Name))
 	}
 	p, err := ParsePeriod(in.Period)
 	switch {
 	case err != nil:
-		fail("period", in.Period, "期间格式无效,应写作 %s", duty.Kind.Example())
+		fail("period", in.Period, "期间格式无效，应写作 %s", duty.Kind.Example())
 	case p.Kind != duty.Kind:
-		fail("period", in.Period, "该任务按%s报送,期间应写作 %s", duty.Kind.Label(), duty.Kind.Example())
+		fail("period", in.Period, "该任务按%s报送，期间应写作 %s", duty.Kind.Label(), duty.Kind.Example())
 	case on.Before(p.End()):
-		fail("period", in.Period, "%s的最后一天是%s,当天或之后才能报送", p.Label(), p.End())
+		fail("period", in.Period, "%s的最后一天是%s，当天或之后才能报送", p.Label(), p.End().Label())
 	case !duty.Start.IsZero() && p.Compare(duty.firstPeriod()) < 0:
-		fail("period", in.Period, "该任务自%s起督办,此前的期间不登记", duty.firstPeriod().Label())
+		fail("period", in.Period, "该任务自%s起督办，此前的期间不登记", duty.firstPeriod().Label())
 	}
 	if len(probs) > 0 {
 		return Submission{}, probs
@@ -133,7 +132,7 @@ func (r SubmissionRules) Identify(in SubmissionInput) (Submission, []SubmissionP
 	var probs []SubmissionProblem
 	duty, dutyOK := FindDuty(r.Duties, in.Duty)
 	if !dutyOK {
-		probs = append(probs, SubmissionProblem{Field: "duty", Value: in.Duty, Reason: "未知的定期任务,可用:" + DutyIDs(r.Duties)})
+		probs = append(probs, SubmissionProblem{Field: "duty", Value: in.Duty, Reason: "未知的定期任务，可用：" + DutyIDs(r.Duties)})
 	}
 	unit, unitOK := r.ResolveUnit(in.Unit)
 	if !unitOK {
@@ -145,7 +144,7 @@ func (r SubmissionRules) Identify(in SubmissionInput) (Submission, []SubmissionP
 	p, err := ParsePeriodOf(duty.Kind, in.Period)
 	if err != nil {
 		probs = append(probs, SubmissionProblem{Field: "period", Value: in.Period,
-			Reason: "该任务按" + duty.Kind.Label() + "报送,期间应写作 " + duty.Kind.Example()})
+			Reason: "该任务按" + duty.Kind.Label() + "报送，期间应写作 " + duty.Kind.Example()})
 	}
 	if len(probs) > 0 {
 		return Submission{}, probs
@@ -157,7 +156,7 @@ func (r SubmissionRules) Identify(in SubmissionInput) (Submission, []SubmissionP
 // that the config has none.
 func DutyIDs(duties []DutySpec) string {
 	if len(duties) == 0 {
-		return "(配置中没有 [[duties]])"
+		return "（配置中没有 [[duties]]）"
 	}
 	ids := make([]string, len(duties))
 	for i, d := range duties {

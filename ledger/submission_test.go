@@ -43,26 +43,26 @@ func TestCheckSubmission(t *testing.T) {
 		want []string // field: reason, in order
 	}{
 		{"unknown duty and unit", SubmissionInput{Duty: "nianbao", Unit: "宣传科", Period: "2025-05"},
-			[]string{"duty: 未知的定期任务,可用:yuebao、sanhui", "unit: 未知单位"}},
+			[]string{"duty: 未知的定期任务，可用：yuebao、sanhui", "unit: 未知单位"}},
 		{"period not ended", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-06"},
-			[]string{"period: 2025年6月的最后一天是2025-06-30,当天或之后才能报送"}},
+			[]string{"period: 2025年6月的最后一天是2025年6月30日，当天或之后才能报送"}},
 		{"submitted before the period's last day", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-05", Date: "2025-05-30"},
-			[]string{"period: 2025年5月的最后一天是2025-05-31,当天或之后才能报送"}},
+			[]string{"period: 2025年5月的最后一天是2025年5月31日，当天或之后才能报送"}},
 		// The quarter that contains the start month (February) is the first supervised.
 		{"period before the start", SubmissionInput{Duty: "sanhui", Unit: "zb1", Period: "2024-Q4"},
-			[]string{"period: 该任务自2025年第1季度起督办,此前的期间不登记"}},
+			[]string{"period: 该任务自2025年第1季度起督办，此前的期间不登记"}},
 		{"malformed period", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-13"},
-			[]string{"period: 期间格式无效,应写作 2025-03"}},
+			[]string{"period: 期间格式无效，应写作 2025-03"}},
 		{"period of the wrong kind", SubmissionInput{Duty: "yuebao", Unit: "ua", Period: "2025-Q2"},
-			[]string{"period: 该任务按月度报送,期间应写作 2025-03"}},
+			[]string{"period: 该任务按月度报送，期间应写作 2025-03"}},
 		{"exempt unit", SubmissionInput{Duty: "yuebao", Unit: "uc", Period: "2025-05"},
 			[]string{"unit: 该单位免报《月度工作报告》"}},
 		{"unit not assigned", SubmissionInput{Duty: "sanhui", Unit: "ua", Period: "2025-Q1"},
 			[]string{"unit: 该单位不承担《“三会一课”落实情况》"}},
 		{"date in the future", SubmissionInput{Duty: "yuebao", Unit: "ub", Period: "2025-05", Date: "2099-01-01"},
-			[]string{"date: 报送日期晚于今天(2025-06-20)"}},
+			[]string{"date: 报送日期晚于今天（2025年6月20日）"}},
 		{"bad date", SubmissionInput{Duty: "yuebao", Unit: "ub", Period: "2025-05", Date: "2025/6/3"},
-			[]string{"date: 日期无效,应写作 2025-04-03"}},
+			[]string{"date: 日期无效，应写作 2025-04-03"}},
 	}
 	for _, tt := range bad {
 		got, probs := rules.Check(tt.in)
@@ -74,7 +74,7 @@ func TestCheckSubmission(t *testing.T) {
 			t.Errorf("%s: %+v, problems %q; want %q", tt.name, got, reasons, tt.want)
 		}
 	}
-	if got := DutyIDs(nil); got != "(配置中没有 [[duties]])" {
+	if got := DutyIDs(nil); got != "（配置中没有 [[duties]]）" {
 		t.Errorf("DutyIDs(nil) = %q", got)
 	}
 }

@@ -22,7 +22,7 @@ func TestRenderDecision(t *testing.T) {
 	if subject != "【审核结果】申请销号已退回：一.3.(1) 固定资产管理不规范" {
 		t.Errorf("subject = %q", subject)
 	}
-	for _, want := range []string{"财务资产部:", "予以退回", "审核意见:请补充盘点表", "重新申请", "联系方式:电话 0531-12345678"} {
+	for _, want := range []string{"财务资产部：", "于2025年6月12日", "予以退回", "审核意见：请补充盘点表", "重新申请", "联系方式：电话 0531-12345678"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)
 		}

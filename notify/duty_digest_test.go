@@ -24,7 +24,7 @@ func TestRenderDigestDutyRollAndUnitReminder(t *testing.T) {
 		t.Errorf("subject = %q", subject)
 	}
 	for _, body := range []string{text, html} {
-		for _, want := range []string{"以下1项定期任务已过报送期限,仍有单位未报送,请督促落实", "《三重一大事项情况报告表》2025年1月",
+		for _, want := range []string{"以下1项定期任务已过报送期限，仍有单位未报送，请督促落实", "《三重一大事项情况报告表》2025年1月",
 			"办公室、组织部", "已逾期2天", "仍未报送的单位将列入每周调度汇总"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("roll body lacks %q:\n%s", want, body)
@@ -42,8 +42,9 @@ func TestRenderDigestDutyRollAndUnitReminder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RenderDigest: %v", err)
 	}
-	for _, want := range []string{"机关第一党支部:", "《“三会一课”落实情况》2025年第4季度", "报送截止:2026-01-12(还剩5天)",
-		"报送单位:机关第一党支部", "报送后由整改办登记报送情况,该期提醒即停止"} {
+	// A duty that is not a document keeps its name without 《》.
+	for _, want := range []string{"机关第一党支部：", "\n1. 【提醒】“三会一课”落实情况2025年第4季度\n", "报送截止：2026年1月12日（还剩5天）",
+		"报送单位：机关第一党支部", "报送后由整改办登记报送情况，该期提醒即停止"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("unit body lacks %q:\n%s", want, text)
 		}
@@ -64,7 +65,7 @@ func TestRenderDigestFollowupShowsCompletion(t *testing.T) {
 		t.Errorf("subject = %q", subject)
 	}
 	for _, body := range []string{text, html} {
-		for _, want := range []string{"X5", "制度缺失", "2025-04-20", "回头看"} {
+		for _, want := range []string{"X5", "制度缺失", "2025年4月20日", "回头看"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("body lacks %q", want)
 			}
@@ -89,9 +90,9 @@ func TestRenderDigestFollowupOfUnknownCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	for body, want := range map[string]string{
-		text: "登记完成日期:2025-04-20(完成日期未登记)",
-		html: "登记完成日期</td><td style=\"vertical-align:top;border-bottom:1px solid #eeeeee;\">2025-04-20(完成日期未登记)",
-		md:   "登记完成（2025-04-20），请开展“回头看”",
+		text: "登记完成日期：2025年4月20日（完成日期未登记）",
+		html: "登记完成日期</td><td style=\"vertical-align:top;border-bottom:1px solid #eeeeee;\">2025年4月20日（完成日期未登记）",
+		md:   "登记完成（2025年4月20日），请开展“回头看”",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
@@ -99,7 +100,7 @@ func TestRenderDigestFollowupOfUnknownCompletion(t *testing.T) {
 	}
 	e.CompletionUnknown = false
 	_, text, _, err = tm.RenderDigest(notify.DigestData{To: "b@example.org", Role: ledger.RoleUnit, AsOf: "2025-07-21", Entries: []notify.Entry{e}})
-	if err != nil || !strings.Contains(text, "完成日期:2025-04-20\n") || strings.Contains(text, "登记完成") {
+	if err != nil || !strings.Contains(text, "完成日期：2025年4月20日\n") || strings.Contains(text, "登记完成") {
 		t.Errorf("known completion day: %v\n%s", err, text)
 	}
 }

@@ -72,9 +72,9 @@ func (t *Templates) RenderSummaryMarkdown(d SummaryData) (subject, text string, 
 	text, err = fitMarkdown(longest, func(k int) (string, error) {
 		v := summaryMarkdownView{summaryView: full,
 			RedTotal: len(d.Red), YellowTotal: len(d.Yellow), DutiesTotal: len(d.Duties)}
-		v.Red, v.MoreRed = firstOf(d.Red, k)
-		v.Yellow, v.MoreYellow = firstOf(d.Yellow, k)
-		v.Duties, v.MoreDuties = firstOf(d.Duties, k)
+		v.Red, v.MoreRed = firstOf(full.Red, k)
+		v.Yellow, v.MoreYellow = firstOf(full.Yellow, k)
+		v.Duties, v.MoreDuties = firstOf(full.Duties, k)
 		return execute(t.summaryMD, v)
 	})
 	return subject, text, err

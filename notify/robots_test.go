@@ -509,7 +509,7 @@ func TestShortDigestIsWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"**办公室**：", "1. **【催办】一.1** 已逾期3天", "> 固定资产管理不规范",
-		"> 完成时限：2025-06-13", "> 责任部门：财务资产部、办公室", "2. **【催办】一.2**"} {
+		"> 完成时限：2025年6月13日", "> 责任部门：财务资产部、办公室", "2. **【催办】一.2**"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, text)
 		}

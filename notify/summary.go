@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
 	texttemplate "text/template"
+
+	"duban/ledger"
 )
 
 // Template files of the weekly summary (定期调度); a templates_dir may
@@ -93,7 +96,33 @@ func newSummaryView(d SummaryData) summaryView {
 	if n := len(d.Failed); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d封邮件投递失败", n))
 	}
-	return summaryView{SummaryData: d, Headline: strings.Join(parts, "、")}
+	return summaryView{SummaryData: proseDates(d), Headline: strings.Join(parts, "、")}
+}
+
+// proseDates is d in the house style: its dates as prose writes them
+// (2026年11月23日, 2026年11月16日 08:00), the problems' texts with
+// full-width punctuation; d's lists are copied, not changed.
+func proseDates(d SummaryData) SummaryData {
+	d.AsOf, d.FailedSince = ledger.DateLabel(d.AsOf), ledger.DateLabel(d.FailedSince)
+	d.Red, d.Yellow = labelDeadlines(d.Red), labelDeadlines(d.Yellow)
+	d.Duties = slices.Clone(d.Duties)
+	for i := range d.Duties {
+		d.Duties[i].DueDate = ledger.DateLabel(d.Duties[i].DueDate)
+	}
+	d.Failed = slices.Clone(d.Failed)
+	for i := range d.Failed {
+		d.Failed[i].At = ledger.DateLabel(d.Failed[i].At)
+	}
+	return d
+}
+
+func labelDeadlines(items []SummaryItem) []SummaryItem {
+	items = slices.Clone(items)
+	for i := range items {
+		items[i].Deadline = ledger.DateLabel(items[i].Deadline)
+		items[i].Problem = ledger.FullWidthPunct(items[i].Problem)
+	}
+	return items
 }
 
 // RenderSummary renders the subject, plain-text and HTML bodies of the

@@ -37,22 +37,22 @@ func TestRenderSummary(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RenderSummary: %v", err)
 	}
-	if want := "【定期调度】2026年第48周整改工作汇总:红灯2项、黄灯1项、1项定期任务未报齐、1封邮件投递失败"; subject != want {
+	if want := "【定期调度】2026年第48周整改工作汇总：红灯2项、黄灯1项、1项定期任务未报齐、1封邮件投递失败"; subject != want {
 		t.Errorf("subject = %q, want %q", subject, want)
 	}
 	for _, body := range []struct{ name, s string }{{"text", text}, {"html", html}} {
 		for _, want := range []string{
-			"2026-11-23", "2026年第48周", "正在整改", "已销号", "红灯", "黄灯", "蓝灯",
+			"2026年11月23日", "2026年第48周", "正在整改", "已销号", "红灯", "黄灯", "蓝灯",
 			"一.3.(1)", "已逾期23天", "李某某", "财务资产部", "办公室、组织部", "三.2", "还剩4天",
-			"《三重一大事项情况报告表》2026年10月", "2026-11-05", "已逾期18天", "办公室、工会",
-			"old@example.org", "550 no such user", "2026-11-16 08:00", "整改办",
+			"《三重一大事项情况报告表》2026年10月", "2026年11月5日", "已逾期18天", "办公室、工会",
+			"old@example.org", "550 no such user", "2026年11月16日 08:00", "整改办",
 		} {
 			if !strings.Contains(body.s, want) {
 				t.Errorf("%s body lacks %q", body.name, want)
 			}
 		}
 	}
-	if !strings.Contains(text, "共12项:正在整改7项、已完成4项、已销号1项。") {
+	if !strings.Contains(text, "共12项：正在整改7项、已完成4项、已销号1项。") {
 		t.Errorf("text lacks the status counts:\n%s", text)
 	}
 	if strings.Contains(html, "<不规范>") || !strings.Contains(html, "&lt;不规范&gt;") {

@@ -160,8 +160,9 @@ type digestView struct {
 }
 
 // entryView is an entry as the embedded templates show it: the texts
-// worked out in Go (days, colours, names joined), so that the templates
-// stay plain markup. Override templates may range over .Entries and use
+// worked out in Go (days, colours, names joined, in the house style: dates
+// as prose writes them, 2025年6月16日, and the ledger's texts with
+// full-width punctuation), so that the templates stay plain markup. Override templates may range over .Entries and use
 // the template functions instead.
 type entryView struct {
 	N                                 int // position in the digest, from 1
@@ -173,7 +174,7 @@ type entryView struct {
 	IsDuty, IsFollowup                bool   // the entry's kind (see entryKind); neither: a deadline
 	DaysText                          string // ledger.DaysText, for a duty or an item with a deadline; else ""
 	DaysColor                         string // daysColor
-	Book                              string // the duty's name in 《》
+	Book                              string // the duty's name, in 《》 when it names a document
 	Units                             string // UnitNames joined with 、
 	MissingNames                      string // Missing joined with 、
 	MissingCount                      int
@@ -182,9 +183,10 @@ type entryView struct {
 func newEntryView(i int, e Entry) entryView {
 	kind := entryKind(e)
 	v := entryView{
-		N: i + 1, StageLabel: e.StageLabel, No: e.No, Problem: e.Problem, Measures: e.Measures,
-		Deadline: e.Deadline, LeaderName: e.LeaderName, CompletedOn: e.CompletedOn,
-		Period: e.Period, DueDate: e.DueDate,
+		N: i + 1, StageLabel: e.StageLabel, No: e.No,
+		Problem: ledger.FullWidthPunct(e.Problem), Measures: ledger.FullWidthPunct(e.Measures),
+		Deadline: ledger.DateLabel(e.Deadline), LeaderName: e.LeaderName, CompletedOn: ledger.DateLabel(e.CompletedOn),
+		Period: e.Period, DueDate: ledger.DateLabel(e.DueDate),
 		IsDuty: kind == ledger.RuleDuty, IsFollowup: kind == ledger.RuleFollowup,
 		DaysColor: daysColor(e.DaysLeft), Units: joinNames(e.UnitNames),
 		MissingNames: joinNames(e.Missing), MissingCount: len(e.Missing),
@@ -205,8 +207,8 @@ func newEntryView(i int, e Entry) entryView {
 func newDigestView(d DigestData) digestView {
 	v := digestView{
 		To: d.To, ToName: d.ToName, Role: d.Role, Concerns: d.Concerns, Entries: d.Entries,
-		OtherOpen: d.OtherOpen, Omitted: d.Omitted, AsOf: d.AsOf, Office: d.Office, Link: d.Link,
-		LinkExpires: d.LinkExpires, Contact: d.Contact, Roll: len(d.Entries) > 0,
+		OtherOpen: d.OtherOpen, Omitted: d.Omitted, AsOf: ledger.DateLabel(d.AsOf), Office: d.Office, Link: d.Link,
+		LinkExpires: ledger.DateLabel(d.LinkExpires), Contact: ledger.FullWidthPunct(d.Contact), Roll: len(d.Entries) > 0,
 	}
 	kinds := map[string]bool{}
 	v.Rows = make([]entryView, len(d.Entries))
@@ -289,13 +291,9 @@ var templateFuncs = texttemplate.FuncMap{
 // joinNames lists names the Chinese way, with 、 between them.
 func joinNames(names []string) string { return strings.Join(names, "、") }
 
-// bookTitle puts a document's name in 《》 unless the config already did.
-func bookTitle(name string) string {
-	if strings.HasPrefix(name, "《") {
-		return name
-	}
-	return "《" + name + "》"
-}
+// bookTitle is a duty's name with 《》 only when it names a document
+// (ledger.DocumentName): 《三重一大事项情况报告表》, but 年度廉政谈话.
+func bookTitle(name string) string { return ledger.DocumentName(name) }
 
 // daysColor is the HTML colour of the days text: red overdue, orange due
 // today, dark yellow otherwise.

@@ -79,9 +79,9 @@ func TestRenderDigestUnitBody(t *testing.T) {
 	}
 	for _, body := range []struct{ name, s string }{{"text", text}, {"html", html}} {
 		for _, want := range []string{
-			"财务资产部:", "一.3.(1)", "固定资产管理不规范", "2025-05-31", "已逾期16天", "今天到期", "还剩3天",
-			"全面清查固定资产,建立台账", "王某某", "财务资产部、办公室", "此外,您还有4项整改事项正在推进",
-			"完成后请将整改情况报送整改办,由整改办在台账中登记完成,提醒即停止", "督办系统", "整改领导小组办公室",
+			"财务资产部：", "一.3.(1)", "固定资产管理不规范", "2025年5月31日", "已逾期16天", "今天到期", "还剩3天",
+			"全面清查固定资产，建立台账", "王某某", "财务资产部、办公室", "此外，您还有4项整改事项正在推进",
+			"完成后请将整改情况报送整改办，由整改办在台账中登记完成，提醒即停止", "督办系统", "整改领导小组办公室",
 			"请将整改进展和佐证材料报送整改领导小组办公室",
 		} {
 			if !strings.Contains(body.s, want) {
@@ -117,10 +117,10 @@ func TestRenderDigestLeaderCopySaysWhomItConcerns(t *testing.T) {
 		if err != nil {
 			t.Fatalf("RenderDigest: %v", err)
 		}
-		if want := "本邮件抄送您,涉及:财务资产部、办公室"; !strings.Contains(text, want) {
+		if want := "本邮件抄送您，涉及：财务资产部、办公室"; !strings.Contains(text, want) {
 			t.Errorf("%s: text lacks %q:\n%s", role, want, text)
 		}
-		if !strings.Contains(html, "本邮件抄送您,涉及:<b>财务资产部、办公室</b>") {
+		if !strings.Contains(html, "本邮件抄送您，涉及：<b>财务资产部、办公室</b>") {
 			t.Errorf("%s: html lacks the concerned units", role)
 		}
 	}
@@ -132,7 +132,7 @@ func TestRenderDigestDutyAndFollowup(t *testing.T) {
 	d := notify.DigestData{
 		To: "zgb@example.org", Role: ledger.RoleSupervisor, AsOf: "2025-06-16",
 		Entries: []notify.Entry{
-			{Kind: ledger.RuleDuty, StageLabel: "逾期催办", DutyName: "“三重一大”事项情况报告表", Period: "2025年5月",
+			{Kind: ledger.RuleDuty, StageLabel: "逾期催办", DutyName: "《“三重一大”事项情况报告表》", Period: "2025年5月",
 				DueDate: "2025-06-05", DaysLeft: -11, Missing: []string{"办公室", "工会"}},
 			{Kind: ledger.RuleFollowup, StageLabel: "回头看", No: "三.2", Problem: "制度缺失", UnitNames: []string{"办公室"}},
 		},
@@ -142,7 +142,7 @@ func TestRenderDigestDutyAndFollowup(t *testing.T) {
 		t.Fatalf("RenderDigest: %v", err)
 	}
 	for _, body := range []string{text, html} {
-		for _, want := range []string{"《“三重一大”事项情况报告表》2025年5月", "2025-06-05", "已逾期11天", "办公室、工会", "三.2", "回头看"} {
+		for _, want := range []string{"《“三重一大”事项情况报告表》2025年5月", "2025年6月5日", "已逾期11天", "办公室、工会", "三.2", "回头看"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("body lacks %q", want)
 			}

@@ -1,63 +1,46 @@
 package report
 
 import (
-	"strconv"
 	"strings"
 )
 
-// Markdown renders the notice as Markdown: a title, the totals, a section
-// per category with its problems, and a table of the unfinished ones.
+// mdHeading is the Markdown heading of each level of the notice.
+var mdHeading = map[string]string{
+	blockTitle: "# ", blockH1: "## ", blockH2: "### ", blockH3: "#### ", blockH4: "##### ",
+	blockAttachmentTitle: "## ",
+}
+
+// Markdown renders the notice as Markdown: the title and the headings of
+// each level as headings, the paragraphs, and the attachment's table.
 func Markdown(n Notice) string {
 	var b strings.Builder
-	line := func(s ...string) {
-		for _, p := range s {
-			b.WriteString(p)
+	for i, bl := range layout(n) {
+		if i > 0 {
+			b.WriteString("\n")
 		}
-		b.WriteString("\n")
-	}
-	line("# ", mdText(n.Title))
-	line()
-	line(mdText(n.Summary()))
-	line()
-	line("| 问题总数 | 已完成 | 正在整改 |")
-	line("| ---: | ---: | ---: |")
-	line("| ", strconv.Itoa(n.Total), " | ", strconv.Itoa(n.Done), " | ", strconv.Itoa(n.Open), " |")
-	if u := n.UnknownText(); u != "" {
-		line()
-		line(mdText(u))
-	}
-	for _, c := range n.Categories {
-		line()
-		line("## ", c.Ordinal, "、", mdText(c.Text))
-		for _, p := range c.Problems {
-			line()
-			line("### ", mdText(p.No), " ", mdText(p.Problem))
-			line()
-			if p.Progress != "" {
-				line("整改情况：", mdText(p.Progress))
-				line()
-			}
-			if len(p.Notes) > 0 {
-				line("最新进展：", mdText(p.NotesText()))
-				line()
-			}
-			line("整改结果：", mdText(p.Result))
+		switch bl.Kind {
+		case blockTable:
+			writeMDTable(&b, bl.Rows)
+		case blockAttachment:
+			b.WriteString("---\n\n" + mdText(bl.Text) + "\n")
+		default:
+			b.WriteString(mdHeading[bl.Kind] + mdText(bl.Label+bl.Text) + "\n")
 		}
-	}
-	line()
-	line("## 尚未完成整改的问题(", strconv.Itoa(len(n.Unfinished)), "个)")
-	line()
-	if len(n.Unfinished) == 0 {
-		line("巡察反馈问题已全部完成整改。")
-		return b.String()
-	}
-	line("| 编号 | 问题 | 责任部门 | 责任领导 | 完成时限 | 整改措施 |")
-	line("| --- | --- | --- | --- | --- | --- |")
-	for _, p := range n.Unfinished {
-		line("| ", mdCell(p.No), " | ", mdCell(p.Problem), " | ", mdCell(p.UnitList()), " | ",
-			mdCell(p.Leader), " | ", mdCell(p.DeadlineNote()), " | ", mdCell(p.Measures), " |")
 	}
 	return b.String()
+}
+
+func writeMDTable(b *strings.Builder, rows [][]string) {
+	for i, row := range rows {
+		cells := make([]string, len(row))
+		for j, c := range row {
+			cells[j] = mdCell(c)
+		}
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+		if i == 0 {
+			b.WriteString(strings.Repeat("| --- ", len(row)) + "|\n")
+		}
+	}
 }
 
 // mdText escapes what Markdown would read as markup and folds line breaks,

@@ -2,8 +2,10 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,9 +27,9 @@ func date(t *testing.T, s string) ledger.Date {
 // long-term, and text that would be markup if it were not escaped.
 func testItems(t *testing.T) []ledger.Item {
 	return []ledger.Item{
-		{Round: "r", No: "一.1", Seq: 1, Category: "甲方面问题", Problem: "学习不够 <深入>", Units: []string{"bgs"},
+		{Round: "r", No: "一.1", Seq: 1, Category: "甲方面问题", SubCategory: "关于学习问题", Problem: "学习不够 <深入>", Units: []string{"bgs"},
 			Leader: "wang", Deadline: date(t, "2024-12-31"), Status: ledger.StatusDone, Progress: "已完成*全部*学习"},
-		{Round: "r", No: "一.2", Seq: 2, Category: "甲方面问题", Problem: "建会入会不力", Units: []string{"jcb", "bgs"},
+		{Round: "r", No: "一.2", Seq: 2, Category: "甲方面问题", SubCategory: "关于学习问题", Problem: "建会入会不力", Units: []string{"jcb", "bgs"},
 			Leader: "liu", Deadline: date(t, "2026-11-20"), Status: ledger.StatusOpen, Measures: "推动平台企业建会|入会"},
 		{Round: "r", No: "二.1", Seq: 3, Category: "乙方面问题", Problem: "内部审计流于形式", Units: []string{"jsb"},
 			Leader: "chen", LongTerm: true, Status: ledger.StatusOpen},
@@ -36,8 +38,19 @@ func testItems(t *testing.T) []ledger.Item {
 	}
 }
 
+var testTexts = Texts{
+	Issuer:       "中共某某党组",
+	Title:        "{issuer} 关于{round}集中整改进展情况的通报",
+	Opening:      []string{"根据统一部署,现将{round}整改进展情况予以通报。"},
+	Organisation: []string{"党组高度重视。", "主要负责同志亲自督办。"},
+	NextSteps:    []string{"下一步,继续抓好整改。"},
+	Closing:      []string{"欢迎监督。"},
+	Contacts:     []string{"电话:0531-12345678"},
+}
+
 var testNames = Names{
-	Title:   TitleFor("市委第七巡察组反馈意见整改"),
+	Round:   "市委第五轮巡察",
+	Texts:   testTexts,
 	Units:   map[string]string{"bgs": "办公室", "jcb": "基层工作部", "jsb": "经费审查办公室", "cwb": "财务资产部"},
 	Leaders: map[string]string{"wang": "王某某", "liu": "刘某某", "chen": "陈某某", "li": "李某某"},
 }
@@ -48,47 +61,116 @@ func TestBuild(t *testing.T) {
 	if n.Total != 4 || n.Done != 2 || n.Closed != 1 || n.Open != 2 {
 		t.Errorf("totals %d/%d(%d)/%d, want 4/2(1)/2", n.Total, n.Done, n.Closed, n.Open)
 	}
-	if n.Title != "关于市委第七巡察组反馈意见整改进展情况的通报" {
-		t.Errorf("title %q", n.Title)
+	// The placeholders are filled, the punctuation is the house style's.
+	if n.Title != "中共某某党组 关于市委第五轮巡察集中整改进展情况的通报" || n.Issuer != "中共某某党组" ||
+		!slices.Equal(n.Opening, []string{"根据统一部署，现将市委第五轮巡察整改进展情况予以通报。"}) ||
+		!slices.Equal(n.Contacts, []string{"电话：0531-12345678"}) || n.DateText() != "2026年11月25日" {
+		t.Errorf("office's texts: title %q issuer %q opening %q contacts %q date %q", n.Title, n.Issuer, n.Opening, n.Contacts, n.DateText())
+	}
+	var sections []string
+	for _, s := range n.Sections {
+		sections = append(sections, fmt.Sprintf("%s、%s %d %v", s.Ordinal, s.Heading, len(s.Paragraphs), s.Progress))
+	}
+	if want := []string{"一、组织整改落实情况 2 false", "二、巡察反馈意见整改进展情况 0 true", "三、下一步整改工作安排 1 false"}; !slices.Equal(sections, want) {
+		t.Errorf("sections %q, want %q", sections, want)
 	}
 	if len(n.Categories) != 2 || n.Categories[0].Ordinal != "一" || n.Categories[1].Ordinal != "二" ||
-		n.Categories[1].Text != "乙方面问题" || len(n.Categories[0].Problems) != 2 {
+		n.Categories[1].Text != "乙方面问题" || len(n.Categories[0].Problems()) != 2 {
 		t.Fatalf("categories %+v", n.Categories)
+	}
+	// 甲: one sub-category of two problems, numbered （1） （2）; 乙: two
+	// problems without one, each a group of its own.
+	var groups []string
+	for _, c := range n.Categories {
+		for _, g := range c.Groups {
+			var ps []string
+			for _, p := range g.Problems {
+				ps = append(ps, p.Heading())
+			}
+			groups = append(groups, fmt.Sprintf("%d.%s alone=%v %q", g.Number, g.Text, g.Alone, ps))
+		}
+	}
+	if want := []string{
+		`1.关于学习问题 alone=false ["（1）学习不够 <深入>" "（2）建会入会不力"]`,
+		`1.内部审计流于形式 alone=true ["内部审计流于形式"]`,
+		`2.合同管理不严格 alone=true ["合同管理不严格"]`,
+	}; !slices.Equal(groups, want) {
+		t.Errorf("groups\n%q\nwant\n%q", groups, want)
 	}
 	if len(n.Unfinished) != 2 || n.Unfinished[0].No != "一.2" || n.Unfinished[1].No != "二.1" {
 		t.Fatalf("unfinished %+v", n.Unfinished)
 	}
 	late := n.Unfinished[0]
-	if late.Light != ledger.LightRed || late.DaysOverdue != 5 || late.DeadlineNote() != "2026-11-20(已逾期5天)" ||
+	if late.Light != ledger.LightRed || late.DaysOverdue != 5 || late.DeadlineNote() != "2026年11月20日（已逾期5天）" ||
 		late.UnitList() != "基层工作部、办公室" || late.Leader != "刘某某" {
 		t.Errorf("late problem %+v, deadline %q", late, late.DeadlineNote())
 	}
-	if n.Unfinished[1].Deadline != "长期坚持" || n.Unfinished[1].Light != ledger.LightBlue {
-		t.Errorf("long-term problem %+v", n.Unfinished[1])
+	if p := n.Unfinished[1]; p.DeadlineText() != "长期坚持" || p.Light != ledger.LightBlue {
+		t.Errorf("long-term problem %+v", p)
 	}
-	want := "截至2026年11月25日，巡察反馈问题共4个，已完成整改2个(其中已销号1个)，正在整改2个。"
+	want := "截至2026年11月25日，巡察反馈问题共4个，已完成整改2个（其中已销号1个），正在整改2个。"
 	if s := n.Summary(); s != want {
 		t.Errorf("summary %q, want %q", s, want)
 	}
-	if got := n.Categories[1].Problems[1].Result; got != "已完成(已销号)" {
+	if got := n.Categories[1].Problems()[1].Result; got != "已完成（已销号）" {
 		t.Errorf("closed result %q", got)
+	}
+}
+
+// Without texts of the office's own, the notice is the ledger's section
+// alone, under the default title; all done, the totals say so.
+func TestBuildWithoutTexts(t *testing.T) {
+	t.Parallel()
+	items := testItems(t)[:1]
+	n := Build(items, nil, Names{Round: "第三轮巡察"}, date(t, "2026-11-25"), 7)
+	if n.Title != "关于第三轮巡察整改进展情况的通报" || len(n.Sections) != 1 || n.Sections[0].Ordinal != "一" ||
+		n.Sections[0].Heading != DefaultProgressHeading || n.Issuer != "" {
+		t.Errorf("notice %+v", n)
+	}
+	if got := n.Summary(); got != "截至2026年11月25日，巡察反馈问题共1个，已全部完成整改。" {
+		t.Errorf("summary %q", got)
+	}
+	md := Markdown(n)
+	if strings.Contains(md, "附件") {
+		t.Errorf("a notice with nothing open has an attachment:\n%s", md)
 	}
 }
 
 func TestMarkdown(t *testing.T) {
 	t.Parallel()
 	md := Markdown(Build(testItems(t), nil, testNames, date(t, "2026-11-25"), 7))
+	var headings []string
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "#") {
+			headings = append(headings, line)
+		}
+	}
+	want := []string{
+		"# 中共某某党组 关于市委第五轮巡察集中整改进展情况的通报",
+		"## 一、组织整改落实情况",
+		"## 二、巡察反馈意见整改进展情况",
+		"### （一）甲方面问题",
+		"#### 1.关于学习问题",
+		`##### （1）学习不够 \<深入\>`,
+		"##### （2）建会入会不力",
+		"### （二）乙方面问题",
+		"#### 1.内部审计流于形式",
+		"#### 2.合同管理不严格",
+		"## 三、下一步整改工作安排",
+		"## 尚未完成整改的问题清单",
+	}
+	if !slices.Equal(headings, want) {
+		t.Errorf("headings\n%s\nwant\n%s", strings.Join(headings, "\n"), strings.Join(want, "\n"))
+	}
 	for _, want := range []string{
-		"# 关于市委第七巡察组反馈意见整改进展情况的通报\n",
-		"| 4 | 2 | 2 |",
-		"## 一、甲方面问题\n",
-		"## 二、乙方面问题\n",
-		`### 一.1 学习不够 \<深入\>`,
+		"根据统一部署，现将市委第五轮巡察整改进展情况予以通报。\n",
 		`整改情况：已完成\*全部\*学习`,
-		"整改结果：未完成(正在整改)",
-		"## 尚未完成整改的问题(2个)",
-		`| 一.2 | 建会入会不力 | 基层工作部、办公室 | 刘某某 | 2026-11-20(已逾期5天) | 推动平台企业建会\|入会 |`,
-		"| 二.1 | 内部审计流于形式 | 经费审查办公室 | 陈某某 | 长期坚持 | — |",
+		"整改结果：未完成（正在整改）\n",
+		"截至2026年11月25日，巡察反馈问题共4个",
+		"\n欢迎监督。\n\n电话：0531-12345678\n\n附件：尚未完成整改的问题清单\n\n中共某某党组\n\n2026年11月25日\n",
+		"| 编号 | 问题 | 责任部门 | 责任领导 | 完成时限 |",
+		`| 一.2 | 建会入会不力 | 基层工作部、办公室 | 刘某某 | 2026年11月20日（已逾期5天） |`,
+		"| 二.1 | 内部审计流于形式 | 经费审查办公室 | 陈某某 | 长期坚持 |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
@@ -108,10 +190,15 @@ func TestHTMLEscapes(t *testing.T) {
 		t.Fatalf("ledger text not escaped:\n%s", h)
 	}
 	for _, want := range []string{
-		"<title>关于市委第七巡察组反馈意见整改进展情况的通报</title>",
-		"<h2>一、甲方面问题</h2>",
-		"&lt;script&gt;",
-		`<td class="overdue">2026-11-20(已逾期5天)</td>`,
+		"<title>中共某某党组 关于市委第五轮巡察集中整改进展情况的通报</title>",
+		"<h1>中共某某党组<br>关于市委第五轮巡察集中整改进展情况的通报</h1>",
+		"<h2>二、巡察反馈意见整改进展情况</h2>",
+		"<h3>（一）甲方面问题</h3>",
+		"<h4>1.关于学习问题</h4>",
+		"<h5>（1）&lt;script&gt;alert(1)&lt;/script&gt;</h5>",
+		`<p class="issuer">中共某某党组</p>`,
+		`<p class="date">2026年11月25日</p>`,
+		"<td>2026年11月20日（已逾期5天）</td>",
 	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("html lacks %q", want)
@@ -137,11 +224,11 @@ func TestXLSX(t *testing.T) {
 	if len(rows) != xlsxHeaderRow+4 {
 		t.Fatalf("%d rows, want title, totals, header and 4 items", len(rows))
 	}
-	if rows[0][0] != testNames.Title || !strings.Contains(rows[1][0], "共4个") || rows[2][1] != "编号" {
+	if rows[0][0] != "中共某某党组 关于市委第五轮巡察集中整改进展情况的通报" || !strings.Contains(rows[1][0], "共4个") || rows[2][1] != "编号" {
 		t.Errorf("head rows %q", rows[:3])
 	}
 	late := rows[xlsxFirstRow] // the second item, 一.2
-	if late[1] != "一.2" || late[7] != "2026-11-20(已逾期5天)" || late[10] != "红灯" {
+	if late[1] != "一.2" || late[2] != "（一）甲方面问题" || late[3] != "关于学习问题" || late[8] != "2026年11月20日（已逾期5天）" || late[11] != "红灯" {
 		t.Errorf("row of 一.2: %q", late)
 	}
 	// The light is the cell's fill colour.
@@ -177,14 +264,14 @@ func TestChineseNumeral(t *testing.T) {
 
 func TestWriteAndNewNames(t *testing.T) {
 	t.Parallel()
-	names := NewNames("市委第七巡察组反馈意见整改",
+	names := NewNames("市委第五轮巡察", testTexts,
 		[]ledger.Unit{{Code: "bgs", Name: "办公室"}, {Code: "jcb", Name: "基层工作部"}, {Code: "jsb", Name: "经费审查办公室"}, {Code: "cwb", Name: "财务资产部"}},
 		[]ledger.Leader{{Code: "wang", Name: "王某某"}, {Code: "liu", Name: "刘某某"}, {Code: "chen", Name: "陈某某"}, {Code: "li", Name: "李某某"}})
 	if !reflect.DeepEqual(names, testNames) {
 		t.Errorf("NewNames = %+v, want %+v", names, testNames)
 	}
 	n := Build(testItems(t), nil, names, date(t, "2026-11-25"), 7)
-	for format, prefix := range map[string]string{FormatMarkdown: "# 关于", FormatHTML: "<!DOCTYPE html>", FormatXLSX: "PK"} {
+	for format, prefix := range map[string]string{FormatMarkdown: "# 中共某某党组 关于", FormatHTML: "<!DOCTYPE html>", FormatXLSX: "PK", FormatDOCX: "PK"} {
 		var b strings.Builder
 		if err := Write(&b, n, format); err != nil || !strings.HasPrefix(b.String(), prefix) {
 			t.Errorf("Write %s: %v, output starts %q, want %q", format, err, b.String()[:min(20, b.Len())], prefix)
@@ -248,7 +335,7 @@ func TestNotes(t *testing.T) {
 	items[1].Progress = "台账中的整改情况"
 	n := Build(items, notes, testNames, date(t, "2026-11-25"), 7)
 	md := Markdown(n)
-	want := "整改情况：台账中的整改情况\n\n最新进展：2026-11-20 已召开推进会；2026-11-24 完成 3 家企业 建会\n"
+	want := "整改情况：台账中的整改情况\n\n最新进展：2026年11月20日 已召开推进会；2026年11月24日 完成 3 家企业 建会\n"
 	if !strings.Contains(md, want) {
 		t.Errorf("markdown lacks %q:\n%s", want, md)
 	}
@@ -256,7 +343,7 @@ func TestNotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(h, "最新进展：</span>2026-11-20 已召开推进会；2026-11-24 完成 3 家企业 建会") {
+	if !strings.Contains(h, "<p>最新进展：2026年11月20日 已召开推进会；2026年11月24日 完成 3 家企业 建会</p>") {
 		t.Errorf("html lacks the notes:\n%s", h)
 	}
 }
@@ -293,7 +380,8 @@ func TestXLSXCellsAreTextNeverFormulas(t *testing.T) {
 		}
 	}
 	first := rows[xlsxFirstRow-1]
-	for col, want := range map[int]string{3: items[0].Problem, 4: "+1", 8: "@SUM(A1)"} {
+	// (The house style makes the brackets around Chinese full-width.)
+	for col, want := range map[int]string{4: ledger.FullWidthPunct(items[0].Problem), 5: "+1", 9: "@SUM(A1)"} {
 		cell, _ := excelize.CoordinatesToCellName(col+1, xlsxFirstRow)
 		typ, err := f.GetCellType(sheetName, cell)
 		if err != nil || first[col] != want || (typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString) {

@@ -19,8 +19,8 @@ var xlsxColumns = []struct {
 	title string
 	width float64
 }{
-	{"序号", 6}, {"编号", 10}, {"问题类别", 22}, {"问题", 26}, {"整改措施", 40},
-	{"责任领导", 10}, {"责任部门", 18}, {"完成时限", 13}, {"整改情况", 60},
+	{"序号", 6}, {"编号", 10}, {"问题类别", 22}, {"问题子类", 22}, {"问题", 26}, {"整改措施", 40},
+	{"责任领导", 10}, {"责任部门", 18}, {"完成时限", 16}, {"整改情况", 60},
 	{"整改结果", 14}, {"红黄绿灯", 9},
 }
 
@@ -57,7 +57,7 @@ func WriteXLSX(w io.Writer, n Notice) error {
 	row := xlsxFirstRow
 	seq := 1
 	for _, c := range n.Categories {
-		for _, p := range c.Problems {
+		for _, p := range c.Problems() {
 			x.item(row, seq, c, p)
 			row++
 			seq++
@@ -154,7 +154,7 @@ func (x *xlsxWriter) item(row, seq int, c Category, p Problem) {
 		progress = strings.TrimSpace(progress + "\n最新进展：" + p.NotesText())
 	}
 	values := []any{
-		seq, p.No, c.Ordinal + "、" + c.Text, p.Problem, p.Measures, p.Leader, p.UnitList(),
+		seq, p.No, "（" + c.Ordinal + "）" + c.Text, p.SubCategory, p.Problem, p.Measures, p.Leader, p.UnitList(),
 		p.DeadlineNote(), progress, p.Result, p.Light.Label(),
 	}
 	x.do(x.f.SetSheetRow(sheetName, cell(1, row), &values))

@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"strings"
 	"testing"
 
 	"duban/ledger"
@@ -122,5 +123,32 @@ func TestDeadlinesJobRetellsWhenTheRulesChange(t *testing.T) {
 		wantSent(t, "06-19", got, "l1@t.example deadline r1/D2 overdue-2")
 		got = runAndCollect(t, st, s, clk, ledger.JobDeadlines, "2025-06-20T09:00")
 		wantSent(t, "06-20", got)
+	})
+}
+
+// A leader's copy addresses the leader by title and name as the config
+// gives them; the footer names the office and 督办系统.
+func TestLeaderAddressedByTitleAndName(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		clk := &clock{t: at(t, "2025-06-16T09:00")}
+		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
+		items := []ledger.Item{{Round: "r1", No: "D2", Seq: 1, Problem: "台账不全", Units: []string{"ub"},
+			Deadline: day(t, "2025-06-02"), Status: ledger.StatusOpen}}
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
+		must(t, err)
+		dir := office()
+		l2 := dir.Leaders["l2"]
+		l2.Title = "党组副书记"
+		dir.Leaders["l2"] = l2
+		runAndCollect(t, st, schedulerWith(t, st, clk, dir), clk, ledger.JobDeadlines, "2025-06-16T09:00")
+		ds, err := st.ListDispatches(ctx, store.DispatchFilter{To: "l2@t.example"})
+		must(t, err)
+		if len(ds) != 1 || !strings.HasPrefix(ds[0].BodyText, "党组副书记乙领导：\n") ||
+			!strings.Contains(ds[0].BodyText, "本邮件由督办系统自动发送。\n督查室\n") {
+			t.Errorf("leader's copy: %+v", ds)
+		}
 	})
 }

@@ -274,7 +274,7 @@ func (s *Scheduler) recipientName(addr string, notices []ledger.Notice) string {
 			}
 		case ledger.RoleLeader:
 			if l, ok := s.set.Directory.Leaders[n.Leader]; ok {
-				return l.Name
+				return l.Address() // as the config gives them: 党组书记、主席王某某
 			}
 		}
 	}

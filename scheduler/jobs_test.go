@@ -171,7 +171,7 @@ func TestDutiesJob(t *testing.T) {
 		// The roll lists the non-submitter by name, to the supervisor.
 		ds, err := st.ListDispatches(ctx, store.DispatchFilter{To: "sup@t.example"})
 		must(t, err)
-		if len(ds) != 1 || !strings.Contains(ds[0].BodyText, "尚未报送(1个):规划科") || !strings.HasPrefix(ds[0].Subject, "【报送提醒】") {
+		if len(ds) != 1 || !strings.Contains(ds[0].BodyText, "尚未报送（1个）：规划科") || !strings.HasPrefix(ds[0].Subject, "【报送提醒】") {
 			t.Fatalf("supervisor's roll: %+v", ds)
 		}
 		// ub submits late: no more reminders for May.
@@ -215,7 +215,7 @@ func TestFollowupsJob(t *testing.T) {
 			"b2@t.example followup r1/F1 followup-90")
 		ds, err := st.ListDispatches(ctx, store.DispatchFilter{To: "b1@t.example"})
 		must(t, err)
-		if len(ds) != 1 || ds[0].Subject != "【回头看】1项需回头看" || !strings.Contains(ds[0].BodyText, "完成日期:2025-04-21") {
+		if len(ds) != 1 || ds[0].Subject != "【回头看】1项需回头看" || !strings.Contains(ds[0].BodyText, "完成日期：2025年4月21日") {
 			t.Fatalf("follow-up message: %+v", ds)
 		}
 		wantSent(t, "07-28", runAndCollect(t, st, s, clk, ledger.JobFollowups, "2025-07-28T10:00"))
@@ -241,7 +241,7 @@ func TestFollowupFromDaySeenDone(t *testing.T) {
 		wantSent(t, "07-21", got, "b1@t.example followup r1/F1 followup-90", "b2@t.example followup r1/F1 followup-90")
 		ds, err := st.ListDispatches(ctx, store.DispatchFilter{To: "b1@t.example"})
 		must(t, err)
-		if len(ds) != 1 || !strings.Contains(ds[0].BodyText, "登记完成日期:2025-04-21(完成日期未登记)") ||
+		if len(ds) != 1 || !strings.Contains(ds[0].BodyText, "登记完成日期：2025年4月21日（完成日期未登记）") ||
 			!strings.Contains(ds[0].BodyHTML, "登记完成日期") {
 			t.Fatalf("follow-up message: %+v", ds)
 		}
@@ -272,13 +272,13 @@ func TestSummaryJob(t *testing.T) {
 		ds, err := st.ListDispatches(ctx, store.DispatchFilter{Job: ledger.JobSummary})
 		must(t, err)
 		body := ds[0].BodyText
-		if want := "【定期调度】2025年第25周整改工作汇总:红灯1项、黄灯1项、1项定期任务未报齐、1封邮件投递失败"; ds[0].Subject != want {
+		if want := "【定期调度】2025年第25周整改工作汇总：红灯1项、黄灯1项、1项定期任务未报齐、1封邮件投递失败"; ds[0].Subject != want {
 			t.Errorf("subject = %q, want %q", ds[0].Subject, want)
 		}
 		for _, want := range []string{
-			"共5项:正在整改4项、已完成1项、已销号0项。", "红灯1项、黄灯1项、绿灯1项、蓝灯1项",
+			"共5项：正在整改4项、已完成1项、已销号0项。", "红灯1项、黄灯1项、绿灯1项、蓝灯1项",
 			"S1 规划滞后", "已逾期15天", "乙领导", "S2 台账不全", "还剩4天",
-			"《月度工作报告》2025年5月,报送截止2025-06-05(已逾期11天)", "尚未报送(1个):规划科",
+			"《月度工作报告》2025年5月，报送截止2025年6月5日（已逾期11天）", "尚未报送（1个）：规划科",
 			"old@t.example", "550 no such mailbox",
 		} {
 			if !strings.Contains(body, want) {

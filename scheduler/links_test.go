@@ -53,7 +53,7 @@ func TestUnitRemindersCarryTheirLinks(t *testing.T) {
 				continue
 			}
 			seen++
-			if len(links) == 0 || !strings.Contains(d.BodyHTML, links[0]) || !strings.Contains(d.BodyText, "有效期至2025-06-19") {
+			if len(links) == 0 || !strings.Contains(d.BodyHTML, links[0]) || !strings.Contains(d.BodyText, "有效期至2025年6月19日") {
 				t.Fatalf("%s: no link in the unit's reminder:\n%s", d.Recipient, d.BodyText)
 			}
 			c, err := signer.Verify(strings.TrimPrefix(links[0], "https://duban.example.org/u/"), clk.t)

@@ -16,6 +16,7 @@ type field int
 const (
 	fieldNo field = iota
 	fieldCategory
+	fieldSubCategory
 	fieldProblem
 	fieldMeasures
 	fieldLeader
@@ -39,7 +40,9 @@ type fieldSpec struct {
 func fieldSpecs() [numFields]fieldSpec {
 	return [numFields]fieldSpec{
 		fieldNo:       {zh: "编号", en: "no", synonyms: []string{"序号"}, required: true},
-		fieldCategory: {zh: "问题类别", en: "category", synonyms: []string{"类别"}},
+		fieldCategory: {zh: "问题类别", en: "category", synonyms: []string{"类别", "一级类别"}},
+		fieldSubCategory: {zh: "问题子类", en: "subcategory",
+			synonyms: []string{"二级类别", "问题小类", "子类", "sub_category", "sub-category"}},
 		fieldProblem:  {zh: "问题", en: "problem", synonyms: []string{"问题描述", "具体问题"}, required: true},
 		fieldMeasures: {zh: "整改措施", en: "measures"},
 		fieldLeader:   {zh: "责任领导", en: "leader", synonyms: []string{"分管领导"}},
@@ -57,6 +60,8 @@ func (f field) ledgerField() (ledger.Field, bool) {
 	switch f {
 	case fieldCategory:
 		return ledger.FieldCategory, true
+	case fieldSubCategory:
+		return ledger.FieldSubCategory, true
 	case fieldProblem:
 		return ledger.FieldProblem, true
 	case fieldMeasures:
@@ -172,14 +177,14 @@ func newLayout(row int, cells []string, errs *collector) (*layout, bool) {
 		l.col[f] = cols[0]
 		for _, i := range cols[1:] {
 			errs.add(RowError{Row: row, Column: l.headers[i],
-				Reason: fmt.Sprintf("列重复: 与 %s 列 %q 是同一列", columnName(cols[0]), l.headers[cols[0]])})
+				Reason: fmt.Sprintf("列重复：与 %s 列 %q 是同一列", columnName(cols[0]), l.headers[cols[0]])})
 			ok = false
 		}
 	}
 	if missing := l.missing(); len(missing) > 0 {
-		reason := fmt.Sprintf("缺少必需的列: %s; 表头中的列: %s", strings.Join(missing, "、"), l.foundHeaders())
+		reason := fmt.Sprintf("缺少必需的列：%s；表头中的列：%s", strings.Join(missing, "、"), l.foundHeaders())
 		if l.col[fieldDeadline] < 0 && l.col[fieldCompleted] >= 0 {
-			reason += fmt.Sprintf("(%q 列读作完成日期,完成时限列请命名为“完成时限”)", l.headers[l.col[fieldCompleted]])
+			reason += fmt.Sprintf("（%q 列读作完成日期，完成时限列请命名为“完成时限”）", l.headers[l.col[fieldCompleted]])
 		}
 		errs.add(RowError{Row: row, Reason: reason})
 		ok = false
@@ -187,12 +192,12 @@ func newLayout(row int, cells []string, errs *collector) (*layout, bool) {
 	return l, ok
 }
 
-// missing names the required fields the header lacks, as "编号(no)".
+// missing names the required fields the header lacks, as "编号（no）".
 func (l *layout) missing() []string {
 	var names []string
 	for f, spec := range fieldSpecs() {
 		if spec.required && l.col[f] < 0 {
-			names = append(names, fmt.Sprintf("%s(%s)", spec.zh, spec.en))
+			names = append(names, fmt.Sprintf("%s（%s）", spec.zh, spec.en))
 		}
 	}
 	return names
@@ -207,7 +212,7 @@ func (l *layout) foundHeaders() string {
 		}
 	}
 	if len(found) == 0 {
-		return "(无)"
+		return "（无）"
 	}
 	return strings.Join(found, "、")
 }

@@ -84,9 +84,9 @@ func decodeCSV(data []byte, name string) (csvText, error) {
 	case hasPrefix(data, magicOLE):
 		return csvText{}, fileError(name, msgXLS)
 	case hasPrefix(data, magicZip):
-		return csvText{}, fileError(name, "文件内容是 Excel 工作簿而不是 CSV,请将扩展名改为 .xlsx 后再导入")
+		return csvText{}, fileError(name, "文件内容是 Excel 工作簿而不是 CSV，请将扩展名改为 .xlsx 后再导入")
 	case hasPrefix(data, bomLE), hasPrefix(data, bomBE):
-		return csvText{}, fileError(name, "不支持 UTF-16 编码的文本文件,请在 Excel 中另存为“CSV UTF-8(逗号分隔)”或 .xlsx 后再导入")
+		return csvText{}, fileError(name, "不支持 UTF-16 编码的文本文件，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入")
 	}
 	data = bytes.TrimPrefix(data, []byte(bomUTF8))
 	if utf8.Valid(data) {
@@ -95,7 +95,7 @@ func decodeCSV(data []byte, name string) (csvText, error) {
 	data = bytes.TrimPrefix(data, []byte(bomGB))
 	decoded, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 	if err != nil {
-		return csvText{}, fileError(name, "无法识别文件编码,请使用 UTF-8 或 GB18030(GBK)编码")
+		return csvText{}, fileError(name, "无法识别文件编码，请使用 UTF-8 或 GB18030（GBK）编码")
 	}
 	gb := csvText{text: string(decoded), encoding: "GB18030", bad: gb18030BadLines(data, decoded)}
 	if badUTF8 := utf8BadLines(data); len(badUTF8) < len(gb.bad) {
@@ -174,7 +174,7 @@ func feedCSV(ctx context.Context, in csvText, a rowSink) error {
 		}
 		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
 			a.stop(RowError{Row: row + max(pe.StartLine-lastLine, 1),
-				Reason: fmt.Sprintf("CSV 格式错误(文件第 %d 行): %s", pe.Line, csvReason(pe.Err))})
+				Reason: fmt.Sprintf("CSV 格式错误（文件第 %d 行）：%s", pe.Line, csvReason(pe.Err))})
 			return nil
 		}
 		if err != nil {
@@ -241,7 +241,7 @@ func wideRow(text string) (int, bool) {
 func csvReason(err error) string {
 	switch {
 	case errors.Is(err, csv.ErrQuote), errors.Is(err, csv.ErrBareQuote):
-		return "引号不成对,含逗号、引号或换行的单元格须用英文双引号括起,其中的双引号写作两个"
+		return "引号不成对，含逗号、引号或换行的单元格须用英文双引号括起，其中的双引号写作两个"
 	}
 	return err.Error()
 }

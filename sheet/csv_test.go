@@ -224,7 +224,7 @@ func TestReadCSVReportsEveryBadRow(t *testing.T) {
 	want := []RowError{
 		{Row: 3, Column: "编号", Reason: "缺少编号"},
 		{Row: 3, Column: "问题", Reason: "缺少问题"},
-		{Row: 4, Column: "编号", Value: "一.1.(1)", Reason: "编号重复(与第2行)"},
+		{Row: 4, Column: "编号", Value: "一.1.(1)", Reason: "编号重复（与第2行）"},
 		{Row: 4, Column: "责任部门", Value: "宣传部", Reason: "未知的责任部门"},
 		{Row: 6, Column: "完成时限", Value: "2024-13-01", Reason: "日期无效"},
 		{Row: 6, Column: "整改状态", Value: "完成了", Reason: "无法识别的整改状态"},
@@ -240,20 +240,20 @@ func TestReadCSVReportsEveryBadRow(t *testing.T) {
 	if !reflect.DeepEqual(ie.Rows, want) {
 		t.Errorf("rows:\n%#v\nwant\n%#v", ie.Rows, want)
 	}
-	wantText := `ledger.csv: 第3行 编号: 缺少编号
-ledger.csv: 第3行 问题: 缺少问题
-ledger.csv: 第4行 编号 "一.1.(1)": 编号重复(与第2行)
-ledger.csv: 第4行 责任部门 "宣传部": 未知的责任部门
-ledger.csv: 第6行 完成时限 "2024-13-01": 日期无效
-ledger.csv: 第6行 整改状态 "完成了": 无法识别的整改状态
-ledger.csv: 第8行 责任领导 "孙某某": 未知的责任领导
-ledger.csv: 第8行 责任部门: 缺少责任部门
-ledger.csv: 第8行 完成时限: 缺少完成时限
-ledger.csv: 第8行 整改状态: 缺少整改状态
-ledger.csv: 第9行 编号 "三.\n1": 编号不能包含换行或控制字符
-ledger.csv: 第9行 责任领导 "王某某、李某某": 只能填写一名责任领导
-ledger.csv: 第10行 责任部门 "办公室\n组织部": 责任部门不能包含换行或控制字符
-ledger.csv: 第10行 整改情况 "情况\x00": 包含不可见的控制字符`
+	wantText := `ledger.csv：第3行 编号：缺少编号
+ledger.csv：第3行 问题：缺少问题
+ledger.csv：第4行 编号 "一.1.(1)"：编号重复（与第2行）
+ledger.csv：第4行 责任部门 "宣传部"：未知的责任部门
+ledger.csv：第6行 完成时限 "2024-13-01"：日期无效
+ledger.csv：第6行 整改状态 "完成了"：无法识别的整改状态
+ledger.csv：第8行 责任领导 "孙某某"：未知的责任领导
+ledger.csv：第8行 责任部门：缺少责任部门
+ledger.csv：第8行 完成时限：缺少完成时限
+ledger.csv：第8行 整改状态：缺少整改状态
+ledger.csv：第9行 编号 "三.\n1"：编号不能包含换行或控制字符
+ledger.csv：第9行 责任领导 "王某某、李某某"：只能填写一名责任领导
+ledger.csv：第10行 责任部门 "办公室\n组织部"：责任部门不能包含换行或控制字符
+ledger.csv：第10行 整改情况 "情况\x00"：包含不可见的控制字符`
 	if got := err.Error(); got != wantText {
 		t.Errorf("Error():\n%s\nwant\n%s", got, wantText)
 	}
@@ -269,48 +269,48 @@ func TestReadCSVFileErrors(t *testing.T) {
 		data string
 		want string
 	}{
-		{"empty", "", "ledger.csv: 没有数据行"},
-		{"blank lines and empty cells", "\r\n\r\n,,,\r\n", "ledger.csv: 没有数据行"},
-		{"only a bom", "\xEF\xBB\xBF", "ledger.csv: 没有数据行"},
-		{"header only", hdr, "ledger.csv: 没有数据行"},
-		{"header and blank rows", hdr + ",,,,\r\n\r\n", "ledger.csv: 没有数据行"},
+		{"empty", "", "ledger.csv：没有数据行"},
+		{"blank lines and empty cells", "\r\n\r\n,,,\r\n", "ledger.csv：没有数据行"},
+		{"only a bom", "\xEF\xBB\xBF", "ledger.csv：没有数据行"},
+		{"header only", hdr, "ledger.csv：没有数据行"},
+		{"header and blank rows", hdr + ",,,,\r\n\r\n", "ledger.csv：没有数据行"},
 		{
 			"missing columns",
 			"序号,问题,整改措施,责任单位,备注\r\n1,问题,措施,办公室,\r\n",
-			"ledger.csv: 第1行: 缺少必需的列: 完成时限(deadline)、整改状态(status); 表头中的列: 序号、问题、整改措施、责任单位、备注",
+			"ledger.csv：第1行：缺少必需的列：完成时限（deadline）、整改状态（status）；表头中的列：序号、问题、整改措施、责任单位、备注",
 		},
 		{
 			"no header at all",
 			good + good,
-			"ledger.csv: 第1行: 缺少必需的列: 编号(no)、问题(problem)、责任部门(units)、完成时限(deadline)、整改状态(status); 表头中的列: 一.1.(1)、理论学习不够深入、办公室、2024-12-31、已完成",
+			"ledger.csv：第1行：缺少必需的列：编号（no）、问题（problem）、责任部门（units）、完成时限（deadline）、整改状态（status）；表头中的列：一.1.(1)、理论学习不够深入、办公室、2024-12-31、已完成",
 		},
 		{
 			"a repeated column",
 			"编号,问题,责任部门,问题,完成时限,整改状态\r\n" + good,
-			`ledger.csv: 第1行 问题: 列重复: 与 B 列 "问题" 是同一列`,
+			`ledger.csv：第1行 问题：列重复：与 B 列 "问题" 是同一列`,
 		},
 		{
 			"two synonyms of one column",
 			"编号,问题描述,具体问题,责任部门,完成时限,整改状态\r\n" + good,
-			`ledger.csv: 第1行 具体问题: 列重复: 与 B 列 "问题描述" 是同一列`,
+			`ledger.csv：第1行 具体问题：列重复：与 B 列 "问题描述" 是同一列`,
 		},
-		{"xls content", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest", "ledger.csv: " + msgXLS},
-		{"xlsx content", "PK\x03\x04rest", "ledger.csv: 文件内容是 Excel 工作簿而不是 CSV,请将扩展名改为 .xlsx 后再导入"},
-		{"utf-16", "\xFF\xFE\x16\x7f", "ledger.csv: 不支持 UTF-16 编码的文本文件,请在 Excel 中另存为“CSV UTF-8(逗号分隔)”或 .xlsx 后再导入"},
+		{"xls content", "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest", "ledger.csv：" + msgXLS},
+		{"xlsx content", "PK\x03\x04rest", "ledger.csv：文件内容是 Excel 工作簿而不是 CSV，请将扩展名改为 .xlsx 后再导入"},
+		{"utf-16", "\xFF\xFE\x16\x7f", "ledger.csv：不支持 UTF-16 编码的文本文件，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入"},
 		{
 			"oversize cell",
 			hdr + "一.1.(1)," + long + ",办公室,2024-12-31,已完成\r\n",
-			`ledger.csv: 第2行 问题 "` + strings.Repeat("长", maxValueChars) + `…": 单元格超过 32767 个字符的上限`,
+			`ledger.csv：第2行 问题 "` + strings.Repeat("长", maxValueChars) + `…"：单元格超过 32767 个字符的上限`,
 		},
 		{
 			"unbalanced quote",
 			hdr + good + "一.1.(2),\"问题,办公室,2024-12-31,已完成\r\n",
-			"ledger.csv: 第3行: CSV 格式错误(文件第 3 行): 引号不成对,含逗号、引号或换行的单元格须用英文双引号括起,其中的双引号写作两个",
+			"ledger.csv：第3行：CSV 格式错误（文件第 3 行）：引号不成对，含逗号、引号或换行的单元格须用英文双引号括起，其中的双引号写作两个",
 		},
 		{
 			"bare quote",
 			hdr + "一.1.(2),问\"题,办公室,2024-12-31,已完成\r\n",
-			"ledger.csv: 第2行: CSV 格式错误(文件第 2 行): 引号不成对,含逗号、引号或换行的单元格须用英文双引号括起,其中的双引号写作两个",
+			"ledger.csv：第2行：CSV 格式错误（文件第 2 行）：引号不成对，含逗号、引号或换行的单元格须用英文双引号括起，其中的双引号写作两个",
 		},
 	}
 	for _, tt := range tests {
@@ -346,7 +346,7 @@ func TestReadCSVLimits(t *testing.T) {
 		t.Parallel()
 		data := hdr + strings.Repeat("x", MaxFileSize+1-len(hdr))
 		_, err := readCSVText(t, data)
-		if got, want := err.Error(), "ledger.csv: 文件超过 20 MiB 上限"; got != want {
+		if got, want := err.Error(), "ledger.csv：文件超过 20 MiB 上限"; got != want {
 			t.Errorf("Error() = %q; want %q", got, want)
 		}
 	})
@@ -359,7 +359,7 @@ func TestReadCSVLimits(t *testing.T) {
 			t.Errorf("listed %d, omitted %d", len(ie.Rows), ie.Omitted)
 		}
 		lines := strings.Split(ie.Error(), "\n")
-		if last := lines[len(lines)-1]; !strings.HasPrefix(last, "ledger.csv: 另有 ") || !strings.HasSuffix(last, " 处错误未列出") {
+		if last := lines[len(lines)-1]; !strings.HasPrefix(last, "ledger.csv：另有 ") || !strings.HasSuffix(last, " 处错误未列出") {
 			t.Errorf("last line %q", last)
 		}
 	})
@@ -376,7 +376,7 @@ func TestReadCSVTitleRows(t *testing.T) {
 		[]string{"一.1.(2)", "思想引领作用发挥不好", "办公室", "2024-12-32", "已完成"},
 	)
 	_, err := readCSVText(t, text)
-	if got, want := err.Error(), `ledger.csv: 第5行 完成时限 "2024-12-32": 日期无效`; got != want {
+	if got, want := err.Error(), `ledger.csv：第5行 完成时限 "2024-12-32"：日期无效`; got != want {
 		t.Errorf("Error() = %q; want %q", got, want)
 	}
 }
@@ -405,11 +405,11 @@ func TestReadFile(t *testing.T) {
 		path string
 		want string
 	}{
-		{write("台账.xls", "\xD0\xCF\x11\xE0"), "台账.xls: 不支持 .xls 格式,请在 Excel 中另存为 .xlsx 后再导入"},
-		{write("台账.XLS", ""), "台账.XLS: 不支持 .xls 格式,请在 Excel 中另存为 .xlsx 后再导入"},
-		{write("台账.txt", ""), `台账.txt: 不支持的文件类型 ".txt",请使用 .csv 或 .xlsx 文件`},
-		{write("台账", ""), "台账: 文件没有扩展名,请使用 .csv 或 .xlsx 文件"},
-		{write("big.csv", strings.Repeat("x", MaxFileSize+1)), "big.csv: 文件超过 20 MiB 上限"},
+		{write("台账.xls", "\xD0\xCF\x11\xE0"), "台账.xls：不支持 .xls 格式，请在 Excel 中另存为 .xlsx 后再导入"},
+		{write("台账.XLS", ""), "台账.XLS：不支持 .xls 格式，请在 Excel 中另存为 .xlsx 后再导入"},
+		{write("台账.txt", ""), `台账.txt：不支持的文件类型 ".txt"，请使用 .csv 或 .xlsx 文件`},
+		{write("台账", ""), "台账：文件没有扩展名，请使用 .csv 或 .xlsx 文件"},
+		{write("big.csv", strings.Repeat("x", MaxFileSize+1)), "big.csv：文件超过 20 MiB 上限"},
 	}
 	for _, tt := range tests {
 		_, err := ReadFile(ctx, tt.path, "2024-7", testDir())

@@ -14,7 +14,7 @@ type RowError struct {
 	Reason string // in Chinese, e.g. 日期无效
 }
 
-// String formats the error as `第5行 完成时限 "2024-13-01": 日期无效`.
+// String formats the error as `第5行 完成时限 "2024-13-01"：日期无效`.
 func (e RowError) String() string {
 	var b strings.Builder
 	if e.Row > 0 {
@@ -34,7 +34,7 @@ func (e RowError) String() string {
 		fmt.Fprintf(&b, "%q", e.Value)
 	}
 	if b.Len() > 0 {
-		b.WriteString(": ")
+		b.WriteString("：")
 	}
 	b.WriteString(e.Reason)
 	return b.String()
@@ -49,11 +49,11 @@ type ImportError struct {
 }
 
 // Error prints one line per bad cell, e.g.
-// `ledger.csv: 第5行 完成时限 "2024-13-01": 日期无效`.
+// `ledger.csv：第5行 完成时限 "2024-13-01"：日期无效`.
 func (e *ImportError) Error() string {
 	prefix := ""
 	if e.File != "" {
-		prefix = e.File + ": "
+		prefix = e.File + "："
 	}
 	lines := make([]string, 0, len(e.Rows)+1)
 	for _, r := range e.Rows {
@@ -79,11 +79,11 @@ const (
 	msgTooLarge      = "文件超过 20 MiB 上限"
 	msgNoData        = "没有数据行"
 	msgTooLong       = "单元格超过 32767 个字符的上限"
-	msgUnzipTooLarge = "工作表解压后超过 100 MiB 上限,请拆分后分别导入"
-	msgTooWide       = "超过 256 列,不是整改台账(请检查文件内容和分隔符)"
-	msgTooMany       = "文件超过 100000 行的上限,请拆分后分别导入"
+	msgUnzipTooLarge = "工作表解压后超过 100 MiB 上限，请拆分后分别导入"
+	msgTooWide       = "超过 256 列，不是整改台账（请检查文件内容和分隔符）"
+	msgTooMany       = "文件超过 100000 行的上限，请拆分后分别导入"
 	// msgUndecodable takes the encoding the file was read in.
-	msgUndecodable = "含有无法识别的字符(按 %s 编码读取),请检查该行,或在 Excel 中另存为“CSV UTF-8(逗号分隔)”后再导入"
+	msgUndecodable = "含有无法识别的字符（按 %s 编码读取），请检查该行，或在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再导入"
 )
 
 // maxValueChars bounds the value quoted in an error: a whole paragraph of

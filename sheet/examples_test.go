@@ -76,7 +76,15 @@ func checkExampleItems(t *testing.T, items []ledger.Item) {
 			t.Errorf("open item %s: %+v; want deadline %v long-term %v", no, it, w.deadline, w.longTerm)
 		}
 	}
-	if first := items[0]; first.Category != "关于贯彻落实党中央重大决策部署和省委工作要求、市委工作安排不够有力,推动新时代工会工作创新发展有差距方面问题" ||
+	// The sub-categories (问题子类) are the notice's "1.关于…问题" headings;
+	// the fourth category's two problems have none.
+	for _, it := range items {
+		if (it.SubCategory == "") != strings.HasPrefix(it.No, "四.") {
+			t.Errorf("%s: sub-category %q", it.No, it.SubCategory)
+		}
+	}
+	if first := items[0]; first.SubCategory != "关于政治站位不够高,学习贯彻习近平新时代中国特色社会主义思想不够到位问题" ||
+		first.Category != "关于贯彻落实党中央重大决策部署和省委工作要求、市委工作安排不够有力,推动新时代工会工作创新发展有差距方面问题" ||
 		first.Problem != "理论学习不够深入" || !strings.HasPrefix(first.Progress, "一是严格按照《中共济南市总工会党组理论学习中心组") {
 		t.Errorf("first item: %+v", first)
 	}

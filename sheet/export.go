@@ -22,7 +22,7 @@ type Names interface {
 // exportFields are the columns of an exported ledger, in the order a
 // ledger file has them: every column an import reads.
 func exportFields() []field {
-	return []field{fieldNo, fieldCategory, fieldProblem, fieldMeasures, fieldLeader, fieldUnits,
+	return []field{fieldNo, fieldCategory, fieldSubCategory, fieldProblem, fieldMeasures, fieldLeader, fieldUnits,
 		fieldDeadline, fieldStatus, fieldCompleted, fieldProgress}
 }
 
@@ -51,7 +51,7 @@ func exportCells(it ledger.Item, names Names) []any {
 	if it.Leader != "" {
 		leader = names.LeaderName(it.Leader)
 	}
-	return []any{it.No, it.Category, it.Problem, it.Measures, leader, strings.Join(units, "、"),
+	return []any{it.No, it.Category, it.SubCategory, it.Problem, it.Measures, leader, strings.Join(units, "、"),
 		deadline, it.Status.Label(), it.CompletedOn, it.Progress}
 }
 
@@ -99,7 +99,7 @@ func csvCell(c any) string {
 const exportSheet = "整改台账"
 
 // exportWidths are the column widths, in characters, of exportFields.
-var exportWidths = []float64{10, 22, 30, 40, 10, 18, 12, 10, 12, 60}
+var exportWidths = []float64{10, 22, 26, 30, 40, 10, 18, 12, 10, 12, 60}
 
 // WriteXLSX writes items as a ledger workbook that ReadXLSX reads back to
 // the same items: one sheet, the import's Chinese headers, dates as date

@@ -18,7 +18,8 @@ import (
 // lines with commas and quotes, no leader, several units.
 func exportItems() []ledger.Item {
 	return []ledger.Item{
-		{Round: "2024-7", No: "一.1.(1)", Seq: 1, Category: "关于政治站位方面问题", Problem: "理论学习不够深入",
+		{Round: "2024-7", No: "一.1.(1)", Seq: 1, Category: "关于政治站位方面问题",
+			SubCategory: "关于学习贯彻不够到位问题", Problem: "理论学习不够深入",
 			Measures: "一是完成学习专题;\n二是“专题”学习, 全覆盖", Units: []string{"xjb", "bgs"}, Leader: "wang",
 			Deadline: ledger.NewDate(2024, 12, 31), Status: ledger.StatusDone, CompletedOn: ledger.NewDate(2024, 12, 20),
 			Progress: "截至12月31日已完成全部学习专题。"},
@@ -77,9 +78,9 @@ func TestExportCSVText(t *testing.T) {
 	if err := WriteCSV(&buf, exportItems()[2:4], testDir(), nil); err != nil {
 		t.Fatal(err)
 	}
-	want := bomUTF8 + "编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\n" +
-		"二.1,,内部审计流于形式,,李某某,经费审查办公室,长期坚持,正在整改,,持续推进\n" +
-		"二.2,,合同管理不严格,,,财务资产部、办公室、组织部,2025-06-30,已销号,2025-06-01,\n"
+	want := bomUTF8 + "编号,问题类别,问题子类,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\n" +
+		"二.1,,,内部审计流于形式,,李某某,经费审查办公室,长期坚持,正在整改,,持续推进\n" +
+		"二.2,,,合同管理不严格,,,财务资产部、办公室、组织部,2025-06-30,已销号,2025-06-01,\n"
 	if got := buf.String(); got != want {
 		t.Errorf("csv\n%q\nwant\n%q", got, want)
 	}
@@ -106,7 +107,7 @@ func TestExportXLSXCells(t *testing.T) {
 	}
 	defer f.Close()
 	sheet := f.GetSheetList()[0]
-	for cell, want := range map[string]string{"G2": "2024-12-31", "I2": "2024-12-20"} {
+	for cell, want := range map[string]string{"H2": "2024-12-31", "J2": "2024-12-20"} {
 		v, err := f.GetCellValue(sheet, cell)
 		if err != nil || v != want {
 			t.Errorf("%s shows %q (%v), want %s", cell, v, err, want)
@@ -116,7 +117,7 @@ func TestExportXLSXCells(t *testing.T) {
 			t.Errorf("%s holds %q, want a date serial number", cell, raw)
 		}
 	}
-	for cell, want := range map[string]string{"B2": "-1", "C2": items[0].Problem, "D2": "+1+2", "J2": "@SUM(A1)"} {
+	for cell, want := range map[string]string{"B2": "-1", "D2": items[0].Problem, "E2": "+1+2", "K2": "@SUM(A1)"} {
 		formula, err := f.GetCellFormula(sheet, cell)
 		if err != nil || formula != "" {
 			t.Errorf("%s is the formula %q (%v), want text", cell, formula, err)
@@ -128,7 +129,7 @@ func TestExportXLSXCells(t *testing.T) {
 		}
 	}
 	header, _ := f.GetRows(sheet)
-	if strings.Join(header[0], ",") != "编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况" {
+	if strings.Join(header[0], ",") != "编号,问题类别,问题子类,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况" {
 		t.Errorf("header %q", header[0])
 	}
 	l, err := readXLSX(t.Context(), bytes.NewReader(data), newAssembler("x.xlsx", "2024-7", testDir()))
@@ -173,9 +174,9 @@ func TestCompletionColumn(t *testing.T) {
 		got = append(got, r.String())
 	}
 	want := []string{
-		`第2行 完成日期 "2025-03-20": 整改状态为未完成(正在整改),不应填写完成日期`,
-		`第3行 完成日期 "下月": 日期无效`,
-		`第4行 完成日期 "长期坚持": 日期无效`,
+		`第2行 完成日期 "2025-03-20"：整改状态为未完成（正在整改），不应填写完成日期`,
+		`第3行 完成日期 "下月"：日期无效`,
+		`第4行 完成日期 "长期坚持"：日期无效`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("errors\n%q\nwant\n%q", got, want)
@@ -183,7 +184,7 @@ func TestCompletionColumn(t *testing.T) {
 	// 完成时间 alone is not a deadline: the file lacks 完成时限, and says why.
 	text = csvOf(t, []string{"编号", "问题", "责任部门", "完成时间", "整改状态"}, []string{"1", "甲", "办公室", "2025-03-31", "已完成"})
 	_, err = readCSVText(t, text)
-	if ie := importErr(t, err); !strings.Contains(ie.Error(), "缺少必需的列: 完成时限(deadline)") ||
+	if ie := importErr(t, err); !strings.Contains(ie.Error(), "缺少必需的列：完成时限（deadline）") ||
 		!strings.Contains(ie.Error(), `"完成时间" 列读作完成日期`) {
 		t.Errorf("error %v", ie)
 	}

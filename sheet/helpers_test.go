@@ -134,9 +134,11 @@ func writeLedgerXLSX(header []string, rows [][]string) (*bytes.Buffer, error) {
 			}
 		}
 	}
-	if c, ok := col[fieldCategory]; ok {
-		if err := mergeRuns(f, sheet, c, rows); err != nil {
-			return nil, err
+	for _, merged := range []field{fieldCategory, fieldSubCategory} {
+		if c, ok := col[merged]; ok {
+			if err := mergeRuns(f, sheet, c, rows); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := layoutSheet(f, sheet, header); err != nil {
@@ -208,7 +210,7 @@ func mergeRuns(f *excelize.File, sheet string, c int, rows [][]string) error {
 // layoutSheet sets column widths by field and freezes the header row.
 func layoutSheet(f *excelize.File, sheet string, header []string) error {
 	widths := map[field]float64{
-		fieldNo: 10, fieldCategory: 24, fieldProblem: 22, fieldMeasures: 48, fieldLeader: 10,
+		fieldNo: 10, fieldCategory: 24, fieldSubCategory: 24, fieldProblem: 22, fieldMeasures: 48, fieldLeader: 10,
 		fieldUnits: 18, fieldDeadline: 12, fieldStatus: 12, fieldProgress: 80,
 	}
 	for i, h := range header {

@@ -32,7 +32,7 @@ func TestReadCSVRefusesARowOfMillionsOfFields(t *testing.T) {
 	_, err := ReadCSV(context.Background(), bytes.NewReader(data), "wide.csv", "r1", testDir())
 	runtime.ReadMemStats(&after)
 
-	if got, want := err.Error(), "wide.csv: 第2行: "+msgTooWide; got != want {
+	if got, want := err.Error(), "wide.csv：第2行："+msgTooWide; got != want {
 		t.Errorf("Error() = %q; want %q", got, want)
 	}
 	// Reading the file is a copy or two of it; splitting the row into
@@ -103,14 +103,14 @@ func TestReadCSVUndecodableBytesAreBadRows(t *testing.T) {
 	}{
 		{"gb18030 with a stray byte",
 			gb(hdr+good) + gb("一.2,问题") + "\xFF" + gb(",办公室,2024-12-31,已完成\r\n") + gb("一.3,问题,财务部,2024-12-31,未完成\r\n"),
-			[]string{"ledger.csv: 第3行: " + strings.ReplaceAll(msgUndecodable, "%s", "GB18030"),
-				`ledger.csv: 第4行 责任部门 "财务部": 未知的责任部门`}},
+			[]string{"ledger.csv：第3行：" + strings.ReplaceAll(msgUndecodable, "%s", "GB18030"),
+				`ledger.csv：第4行 责任部门 "财务部"：未知的责任部门`}},
 		{"gb18030 with a cut character in a multi-line cell",
 			gb(hdr+good) + gb("一.2,\"问题\r\n第二行") + "\x81" + gb("\",办公室,2024-12-31,已完成\r\n"),
-			[]string{"ledger.csv: 第3行: " + strings.ReplaceAll(msgUndecodable, "%s", "GB18030")}},
+			[]string{"ledger.csv：第3行：" + strings.ReplaceAll(msgUndecodable, "%s", "GB18030")}},
 		{"utf-8 with a stray byte",
 			hdr + good + "一.2,问题\x80,办公室,2024-12-31,已完成\r\n" + "一.3,问题,办公室,2024-12-31,已完成\r\n",
-			[]string{"ledger.csv: 第3行: " + strings.ReplaceAll(msgUndecodable, "%s", "UTF-8")}},
+			[]string{"ledger.csv：第3行：" + strings.ReplaceAll(msgUndecodable, "%s", "UTF-8")}},
 		{"gb18030 spelling out U+FFFD reads", gb(hdr + "一.1,问题\uFFFD,办公室,2024-12-31,已完成\r\n" + good[2:]), nil},
 	}
 	for _, tt := range tests {
@@ -256,7 +256,7 @@ func TestReadXLSXRefusesARowOfMillionsOfCells(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := ReadXLSX(context.Background(), bytes.NewReader(data), "wide.xlsx", "r1", testDir())
 	runtime.ReadMemStats(&after)
-	if got, want := fmt.Sprint(err), "wide.xlsx: 第3行: "+msgTooWide; got != want {
+	if got, want := fmt.Sprint(err), "wide.xlsx：第3行："+msgTooWide; got != want {
 		t.Errorf("error %q, want %q", got, want)
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {

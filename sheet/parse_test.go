@@ -143,6 +143,9 @@ func TestMatchHeader(t *testing.T) {
 		{"序号", fieldNo, rankSynonym},
 		{"问题类别", fieldCategory, rankCanonical},
 		{"类别", fieldCategory, rankSynonym},
+		{"问题子类", fieldSubCategory, rankCanonical},
+		{"二级类别", fieldSubCategory, rankSynonym},
+		{"Sub-Category", fieldSubCategory, rankSynonym},
 		{"问题", fieldProblem, rankCanonical},
 		{"问题描述", fieldProblem, rankSynonym},
 		{"具体问题", fieldProblem, rankSynonym},
@@ -198,10 +201,10 @@ func TestLimitMessages(t *testing.T) {
 	if want := fmt.Sprintf("单元格超过 %d 个字符的上限", MaxCellChars); msgTooLong != want {
 		t.Errorf("msgTooLong = %q; want %q", msgTooLong, want)
 	}
-	if want := fmt.Sprintf("超过 %d 列,", MaxFields); !strings.HasPrefix(msgTooWide, want) {
+	if want := fmt.Sprintf("超过 %d 列，", MaxFields); !strings.HasPrefix(msgTooWide, want) {
 		t.Errorf("msgTooWide = %q; want it to start %q", msgTooWide, want)
 	}
-	if want := fmt.Sprintf("文件超过 %d 行的上限,", MaxRows); !strings.HasPrefix(msgTooMany, want) {
+	if want := fmt.Sprintf("文件超过 %d 行的上限，", MaxRows); !strings.HasPrefix(msgTooMany, want) {
 		t.Errorf("msgTooMany = %q; want it to start %q", msgTooMany, want)
 	}
 }
@@ -238,11 +241,11 @@ func TestRowErrorString(t *testing.T) {
 		e    RowError
 		want string
 	}{
-		{RowError{Row: 5, Column: "完成时限", Value: "2024-13-01", Reason: "日期无效"}, `第5行 完成时限 "2024-13-01": 日期无效`},
-		{RowError{Row: 5, Column: "编号", Reason: "缺少编号"}, `第5行 编号: 缺少编号`},
-		{RowError{Row: 1, Reason: "缺少必需的列: 编号(no)"}, `第1行: 缺少必需的列: 编号(no)`},
+		{RowError{Row: 5, Column: "完成时限", Value: "2024-13-01", Reason: "日期无效"}, `第5行 完成时限 "2024-13-01"：日期无效`},
+		{RowError{Row: 5, Column: "编号", Reason: "缺少编号"}, `第5行 编号：缺少编号`},
+		{RowError{Row: 1, Reason: "缺少必需的列：编号(no)"}, `第1行：缺少必需的列：编号(no)`},
 		{RowError{Reason: "没有数据行"}, `没有数据行`},
-		{RowError{Row: 3, Column: "编号", Value: "一\n1", Reason: "编号不能包含换行或控制字符"}, `第3行 编号 "一\n1": 编号不能包含换行或控制字符`},
+		{RowError{Row: 3, Column: "编号", Value: "一\n1", Reason: "编号不能包含换行或控制字符"}, `第3行 编号 "一\n1"：编号不能包含换行或控制字符`},
 	}
 	for _, tt := range tests {
 		if got := tt.e.String(); got != tt.want {

@@ -62,7 +62,7 @@ func TestReadCSVRecordsRefusesOtherFiles(t *testing.T) {
 	}{
 		{"xlsx content", magicZip + "rest", "扩展名改为 .xlsx"},
 		{"xls", magicOLE + "rest", ".xls"},
-		{"bad quote", "a,b\n\"x,y\n", "第2行: CSV 格式错误"},
+		{"bad quote", "a,b\n\"x,y\n", "第2行：CSV 格式错误"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -174,6 +174,7 @@ func (a *assembler) data(row int, cells []string) {
 	it.No = a.number(rc)
 	it.Problem = rc.text(fieldProblem, "缺少问题")
 	it.Category = rc.text(fieldCategory, "")
+	it.SubCategory = rc.text(fieldSubCategory, "")
 	it.Measures = rc.text(fieldMeasures, "")
 	it.Progress = rc.text(fieldProgress, "")
 	it.Units = a.units(rc)
@@ -212,7 +213,7 @@ func (a *assembler) number(rc *rowCheck) string {
 	case hasControl(v):
 		rc.fail(col, v, "编号不能包含换行或控制字符")
 	case dup:
-		rc.fail(col, v, fmt.Sprintf("编号重复(与第%d行)", first))
+		rc.fail(col, v, fmt.Sprintf("编号重复（与第%d行）", first))
 	default:
 		a.seen[v] = rc.row
 	}
@@ -361,7 +362,7 @@ func (a *assembler) completion(rc *rowCheck, status ledger.Status) ledger.Date {
 	case err != nil || longTerm:
 		rc.fail(col, v, "日期无效")
 	case status == ledger.StatusOpen:
-		rc.fail(col, v, "整改状态为未完成(正在整改),不应填写完成日期")
+		rc.fail(col, v, "整改状态为未完成（正在整改），不应填写完成日期")
 	}
 	return d
 }

@@ -25,7 +25,8 @@
 //
 //	field     Chinese   English   synonyms                      required
 //	no        编号      no        序号                           yes
-//	category  问题类别  category  类别
+//	category  问题类别  category  类别, 一级类别
+//	subcat    问题子类  subcategory  二级类别, 问题小类, 子类
 //	problem   问题      problem   问题描述, 具体问题             yes
 //	measures  整改措施  measures
 //	leader    责任领导  leader    分管领导
@@ -99,7 +100,7 @@ type Directory interface {
 }
 
 // msgXLS is what a user who picked an old-format workbook reads.
-const msgXLS = "不支持 .xls 格式,请在 Excel 中另存为 .xlsx 后再导入"
+const msgXLS = "不支持 .xls 格式，请在 Excel 中另存为 .xlsx 后再导入"
 
 // Progress is told how many rows of a file have been read, as they are
 // read, so that a command can show a large import moving.
@@ -182,8 +183,8 @@ func readerFor(name string) (func(context.Context, io.Reader, *assembler) (Ledge
 	case ".xls":
 		return nil, fileError(name, msgXLS)
 	case "":
-		return nil, fileError(name, "文件没有扩展名,请使用 .csv 或 .xlsx 文件")
+		return nil, fileError(name, "文件没有扩展名，请使用 .csv 或 .xlsx 文件")
 	default:
-		return nil, fileError(name, fmt.Sprintf("不支持的文件类型 %q,请使用 .csv 或 .xlsx 文件", ext))
+		return nil, fileError(name, fmt.Sprintf("不支持的文件类型 %q，请使用 .csv 或 .xlsx 文件", ext))
 	}
 }

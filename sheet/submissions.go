@@ -32,11 +32,11 @@ var submissionColumnNames = map[string]string{"duty": "任务", "unit": "部门"
 // every submission, or an *ImportError naming each bad row and column.
 func ReadSubmissions(ctx context.Context, r io.Reader, name string, rules ledger.SubmissionRules, recorded ledger.Submitted) ([]ledger.Submission, error) {
 	if ext := strings.ToLower(filepath.Ext(name)); ext != ".csv" {
-		return nil, fileError(name, "只支持 CSV 文件,请在 Excel 中另存为“CSV UTF-8(逗号分隔)”")
+		return nil, fileError(name, "只支持 CSV 文件，请在 Excel 中另存为“CSV UTF-8（逗号分隔）”")
 	}
 	sr := submissionReader{rules: rules, done: make(map[string]string, len(recorded))}
 	for key, on := range recorded {
-		sr.done[key] = "已于" + on.String() + "登记过报送"
+		sr.done[key] = "已于" + on.Label() + "登记过报送"
 	}
 	if err := readCSVRecords(ctx, r, name, &sr.errs, sr.record); err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func submissionHeader(header record, errs *collector) (cols submissionCols, ok b
 	for _, field := range []string{"duty", "unit", "period"} {
 		if _, found := cols.index[field]; !found {
 			errs.add(RowError{Row: header.Row,
-				Reason: fmt.Sprintf("缺少“%s”列(表头应含 任务、部门、期间,可选 报送日期、备注)", submissionColumnNames[field])})
+				Reason: fmt.Sprintf("缺少“%s”列（表头应含 任务、部门、期间，可选 报送日期、备注）", submissionColumnNames[field])})
 			ok = false
 		}
 	}

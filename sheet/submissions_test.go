@@ -47,12 +47,12 @@ func TestReadSubmissionsRefusesBadRows(t *testing.T) {
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want an *ImportError", err)
 	}
-	want := `subs.csv: 第3行 期间 "2025-05": 已于2025-06-03登记过报送
-subs.csv: 第4行 部门 "监督科": 该单位免报《月度工作报告》
-subs.csv: 第5行 期间 "2025-Q2": 该任务按月度报送,期间应写作 2025-03
-subs.csv: 第6行 任务 "nianbao": 未知的定期任务,可用:yuebao、sanhui
-subs.csv: 第6行 报送日期 "2026-01-10": 报送日期晚于今天(2025-10-20)
-subs.csv: 第7行 期间 "2025-05": 与第2行重复`
+	want := `subs.csv：第3行 期间 "2025-05"：已于2025年6月3日登记过报送
+subs.csv：第4行 部门 "监督科"：该单位免报《月度工作报告》
+subs.csv：第5行 期间 "2025-Q2"：该任务按月度报送，期间应写作 2025-03
+subs.csv：第6行 任务 "nianbao"：未知的定期任务，可用：yuebao、sanhui
+subs.csv：第6行 报送日期 "2026-01-10"：报送日期晚于今天（2025年10月20日）
+subs.csv：第7行 期间 "2025-05"：与第2行重复`
 	if got := err.Error(); got != want {
 		t.Errorf("errors:\n%s\nwant\n%s", got, want)
 	}
@@ -79,12 +79,12 @@ func TestReadSubmissions(t *testing.T) {
 func TestReadSubmissionsRefusesBadFiles(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ name, file, content, want string }{
-		{"no header", "s.csv", "yuebao,ub,2025-05\n", "s.csv: 第1行: 缺少“任务”列(表头应含 任务、部门、期间,可选 报送日期、备注)"},
-		{"a column twice", "s.csv", "任务,部门,单位,期间\nyuebao,ub,ub,2025-05\n", `s.csv: 第1行 单位: 列名重复`},
-		{"header only", "s.csv", "任务,部门,期间\n", "s.csv: 没有数据行"},
-		{"empty", "s.csv", "", "s.csv: 没有数据行"},
+		{"no header", "s.csv", "yuebao,ub,2025-05\n", "s.csv：第1行：缺少“任务”列（表头应含 任务、部门、期间，可选 报送日期、备注）"},
+		{"a column twice", "s.csv", "任务,部门,单位,期间\nyuebao,ub,ub,2025-05\n", `s.csv：第1行 单位：列名重复`},
+		{"header only", "s.csv", "任务,部门,期间\n", "s.csv：没有数据行"},
+		{"empty", "s.csv", "", "s.csv：没有数据行"},
 		{"xlsx content", "s.csv", "PK\x03\x04", "xlsx"},
-		{"xlsx name", "s.xlsx", "任务,部门,期间\n", "s.xlsx: 只支持 CSV 文件"},
+		{"xlsx name", "s.xlsx", "任务,部门,期间\n", "s.xlsx：只支持 CSV 文件"},
 	} {
 		_, err := ReadSubmissions(t.Context(), strings.NewReader(tt.content), tt.file, submissionRules(t), nil)
 		var ie *ImportError

@@ -43,7 +43,7 @@ func readXLSX(ctx context.Context, r io.Reader, a *assembler) (Ledger, error) {
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnzipSize})
 	if err != nil {
-		return Ledger{}, fileError(name, fmt.Sprintf("无法打开 .xlsx 文件(文件可能已损坏,或解压后超过 100 MiB): %v", err))
+		return Ledger{}, fileError(name, fmt.Sprintf("无法打开 .xlsx 文件（文件可能已损坏，或解压后超过 100 MiB）：%v", err))
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
@@ -60,7 +60,7 @@ func readXLSX(ctx context.Context, r io.Reader, a *assembler) (Ledger, error) {
 func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string, a *assembler) error {
 	props, err := f.GetWorkbookProps()
 	if err != nil {
-		return fileError(a.file, fmt.Sprintf("无法读取工作簿属性: %v", err))
+		return fileError(a.file, fmt.Sprintf("无法读取工作簿属性：%v", err))
 	}
 	date1904 := props.Date1904 != nil && *props.Date1904
 	a.dateCell = func(v string) string { return excelDate(v, date1904) }
@@ -95,7 +95,7 @@ func feedSheet(ctx context.Context, f *excelize.File, data []byte, sheet string,
 		}
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			return fileError(a.file, fmt.Sprintf("第%d行无法读取: %v", row, err))
+			return fileError(a.file, fmt.Sprintf("第%d行无法读取：%v", row, err))
 		}
 		// A blank row stays blank even inside a merged range: it is not an item.
 		if isBlankRow(cells) {

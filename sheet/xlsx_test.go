@@ -143,11 +143,11 @@ func TestReadXLSXErrors(t *testing.T) {
 		"A5": "一.1.(3)", "B5": "问题", "C5": "办公室", "D5": "2024-13-01", "E5": "已经完成",
 	}}
 	_, err := readXLSXBytes(t, wb.bytes(t))
-	want := `ledger.xlsx: 第4行 编号 "一.1.(1)": 编号重复(与第2行)
-ledger.xlsx: 第4行 责任部门 "宣传部": 未知的责任部门
-ledger.xlsx: 第4行 完成时限 "20241231": 日期无效
-ledger.xlsx: 第5行 完成时限 "2024-13-01": 日期无效
-ledger.xlsx: 第5行 整改状态 "已经完成": 无法识别的整改状态`
+	want := `ledger.xlsx：第4行 编号 "一.1.(1)"：编号重复（与第2行）
+ledger.xlsx：第4行 责任部门 "宣传部"：未知的责任部门
+ledger.xlsx：第4行 完成时限 "20241231"：日期无效
+ledger.xlsx：第5行 完成时限 "2024-13-01"：日期无效
+ledger.xlsx：第5行 整改状态 "已经完成"：无法识别的整改状态`
 	importErr(t, err)
 	if got := err.Error(); got != want {
 		t.Errorf("Error():\n%s\nwant\n%s", got, want)
@@ -162,13 +162,13 @@ func TestReadXLSXFileErrors(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"xls", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), "ledger.xlsx: " + msgXLS},
-		{"empty", nil, "ledger.xlsx: 没有数据行"},
-		{"not a zip", []byte("编号,问题\n"), "ledger.xlsx: 不是有效的 .xlsx 文件"},
-		{"empty workbook", workbook{}.bytes(t), "ledger.xlsx: 没有数据行"},
-		{"header only", headerOnly.bytes(t), "ledger.xlsx: 没有数据行"},
+		{"xls", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), "ledger.xlsx：" + msgXLS},
+		{"empty", nil, "ledger.xlsx：没有数据行"},
+		{"not a zip", []byte("编号,问题\n"), "ledger.xlsx：不是有效的 .xlsx 文件"},
+		{"empty workbook", workbook{}.bytes(t), "ledger.xlsx：没有数据行"},
+		{"header only", headerOnly.bytes(t), "ledger.xlsx：没有数据行"},
 		{"missing columns", workbook{cells: map[string]any{"A1": "编号", "B1": "问题", "A2": "1", "B2": "x"}}.bytes(t),
-			"ledger.xlsx: 第1行: 缺少必需的列: 责任部门(units)、完成时限(deadline)、整改状态(status); 表头中的列: 编号、问题"},
+			"ledger.xlsx：第1行：缺少必需的列：责任部门（units）、完成时限（deadline）、整改状态（status）；表头中的列：编号、问题"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

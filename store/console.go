@@ -191,7 +191,7 @@ func (s *Store) itemConditions(f ItemFilter) ([]string, []any) {
 		if !hasCase(f.Text) {
 			cond = fItemTextLike
 		}
-		add(cond, p, p, p, p, p)
+		add(cond, p, p, p, p, p, p)
 	}
 	return where, args
 }

@@ -45,6 +45,7 @@ type itemRow struct {
 	No                  string      `db:"no"`
 	Seq                 int         `db:"seq"`
 	Category            string      `db:"category"`
+	SubCategory         string      `db:"subcategory"`
 	Problem             string      `db:"problem"`
 	Measures            string      `db:"measures"`
 	Leader              string      `db:"leader"`
@@ -67,6 +68,7 @@ func (r itemRow) item() ledger.Item {
 		No:          r.No,
 		Seq:         r.Seq,
 		Category:    r.Category,
+		SubCategory: r.SubCategory,
 		Problem:     r.Problem,
 		Measures:    r.Measures,
 		Units:       r.units,
@@ -133,7 +135,8 @@ func getItemRow(ctx context.Context, q dbtx, query, round, no string) (itemRow, 
 }
 
 // ItemFilter selects items; empty fields match everything. Text matches
-// number, category, problem, measures and progress, case-insensitively.
+// number, category, sub-category, problem, measures and progress,
+// case-insensitively.
 type ItemFilter struct {
 	Round  string
 	Status ledger.Status
@@ -302,7 +305,7 @@ func (s *Store) CreateItem(ctx context.Context, it ledger.Item, by Actor, at tim
 // insertItem inserts a new item with its units and returns its id.
 func insertItem(ctx context.Context, q dbtx, it ledger.Item, at, importedAt time.Time) (int64, error) {
 	var id int64
-	if err := get(ctx, q, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.Problem,
+	if err := get(ctx, q, &id, qInsertItem, it.Round, it.No, it.Seq, it.Category, it.SubCategory, it.Problem,
 		it.Measures, it.Leader, it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn,
 		it.DoneSeenOn, it.Progress, ts(at), ts(at), ts(importedAt)); err != nil {
 		return 0, fmt.Errorf("insert: %w", classify(err))
@@ -478,7 +481,7 @@ func (s *Store) editItem(ctx context.Context, tx dbtx, round, no string, fields 
 // an event like proto: a status change as a status event dated by the day
 // the item counts as done from (or proto's day), any other as an edit.
 func writeChanges(ctx context.Context, tx dbtx, cur itemRow, it ledger.Item, followup ledger.Date, changes []ledger.Change, proto ledger.Event) error {
-	if err := execOne(ctx, tx, qUpdateItem, it.Seq, it.Category, it.Problem, it.Measures, it.Leader,
+	if err := execOne(ctx, tx, qUpdateItem, it.Seq, it.Category, it.SubCategory, it.Problem, it.Measures, it.Leader,
 		it.Deadline, it.LongTerm, string(it.Status), it.CompletedOn, it.DoneSeenOn, it.Progress, followup,
 		ts(proto.At), cur.ID); err != nil {
 		return fmt.Errorf("update: %w", err)

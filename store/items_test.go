@@ -16,7 +16,8 @@ import (
 func seedItems() []ledger.Item {
 	return []ledger.Item{
 		{
-			Round: "2024-7", No: "一.1", Seq: 1, Category: "政治监督", Problem: "学习贯彻不够深入",
+			Round: "2024-7", No: "一.1", Seq: 1, Category: "政治监督", SubCategory: "关于政治站位不够高问题",
+			Problem:  "学习贯彻不够深入",
 			Measures: "制定学习计划", Units: []string{"bgs", "zzb"}, Leader: "wang",
 			Deadline: day("2024-12-31"), Status: ledger.StatusDone, CompletedOn: day("2024-11-30"),
 			Progress: "已完成学习计划",
@@ -732,6 +733,42 @@ func TestLatestNotes(t *testing.T) {
 		must(t, err)
 		if len(notes) != 0 {
 			t.Errorf("latest 0 notes = %v", notes)
+		}
+	})
+}
+
+// The sub-category (问题子类) is a field like the others: imported, changed
+// by a later import or an edit with the change in the timeline, and found
+// by the text filter.
+func TestSubCategory(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		importAll(t, s, seedItems())
+		changed := seedItems()
+		changed[2].SubCategory = "关于调查研究问题"
+		res, err := s.ImportItems(ctx, changed, store.ImportOptions{By: cli("test"), Source: "v2.csv", At: t0.AddDate(0, 0, 1)})
+		must(t, err)
+		if got := changeList(res); !slices.Equal(got, []string{"二.1 subcategory →关于调查研究问题"}) {
+			t.Fatalf("import of a new sub-category: changes %q", got)
+		}
+		edited, err := s.EditItem(ctx, "2024-7", "二.1", []ledger.Field{ledger.FieldSubCategory},
+			ledger.Item{SubCategory: "关于调研不深入问题"}, store.Edit{By: cli("test"), At: t0.AddDate(0, 0, 2)})
+		must(t, err)
+		if len(edited) != 1 || edited[0].Old != "关于调查研究问题" || edited[0].New != "关于调研不深入问题" {
+			t.Fatalf("edit of the sub-category: %+v", edited)
+		}
+		events, err := s.ItemEvents(ctx, "2024-7", "二.1")
+		must(t, err)
+		last := events[len(events)-1]
+		if last.Kind != ledger.EventEdited || last.Field != ledger.FieldSubCategory || last.New != "关于调研不深入问题" {
+			t.Errorf("last event %+v, want the sub-category's edit", last)
+		}
+		found, err := s.ListItems(ctx, store.ItemFilter{Text: "调研不深入"})
+		must(t, err)
+		if len(found) != 1 || found[0].No != "二.1" || found[0].SubCategory != "关于调研不深入问题" {
+			t.Errorf("text filter on the sub-category found %+v", found)
 		}
 	})
 }

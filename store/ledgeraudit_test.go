@@ -96,7 +96,7 @@ func TestLedgerWritesAudited(t *testing.T) {
 			`{"new":3,"changed":0,"unchanged":0,"conflicts":0,"on_conflict":"refuse"}`)
 		wantEntry(t, s, store.ObjectItem, "2024-7/一.2", file, store.ActionItemCreate, "",
 			`{"category":"政治监督","completed_on":"","deadline":"2025-06-30","leader":"li","measures":"修订财务制度",`+
-				`"problem":"Budget 审核流于形式","progress":"","status":"open","units":"cwb"}`)
+				`"problem":"Budget 审核流于形式","progress":"","status":"open","subcategory":"","units":"cwb"}`)
 
 		items := seedItems()
 		items[1].Progress = "已修订"

@@ -17,7 +17,7 @@ const (
 
 // items
 const (
-	itemCols = `id, round, no, seq, category, problem, measures, leader, deadline,
+	itemCols = `id, round, no, seq, category, subcategory, problem, measures, leader, deadline,
 		long_term, status, completed_on, done_seen_on, progress, followup_confirmed_on, imported_at`
 
 	qItemByKey  = `SELECT ` + itemCols + ` FROM items WHERE round = ? AND no = ?`
@@ -41,11 +41,11 @@ const (
 	qSetTold    = `UPDATE items SET told = v.column3 FROM (VALUES `
 	qSetToldEnd = `) AS v WHERE items.round = v.column1 AND items.no = v.column2`
 
-	qInsertItem = `INSERT INTO items (round, no, seq, category, problem, measures, leader,
-		deadline, long_term, status, completed_on, done_seen_on, progress, created_at, updated_at,
-		imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	qInsertItem = `INSERT INTO items (round, no, seq, category, subcategory, problem, measures,
+		leader, deadline, long_term, status, completed_on, done_seen_on, progress, created_at,
+		updated_at, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	// Every field of the ledger, as an import or an edit leaves them.
-	qUpdateItem = `UPDATE items SET seq = ?, category = ?, problem = ?, measures = ?, leader = ?,
+	qUpdateItem = `UPDATE items SET seq = ?, category = ?, subcategory = ?, problem = ?, measures = ?, leader = ?,
 		deadline = ?, long_term = ?, status = ?, completed_on = ?, done_seen_on = ?, progress = ?,
 		followup_confirmed_on = ?, updated_at = ? WHERE id = ?`
 	qNextSeq       = `SELECT COALESCE(MAX(seq), 0) + 1 FROM items WHERE round = ?`
@@ -85,14 +85,14 @@ const (
 	fItemUnit = `id IN (SELECT item_id FROM item_units WHERE unit = ?)`
 	// lower() on both sides: PostgreSQL's LIKE is case-sensitive.
 	fItemTextPostgres = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
-		OR lower(problem) LIKE ? ESCAPE '\' OR lower(measures) LIKE ? ESCAPE '\'
+		OR lower(subcategory) LIKE ? ESCAPE '\' OR lower(problem) LIKE ? ESCAPE '\' OR lower(measures) LIKE ? ESCAPE '\'
 		OR lower(progress) LIKE ? ESCAPE '\')`
 	// Without lower(): SQLite's LIKE ignores the case of ASCII letters, and
 	// its lower() changes only those; and a search without letters that
 	// have a case (Chinese, digits) matches the same either way, without
 	// lowering every text of the ledger.
 	fItemTextLike = `(no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
-		OR problem LIKE ? ESCAPE '\' OR measures LIKE ? ESCAPE '\'
+		OR subcategory LIKE ? ESCAPE '\' OR problem LIKE ? ESCAPE '\' OR measures LIKE ? ESCAPE '\'
 		OR progress LIKE ? ESCAPE '\')`
 )
 

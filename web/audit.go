@@ -51,7 +51,7 @@ var auditObjects = []option{
 
 var actorKinds = []option{
 	{store.ActorUser, "办公室用户"},
-	{store.ActorUnitLink, "单位(链接)"},
+	{store.ActorUnitLink, "单位（链接）"},
 	{store.ActorCLI, "命令行"},
 	{store.ActorImport, "导入"},
 	{store.ActorSystem, "系统"},

@@ -257,7 +257,7 @@ const (
 
 const (
 	msgLoginFirst = "请先登录。"
-	msgStaleForm  = "请求已失效(安全校验未通过),请刷新页面后重试。"
+	msgStaleForm  = "请求已失效（安全校验未通过），请刷新页面后重试。"
 	msgReadOnly   = "您的账号为只读账号，不能修改数据；如需修改，请联系整改办管理员。"
 )
 
@@ -449,7 +449,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, user strin
 func (s *Server) recordLogin(ctx context.Context, action, user, addr string) {
 	if action == store.ActionLoginFailed && user != store.BootstrapUser {
 		if _, err := s.st.GetUser(ctx, user); err != nil {
-			user = "(未知用户)"
+			user = "（未知用户）"
 		}
 	}
 	e := store.AuditEntry{At: s.now(), Actor: store.Actor{Name: user, Kind: store.ActorUser, Addr: addr},

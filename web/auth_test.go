@@ -784,7 +784,7 @@ func TestFailedLoginOfUnknownName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Name != "(未知用户)" || strings.Contains(fmt.Sprint(entries), testPassword) {
+	if len(entries) != 1 || entries[0].Name != "（未知用户）" || strings.Contains(fmt.Sprint(entries), testPassword) {
 		t.Errorf("audit log %+v", entries)
 	}
 }

@@ -79,7 +79,7 @@ func (s *Server) dayRange(since, until *string) (from, to time.Time, problems []
 		}
 		t, err := time.ParseInLocation(time.DateOnly, *v, s.cfg.Location)
 		if err != nil {
-			problems = append(problems, what+"“"+*v+"”无效,应为 2025-06-16 这样的日期")
+			problems = append(problems, what+"“"+*v+"”无效，应为 2025-06-16 这样的日期")
 			*v = ""
 		}
 		return t
@@ -307,7 +307,7 @@ func (s *Server) retryDispatch(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.st.RetryDispatch(r.Context(), d.ID, s.now(), s.actorOf(r))
 	if errors.Is(err, store.ErrConflict) {
-		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送;这封邮件当前状态为“"+store.StateLabel(d.State)+"”。")
+		s.errorPage(w, r, http.StatusConflict, "只有发送失败的邮件可以重新发送；这封邮件当前状态为“"+store.StateLabel(d.State)+"”。")
 		return
 	}
 	if err != nil {

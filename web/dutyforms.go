@@ -46,12 +46,12 @@ func (s *Server) dutyCellOf(w http.ResponseWriter, r *http.Request) (dutyCellVie
 	sub, probs := s.submissionRules().Identify(in)
 	spec, found := ledger.FindDuty(s.specs, sub.Duty)
 	if len(probs) > 0 || !found || !(slices.Contains(spec.Units, sub.Unit) || slices.Contains(spec.Exempt, sub.Unit)) {
-		s.errorPage(w, r, http.StatusNotFound, "没有这一报送事项:定期任务、单位或期间不存在。")
+		s.errorPage(w, r, http.StatusNotFound, "没有这一报送事项：定期任务、单位或期间不存在。")
 		return dutyCellView{}, false
 	}
 	p, err := ledger.ParsePeriodOf(spec.Kind, sub.Period)
 	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound, "没有这一报送事项:期间不存在。")
+		s.errorPage(w, r, http.StatusNotFound, "没有这一报送事项：期间不存在。")
 		return dutyCellView{}, false
 	}
 	v := dutyCellView{Spec: spec, Unit: sub.Unit, Period: p, Today: s.today(), Back: "/duties?duty=" + url.QueryEscape(spec.ID),
@@ -124,7 +124,7 @@ func (s *Server) recordSubmission(w http.ResponseWriter, r *http.Request) {
 	err := s.st.AddSubmission(r.Context(), store.Submission{Duty: sub.Duty, Unit: sub.Unit, Period: sub.Period, On: sub.On,
 		Note: sub.Note, CreatedAt: s.now()}, s.actorOf(r))
 	if errors.Is(err, store.ErrConflict) {
-		v.Form = refused(r, formID, "该单位已登记过这一期的报送,不能重复登记;如需更正,请先撤回。")
+		v.Form = refused(r, formID, "该单位已登记过这一期的报送，不能重复登记；如需更正，请先撤回。")
 		s.renderDutyCell(w, r, http.StatusConflict, v)
 		return
 	}

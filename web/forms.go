@@ -41,11 +41,11 @@ func refused(r *http.Request, id, reason string) formState {
 var notices = map[string]string{
 	"created":     "已新建问题。",
 	"edited":      "已保存修改。",
-	"unchanged":   "内容没有变化,未作修改。",
+	"unchanged":   "内容没有变化，未作修改。",
 	"note":        "已记录整改进展。",
 	"done":        "已标记为已完成。",
 	"closed":      "已销号。",
-	"reopened":    "已重新打开,恢复督办。",
+	"reopened":    "已重新打开，恢复督办。",
 	"confirmed":   "已确认回头看。",
 	"submitted":   "已登记报送。",
 	"withdrawn":   "已撤回报送。",
@@ -62,7 +62,7 @@ func noticeOf(q url.Values) string {
 		return ""
 	}
 	if n, err := strconv.Atoi(q.Get("n")); err == nil && n >= 0 {
-		text += "(" + strconv.Itoa(n) + " 条)"
+		text += "（" + strconv.Itoa(n) + " 条）"
 	}
 	return text
 }
@@ -119,9 +119,9 @@ func (s *Server) formDay(form url.Values, field, label string) (ledger.Date, str
 	d, err := sheet.ParseDate(v)
 	switch {
 	case err != nil:
-		return d, label + "“" + v + "”无效,应为 2025-06-16 这样的日期"
+		return d, label + "“" + v + "”无效，应为 2025-06-16 这样的日期"
 	case d.After(today):
-		return d, label + " " + d.String() + " 晚于今天(" + today.String() + ")"
+		return d, label + d.Label() + "晚于今天（" + today.Label() + "）"
 	}
 	return d, ""
 }

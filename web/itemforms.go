@@ -18,17 +18,18 @@ import (
 // itemForm is the form of an item, as the office fills it in: every field
 // of the ledger, by the names the form posts.
 type itemForm struct {
-	Round, No                   string
-	Category, Problem, Measures string
-	Leader                      string   // a leader's code, "" for none
-	Lead                        string   // the lead unit's code
-	Others                      []string // the other units' codes
-	Deadline                    string   // YYYY-MM-DD; ignored when LongTerm
-	LongTerm                    bool
-	Status                      string
-	CompletedOn                 string // YYYY-MM-DD or "" (unknown)
-	Progress                    string
-	Reason                      string // why, with an edit; required for 延期
+	Round, No             string
+	Category, SubCategory string
+	Problem, Measures     string
+	Leader                string   // a leader's code, "" for none
+	Lead                  string   // the lead unit's code
+	Others                []string // the other units' codes
+	Deadline              string   // YYYY-MM-DD; ignored when LongTerm
+	LongTerm              bool
+	Status                string
+	CompletedOn           string // YYYY-MM-DD or "" (unknown)
+	Progress              string
+	Reason                string // why, with an edit; required for 延期
 }
 
 // choice is an option of a select, a checkbox or a radio button.
@@ -55,8 +56,8 @@ type itemFormView struct {
 // formOfItem is the form filled with an item's fields.
 func formOfItem(it ledger.Item) itemForm {
 	f := itemForm{
-		Round: it.Round, No: it.No, Category: it.Category, Problem: it.Problem, Measures: it.Measures,
-		Leader: it.Leader, LongTerm: it.LongTerm, Status: string(it.Status), Progress: it.Progress,
+		Round: it.Round, No: it.No, Category: it.Category, SubCategory: it.SubCategory, Problem: it.Problem,
+		Measures: it.Measures, Leader: it.Leader, LongTerm: it.LongTerm, Status: string(it.Status), Progress: it.Progress,
 	}
 	if len(it.Units) > 0 {
 		f.Lead, f.Others = it.Units[0], it.Units[1:]
@@ -74,7 +75,8 @@ func formOfItem(it ledger.Item) itemForm {
 func itemFormOf(form url.Values) itemForm {
 	return itemForm{
 		Round: strings.TrimSpace(form.Get("round")), No: width.Fold.String(strings.TrimSpace(form.Get("no"))),
-		Category: formText(form, "category"), Problem: formText(form, "problem"), Measures: formText(form, "measures"),
+		Category: formText(form, "category"), SubCategory: formText(form, "subcategory"),
+		Problem: formText(form, "problem"), Measures: formText(form, "measures"),
 		Leader: strings.TrimSpace(form.Get("leader")), Lead: strings.TrimSpace(form.Get("lead")), Others: form["units"],
 		Deadline: strings.TrimSpace(form.Get("deadline")), LongTerm: form.Get("long_term") != "",
 		Status: strings.TrimSpace(form.Get("status")), CompletedOn: strings.TrimSpace(form.Get("completed_on")),
@@ -91,8 +93,8 @@ func (s *Server) itemOfForm(f itemForm, creating bool) (ledger.Item, []string) {
 			probs = append(probs, p)
 		}
 	}
-	it := ledger.Item{Round: f.Round, No: f.No, Category: f.Category, Problem: f.Problem, Measures: f.Measures,
-		Progress: f.Progress, LongTerm: f.LongTerm, Status: ledger.StatusOpen}
+	it := ledger.Item{Round: f.Round, No: f.No, Category: f.Category, SubCategory: f.SubCategory, Problem: f.Problem,
+		Measures: f.Measures, Progress: f.Progress, LongTerm: f.LongTerm, Status: ledger.StatusOpen}
 	if creating {
 		if _, ok := s.cfg.Round(f.Round); !ok {
 			fail("请选择巡察轮次")
@@ -110,7 +112,7 @@ func (s *Server) itemOfForm(f itemForm, creating bool) (ledger.Item, []string) {
 	if f.Problem == "" {
 		fail("请填写问题")
 	}
-	for _, t := range []struct{ label, v string }{{"问题类别", f.Category}, {"问题", f.Problem}, {"整改措施", f.Measures},
+	for _, t := range []struct{ label, v string }{{"问题类别", f.Category}, {"问题子类", f.SubCategory}, {"问题", f.Problem}, {"整改措施", f.Measures},
 		{"整改情况", f.Progress}, {"说明", f.Reason}} {
 		fail(textProblem(t.label, t.v, false))
 	}
@@ -125,9 +127,9 @@ func (s *Server) itemOfForm(f itemForm, creating bool) (ledger.Item, []string) {
 		d, err := sheet.ParseDate(f.Deadline)
 		switch {
 		case f.Deadline == "":
-			fail("请填写完成时限,或勾选“长期坚持”")
+			fail("请填写完成时限，或勾选“长期坚持”")
 		case err != nil:
-			fail("完成时限“" + f.Deadline + "”无效,应为 2025-06-16 这样的日期")
+			fail("完成时限“" + f.Deadline + "”无效，应为 2025-06-16 这样的日期")
 		}
 		it.Deadline = d
 	}
@@ -135,9 +137,9 @@ func (s *Server) itemOfForm(f itemForm, creating bool) (ledger.Item, []string) {
 		d, err := sheet.ParseDate(f.CompletedOn)
 		switch {
 		case err != nil:
-			fail("完成日期“" + f.CompletedOn + "”无效,应为 2025-06-16 这样的日期")
+			fail("完成日期“" + f.CompletedOn + "”无效，应为 2025-06-16 这样的日期")
 		case d.After(s.today()):
-			fail("完成日期 " + d.String() + " 晚于今天(" + s.today().String() + ")")
+			fail("完成日期" + d.Label() + "晚于今天（" + s.today().Label() + "）")
 		case creating && it.Status == ledger.StatusOpen:
 			fail("正在整改的问题没有完成日期")
 		}
@@ -179,14 +181,14 @@ func (s *Server) formView(f itemForm, creating bool) itemFormView {
 	// A leader or unit the config no longer has stays on show, so that
 	// saving the form does not drop it unseen (it is refused instead).
 	if _, ok := s.cfg.Leader(f.Leader); f.Leader != "" && !ok {
-		v.Leaders = append(v.Leaders, choice{f.Leader, f.Leader + "(配置中已无)", true})
+		v.Leaders = append(v.Leaders, choice{f.Leader, f.Leader + "（配置中已无）", true})
 	}
 	if _, ok := s.cfg.Unit(f.Lead); f.Lead != "" && !ok {
-		v.Leads = append(v.Leads, choice{f.Lead, f.Lead + "(配置中已无)", true})
+		v.Leads = append(v.Leads, choice{f.Lead, f.Lead + "（配置中已无）", true})
 	}
 	for _, u := range f.Others {
 		if _, ok := s.cfg.Unit(u); !ok {
-			v.Others = append(v.Others, choice{u, u + "(配置中已无)", true})
+			v.Others = append(v.Others, choice{u, u + "（配置中已无）", true})
 		}
 	}
 	for _, o := range statusOptions {
@@ -252,7 +254,7 @@ func (s *Server) renderEdit(w http.ResponseWriter, r *http.Request, status int, 
 // (done, close and reopen change it), and the completion day only of an
 // item that has one.
 func editedFields(it ledger.Item) []ledger.Field {
-	fields := []ledger.Field{ledger.FieldCategory, ledger.FieldProblem, ledger.FieldMeasures, ledger.FieldLeader,
+	fields := []ledger.Field{ledger.FieldCategory, ledger.FieldSubCategory, ledger.FieldProblem, ledger.FieldMeasures, ledger.FieldLeader,
 		ledger.FieldUnits, ledger.FieldDeadline, ledger.FieldProgress}
 	if it.Status != ledger.StatusOpen {
 		fields = append(fields, ledger.FieldCompletedOn)
@@ -278,7 +280,7 @@ func (s *Server) editItem(w http.ResponseWriter, r *http.Request) {
 	}
 	fields := editedFields(cur)
 	if ledger.HasExtension(ledger.Changes(cur, cur.With(values, fields), fields)) && f.Reason == "" {
-		s.renderEdit(w, r, http.StatusBadRequest, cur, f, "完成时限推后属于延期,请填写延期理由。")
+		s.renderEdit(w, r, http.StatusBadRequest, cur, f, "完成时限推后属于延期，请填写延期理由。")
 		return
 	}
 	changes, err := s.st.EditItem(r.Context(), cur.Round, cur.No, fields, values,
@@ -395,7 +397,7 @@ func (s *Server) confirmFollowup(w http.ResponseWriter, r *http.Request) {
 	}
 	const formID = "confirm-form"
 	if !it.Status.CanConfirmFollowup() {
-		s.renderItem(w, r, http.StatusConflict, refused(r, formID, "该问题正在整改,回头看只能在问题完成后确认。"))
+		s.renderItem(w, r, http.StatusConflict, refused(r, formID, "该问题正在整改，回头看只能在问题完成后确认。"))
 		return
 	}
 	on, problem := s.formDay(r.PostForm, "on", "回头看日期")
@@ -409,8 +411,8 @@ func (s *Server) confirmFollowup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if last, repeated := ledger.RepeatedConfirm(events, it, on, s.cfg.Policy.FollowupDays); repeated {
-		s.renderItem(w, r, http.StatusConflict, refused(r, formID, "回头看已于 "+last.On.String()+" 确认("+
-			s.fmtTime(last.At)+" 由 "+cmp.Or(last.Actor, "未知")+" 记录),无需重复确认。"))
+		s.renderItem(w, r, http.StatusConflict, refused(r, formID, "回头看已于"+last.On.Label()+"确认（"+
+			s.fmtTime(last.At)+" 由 "+cmp.Or(last.Actor, "未知")+" 记录），无需重复确认。"))
 		return
 	}
 	note := cmp.Or(formText(r.PostForm, "note"), "回头看已确认")

@@ -190,7 +190,7 @@ func completionText(it ledger.Item) string {
 	case done.IsZero():
 		return ""
 	case !known:
-		return "未登记(登记完成于 " + done.String() + ")"
+		return "未登记（登记完成于 " + done.String() + "）"
 	default:
 		return done.String()
 	}

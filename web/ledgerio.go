@@ -62,7 +62,7 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {
 	v := s.importView("")
 	q := r.URL.Query()
 	if q.Get("notice") == "imported" {
-		v.Notice = "已导入台账:新增 " + count(q, "new") + " 个问题,修改 " + count(q, "changed") + " 个,未变 " + count(q, "unchanged") + " 个。"
+		v.Notice = "已导入台账：新增 " + count(q, "new") + " 个问题，修改 " + count(q, "changed") + " 个，未变 " + count(q, "unchanged") + " 个。"
 	}
 	s.render(w, r, http.StatusOK, "import", "导入台账", v)
 }
@@ -106,7 +106,7 @@ func (s *Server) uploadLedger(w http.ResponseWriter, r *http.Request) {
 	}
 	file, header, err := r.FormFile("file")
 	if err != nil {
-		s.refuseUpload(w, r, http.StatusBadRequest, round, "请选择要导入的台账文件(.csv 或 .xlsx)。", nil)
+		s.refuseUpload(w, r, http.StatusBadRequest, round, "请选择要导入的台账文件（.csv 或 .xlsx）。", nil)
 		return
 	}
 	defer file.Close()
@@ -134,7 +134,7 @@ func (s *Server) uploadLedger(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, name, round string, data []byte) (sheet.Ledger, bool) {
 	l, err := sheet.ReadLedgerFrom(r.Context(), bytes.NewReader(data), name, round, s.cfg, nil)
 	if ie, ok := errors.AsType[*sheet.ImportError](err); ok {
-		s.refuseUpload(w, r, http.StatusBadRequest, round, "文件未导入:请按下列提示修改后重新上传。", strings.Split(ie.Error(), "\n"))
+		s.refuseUpload(w, r, http.StatusBadRequest, round, "文件未导入：请按下列提示修改后重新上传。", strings.Split(ie.Error(), "\n"))
 		return l, false
 	}
 	if err != nil {
@@ -170,7 +170,7 @@ func uploadName(name string) string {
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) (store.LedgerUpload, sheet.Ledger, bool) {
 	u, err := s.st.GetLedgerUpload(r.Context(), r.PathValue("token"))
 	if errors.Is(err, store.ErrNotFound) {
-		s.refuseUpload(w, r, http.StatusNotFound, "", "这份上传的文件已导入或已过期(上传后保留一天),请重新上传。", nil)
+		s.refuseUpload(w, r, http.StatusNotFound, "", "这份上传的文件已导入或已过期（上传后保留一天），请重新上传。", nil)
 		return u, sheet.Ledger{}, false
 	}
 	if err != nil {
@@ -226,7 +226,7 @@ func (s *Server) renderPreview(w http.ResponseWriter, r *http.Request, status in
 			Field: c.Field.Label(), File: text(c.Field, c.File), Duban: text(c.Field, c.Duban), Actor: c.Actor, At: c.At})
 	}
 	v.Preview = p
-	s.render(w, r, status, "import", "导入台账:"+u.Name, v)
+	s.render(w, r, status, "import", "导入台账："+u.Name, v)
 }
 
 // applyImport imports an upload, settling its conflicts as the office
@@ -246,11 +246,11 @@ func (s *Server) applyImport(w http.ResponseWriter, r *http.Request) {
 	res, err := s.st.ImportItems(r.Context(), l.Items, s.importOptions(r, u, l, how, false))
 	if errors.Is(err, store.ErrConflict) && len(res.Conflicts) > 0 {
 		s.renderPreview(w, r, http.StatusConflict, u, l, res,
-			"文件与 duban 中的修改有冲突,未写入任何内容:请选择以文件为准,或保留 duban 中的修改。")
+			"文件与督办系统中的修改有冲突，未写入任何内容：请选择以文件为准，或保留督办系统中的修改。")
 		return
 	}
 	if errors.Is(err, store.ErrConflict) {
-		s.refuseUpload(w, r, http.StatusConflict, u.Round, "文件未导入:"+err.Error(), nil)
+		s.refuseUpload(w, r, http.StatusConflict, u.Round, "文件未导入："+err.Error(), nil)
 		return
 	}
 	if err != nil {

@@ -397,9 +397,17 @@ func TestReviewInTheConsole(t *testing.T) {
 		if err != nil || len(msgs) != 2 {
 			t.Fatalf("decision messages: %+v %v", msgs, err)
 		}
+		outcomes := ""
 		for _, m := range msgs {
 			if m.Recipient != "cwb@zgh.example.org" || !strings.Contains(m.BodyText, "https://duban.example.org/u/") {
 				t.Errorf("decision message to %s:\n%s", m.Recipient, m.BodyText)
+			}
+			outcomes += m.BodyText
+		}
+		// In the house style: the day in prose, full-width marks.
+		for _, want := range []string{"该事项已登记为已完成（完成日期：2026年11月23日）。", "审核意见：报表缺少盖章"} {
+			if !strings.Contains(outcomes, want) {
+				t.Errorf("the decision messages lack %q:\n%s", want, outcomes)
 			}
 		}
 		if stats := f.deliver(); stats.Sent != 2 {

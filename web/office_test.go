@@ -125,10 +125,16 @@ func TestOfficeWorksItems(t *testing.T) {
 		ctx := t.Context()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		o := officeFor(t, f)
-		want(t, "the new item form", o.get("/items/new"), http.StatusOK, `id="item-form"`, `name="lead"`, `name="units"`, `id="item-save"`)
+		newForm := o.get("/items/new")
+		want(t, "the new item form", newForm, http.StatusOK, `id="item-form"`, `name="lead"`, `name="units"`, `id="item-save"`)
+		// 问题子类 stands between 问题类别 and 问题, as in the ledger's columns.
+		if c, sc, p := strings.Index(newForm.body, `id="f-category"`), strings.Index(newForm.body, `id="f-subcategory"`),
+			strings.Index(newForm.body, `id="f-problem"`); c < 0 || sc < c || p < sc {
+			t.Errorf("the form's 问题类别, 问题子类 and 问题 at %d, %d, %d", c, sc, p)
+		}
 
-		item := url.Values{"round": {"2024-7"}, "no": {"五.（1）"}, "category": {"制度建设"}, "problem": {"=1+2 制度执行不到位"},
-			"measures": {"完善制度\r\n逐条落实"}, "leader": {"wang"}, "lead": {"bgs"}, "units": {"cwb", "bgs"},
+		item := url.Values{"round": {"2024-7"}, "no": {"五.（1）"}, "category": {"制度建设"}, "subcategory": {"关于制度执行问题"},
+			"problem": {"=1+2 制度执行不到位"}, "measures": {"完善制度\r\n逐条落实"}, "leader": {"wang"}, "lead": {"bgs"}, "units": {"cwb", "bgs"},
 			"deadline": {"2026-12-31"}, "status": {"open"}, "progress": {"已部署"}}
 		with := func(key, value string) url.Values {
 			v := url.Values{}
@@ -153,26 +159,27 @@ func TestOfficeWorksItems(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if it.Problem != "=1+2 制度执行不到位" || it.Measures != "完善制度\n逐条落实" || !slices.Equal(it.Units, []string{"bgs", "cwb"}) ||
+		if it.Problem != "=1+2 制度执行不到位" || it.SubCategory != "关于制度执行问题" || it.Measures != "完善制度\n逐条落实" || !slices.Equal(it.Units, []string{"bgs", "cwb"}) ||
 			it.Leader != "wang" || it.Deadline != ledger.NewDate(2026, 12, 31) || it.Status != ledger.StatusOpen || it.Progress != "已部署" || it.Seq != 26 {
 			t.Errorf("created item %+v", it)
 		}
 		want(t, "the new item", o.get(page+"?notice=created"), http.StatusOK, "已新建问题", "=1&#43;2 制度执行不到位", "新建", "办公室、财务资产部",
 			`id="note-form"`, `id="done-form"`, `id="edit-item"`)
 
-		edit := url.Values{"category": {"制度建设"}, "problem": {"=1+2 制度执行不到位"}, "measures": {"完善制度\n逐条落实"},
+		edit := url.Values{"category": {"制度建设"}, "subcategory": {"关于制度执行不到位问题"}, "problem": {"=1+2 制度执行不到位"}, "measures": {"完善制度\n逐条落实"},
 			"leader": {"li"}, "lead": {"bgs"}, "units": {"cwb"}, "deadline": {"2027-01-31"}, "progress": {"已部署"}}
-		want(t, "the edit form", o.get(page+"/edit"), http.StatusOK, `value="2026-12-31"`, `id="f-reason"`)
+		want(t, "the edit form", o.get(page+"/edit"), http.StatusOK, `value="2026-12-31"`, `value="关于制度执行问题"`, `id="f-reason"`)
 		want(t, "an extension without a reason", o.submit(page+"/edit", edit), http.StatusBadRequest, "请填写延期理由")
 		edit.Set("reason", "等待上级文件")
 		wantRedirect(t, "edit", o.submit(page+"/edit", edit), page+"?notice=edited")
 		want(t, "the edited item", o.get(page), http.StatusOK, "延期", `完成时限：<span class="before">2026-12-31</span> → <span class="after">2027-01-31</span>`,
-			`责任领导：<span class="before">王某某</span>`, "等待上级文件")
+			`责任领导：<span class="before">王某某</span>`, `问题子类：<span class="before">关于制度执行问题</span> → <span class="after">关于制度执行不到位问题</span>`,
+			"等待上级文件")
 		wantRedirect(t, "the same edit again", o.submit(page+"/edit", edit), page+"?notice=unchanged")
 
 		want(t, "an empty note", o.submit(page+"/progress", url.Values{"note": {" "}}), http.StatusBadRequest, "请填写整改进展")
 		want(t, "a note of tomorrow", o.submit(page+"/progress", url.Values{"note": {"召开推进会"}, "on": {"2026-11-26"}}),
-			http.StatusBadRequest, "进展日期 2026-11-26 晚于今天", ">召开推进会</textarea>")
+			http.StatusBadRequest, "进展日期2026年11月26日晚于今天（2026年11月25日）", ">召开推进会</textarea>")
 		wantRedirect(t, "note", o.submit(page+"/progress", url.Values{"note": {"召开推进会"}, "on": {"2026-11-24"}}), page+"?notice=note")
 		want(t, "a 回头看 of an open item", o.submit(page+"/confirm", nil), http.StatusConflict, "回头看只能在问题完成后确认")
 		want(t, "done tomorrow", o.submit(page+"/status", url.Values{"to": {"done"}, "on": {"2026-11-26"}}), http.StatusBadRequest, "晚于今天")
@@ -182,7 +189,7 @@ func TestOfficeWorksItems(t *testing.T) {
 		}
 		want(t, "done twice", o.submit(page+"/status", url.Values{"to": {"done"}}), http.StatusConflict, "该问题已是“已完成”状态")
 		wantRedirect(t, "confirm", o.submit(page+"/confirm", url.Values{"on": {"2026-11-25"}}), page+"?notice=confirmed")
-		want(t, "confirm twice", o.submit(page+"/confirm", nil), http.StatusConflict, "回头看已于 2026-11-25 确认", "由 admin 记录")
+		want(t, "confirm twice", o.submit(page+"/confirm", nil), http.StatusConflict, "回头看已于2026年11月25日确认", "由 admin 记录")
 		wantRedirect(t, "close", o.submit(page+"/status", url.Values{"to": {"closed"}}), page+"?notice=closed")
 		want(t, "the closed item", o.get(page), http.StatusOK, `id="reopen-form"`, `id="confirm-form"`)
 		wantRedirect(t, "reopen", o.submit(page+"/status", url.Values{"to": {"open"}, "note": {"问题反弹"}}), page+"?notice=reopened")
@@ -198,7 +205,7 @@ func TestOfficeWorksItems(t *testing.T) {
 		}
 		gonePage := itemURL("2024-7", "五.2")
 		form := o.get(gonePage + "/edit")
-		want(t, "the form of an item of units and a leader gone", form, http.StatusOK, "old-leader(配置中已无)", "old-unit(配置中已无)")
+		want(t, "the form of an item of units and a leader gone", form, http.StatusOK, "old-leader（配置中已无）", "old-unit（配置中已无）")
 		want(t, "saving it as it is", o.submit(gonePage+"/edit", url.Values{"problem": {"p"}, "lead": {"bgs"}, "units": {"old-unit"},
 			"leader": {"old-leader"}, "long_term": {"1"}}), http.StatusBadRequest, "未知的责任领导", "未知的责任部门")
 
@@ -225,7 +232,7 @@ func TestOfficeRecordsSubmissions(t *testing.T) {
 		want(t, "the matrix", o.get("/duties?duty=sanzhongyida"), http.StatusOK, `href="`+cell+`"`)
 		want(t, "the cell", o.get(cell), http.StatusOK, "逾期未报", "2026-11-05", `id="submit-form"`)
 		want(t, "a submission dated tomorrow", o.submit(cell+"/submit", url.Values{"on": {"2026-11-26"}}), http.StatusBadRequest, "报送日期晚于今天")
-		want(t, "a period not ended", o.submit("/duties/sanzhongyida/bgs/2026-11/submit", nil), http.StatusBadRequest, "2026年11月的最后一天是2026-11-30")
+		want(t, "a period not ended", o.submit("/duties/sanzhongyida/bgs/2026-11/submit", nil), http.StatusBadRequest, "2026年11月的最后一天是2026年11月30日")
 		wantRedirect(t, "submit", o.submit(cell+"/submit", url.Values{"on": {"2026-11-20"}, "note": {"纸质件已收"}}), "/duties?duty=sanzhongyida&notice=submitted")
 		want(t, "the matrix after", o.get("/duties?duty=sanzhongyida&notice=submitted"), http.StatusOK, "已登记报送",
 			`data-unit="bgs" data-period="2026-10">逾期报送</a><br><small>2026-11-20</small>`)
@@ -299,16 +306,16 @@ func TestOfficeImportsLedger(t *testing.T) {
 		if res.status != http.StatusSeeOther || !strings.HasPrefix(location, "/import/") {
 			t.Fatalf("upload: %d to %q\n%s", res.status, location, res.body)
 		}
-		want(t, "the preview", o.get(location), http.StatusOK, "台账v2.csv", "新增 <strong>1</strong> 个,修改 <strong>1</strong> 个",
+		want(t, "the preview", o.get(location), http.StatusOK, "台账v2.csv", "新增 <strong>1</strong> 个，修改 <strong>1</strong> 个",
 			"<strong>1</strong> 处冲突", "五.1", "新发现的问题", "与律师事务所沟通,限期解决", "第9行", "整改状态", "正在整改", "已完成",
 			`id="apply-keep"`, `id="apply-overwrite"`, "尚未写入任何内容")
 		if it, _ := st.GetItem(ctx, "2024-7", "四.1"); strings.HasPrefix(it.Measures, "与律师事务所沟通,限期") {
 			t.Fatal("a preview wrote")
 		}
-		want(t, "apply, conflicts unsettled", o.submit(location, nil), http.StatusConflict, "有冲突,未写入任何内容")
+		want(t, "apply, conflicts unsettled", o.submit(location, nil), http.StatusConflict, "有冲突，未写入任何内容")
 		wantRedirect(t, "apply, keeping duban's", o.submit(location, url.Values{"on_conflict": {"keep"}}),
 			"/import?changed=1&new=1&notice=imported&unchanged=24")
-		want(t, "after the import", o.get("/import?changed=1&new=1&notice=imported&unchanged=24"), http.StatusOK, "已导入台账:新增 1 个问题,修改 1 个,未变 24 个")
+		want(t, "after the import", o.get("/import?changed=1&new=1&notice=imported&unchanged=24"), http.StatusOK, "已导入台账：新增 1 个问题，修改 1 个，未变 24 个")
 		it, err := st.GetItem(ctx, "2024-7", "四.1")
 		if err != nil || it.Measures != "与律师事务所沟通,限期解决" {
 			t.Errorf("四.1 after the import: %+v %v", it, err)
@@ -330,7 +337,7 @@ func TestOfficeImportsLedger(t *testing.T) {
 
 		// The same file again: the conflict is still there; the file wins.
 		location = o.upload("/import", fields, "台账v2.csv", csvBytes(t, records)).header.Get("Location")
-		want(t, "the preview again", o.get(location), http.StatusOK, "新增 <strong>0</strong> 个,修改 <strong>0</strong> 个", "<strong>1</strong> 处冲突")
+		want(t, "the preview again", o.get(location), http.StatusOK, "新增 <strong>0</strong> 个，修改 <strong>0</strong> 个", "<strong>1</strong> 处冲突")
 		wantRedirect(t, "apply, overwriting", o.submit(location, url.Values{"on_conflict": {"overwrite"}}),
 			"/import?changed=1&new=0&notice=imported&unchanged=25")
 		if it, _ := st.GetItem(ctx, "2024-7", "一.3.(1)"); it.Status != ledger.StatusOpen {
@@ -340,7 +347,7 @@ func TestOfficeImportsLedger(t *testing.T) {
 		// The console's own export, uploaded, changes nothing.
 		xlsx := o.get("/export?format=xlsx")
 		location = o.upload("/import", fields, "导出.xlsx", []byte(xlsx.body)).header.Get("Location")
-		want(t, "the preview of an export", o.get(location), http.StatusOK, "新增 <strong>0</strong> 个,修改 <strong>0</strong> 个,未变 26 个", `id="apply-submit"`)
+		want(t, "the preview of an export", o.get(location), http.StatusOK, "新增 <strong>0</strong> 个，修改 <strong>0</strong> 个，未变 26 个", `id="apply-submit"`)
 
 		for _, tt := range []struct {
 			name   string
@@ -349,7 +356,7 @@ func TestOfficeImportsLedger(t *testing.T) {
 			text   string
 		}{
 			{"", nil, http.StatusBadRequest, "请选择要导入的台账文件"},
-			{"bad.csv", []byte("编号,问题\n1,x\n"), http.StatusBadRequest, "缺少必需的列: 责任部门"},
+			{"bad.csv", []byte("编号,问题\n1,x\n"), http.StatusBadRequest, "缺少必需的列：责任部门"},
 			{"old.xls", []byte("x"), http.StatusBadRequest, "不支持 .xls 格式"},
 			{"big.csv", bytes.Repeat([]byte("x"), sheet.MaxFileSize+1), http.StatusBadRequest, "文件超过 20 MiB 上限"},
 			{"huge.csv", bytes.Repeat([]byte("x"), maxUploadBytes), http.StatusRequestEntityTooLarge, "提交的内容过大"},
@@ -405,10 +412,10 @@ func TestOfficeExportsLedger(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(rows[0], ",") != "编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况" || len(rows) != 27 {
+		if strings.Join(rows[0], ",") != "编号,问题类别,问题子类,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况" || len(rows) != 27 {
 			t.Fatalf("exported sheet: header %q, %d rows", rows[0], len(rows))
 		}
-		for col, text := range map[string]string{"B27": "+1", "C27": hostile.Problem, "D27": "-认真整改", "J27": "@SUM(A1)"} {
+		for col, text := range map[string]string{"B27": "+1", "D27": hostile.Problem, "E27": "-认真整改", "K27": "@SUM(A1)"} {
 			formula, _ := wb.GetCellFormula(name, col)
 			typ, _ := wb.GetCellType(name, col)
 			v, _ := wb.GetCellValue(name, col)
@@ -426,7 +433,7 @@ func TestOfficeExportsLedger(t *testing.T) {
 		if err != nil || res.header.Get("Content-Type") != "text/csv; charset=utf-8" || len(records) != 27 {
 			t.Fatalf("csv export: %q, %d records, %v", res.header.Get("Content-Type"), len(records), err)
 		}
-		if last := records[26]; last[1] != "'+1" || last[2] != "'"+hostile.Problem || last[3] != "'-认真整改" || last[9] != "'@SUM(A1)" {
+		if last := records[26]; last[1] != "'+1" || last[3] != "'"+hostile.Problem || last[4] != "'-认真整改" || last[10] != "'@SUM(A1)" {
 			t.Errorf("CSV cells %q, want the formulas defused", last)
 		}
 		want(t, "an export of an unknown round", b.get("/export?round=nosuch"), http.StatusBadRequest, "请选择要导出的巡察轮次")
@@ -465,7 +472,7 @@ func TestOfficeResendsFailedMessages(t *testing.T) {
 		wantRedirect(t, "resend the rest", o.submit("/dispatches/retry-failed", url.Values{"since": {"2026-11-25"}}),
 			"/dispatches?since=2026-11-25&status=failed&n=2&notice=retried")
 		want(t, "the log after", o.get("/dispatches?since=2026-11-25&status=failed&n=2&notice=retried"), http.StatusOK,
-			"已将发送失败的消息重新排队。(2 条)", "没有符合条件的发送记录")
+			"已将发送失败的消息重新排队。（2 条）", "没有符合条件的发送记录")
 		wantRedirect(t, "resend none", o.submit("/dispatches/retry-failed", nil), "/dispatches?status=failed&n=0&notice=retriedNone")
 		want(t, "a bad day", o.submit("/dispatches/retry-failed", url.Values{"since": {"soon"}}), http.StatusBadRequest, "起始日期“soon”无效")
 		if n := f.wakes.Load(); n != 2 {

@@ -117,7 +117,7 @@ func TestBrowserOfficeForms(t *testing.T) {
 		t.Errorf("the import's preview:\n%s", text)
 	}
 	follow(t, ctx, "apply it", "#apply-submit")
-	wantNotice(t, ctx, "import", "已导入台账:新增 0 个问题,修改 1 个")
+	wantNotice(t, ctx, "import", "已导入台账：新增 0 个问题，修改 1 个")
 
 	step(t, ctx, "open the duty matrix", chromedp.Navigate(base+"/duties?duty=sanzhongyida"), chromedp.WaitVisible(chromedp.CSS("table.matrix")))
 	follow(t, ctx, "open a cell", `a.cell[data-unit="bgs"][data-period="2026-10"]`)
@@ -126,5 +126,5 @@ func TestBrowserOfficeForms(t *testing.T) {
 
 	step(t, ctx, "open the failed messages", chromedp.Navigate(base+"/dispatches?status=failed"), chromedp.WaitVisible(chromedp.ID("retry-failed-submit")))
 	follow(t, ctx, "resend them", "#retry-failed-submit")
-	wantNotice(t, ctx, "resend", "已将发送失败的消息重新排队。(1 条)")
+	wantNotice(t, ctx, "resend", "已将发送失败的消息重新排队。（1 条）")
 }

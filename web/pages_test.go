@@ -203,7 +203,7 @@ func TestDutiesAndJobsPages(t *testing.T) {
 		t.Error("a duty filter shows other duties")
 	}
 	overview := b.get("/")
-	if !strings.Contains(overview.body, `<td data-label="已报送">2/4</td>`) && !strings.Contains(overview.body, `<td data-label="已报送">2/4 <small>(逾期报送1)</small></td>`) {
+	if !strings.Contains(overview.body, `<td data-label="已报送">2/4</td>`) && !strings.Contains(overview.body, `<td data-label="已报送">2/4 <small>（逾期报送1）</small></td>`) {
 		t.Errorf("overview's duty line for 三会一课 lacks 2/4:\n%s", overview.body)
 	}
 
@@ -317,7 +317,7 @@ func TestItemListPages(t *testing.T) {
 			if res.status != http.StatusOK || !strings.Contains(res.body, fmt.Sprintf("%d 个问题", len(all))) {
 				t.Fatalf("%s: %d, without the total %d", path, res.status, len(all))
 			}
-			if want := fmt.Sprintf("第 %d 页,共 %d 页", pages, (len(all)+itemsPerPage-1)/itemsPerPage); !strings.Contains(res.body, want) {
+			if want := fmt.Sprintf("第 %d 页，共 %d 页", pages, (len(all)+itemsPerPage-1)/itemsPerPage); !strings.Contains(res.body, want) {
 				t.Errorf("%s lacks %q", path, want)
 			}
 			nos := itemNos(res.body)

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"duban/config"
@@ -93,10 +92,10 @@ func (rv *Reviewer) what(ctx context.Context, req store.Request) string {
 		if d, ok := rv.Config.Duty(req.Duty); ok {
 			name = d.Name
 		}
-		return bookTitle(name) + periodLabel(req.Period)
+		return ledger.DocumentName(name) + periodLabel(req.Period)
 	}
 	if it, err := rv.Store.GetItem(ctx, req.Round, req.No); err == nil {
-		return it.No + " " + it.Problem
+		return it.No + " " + ledger.FullWidthPunct(it.Problem)
 	}
 	return req.No
 }
@@ -112,23 +111,15 @@ func outcome(req store.Request, d store.Decision) string {
 	switch req.Kind {
 	case ledger.RequestCompletion:
 		if d.Close {
-			return "该事项已销号（完成日期：" + req.On.String() + "）。"
+			return "该事项已销号（完成日期：" + req.On.Label() + "）。"
 		}
-		return "该事项已登记为已完成（完成日期：" + req.On.String() + "）。"
+		return "该事项已登记为已完成（完成日期：" + req.On.Label() + "）。"
 	case ledger.RequestExtension:
-		return "该事项的完成时限已调整为" + req.On.String() + "。"
+		return "该事项的完成时限已调整为" + req.On.Label() + "。"
 	case ledger.RequestProgress:
 		return "所报进展已记入整改台账。"
 	}
 	return "该期报送已确认。"
-}
-
-// bookTitle puts a document's name in 《》 unless it has them.
-func bookTitle(name string) string {
-	if strings.HasPrefix(name, "《") {
-		return name
-	}
-	return "《" + name + "》"
 }
 
 // periodLabel is a period as the office writes it (2025年3月), or as given.

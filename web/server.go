@@ -179,6 +179,8 @@ func (s *Server) consoleRoutes() []route {
 		page("GET /duties/{duty}/{unit}/{period}", writer, s.dutyCellPage),
 		page("POST /duties/{duty}/{unit}/{period}/submit", writer, s.recordSubmission),
 		page("POST /duties/{duty}/{unit}/{period}/withdraw", writer, s.withdrawSubmission),
+		page("GET /notice", reader, s.noticePage),
+		page("GET /notice/download", reader, s.noticeDownload),
 		page("GET /jobs", reader, s.jobsPage),
 		page("GET /audit", reader, s.auditPage),
 		page("GET /audit.csv", reader, s.auditCSV),

@@ -119,7 +119,7 @@ func (s *Server) unitView(r *http.Request, l unitLink) (unitPageView, error) {
 	base := "/u/" + l.Token
 	v := unitPageView{
 		Unit: l.Unit, Base: base, Form: s.signer.FormToken(l.Token), Today: today.String(),
-		Expires: ledger.DateOf(l.Claims.Expires.In(s.cfg.Location)).String(),
+		Expires: ledger.DateOf(l.Claims.Expires.In(s.cfg.Location)).Label(),
 		MaxMB:   s.cfg.Admin.MaxUploadMB, MaxFiles: maxFilesPerRequest, Accept: acceptAttr, Allowed: allowedText,
 	}
 	reqs, err := s.st.ListRequests(ctx, store.RequestFilter{Unit: l.Unit.Code, Limit: 50})
@@ -178,8 +178,8 @@ func (s *Server) unitPeriods(r *http.Request, l unitLink, today ledger.Date, pen
 				continue
 			}
 			due := spec.DueDate(p, s.calendar)
-			pv := unitPeriodView{Duty: spec.ID, Name: bookTitle(spec.Name), Period: p.String(), Label: p.Label(),
-				Due: due.String(), Overdue: today.After(due), Pending: pending[key],
+			pv := unitPeriodView{Duty: spec.ID, Name: ledger.DocumentName(spec.Name), Period: p.String(), Label: p.Label(),
+				Due: due.Label(), Overdue: today.After(due), Pending: pending[key],
 				Action: "/u/" + l.Token + "/duties/" + url.PathEscape(spec.ID) + "/" + url.PathEscape(p.String())}
 			switch {
 			case pv.Pending:

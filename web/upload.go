@@ -42,7 +42,7 @@ var allowedTypes = map[string]struct {
 const acceptAttr = ".pdf,.png,.jpg,.jpeg,.gif,.webp,.doc,.docx,.wps,.xls,.xlsx,.et,.zip"
 
 // allowedText names the allowed files for the unit's messages.
-const allowedText = "PDF、图片(PNG、JPG、GIF、WebP)、Word/WPS 文档、Excel/WPS 表格、ZIP 压缩包"
+const allowedText = "PDF、图片（PNG、JPG、GIF、WebP）、Word/WPS 文档、Excel/WPS 表格、ZIP 压缩包"
 
 // uploadError is a refusal the unit reads; nothing of its request is stored.
 type uploadError struct {

@@ -23,7 +23,7 @@ type pageTemplate struct{ t *template.Template }
 
 // pageNames are the pages, each templates/NAME.html defining "content".
 var pageNames = []string{"login", "error", "overview", "items", "item", "dispatches", "dispatch", "duties", "jobs", "audit", "requests",
-	"itemform", "import", "dutycell"}
+	"itemform", "import", "dutycell", "notice"}
 
 func loadPages(funcs template.FuncMap) (map[string]*pageTemplate, error) {
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html")
@@ -86,7 +86,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 // fail logs an unexpected error and shows a 500 page without its details.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("console request failed", "path", r.URL.Path, "error", err)
-	s.errorPage(w, r, http.StatusInternalServerError, "服务器内部错误,请稍后重试;详情见服务日志。")
+	s.errorPage(w, r, http.StatusInternalServerError, "服务器内部错误，请稍后重试；详情见服务日志。")
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

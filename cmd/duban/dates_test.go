@@ -120,7 +120,7 @@ func TestFutureDatesAreRefused(t *testing.T) {
 			c.refusedAt(now, args, future)
 		}
 		c.refusedAt(now, []string{"submit", "yuebao", "--unit", "ua", "--period", "2026-05", "--date", "2026-06-02"},
-			"报送日期晚于今天(2026-06-01)")
+			"报送日期晚于今天（2026年6月1日）")
 		c.refusedAt(now, []string{"run", "deadlines", "--as-of", "2026-06-01T09:01"},
 			"--as-of 2026-06-01T09:01 is in the future", "duban plan --as-of 2026-06-01T09:01")
 
@@ -174,7 +174,7 @@ func TestSubmissionDatesAndWithdrawal(t *testing.T) {
 		}
 		c.refusedAt(lastDay, []string{"submit", "yuebao", "--unit", "ub", "--period", "2025-04"}, "该任务自2025年5月起督办")
 		c.refusedAt(lastDay, []string{"submit", "yuebao", "--unit", "ub", "--period", "2025-05", "--date", "2025-05-30"},
-			"2025年5月的最后一天是2025-05-31")
+			"2025年5月的最后一天是2025年5月31日")
 
 		// May is due June 5: on June 3 only 规划科's two mailboxes are reminded.
 		now := time.Date(2025, 6, 3, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))

@@ -99,7 +99,7 @@ func (a *app) submitOne(ctx context.Context, st *store.Store, rules ledger.Submi
 	}
 	err := st.AddSubmission(ctx, a.stored(sub)[0], a.cliActor())
 	if errors.Is(err, store.ErrConflict) {
-		return badInputf("%s %s %s: 已登记过报送,不能重复登记", sub.Duty, sub.Unit, sub.Period)
+		return badInputf("%s %s %s：已登记过报送，不能重复登记", sub.Duty, sub.Unit, sub.Period)
 	}
 	if err != nil {
 		return err
@@ -143,7 +143,7 @@ func (a *app) submitFile(ctx context.Context, st *store.Store, rules ledger.Subm
 	}
 	if err := st.AddSubmissions(ctx, a.stored(checked...), a.cliActor()); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return badInputf("%s: 有报送已被登记(可能是同时登记的),全部未写入,请重试: %w", name, err)
+			return badInputf("%s：有报送已被登记（可能是同时登记的），全部未写入，请重试：%w", name, err)
 		}
 		return err
 	}
@@ -281,7 +281,7 @@ func (a *app) writeDutyTables(cfg *config.Config, grids []ledger.DutyGrid, today
 		if i > 0 {
 			fmt.Fprintln(a.stdout)
 		}
-		fmt.Fprintf(a.stdout, "%s [%s] %s,期满后%d天内报送(截至%s)\n", g.Spec.Name, g.Spec.ID, g.Spec.Kind.Label(), g.Spec.DueDay, today)
+		fmt.Fprintf(a.stdout, "%s [%s] %s，期满后%d天内报送（截至%s）\n", g.Spec.Name, g.Spec.ID, g.Spec.Kind.Label(), g.Spec.DueDay, today)
 		header := []string{"单位"}
 		for j, p := range g.Periods {
 			header = append(header, p.String()+"(截止"+g.Due[j].String()+")")

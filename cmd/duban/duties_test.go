@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -80,6 +81,10 @@ func dutiesCLI(t *testing.T, dbURL string, srv *smtptest.Server) *cli {
 
 // dutyMessages maps each recipient of the messages received since from to
 // the duty periods (and stage tags) their bodies list.
+// digestEntry is the first line of an entry of a digest's text body:
+// "1. 【提醒】《月度工作报告》2025年5月".
+var digestEntry = regexp.MustCompile(`^\d+\. (【.*)`)
+
 func dutyMessages(t *testing.T, msgs []smtptest.Message) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
@@ -87,8 +92,8 @@ func dutyMessages(t *testing.T, msgs []smtptest.Message) map[string][]string {
 		body := textBody(t, m)
 		var got []string
 		for _, line := range strings.Split(body, "\n") {
-			if i := strings.Index(line, "【"); i >= 0 && strings.Contains(line, "》") {
-				got = append(got, strings.TrimSpace(line[strings.Index(line, ".")+1:]))
+			if m := digestEntry.FindStringSubmatch(line); m != nil {
+				got = append(got, strings.TrimSpace(m[1]))
 			}
 		}
 		for _, to := range m.To {
@@ -151,7 +156,7 @@ func TestDutiesEndToEnd(t *testing.T) {
 			"sup@jw.example.net": {"【逾期未报】《月度工作报告》2025年5月"},
 		})
 		roll := textBody(t, srv.Messages()[before])
-		if !strings.Contains(roll, "尚未报送(1个):规划科") || strings.Contains(roll, "综合科") {
+		if !strings.Contains(roll, "尚未报送（1个）：规划科") || strings.Contains(roll, "综合科") {
 			t.Errorf("the roll should list 规划科 only:\n%s", roll)
 		}
 		// A rerun the same day sends nothing; overdue-1 comes three days later.
@@ -187,11 +192,11 @@ func TestDutiesEndToEnd(t *testing.T) {
 		c.ok("submit", "sanhui", "--unit", "zb1", "--period", "2025-Q3", "--date", "2025-10-09")
 		before = len(srv.Messages())
 		got = runDuties(t, c, srv, "2025-10-13T09:30")
-		if !slices.Equal(got["dw@jw.example.net"], []string{"【逾期未报】《“三会一课”落实情况》2025年第3季度"}) || got["zb1@jw.example.net"] != nil {
+		if !slices.Equal(got["dw@jw.example.net"], []string{"【逾期未报】“三会一课”落实情况2025年第3季度"}) || got["zb1@jw.example.net"] != nil {
 			t.Errorf("as of 10-13: %q", got)
 		}
 		for _, m := range srv.Messages()[before:] {
-			if slices.Contains(m.To, "dw@jw.example.net") && !strings.Contains(textBody(t, m), "尚未报送(1个):第二党支部") {
+			if slices.Contains(m.To, "dw@jw.example.net") && !strings.Contains(textBody(t, m), "尚未报送（1个）：第二党支部") {
 				t.Errorf("branch roll:\n%s", textBody(t, m))
 			}
 		}
@@ -210,7 +215,7 @@ func TestSubmitRejectsBadInput(t *testing.T) {
 		{"unknown duty", []string{"submit", "nianbao", "--unit", "ua", "--period", "2025-05"}, "未知的定期任务"},
 		{"unknown unit", []string{"submit", "yuebao", "--unit", "宣传科", "--period", "2025-05"}, "未知单位"},
 		{"period not ended", []string{"submit", "yuebao", "--unit", "ua", "--period", "2099-01"}, "当天或之后才能报送"},
-		{"submitted before the period's last day", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-06", "--date", "2025-06-29"}, "最后一天是2025-06-30"},
+		{"submitted before the period's last day", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-06", "--date", "2025-06-29"}, "最后一天是2025年6月30日"},
 		{"malformed period", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-13"}, "期间格式无效"},
 		{"period of the wrong kind", []string{"submit", "yuebao", "--unit", "ua", "--period", "2025-Q2"}, "按月度报送"},
 		{"exempt unit", []string{"submit", "yuebao", "--unit", "监督科", "--period", "2025-05"}, "免报"},
@@ -325,17 +330,17 @@ func TestSubmitFile(t *testing.T) {
 		t.Fatalf("bad file: exit %d, want 2\n%s", r.code, r.stderr)
 	}
 	for _, want := range []string{
-		`subs.csv: 第3行 期间 "2025-05": 已于2025-06-03登记过报送`,
-		`subs.csv: 第4行 部门 "监督科": 该单位免报《月度工作报告》`,
-		`subs.csv: 第5行 期间 "2025-Q2": 该任务按月度报送`,
-		`subs.csv: 第6行 任务 "nianbao": 未知的定期任务`,
-		`subs.csv: 第7行 期间 "2025-05": 与第2行重复`,
+		`subs.csv：第3行 期间 "2025-05"：已于2025年6月3日登记过报送`,
+		`subs.csv：第4行 部门 "监督科"：该单位免报《月度工作报告》`,
+		`subs.csv：第5行 期间 "2025-Q2"：该任务按月度报送`,
+		`subs.csv：第6行 任务 "nianbao"：未知的定期任务`,
+		`subs.csv：第7行 期间 "2025-05"：与第2行重复`,
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("errors lack %q:\n%s", want, r.stderr)
 		}
 	}
-	if strings.Contains(r.stderr, "subs.csv: 第2行") {
+	if strings.Contains(r.stderr, "subs.csv：第2行") {
 		t.Errorf("the good row is reported:\n%s", r.stderr)
 	}
 	count := func() int {

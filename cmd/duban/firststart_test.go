@@ -61,13 +61,13 @@ func TestOwnRemindersAndRollsAreSeparate(t *testing.T) {
 		if strings.Contains(own, "尚未报送") {
 			own, roll = roll, own
 		}
-		if !strings.Contains(own, "报送单位:综合科") || strings.Contains(own, "尚未报送") {
+		if !strings.Contains(own, "报送单位：综合科") || strings.Contains(own, "尚未报送") {
 			t.Errorf("综合科's own reminder:\n%s", own)
 		}
-		if !strings.Contains(roll, "尚未报送(1个):规划科") || strings.Contains(roll, "综合科") {
+		if !strings.Contains(roll, "尚未报送（1个）：规划科") || strings.Contains(roll, "综合科") {
 			t.Errorf("综合科's roll, want 规划科 only:\n%s", roll)
 		}
-		if sup := bodiesTo(t, srv.Messages(), "sup@jw.example.net"); len(sup) != 1 || !strings.Contains(sup[0], "尚未报送(2个):综合科、规划科") {
+		if sup := bodiesTo(t, srv.Messages(), "sup@jw.example.net"); len(sup) != 1 || !strings.Contains(sup[0], "尚未报送（2个）：综合科、规划科") {
 			t.Errorf("the office's roll:\n%s", strings.Join(sup, "\n----\n"))
 		}
 
@@ -80,7 +80,7 @@ func TestOwnRemindersAndRollsAreSeparate(t *testing.T) {
 		if toA := bodiesTo(t, july, "a@jw.example.net"); len(toA) != 1 || strings.Contains(toA[0], "尚未报送") {
 			t.Errorf("综合科 alone missing: want its reminder only:\n%s", strings.Join(toA, "\n----\n"))
 		}
-		if sup := bodiesTo(t, july, "sup@jw.example.net"); len(sup) != 1 || !strings.Contains(sup[0], "尚未报送(1个):综合科") {
+		if sup := bodiesTo(t, july, "sup@jw.example.net"); len(sup) != 1 || !strings.Contains(sup[0], "尚未报送（1个）：综合科") {
 			t.Errorf("the office's roll for June:\n%s", strings.Join(sup, "\n----\n"))
 		}
 	})
@@ -117,15 +117,15 @@ func TestSummaryCountsFailuresSinceTheLastOneSent(t *testing.T) {
 		before := len(srv.Messages())
 		c.okAt(next.Add(5*time.Minute), "run", "summary")
 		got := bodiesTo(t, srv.Messages()[before:], "sup@jw.example.net")
-		if len(got) != 1 || !strings.Contains(got[0], "邮件投递失败情况(2026-06-01 08:00以来)") || !strings.Contains(got[0], "发往 a@jw.example.net") {
+		if len(got) != 1 || !strings.Contains(got[0], "邮件投递失败情况（2026年6月1日 08:00以来）") || !strings.Contains(got[0], "发往 a@jw.example.net") {
 			t.Errorf("hand-run summary, want the failure since the last summary sent:\n%s", strings.Join(got, "\n----\n"))
 		}
 	})
 }
 
 // overdueDays finds the duty periods a text says are overdue, with how many
-// days: "报送截止2026-12-07(已逾期3天)" in a digest or in the summary.
-var overdueDays = regexp.MustCompile(`报送截止:?(\d{4}-\d{2}-\d{2})[^\n]*?已逾期(\d+)天`)
+// days: "报送截止2026年12月7日（已逾期3天）" in a digest or in the summary.
+var overdueDays = regexp.MustCompile(`报送截止：?(\d{4}年\d{1,2}月\d{1,2}日)[^\n]*?已逾期(\d+)天`)
 
 // The README's quick start, on any day: the example config on a new
 // database with the example ledger, every job run that day. The example's

@@ -51,7 +51,7 @@ func TestFollowupsEndToEnd(t *testing.T) {
 			t.Fatalf("followups on 07-21:\n got %v\nwant %v", got, want)
 		}
 		body := textBody(t, srv.Messages()[0])
-		for _, want := range []string{"F1 制度缺失", "完成日期:2025-04-21", "回头看"} {
+		for _, want := range []string{"F1 制度缺失", "完成日期：2025年4月21日", "回头看"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("follow-up body lacks %q:\n%s", want, body)
 			}

@@ -115,26 +115,29 @@ func (a *app) itemShowCommand() *cobra.Command {
 
 func (a *app) printItem(cfg *config.Config, it ledger.Item, events []ledger.Event, today ledger.Date) {
 	w := a.stdout
-	fmt.Fprintf(w, "编号:%s(%s)\n", it.No, it.Round)
-	fmt.Fprintf(w, "问题类别:%s\n", it.Category)
-	fmt.Fprintf(w, "问题:%s\n", it.Problem)
-	fmt.Fprintf(w, "整改措施:%s\n", it.Measures)
-	fmt.Fprintf(w, "责任领导:%s\n", cfg.LeaderName(it.Leader))
-	fmt.Fprintf(w, "责任部门:%s\n", strings.Join(cfg.UnitNames(it.Units), "、"))
-	fmt.Fprintf(w, "完成时限:%s\n", it.DeadlineText())
-	fmt.Fprintf(w, "整改状态:%s(%s)\n", it.Status.Label(), ledger.LightOf(it, today, cfg.Policy.YellowDays).Label())
+	fmt.Fprintf(w, "编号：%s（%s）\n", it.No, it.Round)
+	fmt.Fprintf(w, "问题类别：%s\n", it.Category)
+	if it.SubCategory != "" {
+		fmt.Fprintf(w, "问题子类：%s\n", it.SubCategory)
+	}
+	fmt.Fprintf(w, "问题：%s\n", it.Problem)
+	fmt.Fprintf(w, "整改措施：%s\n", it.Measures)
+	fmt.Fprintf(w, "责任领导：%s\n", cfg.LeaderName(it.Leader))
+	fmt.Fprintf(w, "责任部门：%s\n", strings.Join(cfg.UnitNames(it.Units), "、"))
+	fmt.Fprintf(w, "完成时限：%s\n", it.DeadlineText())
+	fmt.Fprintf(w, "整改状态：%s（%s）\n", it.Status.Label(), ledger.LightOf(it, today, cfg.Policy.YellowDays).Label())
 	if done, known := it.DoneOn(); !done.IsZero() {
 		if known {
-			fmt.Fprintf(w, "完成日期:%s\n", done)
+			fmt.Fprintf(w, "完成日期：%s\n", done)
 		} else {
-			fmt.Fprintf(w, "完成日期:未登记(登记完成于%s)\n", done)
+			fmt.Fprintf(w, "完成日期：未登记（登记完成于%s）\n", done)
 		}
 	}
 	if it.Progress != "" {
-		fmt.Fprintf(w, "整改情况:%s\n", it.Progress)
+		fmt.Fprintf(w, "整改情况：%s\n", it.Progress)
 	}
 	if len(events) > 0 {
-		fmt.Fprintln(w, "记录:")
+		fmt.Fprintln(w, "记录：")
 	}
 	for _, e := range events {
 		fmt.Fprintf(w, "  %s  %s\n", e.At.In(cfg.Location).Format("2006-01-02 15:04"), describeEvent(cfg, e))
@@ -263,6 +266,7 @@ type editFlag struct {
 func editFlags() []editFlag {
 	return []editFlag{
 		{"category", ledger.FieldCategory, "问题类别"},
+		{"subcategory", ledger.FieldSubCategory, "问题子类 (二级类别)"},
 		{"problem", ledger.FieldProblem, "问题"},
 		{"measures", ledger.FieldMeasures, "整改措施"},
 		{"leader", ledger.FieldLeader, "责任领导, by name or code (\"\" for none)"},
@@ -293,7 +297,7 @@ func (a *app) itemEditCommand() *cobra.Command {
 	}
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if len(set()) == 0 {
-			return badInputf("nothing to change: pass one or more of --category, --problem, --measures, " +
+			return badInputf("nothing to change: pass one or more of --category, --subcategory, --problem, --measures, " +
 				"--leader, --units, --deadline, --completed-on, --progress")
 		}
 		return nil
@@ -348,6 +352,8 @@ func editedItem(cfg *config.Config, fields []ledger.Field, values map[ledger.Fie
 		switch f {
 		case ledger.FieldCategory:
 			it.Category = v
+		case ledger.FieldSubCategory:
+			it.SubCategory = v
 		case ledger.FieldProblem:
 			if it.Problem = v; v == "" {
 				err = errors.New("an item needs its problem")

@@ -17,6 +17,7 @@ type itemJSON struct {
 	Round       string   `json:"round"`
 	No          string   `json:"no"`
 	Category    string   `json:"category"`
+	SubCategory string   `json:"subcategory"`
 	Problem     string   `json:"problem"`
 	Measures    string   `json:"measures"`
 	Units       []string `json:"units"`
@@ -99,7 +100,7 @@ func itemsView(cfg *config.Config, items []ledger.Item, today ledger.Date, want 
 			continue
 		}
 		out = append(out, itemJSON{
-			Round: it.Round, No: it.No, Category: it.Category, Problem: it.Problem,
+			Round: it.Round, No: it.No, Category: it.Category, SubCategory: it.SubCategory, Problem: it.Problem,
 			Measures: it.Measures, Units: append([]string{}, it.Units...), Leader: it.Leader,
 			Deadline: dateOrNull(it.Deadline), LongTerm: it.LongTerm, Status: string(it.Status),
 			Light: string(light), CompletedOn: dateOrNull(it.CompletedOn), DoneSeenOn: dateOrNull(it.DoneSeenOn),

@@ -137,13 +137,13 @@ func (a *app) printSettled(cfg *config.Config, file sheet.Ledger, conflicts []st
 // was set.
 func importConflicts(cfg *config.Config, name string, file sheet.Ledger, conflicts []store.Conflict) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d 处与 duban 中的修改冲突(自该问题上次导入后在 duban 中修改),未写入任何内容:", name, len(conflicts))
+	fmt.Fprintf(&b, "%s：%d 处与 duban 中的修改冲突（自该问题上次导入后在 duban 中修改），未写入任何内容：", name, len(conflicts))
 	for _, c := range conflicts {
-		fmt.Fprintf(&b, "\n  第%d行 %s %s: 文件为 %s, duban 中为 %s(%s 由 %s 修改)", file.Row(c.No), c.No,
+		fmt.Fprintf(&b, "\n  第%d行 %s %s：文件为 %s，duban 中为 %s（%s 由 %s 修改）", file.Row(c.No), c.No,
 			c.Field.Label(), valueText(cfg, c.Field, c.File), valueText(cfg, c.Field, c.Duban),
 			c.At.In(cfg.Location).Format("2006-01-02 15:04"), c.Actor)
 	}
-	b.WriteString("\n以文件为准请加 --overwrite;保留 duban 中的修改、导入其余内容请加 --keep")
+	b.WriteString("\n以文件为准请加 --overwrite；保留 duban 中的修改、导入其余内容请加 --keep")
 	return errors.New(b.String())
 }
 
@@ -152,7 +152,7 @@ func importConflicts(cfg *config.Config, name string, file sheet.Ledger, conflic
 func valueText(cfg *config.Config, f ledger.Field, v string) string {
 	s := ledger.ValueText(f, v, cfg.UnitName, cfg.LeaderName)
 	switch f {
-	case ledger.FieldCategory, ledger.FieldProblem, ledger.FieldMeasures, ledger.FieldProgress:
+	case ledger.FieldCategory, ledger.FieldSubCategory, ledger.FieldProblem, ledger.FieldMeasures, ledger.FieldProgress:
 		if v != "" {
 			return fmt.Sprintf("%q", shorten(s))
 		}

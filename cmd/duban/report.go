@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -18,26 +20,29 @@ import (
 )
 
 func (a *app) reportCommand() *cobra.Command {
-	var round, format, asOf, output string
+	var round, format, asOf, output, noticeFile string
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "Write the progress notice (整改进展情况通报) as Markdown, HTML or XLSX",
-		Long: "Write the progress notice of a round in the shape the office publishes it: the totals\n" +
-			"(问题总数, 已完成, 正在整改), each problem category with its problems, their 整改情况 (and,\n" +
-			"with [report] latest_notes, their latest progress notes) and 整改结果, then the problems\n" +
-			"still being rectified with their units and deadlines. As of --as-of, an item counts as done\n" +
-			"only if done by that day; the notice names the items whose completion day is unknown.\n" +
-			"XLSX has one row per item, the light as the cell colour, set up to print on A4 landscape;\n" +
-			"it goes to --output FILE, or to stdout when stdout is not a terminal.",
+		Short: "Write the progress notice (整改进展情况通报) as Markdown, HTML, Word (DOCX) or XLSX",
+		Long: "Write the progress notice of a round as the office publishes it: the title with the issuer,\n" +
+			"the opening, 一、 how the rectification was organised, 二、 the progress by problem category,\n" +
+			"sub-category (问题子类) and problem with their 整改情况 (and, with [report] latest_notes, their\n" +
+			"latest progress notes) and 整改结果, 三、 the next steps, the closing, the contact lines, the\n" +
+			"issuer and the date, then the problems still open as an attachment. The office's own texts\n" +
+			"come from [notice]; --notice FILE.toml overrides its keys for this notice. The notice is dated\n" +
+			"--as-of: an item counts as done only if done by that day, and the notice names the items\n" +
+			"whose completion day is unknown.\n" +
+			"DOCX is a 公文 (GB/T 9704-2012: A4, its margins and fonts, page numbers \"— 1 —\"); XLSX has one\n" +
+			"row per item with the light as the cell colour. Both go to --output FILE, or to stdout when\n" +
+			"stdout is not a terminal.",
 		Args: exactArgs(0),
 		PreRunE: func(*cobra.Command, []string) error {
-			switch format {
-			case report.FormatMarkdown, report.FormatHTML, report.FormatXLSX:
-			default:
-				return badInputf("invalid --format %q: want md, html or xlsx", format)
+			if !slices.Contains(report.Formats, format) {
+				return badInputf("invalid --format %q: want md, html, docx or xlsx", format)
 			}
-			if format == report.FormatXLSX && output == "" && isTerminal(a.stdout) {
-				return badInputf("an XLSX workbook is not for a terminal: pass --output FILE.xlsx or redirect stdout to a file")
+			binary := format == report.FormatXLSX || format == report.FormatDOCX
+			if binary && output == "" && isTerminal(a.stdout) {
+				return badInputf("a %s file is not for a terminal: pass --output FILE.%s or redirect stdout to a file", strings.ToUpper(format), format)
 			}
 			return nil
 		},
@@ -50,19 +55,18 @@ func (a *app) reportCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			items, err := st.ListItems(ctx, store.ItemFilter{Round: code})
-			if err != nil {
-				return err
+			texts := cfg.Notice
+			if noticeFile != "" {
+				if texts, err = texts.WithNoticeFile(noticeFile); err != nil {
+					return badInput(err)
+				}
 			}
 			day := ledger.DateOf(at.In(cfg.Location))
-			notes, err := st.LatestNotes(ctx, code, day, cfg.Report.LatestNotes)
+			n, err := buildNotice(ctx, cfg, st, code, texts, day)
 			if err != nil {
 				return err
 			}
-			r, _ := cfg.Round(code)
-			names := report.NewNames(r.Name, cfg.Units, cfg.Leaders)
 			var buf bytes.Buffer
-			n := report.Build(items, notes, names, day, cfg.Policy.YellowDays)
 			if err := report.Write(&buf, n, format); err != nil {
 				return err
 			}
@@ -78,10 +82,27 @@ func (a *app) reportCommand() *cobra.Command {
 		}),
 	}
 	cmd.Flags().StringVar(&round, "round", "", "round code (default: the only round of the config)")
-	cmd.Flags().StringVar(&format, "format", report.FormatMarkdown, "md, html or xlsx")
-	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the notice speaks of: 2025-06-16 (default today)")
+	cmd.Flags().StringVar(&format, "format", report.FormatMarkdown, "md, html, docx or xlsx")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "the day the notice speaks of and is dated: 2025-06-16 (default today)")
 	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of stdout")
+	cmd.Flags().StringVar(&noticeFile, "notice", "", "a TOML file of [notice] keys (issuer, opening, …) for this notice")
 	return cmd
+}
+
+// buildNotice assembles the progress notice of round code as of day, with
+// the office's texts.
+func buildNotice(ctx context.Context, cfg *config.Config, st *store.Store, code string, texts config.NoticeConfig, day ledger.Date) (report.Notice, error) {
+	items, err := st.ListItems(ctx, store.ItemFilter{Round: code})
+	if err != nil {
+		return report.Notice{}, err
+	}
+	notes, err := st.LatestNotes(ctx, code, day, cfg.Report.LatestNotes)
+	if err != nil {
+		return report.Notice{}, err
+	}
+	r, _ := cfg.Round(code)
+	names := report.NewNames(r.Name, report.Texts(texts), cfg.Units, cfg.Leaders)
+	return report.Build(items, notes, names, day, cfg.Policy.YellowDays), nil
 }
 
 // isTerminal reports whether w is a terminal (not merely a character

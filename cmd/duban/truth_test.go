@@ -116,7 +116,7 @@ func TestNotesAreNotes(t *testing.T) {
 			t.Errorf("整改情况 after a note = %q, want the ledger's", it.Progress)
 		}
 		md := c.ok("report", "--as-of", "2026-11-25")
-		contains(t, "report", md, "整改情况："+ledgerText[:30], "最新进展：2026-11-20 已召开推进会")
+		contains(t, "report", md, "整改情况："+ledgerText[:30], "最新进展：2026年11月20日 已召开推进会")
 		if strings.Contains(md, "整改情况：已召开推进会") {
 			t.Error("the note took the place of 整改情况")
 		}
@@ -178,8 +178,8 @@ func TestReimportConflicts(t *testing.T) {
 			if r.code != 2 {
 				t.Fatalf("%q: exit %d, want 2\n%s%s", args, r.code, r.stdout, r.stderr)
 			}
-			contains(t, "conflict", r.stderr, "ledger.csv: 1 处与 duban 中的修改冲突",
-				"第9行 一.3.(1) 整改状态: 文件为 正在整改, duban 中为 已完成(", " 由 张三 修改)", "--overwrite", "--keep")
+			contains(t, "conflict", r.stderr, "ledger.csv：1 处与 duban 中的修改冲突",
+				"第9行 一.3.(1) 整改状态：文件为 正在整改，duban 中为 已完成（", " 由 张三 修改）", "--overwrite", "--keep")
 		}
 		if it := itemByNo(t, c, "一.3.(1)"); it.Status != "done" {
 			t.Fatalf("a refused import wrote: %+v", it)
@@ -216,7 +216,7 @@ func TestImportListsChanges(t *testing.T) {
 		progress, deadline := column(t, records, "整改情况"), column(t, records, "完成时限")
 		records[rowOf(t, records, "一.1.(1)")][progress] = "新的整改情况"
 		records[rowOf(t, records, "四.1")][deadline] = "2026-12-31"
-		records = append(records, []string{"五.1", "新问题类别", "新发现的问题", "", "", "办公室", "2027-03-31", "正在整改", ""})
+		records = append(records, []string{"五.1", "新问题类别", "", "新发现的问题", "", "", "办公室", "2027-03-31", "正在整改", ""})
 		path := c.writeCSV("ledger2.csv", records)
 
 		out := c.ok("import", "--dry-run", path)
@@ -276,7 +276,7 @@ func TestExportRoundTrip(t *testing.T) {
 			xlsx := filepath.Join(c.dir, "导出.xlsx")
 			contains(t, "export", c.ok("export", "--output", xlsx), "25 items of round 2024-7 exported to")
 			csvText := c.ok("export", "--format", "csv")
-			if !strings.HasPrefix(csvText, "\ufeff编号,问题类别,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\n") {
+			if !strings.HasPrefix(csvText, "\ufeff编号,问题类别,问题子类,问题,整改措施,责任领导,责任部门,完成时限,整改状态,完成日期,整改情况\n") {
 				t.Errorf("CSV export starts %q", csvText[:min(len(csvText), 200)])
 			}
 			csvPath := c.write("导出.csv", csvText)
@@ -303,7 +303,7 @@ func TestExportRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			sheet := f.GetSheetList()[0]
-			if err := f.SetCellValue(sheet, "D3", "修订后的整改措施"); err != nil {
+			if err := f.SetCellValue(sheet, "E3", "修订后的整改措施"); err != nil {
 				t.Fatal(err)
 			}
 			if err := f.Save(); err != nil {
@@ -343,7 +343,7 @@ func TestReportAsOfCountsCompletionDays(t *testing.T) {
 		if it := itemByNo(t, c, "一.1.(1)"); it.CompletedOn != nil || it.DoneSeenOn == nil {
 			t.Errorf("imported done without a day: %+v", it)
 		}
-		contains(t, "item show", c.ok("item", "show", "一.1.(1)"), "完成日期:未登记(登记完成于")
+		contains(t, "item show", c.ok("item", "show", "一.1.(1)"), "完成日期：未登记（登记完成于")
 
 		c.ok("import", "--overwrite", c.writeCSV("dated.csv", withCompletion(t, "2025-01-20")))
 		md = c.ok("report", "--as-of", "2025-01-19")

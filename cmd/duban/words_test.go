@@ -249,7 +249,7 @@ func TestImportRefusesHostileCSV(t *testing.T) {
 	hdr := "编号,问题,责任部门,完成时限,整改状态\n"
 	wide := c.write("wide.csv", hdr+"X1,问题,综合科,2025-06-30,未完成"+strings.Repeat(",", sheet.MaxFields)+"\n")
 	r := c.run("import", wide)
-	if want := "duban: wide.csv: 第2行: 超过 256 列,不是整改台账(请检查文件内容和分隔符)\n"; r.code != 2 || r.stderr != want {
+	if want := "duban: wide.csv：第2行：超过 256 列，不是整改台账（请检查文件内容和分隔符）\n"; r.code != 2 || r.stderr != want {
 		t.Errorf("import of a row of %d fields: exit %d, stderr %q; want %q", sheet.MaxFields+1, r.code, r.stderr, want)
 	}
 	gb, err := simplifiedchinese.GB18030.NewEncoder().String(hdr + "X1,问题,综合科,2025-06-30,未完成\n")
@@ -258,7 +258,7 @@ func TestImportRefusesHostileCSV(t *testing.T) {
 	}
 	bad := c.write("gb.csv", gb+"X2,\x81\x20,综合科,2025-06-30,未完成\n")
 	r = c.run("import", bad)
-	if r.code != 2 || !strings.Contains(r.stderr, "gb.csv: 第3行: 含有无法识别的字符(按 GB18030 编码读取)") {
+	if r.code != 2 || !strings.Contains(r.stderr, "gb.csv：第3行：含有无法识别的字符（按 GB18030 编码读取）") {
 		t.Errorf("import of an undecodable row: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = c.run("import", c.write("ok.csv", hdr+"X1,问题,综合科,2025-06-30,未完成\n"))

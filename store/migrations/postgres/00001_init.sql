@@ -16,6 +16,7 @@ CREATE TABLE items (
     no                    TEXT NOT NULL,
     seq                   INTEGER NOT NULL DEFAULT 0,
     category              TEXT NOT NULL DEFAULT '',
+    subcategory           TEXT NOT NULL DEFAULT '',
     problem               TEXT NOT NULL DEFAULT '',
     measures              TEXT NOT NULL DEFAULT '',
     leader                TEXT NOT NULL DEFAULT '',
