@@ -104,12 +104,11 @@ func (l Ledger) Generate(ctx context.Context, db *sql.DB, dialect string) error 
 }
 
 // ResetRuns forgets every run, reminder and dispatch, and what each item
-// was told, so that
-// the next run of the deadline job is a first run again.
+// was told, so that the next run of the deadline job is a first run again.
 func ResetRuns(ctx context.Context, db *sql.DB, dialect string) error {
-	stmts := []string{"TRUNCATE reminders, dispatches, job_runs", "UPDATE items SET told = ''"}
+	stmts := []string{"TRUNCATE reminders, dispatches, job_runs, item_told"}
 	if dialect != "postgres" {
-		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatches", "DELETE FROM job_runs", "UPDATE items SET told = ''"}
+		stmts = []string{"DELETE FROM reminders", "DELETE FROM dispatches", "DELETE FROM job_runs", "DELETE FROM item_told"}
 	}
 	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {
@@ -130,8 +129,8 @@ func ResetRuns(ctx context.Context, db *sql.DB, dialect string) error {
 // Maintain does what the database does by itself in the day between two
 // daily runs: autovacuum (PostgreSQL: VACUUM ANALYZE, which also lets
 // index-only scans skip the heap) or an occasional ANALYZE (SQLite), and
-// the checkpoints (every five minutes on PostgreSQL; after each write
-// transaction, by duban's checkpointer, on SQLite). Without them the
+// the checkpoints (every five minutes on PostgreSQL; on SQLite, by the
+// connection whose commit fills the write-ahead log). Without them the
 // daily run, a minute after a first run that wrote a GiB, shared the disk
 // with the checkpoint of that run's writes, which a day later is long
 // done.

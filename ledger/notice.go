@@ -98,8 +98,11 @@ func (n Notice) Tag() string { return Tag(n.Rule, n.Level, n.DaysLeft < 0) }
 // stages are new reminders rather than duplicates of the old ones.
 // NoticesDigest sums up the reminder keys of notices, in any order: two
 // runs that give an item's notices the same digest would record the same
-// reminders.
+// reminders. No notices have the empty digest, that of an item never told.
 func NoticesDigest(ns []Notice) string {
+	if len(ns) == 0 {
+		return ""
+	}
 	keys := make([]string, len(ns))
 	for i, n := range ns {
 		keys[i] = n.Key()

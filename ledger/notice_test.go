@@ -235,4 +235,7 @@ func TestNoticesDigest(t *testing.T) {
 			t.Errorf("%v has the digest of another set of reminders", other)
 		}
 	}
+	if NoticesDigest(nil) != "" || NoticesDigest([]Notice{a}) == "" {
+		t.Error("no notices should have the empty digest (never told), and only they")
+	}
 }

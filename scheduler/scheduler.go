@@ -196,66 +196,31 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 	return ns, nil, err
 }
 
-// knownBatch is how many notices deadlineNotices checks against the
-// recorded reminders at once.
-const knownBatch = 2000
-
-// deadlineNotices reads every open item and keeps the notices whose
-// reminders were not recorded before. An item whose notices today have the
-// digest recorded with its reminders (told) would record nothing new: on
-// most days most open items are between two stages, and only the others
-// are looked up. Any change of what the rules say of an item (a new stage,
-// deadline, mailbox, leader, policy, or rules) changes the digest. A run
-// keeps in memory only what may be new, and CommitDigests still decides: a
-// reminder recorded meanwhile is not sent. told are the digests of the
-// items looked up, for CommitDigests to record.
+// deadlineNotices reads every open item and keeps the notices of those
+// whose notices today have another digest than the one recorded with the
+// reminders they were told (told): on most days most open items are
+// between two stages and would record nothing new. Any change of what the
+// rules say of an item (a new stage, deadline, mailbox, leader, policy, or
+// rules) changes the digest. CommitDigests decides what is new among the
+// notices kept: a reminder recorded before is not sent again. told are the
+// new digests of the items kept, for CommitDigests to record.
 func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]ledger.Notice, []store.Told, error) {
-	var fresh, batch []ledger.Notice
+	var kept []ledger.Notice
 	var told []store.Told
-	keepUnknown := func() error {
-		kept, err := s.unrecorded(ctx, batch)
-		fresh = append(fresh, kept...)
-		batch = batch[:0]
-		return err
-	}
-	err := s.store.EachOpenItem(ctx, func(it ledger.Item, wasTold string) error {
+	err := s.store.EachOpenItem(ctx, func(it ledger.Item, was store.Told) error {
 		ns := ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy)
 		digest := ledger.NoticesDigest(ns)
-		if digest == wasTold {
+		if digest == was.Digest {
 			return nil
 		}
-		told = append(told, store.Told{Round: it.Round, No: it.No, Digest: digest})
-		if batch = append(batch, ns...); len(batch) < knownBatch {
-			return nil
-		}
-		return keepUnknown()
+		told = append(told, store.Told{ItemID: was.ItemID, Digest: digest})
+		kept = append(kept, ns...)
+		return nil
 	})
-	if err == nil {
-		err = keepUnknown()
-	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("scheduler: read open items: %w", err)
 	}
-	return fresh, told, nil
-}
-
-// unrecorded returns the notices whose reminders are not recorded.
-func (s *Scheduler) unrecorded(ctx context.Context, notices []ledger.Notice) ([]ledger.Notice, error) {
-	keys := make([]string, len(notices))
-	for i, n := range notices {
-		keys[i] = n.Key()
-	}
-	known, err := s.store.KnownReminders(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	var out []ledger.Notice
-	for i, n := range notices {
-		if !known[keys[i]] {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	return kept, told, nil
 }
 
 func knownJob(job string) bool {

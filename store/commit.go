@@ -108,9 +108,10 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 // Told is the digest of the deadline reminders an open item was told
 // (ledger.NoticesDigest of its notices), recorded with them by
 // CommitDigests: a later run that finds the same digest for the item
-// would record nothing new, and need not look its reminders up.
+// would record nothing new, and need not consider its reminders.
 type Told struct {
-	Round, No, Digest string
+	ItemID int64
+	Digest string
 }
 
 // writeTold records the items' digests.
@@ -118,7 +119,7 @@ func writeTold(ctx context.Context, tx *sqlx.Tx, told []Told) error {
 	for _, chunk := range chunks(told, listChunk) {
 		rows := make([][]any, len(chunk))
 		for i, t := range chunk {
-			rows[i] = []any{t.Round, t.No, t.Digest}
+			rows[i] = []any{t.ItemID, t.Digest}
 		}
 		if _, err := exec(ctx, tx, multiRow(qSetTold, rows, qSetToldEnd), flatten(rows)...); err != nil {
 			return fmt.Errorf("record what the items were told: %w", err)
@@ -184,32 +185,46 @@ func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, 
 // core, and carried by one INSERT; their bodies are held until then.
 const messagesPerInsert = 50
 
+// builtGroup is a group of digests with their messages, or the error of
+// building them.
+type builtGroup struct {
+	digests []Digest
+	msgs    []Message
+	err     error
+}
+
 // insertMessages builds and inserts the message of each digest with fresh
-// reminders, and returns how many it inserted.
+// reminders, and returns how many it inserted. The next group of messages
+// is built while one is inserted.
 func insertMessages(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest,
 	fresh map[string]bool, build BuildFunc, now time.Time) (int, error) {
-	var todo []Digest
-	for _, d := range digests {
-		var mine []Reminder
-		for _, r := range d.Reminders {
-			if fresh[r.Key] {
-				mine = append(mine, r)
+	built := make(chan builtGroup, 1)
+	stop := make(chan struct{})
+	var builder sync.WaitGroup
+	defer builder.Wait()
+	defer close(stop) // before the wait: a builder blocked on built gives up
+	builder.Go(func() {
+		defer close(built)
+		for _, group := range chunks(freshDigests(digests, fresh), messagesPerInsert) {
+			msgs, err := buildAll(group, build)
+			select {
+			case built <- builtGroup{group, msgs, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
 			}
 		}
-		if len(mine) > 0 {
-			d.Reminders = mine
-			todo = append(todo, d)
-		}
-	}
+	})
 	inserted := 0
-	for _, group := range chunks(todo, messagesPerInsert) {
-		msgs, err := buildAll(group, build)
-		if err != nil {
-			return 0, err
+	for g := range built {
+		if g.err != nil {
+			return 0, g.err
 		}
-		rows := make([][]any, len(group))
-		for i, d := range group {
-			m := msgs[i]
+		rows := make([][]any, len(g.digests))
+		for i, d := range g.digests {
+			m := g.msgs[i]
 			rows[i] = []any{d.Key, job, runIDArg(runID), d.Recipient, ledger.ChannelOf(d.Recipient),
 				m.Subject, m.Text, m.HTML, m.Refs, ts(now), ts(now), ts(now)}
 		}
@@ -220,6 +235,24 @@ func insertMessages(ctx context.Context, tx *sqlx.Tx, job string, runID int64, d
 		inserted += len(keys)
 	}
 	return inserted, nil
+}
+
+// freshDigests are the digests with fresh reminders, each with only those.
+func freshDigests(digests []Digest, fresh map[string]bool) []Digest {
+	var out []Digest
+	for _, d := range digests {
+		var mine []Reminder
+		for _, r := range d.Reminders {
+			if fresh[r.Key] {
+				mine = append(mine, r)
+			}
+		}
+		if len(mine) > 0 {
+			d.Reminders = mine
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // buildAll builds the messages of digests (their reminders the fresh

@@ -333,9 +333,13 @@ func (im *importer) insert(ctx context.Context, it ledger.Item) error {
 	return audit(ctx, im.tx, im.file(), im.o.At, ActionItemCreate, ObjectItem, ledger.ItemSubject(it), nil, fieldValues(it))
 }
 
+// markChunk is how many item ids one UPDATE of markImported names: below
+// both dialects' parameter limits.
+const markChunk = 5000
+
 // markImported stamps the existing items the import carried with its time.
 func (im *importer) markImported(ctx context.Context) error {
-	for _, chunk := range chunks(im.imported, itemsPage) {
+	for _, chunk := range chunks(im.imported, markChunk) {
 		query, args, err := in(im.tx, qMarkImported, ts(im.o.At), chunk)
 		if err != nil {
 			return err

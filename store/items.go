@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -170,55 +171,78 @@ func likePattern(text string) string {
 	return "%" + r.Replace(strings.ToLower(text)) + "%"
 }
 
-// itemsPage is how many items EachOpenItem and EachDoneItem read at a time:
-// a few MiB of rows, and few enough queries that a run over a large ledger
-// is not spent on round trips.
-const itemsPage = 5000
-
 // EachOpenItem calls fn for every open item (whatever its deadline), with
-// its units, in ledger order. Items are read a page at a time and no query
-// is open while fn runs, so fn may use the store. An error from fn stops
-// the iteration and is returned as is.
-func (s *Store) EachOpenItem(ctx context.Context, fn func(it ledger.Item, told string) error) error {
-	return s.eachItemIn(ctx, ledger.StatusOpen, itemsPage, func(r itemRow) error { return fn(r.item(), r.Told) })
+// its units and what it was told (Told.Digest, empty when never), in no
+// particular order. The items and their units are read in one read-only
+// transaction, one query each, which stays open while fn runs: fn must not
+// wait for the store. An error from fn stops the iteration and is returned
+// as is.
+func (s *Store) EachOpenItem(ctx context.Context, fn func(it ledger.Item, told Told) error) error {
+	return s.eachItemIn(ctx, ledger.StatusOpen, func(r itemRow) error {
+		return fn(r.item(), Told{ItemID: r.ID, Digest: r.Told})
+	})
 }
 
 // EachDoneItem calls fn for every done item (not closed: 销号 is the
 // office's own verification), with its units and the day of its latest
 // follow-up (回头看) re-check, zero when none was recorded: what the
-// follow-up rule needs. Like EachOpenItem, fn may use the store.
+// follow-up rule needs. As with EachOpenItem, fn must not wait for the store.
 func (s *Store) EachDoneItem(ctx context.Context, fn func(it ledger.Item, lastCheck ledger.Date) error) error {
-	return s.eachItemIn(ctx, ledger.StatusDone, itemsPage, func(r itemRow) error { return fn(r.item(), r.FollowupConfirmedOn) })
+	return s.eachItemIn(ctx, ledger.StatusDone, func(r itemRow) error { return fn(r.item(), r.FollowupConfirmedOn) })
 }
 
-// eachItemIn pages through the items in status, in ledger order, page
-// items at a time.
-func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, page int, fn func(itemRow) error) error {
-	var last *itemRow
-	for {
-		var rows []itemRow
-		var err error
-		if last == nil {
-			err = sel(ctx, s.rdb, &rows, qStatusItemsFirst, string(status), page)
-		} else {
-			err = sel(ctx, s.rdb, &rows, qStatusItemsAfter, string(status), string(status), last.Round, last.Seq, last.ID, page)
-		}
-		if err != nil {
-			return fmt.Errorf("store: %s items: %w", status, err)
-		}
-		if err := fillUnits(ctx, s.rdb, rows); err != nil {
-			return fmt.Errorf("store: %s items: %w", status, err)
-		}
-		for _, r := range rows {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if len(rows) < page {
-			return nil
-		}
-		last = &rows[len(rows)-1]
+// eachItemIn reads the units of the items in status, then streams the
+// items to fn: two plain scans, where reading the items a page at a time
+// with their units cost a query per few hundred items.
+func (s *Store) eachItemIn(ctx context.Context, status ledger.Status, fn func(itemRow) error) error {
+	tx, err := s.rdb.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("store: %s items: %w", status, err)
 	}
+	defer tx.Rollback() // read only: nothing to commit
+	units, err := unitsOfStatus(ctx, tx, status)
+	if err != nil {
+		return fmt.Errorf("store: %s items: units: %w", status, err)
+	}
+	rows, err := tx.QueryxContext(ctx, tx.Rebind(qStatusItems), string(status))
+	if err != nil {
+		return fmt.Errorf("store: %s items: %w", status, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r itemRow
+		if err := rows.StructScan(&r); err != nil {
+			return fmt.Errorf("store: %s items: %w", status, err)
+		}
+		r.units = units[r.ID]
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: %s items: %w", status, err)
+	}
+	return nil
+}
+
+// unitsOfStatus returns the units of every item in status, by item id, in
+// ledger order.
+func unitsOfStatus(ctx context.Context, q dbtx, status ledger.Status) (map[int64][]string, error) {
+	rows, err := q.QueryxContext(ctx, q.Rebind(qStatusUnits), string(status))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	units := make(map[int64][]string)
+	for rows.Next() {
+		var id int64
+		var unit string
+		if err := rows.Scan(&id, &unit); err != nil {
+			return nil, err
+		}
+		units[id] = append(units[id], unit)
+	}
+	return units, rows.Err()
 }
 
 // GetItem returns the item no of round, or ErrNotFound.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -269,7 +270,8 @@ func TestEachOpenItem(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		t.Parallel()
 		ctx := t.Context()
-		// Open items with done items in between.
+		// Open items with done items in between, each with two units, the
+		// lead unit first.
 		var items []ledger.Item
 		for i := range 450 {
 			it := ledger.Item{
@@ -283,39 +285,33 @@ func TestEachOpenItem(t *testing.T) {
 		}
 		importAll(t, s, items)
 
-		// Pages of 100 end with an empty page, of 128 with a short one; the
-		// default page holds them all.
-		for _, page := range []int{100, 128, 0} {
-			var seen []ledger.Item
-			each := func(it ledger.Item) error {
-				// The callback may use the store: nothing is left open meanwhile.
-				if _, err := s.GetItem(ctx, it.Round, it.No); err != nil {
-					return err
-				}
-				seen = append(seen, it)
-				return nil
+		seen := map[string]int{}
+		must(t, s.EachOpenItem(ctx, func(it ledger.Item, told store.Told) error {
+			seen[it.No]++
+			i, err := strconv.Atoi(it.No)
+			if err != nil {
+				return err
 			}
-			if page == 0 {
-				must(t, s.EachOpenItem(ctx, func(it ledger.Item, _ string) error { return each(it) }))
-			} else {
-				must(t, s.EachOpenItemPaged(ctx, page, each))
+			if it.Status != ledger.StatusOpen || !slices.Equal(it.Units, []string{"u" + fmt.Sprint(i%7), "bgs"}) {
+				t.Errorf("item %s = %+v, want open with its two units in ledger order", it.No, it)
 			}
-			if len(seen) != 300 {
-				t.Fatalf("page %d: saw %d items, want 300", page, len(seen))
+			if told.ItemID == 0 || told.Digest != "" {
+				t.Errorf("item %s: told %+v, want its id and no digest (never told)", it.No, told)
 			}
-			for i, it := range seen {
-				if it.Status != ledger.StatusOpen || len(it.Units) != 2 || it.Units[1] != "bgs" {
-					t.Fatalf("page %d: item %d = %+v, want open with its two units", page, i, it)
-				}
-				if i > 0 && seen[i-1].Seq >= it.Seq {
-					t.Fatalf("page %d: items out of ledger order at %d: seq %d then %d", page, i, seen[i-1].Seq, it.Seq)
-				}
+			return nil
+		}))
+		if len(seen) != 300 {
+			t.Fatalf("saw %d open items, want 300", len(seen))
+		}
+		for no, n := range seen {
+			if n != 1 {
+				t.Errorf("item %s seen %d times, want once", no, n)
 			}
 		}
 
 		stop := fmt.Errorf("stop")
 		calls := 0
-		err := s.EachOpenItem(ctx, func(ledger.Item, string) error { calls++; return stop })
+		err := s.EachOpenItem(ctx, func(ledger.Item, store.Told) error { calls++; return stop })
 		if err != stop || calls != 1 {
 			t.Errorf("EachOpenItem returned %v after %d calls, want the callback's error after 1", err, calls)
 		}
@@ -323,7 +319,7 @@ func TestEachOpenItem(t *testing.T) {
 }
 
 // EachDoneItem is what the follow-up (回头看) job reads: done items only,
-// over several pages, each with the day of its latest re-check.
+// each with its units and the day of its latest re-check.
 func TestEachDoneItem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
@@ -354,9 +350,6 @@ func TestEachDoneItem(t *testing.T) {
 		checks := map[string]ledger.Date{}
 		var seen []ledger.Item
 		err := s.EachDoneItem(ctx, func(it ledger.Item, lastCheck ledger.Date) error {
-			if _, err := s.GetItem(ctx, it.Round, it.No); err != nil { // the store is usable meanwhile
-				return err
-			}
 			seen = append(seen, it)
 			checks[it.No] = lastCheck
 			return nil
@@ -365,20 +358,19 @@ func TestEachDoneItem(t *testing.T) {
 		if len(seen) != 160 {
 			t.Fatalf("EachDoneItem saw %d items, want the 160 done ones", len(seen))
 		}
-		for i, it := range seen {
+		byNo := map[string]ledger.Item{}
+		for _, it := range seen {
 			if it.Status != ledger.StatusDone || len(it.Units) != 2 || it.Units[0] != "cwb" || it.CompletedOn.IsZero() {
-				t.Fatalf("item %d = %+v, want done, completed, with its two units", i, it)
+				t.Fatalf("item %s = %+v, want done, completed, with its two units, the lead unit first", it.No, it)
 			}
-			if i > 0 && seen[i-1].Seq >= it.Seq {
-				t.Fatalf("items out of ledger order at %d: seq %d then %d", i, seen[i-1].Seq, it.Seq)
-			}
+			byNo[it.No] = it
 		}
 		for no, want := range map[string]string{"000": "", "004": "2025-06-02", "008": "", "012": ""} {
 			if got := checks[no].String(); got != want {
 				t.Errorf("last check of %s = %q, want %q", no, got, want)
 			}
 		}
-		if got := seen[6]; got.No != "012" || got.CompletedOn.String() != "2025-07-01" {
+		if got := byNo["012"]; got.CompletedOn.String() != "2025-07-01" {
 			t.Errorf("the item done again = %s completed %s, want 012 completed 2025-07-01", got.No, got.CompletedOn)
 		}
 

@@ -27,19 +27,17 @@ const (
 	qListItems  = `SELECT ` + itemCols + ` FROM items` // + WHERE filters + qItemsOrder
 	qItemsOrder = ` ORDER BY round, seq, id`
 
-	// Open (or done) items are read a page at a time, keyed by their order,
-	// so that no result set stays open while the caller works on an item.
-	// The status leads the key, as it leads items_status_order: keyed by
-	// (round, seq, id) alone, PostgreSQL walks every item in ledger order
-	// and drops those of other statuses.
-	qStatusItemsFirst = `SELECT ` + itemCols + `, told FROM items WHERE status = ?
-		ORDER BY round, seq, id LIMIT ?`
-	qStatusItemsAfter = `SELECT ` + itemCols + `, told FROM items WHERE status = ?
-		AND (status, round, seq, id) > (?, ?, ?, ?) ORDER BY status, round, seq, id LIMIT ?`
+	// The items of one status with what the open ones were told, and the
+	// units of the items of one status: the jobs read each in one query,
+	// in no particular order (the rules sort what they say).
+	qStatusItems = `SELECT ` + itemCols + `, COALESCE(t.digest, '') AS told
+		FROM items LEFT JOIN item_told t ON t.item_id = items.id WHERE status = ?`
+	qStatusUnits = `SELECT u.item_id, u.unit FROM item_units u JOIN items i ON i.id = u.item_id
+		WHERE i.status = ? ORDER BY u.item_id, u.position`
 	// The digests of the deadline reminders recorded (Told), many at once:
-	// multiRow adds a tuple (round, no, digest) per item.
-	qSetTold    = `UPDATE items SET told = v.column3 FROM (VALUES `
-	qSetToldEnd = `) AS v WHERE items.round = v.column1 AND items.no = v.column2`
+	// multiRow adds a tuple (item_id, digest) per item.
+	qSetTold    = `INSERT INTO item_told (item_id, digest) VALUES `
+	qSetToldEnd = ` ON CONFLICT (item_id) DO UPDATE SET digest = excluded.digest`
 
 	qInsertItem = `INSERT INTO items (round, no, seq, category, subcategory, problem, measures,
 		leader, deadline, long_term, status, completed_on, done_seen_on, progress, created_at,

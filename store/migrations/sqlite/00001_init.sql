@@ -34,10 +34,6 @@ CREATE TABLE items (
     created_at            TEXT NOT NULL,
     updated_at            TEXT NOT NULL,
     imported_at           TEXT,
-    -- A digest of the deadline reminders recorded for the item
-    -- (ledger.NoticesDigest), written with them: a run looks its reminders
-    -- up only when today's have another digest.
-    told                  TEXT NOT NULL DEFAULT '',
     UNIQUE (round, no)
 );
 -- The jobs and the console read the items of one status in ledger order.
@@ -58,6 +54,15 @@ CREATE TABLE item_units (
     PRIMARY KEY (item_id, unit)
 );
 CREATE INDEX item_units_unit ON item_units (unit);
+
+-- item_told: a digest of the deadline reminders recorded for an open item
+-- (ledger.NoticesDigest), written with them: a run considers an item's reminders
+-- again only when today's have another digest. A narrow table of its own: in
+-- items, each item told would rewrite a wide row and every index of items.
+CREATE TABLE item_told (
+    item_id INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+    digest  TEXT NOT NULL
+);
 
 -- item_events: an item's timeline (imports, status changes, edits, progress,
 -- follow-ups). A change names its field with the values before and after;
@@ -179,6 +184,7 @@ DROP TABLE job_runs;
 DROP TABLE duties_seen;
 DROP TABLE submissions;
 DROP TABLE item_events;
+DROP TABLE item_told;
 DROP TABLE item_units;
 DROP TABLE items;
 DROP TABLE rounds;
