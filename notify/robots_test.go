@@ -400,7 +400,6 @@ func TestRobotNotInTheConfigFails(t *testing.T) {
 func TestRobotRateLimitQueuesNotDrops(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		c := newClock()
 		start := c.Now()
 		rs := newRobotServer(t, ledger.ChannelDingTalk, "SECx", c)

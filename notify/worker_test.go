@@ -121,7 +121,6 @@ var recipients = []string{"bgs@zgh.example.org", "cwzcb@zgh.example.org", "zzb@z
 func TestWorkerDeliversPendingOnce(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		srv := smtptest.New(t, smtptest.WithSTARTTLS(), smtptest.WithAuth("zgb", "s3cret"))
 		c := newClock()
 		queue(t, st, c.Now(), recipients...)
@@ -175,7 +174,6 @@ func TestWorkerDeliversPendingOnce(t *testing.T) {
 func TestWorkerRejectedAddressFailsAlone(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		srv := smtptest.New(t)
 		srv.RejectRcpt("cwzcb@zgh.example.org", 550, "mailbox unavailable")
 		c := newClock()
@@ -205,7 +203,6 @@ func TestWorkerRejectedAddressFailsAlone(t *testing.T) {
 func TestWorkerServerDownThenBack(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		srv := smtptest.New(t, smtptest.WithImplicitTLS())
 		c := newClock()
 		queue(t, st, c.Now(), recipients...)
@@ -260,7 +257,6 @@ func TestWorkerServerDownThenBack(t *testing.T) {
 func TestWorkerLostAfterDataIsResentAsTheSameMessage(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		srv := smtptest.New(t)
 		c := newClock()
 		queue(t, st, c.Now(), "bgs@zgh.example.org")
@@ -284,7 +280,6 @@ func TestWorkerLostAfterDataIsResentAsTheSameMessage(t *testing.T) {
 func TestWorkerGivesUpAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		srv := smtptest.New(t)
 		srv.TempFail(-1, 451, "mailbox busy")
 		c := newClock()
@@ -322,7 +317,6 @@ func TestWorkerTriesEachDispatchOncePerCall(t *testing.T) {
 		t.Run(fmt.Sprintf("ignoreBackoff=%v", ignoreBackoff), func(t *testing.T) {
 			t.Parallel()
 			storetest.Each(t, func(t *testing.T, st *store.Store) {
-				t.Parallel()
 				srv := smtptest.New(t)
 				srv.TempFail(-1, 421, "too busy")
 				c := newClock()
@@ -350,7 +344,6 @@ func TestWorkerTriesEachDispatchOncePerCall(t *testing.T) {
 func TestWorkerReleasesClaimsWhoseLeaseIsHalfGone(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		srv := smtptest.New(t)
 		c := newClock()
 		queue(t, st, c.Now(), recipients...)
@@ -415,7 +408,6 @@ func (s *slowTransport) Send(ctx context.Context, m *mail.Msg) (string, error) {
 func TestWorkerUnbuildableMessageFails(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		c := newClock()
 		queue(t, st, c.Now(), "bgs@zgh.example.org", "not an address")
 		dir := t.TempDir()
@@ -467,7 +459,6 @@ func TestEmailRefusesABadSender(t *testing.T) {
 func TestWorkerRunShutdownFinishesInFlight(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		srv := smtptest.New(t)
 		srv.Hold()
 		c := newClock()
@@ -528,7 +519,6 @@ func TestWorkerRunShutdownFinishesInFlight(t *testing.T) {
 func TestWorkerRunWakesUp(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		srv := smtptest.New(t)
 		c := newClock()
 		queue(t, st, c.Now(), "a@zgh.example.org")

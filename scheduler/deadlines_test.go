@@ -16,7 +16,6 @@ import (
 func TestDeadlinesJobBetweenStages(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		clk := &clock{t: at(t, "2025-06-16T09:00")}
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
@@ -81,7 +80,6 @@ func TestDeadlinesJobBetweenStages(t *testing.T) {
 func TestDeadlinesJobRetellsWhenTheRulesChange(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		clk := &clock{t: at(t, "2025-06-16T09:00")}
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
@@ -131,7 +129,6 @@ func TestDeadlinesJobRetellsWhenTheRulesChange(t *testing.T) {
 func TestLeaderAddressedByTitleAndName(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		clk := &clock{t: at(t, "2025-06-16T09:00")}
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))

@@ -129,7 +129,6 @@ func monthlyReport() ledger.DutySpec {
 func TestDutiesJob(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		clk := &clock{t: at(t, "2025-06-03T09:30")}
 		s := newScheduler(t, st, clk, monthlyReport())
 		ctx := t.Context()
@@ -189,7 +188,6 @@ func TestDutiesJob(t *testing.T) {
 func TestFollowupsJob(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		clk := &clock{t: at(t, "2025-07-21T10:00")}
 		items := []ledger.Item{
@@ -227,7 +225,6 @@ func TestFollowupsJob(t *testing.T) {
 func TestFollowupFromDaySeenDone(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		clk := &clock{t: at(t, "2025-04-21T10:00")}
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
@@ -251,7 +248,6 @@ func TestFollowupFromDaySeenDone(t *testing.T) {
 func TestSummaryJob(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		clk := &clock{t: at(t, "2025-06-16T08:00")}
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))

@@ -21,7 +21,6 @@ var linkPattern = regexp.MustCompile(`https://duban\.example\.org/u/[A-Za-z0-9_.
 func TestUnitRemindersCarryTheirLinks(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		clk := &clock{t: at(t, "2025-06-16T09:00")}
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))

@@ -19,7 +19,6 @@ import (
 func TestDeadlineRunSendsWhatWasPlanned(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		now := time.Date(2025, 6, 18, 9, 0, 0, 0, time.UTC)
 		var units []ledger.Unit

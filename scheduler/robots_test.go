@@ -16,7 +16,6 @@ import (
 func TestRobotsAreToldLikeMailboxes(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		clk := &clock{t: at(t, "2025-06-16T09:00")}
 		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))

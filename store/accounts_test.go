@@ -31,7 +31,6 @@ func auditOf(t *testing.T, s *store.Store, objectType, key string) []store.Audit
 func TestUsers(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		active, err := s.HasActiveUsers(ctx)
 		must(t, err)
@@ -117,7 +116,6 @@ func TestUsers(t *testing.T) {
 func TestAuditInTheWritesTransaction(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		queue(t, s, 0, t0, "a@example.org")
 		d := claimOne(t, s)
@@ -167,7 +165,6 @@ func claimOne(t *testing.T, s *store.Store) store.Dispatch {
 func TestListAuditFilters(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		record := func(at time.Time, by store.Actor, action, objectType, key string) {
 			must(t, s.RecordAudit(ctx, store.AuditEntry{At: at, Actor: by, Action: action, ObjectType: objectType, ObjectKey: key}))
@@ -270,7 +267,6 @@ func openURL(t *testing.T, u string) *store.Store {
 func TestReserveLoginConcurrently(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		const limit, tries = 5, 60
 		window := time.Minute

@@ -12,7 +12,6 @@ import (
 func TestDispatchesHaveTheirRecipientsChannel(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		queue(t, s, 0, t0, "bgs@example.org", "wecom:unit/bgs", "dingtalk:leader/wang", "feishu:supervisors")
 		all, err := s.ListDispatches(ctx, store.DispatchFilter{})
@@ -78,7 +77,6 @@ func TestDispatchesHaveTheirRecipientsChannel(t *testing.T) {
 func TestOldestUndelivered(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		if _, ok, err := s.OldestUndelivered(ctx); err != nil || ok {
 			t.Fatalf("empty store: oldest undelivered ok=%v err=%v, want none", ok, err)
@@ -105,7 +103,6 @@ func TestOldestUndelivered(t *testing.T) {
 func TestRetryFailedSince(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		queue(t, s, 0, t0, "old@example.org")
 		queue(t, s, 0, t0.Add(24*time.Hour), "new@example.org", "sent@example.org")
@@ -163,7 +160,6 @@ func TestRetryFailedSince(t *testing.T) {
 func TestLastSuccesses(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		finish := func(job string, at time.Time, outcome string) {
 			r, err := s.ClaimRun(ctx, job, at, "host-a", at)

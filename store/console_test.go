@@ -50,7 +50,6 @@ func lightEdges() []ledger.Item {
 func TestLightsInSQLAgreeWithLedger(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, lightEdges())
 		stored, err := s.ListItems(ctx, store.ItemFilter{})
@@ -99,7 +98,6 @@ func nos(items []ledger.Item) []string {
 func TestListItemPage(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		today := day("2025-06-16")
 		var items []ledger.Item

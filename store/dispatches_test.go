@@ -73,7 +73,6 @@ func wantLost(t *testing.T, s *store.Store, owner string, now time.Time, o store
 func TestCommitDigestsDedupes(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		run, err := s.ClaimRun(ctx, "deadlines", t0, "host-a", t0)
 		must(t, err)
@@ -152,7 +151,6 @@ func TestCommitDigestsDedupes(t *testing.T) {
 func TestCommitDigestsLinksToExistingMessage(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		for i, subjects := range [][]string{{"2024-7/一.2"}, {"2024-7/二.1", "2024-7/三.4"}} {
 			var rs []store.Reminder
@@ -186,7 +184,6 @@ func TestCommitDigestsLinksToExistingMessage(t *testing.T) {
 func TestCommitDigestsConcurrently(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		var digests []store.Digest
 		for _, to := range []string{"a@example.org", "b@example.org", "c@example.org"} {
 			digests = append(digests, store.Digest{Recipient: to, Key: "deadlines/x/" + to, Reminders: []store.Reminder{
@@ -221,7 +218,6 @@ func TestCommitDigestsConcurrently(t *testing.T) {
 func TestCommitDigestsBuildMayReadStore(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		importAll(t, s, seedItems())
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 		defer cancel()
@@ -246,7 +242,6 @@ func TestCommitDigestsBuildMayReadStore(t *testing.T) {
 func TestCommitDigestsRollsBackOnBuildError(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		boom := errors.New("template broken")
 		digests := []store.Digest{
@@ -277,7 +272,6 @@ func TestCommitDigestsRollsBackOnBuildError(t *testing.T) {
 func TestClaimDispatchesExclusive(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		const n, workers = 40, 5
 		var recipients []string
 		for i := range n {
@@ -324,7 +318,6 @@ func TestClaimDispatchesExclusive(t *testing.T) {
 func TestClaimDispatchesBackoffAndLeases(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		queue(t, s, 0, t0.Add(10*time.Minute), "late@example.org")
 		queue(t, s, 0, t0, "early@example.org")
@@ -382,7 +375,6 @@ func TestClaimDispatchesBackoffAndLeases(t *testing.T) {
 func TestDispatchStateMachine(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		queue(t, s, 0, t0, "bgs@example.org")
 		claim := func(owner string, now time.Time) store.Dispatch {
@@ -458,7 +450,6 @@ func TestDispatchStateMachine(t *testing.T) {
 func TestListDispatches(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		run, err := s.ClaimRun(ctx, "deadlines", t0, "h", t0)
 		must(t, err)
@@ -523,7 +514,6 @@ func TestListDispatches(t *testing.T) {
 func TestCommitDigestsManyReminders(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		recipients := []string{"a@example.org", "b@example.org", "c@example.org"}
 		digestsOf := func(n int) []store.Digest {
@@ -589,7 +579,6 @@ func TestCommitDigestsManyReminders(t *testing.T) {
 func TestMessagesAreReadableWithSQL(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		queue(t, s, 0, t0, "bgs@example.org")
 		var text, html, reminderKey string

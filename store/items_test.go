@@ -69,7 +69,6 @@ func eventList(events []ledger.Event) []string {
 func TestImportItems(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		items := seedItems()
 
@@ -159,7 +158,6 @@ func TestImportItems(t *testing.T) {
 func TestImportDryRunWritesNothing(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		items := seedItems()
 		importAll(t, s, items[:2])
@@ -194,7 +192,6 @@ func TestImportDryRunWritesNothing(t *testing.T) {
 func TestImportIsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		tests := []struct {
 			name  string
@@ -224,7 +221,6 @@ func TestImportIsAllOrNothing(t *testing.T) {
 func TestListItemsFilters(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		items := append(seedItems(), ledger.Item{
 			Round: "2023-5", No: "一.1", Seq: 9, Problem: "100% 完成率虚高", Units: []string{"bgs"},
@@ -268,7 +264,6 @@ func TestListItemsFilters(t *testing.T) {
 func TestEachOpenItem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		// Open items with done items in between, each with two units, the
 		// lead unit first.
@@ -323,7 +318,6 @@ func TestEachOpenItem(t *testing.T) {
 func TestEachDoneItem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		var items []ledger.Item
 		for i := range 320 {
@@ -386,7 +380,6 @@ func TestEachDoneItem(t *testing.T) {
 func TestGetAndFindItem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		importAll(t, s, []ledger.Item{{Round: "2025-1", No: "一.1", Problem: "又一轮", Status: ledger.StatusOpen}})
@@ -413,7 +406,6 @@ func TestGetAndFindItem(t *testing.T) {
 func TestChangeStatusAndProgress(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		const round, no = "2024-7", "一.2"
@@ -476,7 +468,6 @@ func TestChangeStatusAndProgress(t *testing.T) {
 func TestSubmissions(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		subs := []store.Submission{
 			{Duty: "sanzhongyida", Unit: "bgs", Period: "2025-05", On: day("2025-06-03"), Note: "已报", Actor: "cli:root", CreatedAt: t0},
@@ -525,7 +516,6 @@ func conflictList(res store.ImportResult) []string {
 func TestImportConflicts(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		must(t, s.ChangeStatus(ctx, "2024-7", "一.2", ledger.StatusDone, day("2025-06-16"), "", cli("alice"), t0.Add(time.Hour)))
@@ -614,7 +604,6 @@ func TestImportConflicts(t *testing.T) {
 func TestEditItem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		const round, no = "2024-7", "一.2"
@@ -673,7 +662,6 @@ func TestEditItem(t *testing.T) {
 func TestCompletionDays(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		items := seedItems()
 		items[0].CompletedOn = ledger.Date{} // done, day unknown
@@ -701,7 +689,6 @@ func TestCompletionDays(t *testing.T) {
 func TestLatestNotes(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		for i, d := range []string{"2025-06-01", "2025-06-05", "2025-06-03", "2025-06-09", "2025-06-20"} {
@@ -735,7 +722,6 @@ func TestLatestNotes(t *testing.T) {
 func TestSubCategory(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		changed := seedItems()

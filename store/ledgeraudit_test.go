@@ -18,7 +18,6 @@ import (
 func TestCreateItem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		at := t0.Add(time.Hour)
@@ -85,7 +84,6 @@ func wantEntry(t *testing.T, s *store.Store, objectType, key string, by store.Ac
 func TestLedgerWritesAudited(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		at := t0.Add(time.Hour)
 		importer := store.Actor{Name: "zhang", Kind: store.ActorUser, Addr: "192.0.2.7"}
@@ -150,7 +148,6 @@ func TestLedgerWritesAudited(t *testing.T) {
 func TestLedgerWriteNeedsItsAuditEntry(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		nobody := store.Actor{Name: "zhang"} // no kind: the entry cannot be recorded

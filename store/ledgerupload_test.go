@@ -14,7 +14,6 @@ import (
 func TestLedgerUploads(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		data := []byte("PK\x03\x04\x00binary\xff")
 		old := store.LedgerUpload{Token: "t-old", Name: "旧.xlsx", Round: "2024-7", Data: data, UploadedBy: "zhang", CreatedAt: t0}

@@ -58,7 +58,6 @@ func TestServerKeyIsSharedByReplicas(t *testing.T) {
 func TestRevokeLinks(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		gen, err := s.LinkGeneration(ctx, "bgs")
 		must(t, err)

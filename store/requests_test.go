@@ -26,7 +26,6 @@ func pdf(text string) store.Upload {
 func TestAddRequestChecksTheUnitAndTheItem(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		completion := store.Request{Kind: ledger.RequestCompletion, Unit: "cwb", Round: "2024-7", No: "一.2",
@@ -85,7 +84,6 @@ func TestAddRequestChecksTheUnitAndTheItem(t *testing.T) {
 func TestDecideRequest(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		importAll(t, s, seedItems())
 		add := func(r store.Request) int64 {
@@ -170,7 +168,6 @@ func TestDecideRequest(t *testing.T) {
 func TestSubmissionRequest(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		sub := store.Request{Kind: ledger.RequestSubmission, Unit: "bgs", Duty: "sanzhongyida", Period: "2025-05", Body: "5月报表"}
 		id, err := s.AddRequest(ctx, sub, []store.Upload{pdf("report")}, store.Actor{Name: "bgs", Kind: store.ActorUnitLink}, t0)

@@ -14,7 +14,6 @@ import (
 func TestClaimRunOnce(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		r, err := s.ClaimRun(ctx, "deadlines", t0, "host-a", t0.Add(time.Second))
 		must(t, err)
@@ -35,7 +34,6 @@ func TestClaimRunOnce(t *testing.T) {
 func TestClaimRunRace(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		const claimers = 8
 		var wg sync.WaitGroup
 		errs := make(chan error, claimers)
@@ -65,7 +63,6 @@ func TestClaimRunRace(t *testing.T) {
 func TestRunHistory(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		var ids []int64
 		for i := range 3 {

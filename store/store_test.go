@@ -54,7 +54,6 @@ func sameTime(t *testing.T, what string, got, want time.Time) {
 func TestOpenMigratesIdempotently(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		v1, err := s.Migrate(ctx)
 		must(t, err)

@@ -11,7 +11,6 @@ import (
 func TestDispatchesForSubject(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		item, other := "2024-7/四.2", "2024-7/四.1"
 		commit := func(at time.Time, digests ...store.Digest) {

@@ -14,7 +14,6 @@ import (
 func TestAddSubmissionsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		must(t, s.AddSubmission(ctx, store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), CreatedAt: t0}, cliActor))
 
@@ -46,7 +45,6 @@ func TestAddSubmissionsAllOrNothing(t *testing.T) {
 func TestSubmitted(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		must(t, s.AddSubmissions(ctx, []store.Submission{
 			{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), CreatedAt: t0},
@@ -71,7 +69,6 @@ func TestSubmitted(t *testing.T) {
 func TestWithdrawSubmission(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		first := store.Submission{Duty: "monthly", Unit: "ua", Period: "2025-03", On: day("2025-04-02"), Note: "初报", CreatedAt: t0}
 		must(t, s.AddSubmission(ctx, first, cliActor))
@@ -106,7 +103,6 @@ func TestWithdrawSubmission(t *testing.T) {
 func TestDutiesFirstSeen(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		seen, err := s.DutiesFirstSeen(ctx, []string{"monthly", "yearly"}, day("2026-12-02"))
 		must(t, err)

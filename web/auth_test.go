@@ -93,7 +93,6 @@ func loginForm(t *testing.T, b *browser) (token, cookie string) {
 func TestHeldBackGuesses(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		srv := httptest.NewServer(f.server)
 		t.Cleanup(srv.Close)
@@ -242,7 +241,6 @@ func TestLoginRedirectStaysOnSite(t *testing.T) {
 func TestOversizedAndMultipartBodies(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		srv := httptest.NewServer(f.server)
 		t.Cleanup(srv.Close)
@@ -327,7 +325,6 @@ func TestNoDirectoryListing(t *testing.T) {
 func TestOpenConsoleHostAndSession(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st)
 		srv := httptest.NewServer(f.server)
 		t.Cleanup(srv.Close)
@@ -458,7 +455,6 @@ func postRoutes(t *testing.T, s *Server) []string {
 func TestViewerRefusedEveryWrite(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.run()
 		failFirstDispatch(t, f)
@@ -597,7 +593,6 @@ func TestSessionOnEveryReplica(t *testing.T) {
 func TestAccountChangesEndSessions(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		addUser(t, st, "zhang", store.RoleAdmin, testPassword)
 		addUser(t, st, "wang", store.RoleViewer, viewerPassword)
@@ -636,7 +631,6 @@ func TestAccountChangesEndSessions(t *testing.T) {
 func TestThrottleByClientAddress(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		try := func(b *browser, xff string) response {
 			t.Helper()
 			page := b.get("/login")
@@ -709,7 +703,6 @@ func TestSecureCookiesBehindHTTPS(t *testing.T) {
 func TestAuditPage(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.run()
 		failFirstDispatch(t, f)

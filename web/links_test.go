@@ -130,7 +130,6 @@ func countRequests(t *testing.T, st *store.Store) int {
 func TestUnitLinkRefusals(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, linkEnv...)
 		b := consoleFor(t, f)
 		good := linkFor(f, "cwb", 0)
@@ -204,7 +203,6 @@ func TestUnitLinkRateLimit(t *testing.T) {
 func TestUnitPageFlows(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, append(linkEnv, "DUBAN_ADMIN__MAX_UPLOAD_MB=1")...)
 		b := consoleFor(t, f)
 		link := linkFor(f, "cwb", 0)
@@ -326,7 +324,6 @@ func TestUnitPageFlows(t *testing.T) {
 func TestReviewInTheConsole(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, linkEnv...)
 		unit := consoleFor(t, f)
 		link := linkFor(f, "cwb", 0)

@@ -13,7 +13,6 @@ import (
 func TestCheckAccess(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		for _, tt := range []struct {
 			admin config.AdminConfig

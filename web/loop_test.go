@@ -32,7 +32,6 @@ import (
 func TestDutyMatrixMarksReportsUnderReview(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, linkEnv...)
 		o := officeFor(t, f)
 		const matrix, cell = "/duties?duty=sanzhongyida", "/duties/sanzhongyida/cwb/2026-10"
@@ -67,7 +66,6 @@ func TestDutyMatrixMarksReportsUnderReview(t *testing.T) {
 func TestUnitDownloadsItsOwnFiles(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, linkEnv...)
 		b := consoleFor(t, f)
 		cwb, jcb := linkFor(f, "cwb", 0), linkFor(f, "jcb", 0)
@@ -120,7 +118,6 @@ func requestsOf(t *testing.T, st *store.Store) []store.Request {
 func TestLoopInBrowser(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := newChromium(t)
 		ln, base := listenLocal(t)
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword, "DUBAN_ADMIN__PUBLIC_URL="+base)

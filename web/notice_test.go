@@ -21,7 +21,6 @@ import (
 func TestNoticeDownloads(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		anonymous := consoleFor(t, f)
 		if res := anonymous.get("/notice/download?round=2024-7&format=docx"); res.status != http.StatusSeeOther {
@@ -101,7 +100,6 @@ func TestNoticeDownloads(t *testing.T) {
 func TestItemPageShowsSubCategory(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		b := consoleFor(t, f)
 		b.mustLogin()

@@ -121,7 +121,6 @@ func actionsOf(t *testing.T, st *store.Store, objectType, key string) []string {
 func TestOfficeWorksItems(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		o := officeFor(t, f)
@@ -225,7 +224,6 @@ func TestOfficeWorksItems(t *testing.T) {
 func TestOfficeRecordsSubmissions(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		o := officeFor(t, f)
 		const cell = "/duties/sanzhongyida/bgs/2026-10"
@@ -281,7 +279,6 @@ func csvBytes(t *testing.T, records [][]string) []byte {
 func TestOfficeImportsLedger(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		o := officeFor(t, f)
@@ -386,7 +383,6 @@ func readTestFile(t *testing.T, path string) []byte {
 func TestOfficeExportsLedger(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		hostile := ledger.Item{Round: "2024-7", No: "五.1", Category: "+1", Problem: `=HYPERLINK("http://x.example","点击")`,
 			Measures: "-认真整改", Progress: "@SUM(A1)", Units: []string{"bgs"}, Deadline: ledger.NewDate(2026, 12, 31), Status: ledger.StatusOpen}
@@ -445,7 +441,6 @@ func TestOfficeExportsLedger(t *testing.T) {
 func TestOfficeResendsFailedMessages(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.run()
@@ -494,7 +489,6 @@ func TestOfficeResendsFailedMessages(t *testing.T) {
 func TestViewerSeesNoWriteControls(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.run()
 		failFirstDispatch(t, f)

@@ -31,7 +31,6 @@ func rowsOf(body string) int {
 func TestItemPages(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.runDeadlines()
 		ctx := t.Context()
@@ -100,7 +99,6 @@ func TestItemPages(t *testing.T) {
 func TestDispatchLog(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.runDeadlines()
 		b := consoleFor(t, f)
@@ -302,7 +300,6 @@ func itemNos(body string) []string {
 func TestItemListPages(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st)
 		all := bigLedger(t, f, 120)
 		b := consoleFor(t, f)
@@ -388,7 +385,6 @@ func TestItemListPages(t *testing.T) {
 func TestOverviewOfALargeLedger(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st)
 		all := bigLedger(t, f, 120)
 		b := consoleFor(t, f)

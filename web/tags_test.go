@@ -24,7 +24,6 @@ var (
 func TestConsoleTagsMatchEmail(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		// 2026-12-21: 四.2 (due 11-20) is a month overdue, 四.1 (11-30)
 		// three weeks, 一.3.(1) (12-15) six days, still at its due stage.

@@ -26,7 +26,6 @@ func consoleFor(t *testing.T, f *fixture) *browser {
 func TestLoginRequired(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.runDeadlines()
 		b := consoleFor(t, f)
@@ -87,7 +86,6 @@ func TestLoginAfterRedirectReturnsToPage(t *testing.T) {
 func TestWrongPasswordAndRateLimit(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		b := consoleFor(t, f)
 		for i := range loginFailures {
@@ -131,7 +129,6 @@ func TestBcryptPasswordHash(t *testing.T) {
 func TestCSRFRejected(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.run()
 		failFirstDispatch(t, f)
@@ -177,7 +174,6 @@ func failFirstDispatch(t *testing.T, f *fixture) {
 func TestRetryFailedDispatch(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.run()
 		failFirstDispatch(t, f)
@@ -225,7 +221,6 @@ func TestRetryFailedDispatch(t *testing.T) {
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st, "DUBAN_ADMIN_PASSWORD="+testPassword)
 		f.runDeadlines()
 		b := consoleFor(t, f)
@@ -303,7 +298,6 @@ func scrape(t *testing.T, b *browser) map[string]float64 {
 func TestMetricsMatchStore(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
 		f := newFixture(t, st)
 		res := f.runDeadlines()
 		m := scrape(t, consoleFor(t, f))

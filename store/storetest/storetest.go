@@ -23,13 +23,18 @@ import (
 // EnvURL names the variable holding the PostgreSQL test database URL.
 const EnvURL = "DUBAN_TEST_DATABASE_URL"
 
-// Each runs fn as a subtest named after each dialect, with a fresh store.
-// The PostgreSQL subtest is skipped when DUBAN_TEST_DATABASE_URL is unset,
-// and fails instead when CI=true.
+// Each runs fn as a parallel subtest named after each dialect, with a
+// fresh store. The subtest waits for its turn before it opens the store:
+// a store opened by a subtest still waiting would hold its connections
+// idle, and a package's waiting subtests could use up PostgreSQL's
+// connection limit. fn must not call t.Parallel itself. The PostgreSQL
+// subtest is skipped when DUBAN_TEST_DATABASE_URL is unset, and fails
+// instead when CI=true.
 func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
 			fn(t, Open(t, dialect))
 		})
 	}
