@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"duban/ledger"
 )
@@ -52,6 +53,9 @@ func reminderKey(rule, subject, stage, recipient string) string {
 const (
 	listChunk  = 500
 	knownChunk = 2000
+	// arrayChunk is how many rows one PostgreSQL statement carries as
+	// arrays: one round trip for a day's reminders at a district's scale.
+	arrayChunk = 10000
 )
 
 // KnownReminders reports which of keys were already recorded; keys not in
@@ -89,7 +93,7 @@ func (s *Store) CommitDigests(ctx context.Context, job string, runID int64, dige
 		return 0, 0, fmt.Errorf("store: commit digests of %s: %w", job, err)
 	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		fresh, err := insertReminders(ctx, tx, job, runID, digests, now)
+		fresh, err := insertReminders(ctx, tx, s.dialect, job, runID, digests, now)
 		if err != nil {
 			return err
 		}
@@ -152,26 +156,22 @@ func withKeys(digests []Digest) ([]Digest, error) {
 // and returns the keys it inserted. Keys go in sorted, so that two
 // transactions over the same keys (PostgreSQL) wait for each other
 // instead of deadlocking.
-func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, digests []Digest, now time.Time) (map[string]bool, error) {
-	type row struct {
-		r           Reminder
-		dispatchKey string
-	}
-	var rows []row
+func insertReminders(ctx context.Context, tx *sqlx.Tx, dialect string, job string, runID int64, digests []Digest, now time.Time) (map[string]bool, error) {
+	var rows []reminderRow
 	for _, d := range digests {
 		for _, r := range d.Reminders {
-			rows = append(rows, row{r, d.Key})
+			rows = append(rows, reminderRow{r, d.Key})
 		}
 	}
-	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.r.Key, b.r.Key) })
+	slices.SortFunc(rows, func(a, b reminderRow) int { return strings.Compare(a.r.Key, b.r.Key) })
+	size, insert := listChunk, insertReminderValues
+	if dialect == dialectPostgres {
+		size, insert = arrayChunk, insertReminderArrays
+	}
 	fresh := make(map[string]bool)
-	for _, chunk := range chunks(rows, listChunk) {
-		values := make([][]any, len(chunk))
-		for i, w := range chunk {
-			values[i] = []any{w.r.Key, w.r.Rule, w.r.Subject, w.r.Stage, w.r.Recipient, job, runIDArg(runID), w.dispatchKey, ts(now)}
-		}
-		var inserted []string
-		if err := sel(ctx, tx, &inserted, multiRow(qInsertReminders, values, qInsertRemindersEnd), flatten(values)...); err != nil {
+	for _, chunk := range chunks(rows, size) {
+		inserted, err := insert(ctx, tx, job, runID, chunk, now)
+		if err != nil {
 			return nil, fmt.Errorf("insert reminders: %w", err)
 		}
 		for _, k := range inserted {
@@ -179,6 +179,41 @@ func insertReminders(ctx context.Context, tx *sqlx.Tx, job string, runID int64, 
 		}
 	}
 	return fresh, nil
+}
+
+// reminderRow is a reminder with the key of the message it is in.
+type reminderRow struct {
+	r           Reminder
+	dispatchKey string
+}
+
+// insertReminderValues inserts a chunk of reminders in one multi-row
+// INSERT and returns the keys of those that were not recorded before.
+func insertReminderValues(ctx context.Context, tx *sqlx.Tx, job string, runID int64, rows []reminderRow, now time.Time) ([]string, error) {
+	values := make([][]any, len(rows))
+	for i, w := range rows {
+		values[i] = []any{w.r.Key, w.r.Rule, w.r.Subject, w.r.Stage, w.r.Recipient, job, runIDArg(runID), w.dispatchKey, ts(now)}
+	}
+	var inserted []string
+	err := sel(ctx, tx, &inserted, multiRow(qInsertReminders, values, qInsertRemindersEnd), flatten(values)...)
+	return inserted, err
+}
+
+// insertReminderArrays does the same on PostgreSQL with a larger chunk as
+// arrays: a statement of a few parameters is parsed and planned at once,
+// where thousands of VALUES tuples cost more to plan than to insert.
+func insertReminderArrays(ctx context.Context, tx *sqlx.Tx, job string, runID int64, rows []reminderRow, now time.Time) ([]string, error) {
+	cols := make([][]string, 6)
+	for i := range cols {
+		cols[i] = make([]string, len(rows))
+	}
+	for i, w := range rows {
+		cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i], cols[5][i] = w.r.Key, w.r.Rule, w.r.Subject, w.r.Stage, w.r.Recipient, w.dispatchKey
+	}
+	var inserted []string
+	err := tx.SelectContext(ctx, &inserted, qInsertRemindersPostgres, pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]),
+		pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(cols[5]), job, runIDArg(runID), ts(now))
+	return inserted, err
 }
 
 // messagesPerInsert is how many messages are built at once, on every

@@ -146,6 +146,14 @@ const (
 	qInsertReminders = `INSERT INTO reminders (key, rule, subject, stage, recipient, job, run_id,
 		dispatch_key, created_at) VALUES `
 	qInsertRemindersEnd = ` ON CONFLICT (key) DO NOTHING RETURNING key`
+	// The same for PostgreSQL, the rows as parallel arrays in key order:
+	// key, rule, subject, stage, recipient, dispatch key; then the job, the
+	// run and the time.
+	qInsertRemindersPostgres = `INSERT INTO reminders (key, rule, subject, stage, recipient, job, run_id,
+		dispatch_key, created_at)
+	SELECT k, r, s, st, rc, $7, $8, d, $9
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(k, r, s, st, rc, d)
+	ON CONFLICT (key) DO NOTHING RETURNING key`
 )
 
 // dispatches
