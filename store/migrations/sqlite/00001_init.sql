@@ -130,6 +130,11 @@ CREATE TABLE dispatches (
     job             TEXT NOT NULL DEFAULT '',
     run_id          INTEGER REFERENCES job_runs (id) ON DELETE SET NULL,
     recipient       TEXT NOT NULL,
+    -- how it travels: email, or the group-chat robot of one platform
+    -- (wecom, dingtalk, feishu); the recipient's address names it
+    -- (ledger.ChannelOf), the column lets the log, the console and the
+    -- metrics count by channel without parsing addresses.
+    channel         TEXT NOT NULL DEFAULT 'email',
     subject         TEXT NOT NULL DEFAULT '',
     body_text       TEXT NOT NULL DEFAULT '',
     body_html       TEXT NOT NULL DEFAULT '',
@@ -177,7 +182,139 @@ CREATE TABLE reminders (
 CREATE INDEX reminders_subject ON reminders (subject);
 CREATE INDEX reminders_dispatch ON reminders (dispatch_key);
 
+-- users: the office's accounts (办公室用户). The bootstrap account "admin"
+-- is the config's (DUBAN_ADMIN_PASSWORD or admin.password_hash), never a row.
+-- A session older than password_changed_at is no longer honoured.
+CREATE TABLE users (
+    name                TEXT PRIMARY KEY,
+    role                TEXT NOT NULL CHECK (role IN ('admin', 'viewer')),
+    password_hash       TEXT NOT NULL,
+    disabled            INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    password_changed_at TEXT NOT NULL,
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL
+);
+
+-- sessions: the console's login sessions (token is a hash of the cookie's),
+-- kept across restarts; alexedwards/scs's sqlite3store's own table, its
+-- expiry a Julian day.
+CREATE TABLE sessions (
+    token  TEXT PRIMARY KEY,
+    data   BLOB NOT NULL,
+    expiry REAL NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions (expiry);
+
+-- login_throttle: the login attempts of a client address in its current
+-- window; one row per address, counted up in one statement.
+CREATE TABLE login_throttle (
+    addr         TEXT PRIMARY KEY,
+    window_start TEXT NOT NULL,
+    attempts     INTEGER NOT NULL
+);
+
+-- audit_log: every write (操作日志), recorded in the transaction of the
+-- write: who (actor, actor_kind), what (action on object_type/object_key),
+-- the object before and after (JSON), from where (addr) and when.
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    actor_kind  TEXT NOT NULL CHECK (actor_kind IN ('user', 'unit-link', 'cli', 'import', 'system')),
+    action      TEXT NOT NULL,
+    object_type TEXT NOT NULL DEFAULT '',
+    object_key  TEXT NOT NULL DEFAULT '',
+    before      TEXT NOT NULL DEFAULT '',
+    after       TEXT NOT NULL DEFAULT '',
+    addr        TEXT NOT NULL DEFAULT ''
+);
+-- The console's 操作日志, newest first, and its filters.
+CREATE INDEX audit_log_at ON audit_log (at, id);
+CREATE INDEX audit_log_actor ON audit_log (actor, at);
+CREATE INDEX audit_log_action ON audit_log (action, at);
+CREATE INDEX audit_log_object ON audit_log (object_type, object_key, at);
+
+-- server_keys: secrets duban generates once and keeps here, so that every
+-- replica shares them: the key that signs the units' links when the config
+-- supplies none. The first replica's insert wins; the others read it.
+CREATE TABLE server_keys (
+    name       TEXT PRIMARY KEY,
+    secret     BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- unit_links: a unit's link generation. Every link carries, under its
+-- signature, the generation it was made in; `duban links revoke` counts it
+-- up, and the links made before no longer open. No row: generation 0.
+CREATE TABLE unit_links (
+    unit       TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    revoked_at TEXT NOT NULL,
+    revoked_by TEXT NOT NULL DEFAULT ''
+);
+
+-- requests: what a unit files through its link for the office to review
+-- (待审核); see migrations/postgres.
+CREATE TABLE requests (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind          TEXT NOT NULL CHECK (kind IN ('progress', 'completion', 'extension', 'submission')),
+    unit          TEXT NOT NULL,
+    item_id       INTEGER REFERENCES items (id) ON DELETE CASCADE,
+    duty          TEXT NOT NULL DEFAULT '',
+    period        TEXT NOT NULL DEFAULT '',
+    submission_id INTEGER REFERENCES submissions (id) ON DELETE SET NULL,
+    body          TEXT NOT NULL DEFAULT '',
+    on_date       TEXT,
+    status        TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+    created_at    TEXT NOT NULL,
+    decided_at    TEXT,
+    decided_by    TEXT NOT NULL DEFAULT '',
+    decision_note TEXT NOT NULL DEFAULT '',
+    closed        INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)),
+    CHECK ((item_id IS NULL) = (kind = 'submission'))
+);
+CREATE INDEX requests_status ON requests (status, created_at, id);
+CREATE INDEX requests_unit ON requests (unit, created_at);
+CREATE INDEX requests_item ON requests (item_id);
+
+-- files: the evidence of a request (佐证材料), kept in the database so that
+-- every replica serves them; type checked from the content, never unpacked.
+CREATE TABLE files (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id   INTEGER NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    sha256       TEXT NOT NULL,
+    data         BLOB NOT NULL,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX files_request ON files (request_id, id);
+
+-- ledger_uploads: a ledger file uploaded in the console, kept from the
+-- preview of its import (the diff and the conflicts) until the office
+-- applies it, so that whichever replica answers the second request has it.
+-- Uploads a day old are dropped.
+CREATE TABLE ledger_uploads (
+    token       TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    round       TEXT NOT NULL,
+    data        BLOB NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX ledger_uploads_created ON ledger_uploads (created_at);
+
 -- +goose Down
+DROP TABLE ledger_uploads;
+DROP TABLE files;
+DROP TABLE requests;
+DROP TABLE unit_links;
+DROP TABLE server_keys;
+DROP TABLE audit_log;
+DROP TABLE login_throttle;
+DROP TABLE sessions;
+DROP TABLE users;
 DROP TABLE reminders;
 DROP TABLE dispatches;
 DROP TABLE job_runs;
