@@ -22,8 +22,7 @@ type Ledger struct {
 	Today time.Time
 }
 
-// Schema names the PostgreSQL schema that keeps the dataset between runs;
-// the suffix changes whenever the generator does.
+// Schema names the PostgreSQL schema that keeps the dataset between runs.
 // Its name carries a digest of the PostgreSQL migrations: a ledger kept
 // from a run of another schema is not read as this one's.
 func (l Ledger) Schema() string {
