@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"duban/ledger"
 )
@@ -153,6 +154,16 @@ func (s *Store) ListItemPage(ctx context.Context, q ItemQuery) (ItemPage, error)
 // the page (SQLite keeps an index's rows with equal keys by rowid, the id).
 const qItemsByDeadline = ` ORDER BY deadline, id`
 
+// hasCase tells whether text has a letter with an upper and a lower case.
+func hasCase(text string) bool {
+	for _, r := range text {
+		if unicode.ToLower(r) != unicode.ToUpper(r) {
+			return true
+		}
+	}
+	return false
+}
+
 // itemConditions are the WHERE conditions of f, joined with AND, and
 // their parameters.
 func (s *Store) itemConditions(f ItemFilter) ([]string, []any) {
@@ -175,7 +186,12 @@ func (s *Store) itemConditions(f ItemFilter) ([]string, []any) {
 		add(fItemLeader, f.Leader)
 	}
 	if f.Text != "" {
-		add(fItemText, likePattern(f.Text))
+		p := likePattern(f.Text)
+		cond := s.q.itemText
+		if !hasCase(f.Text) {
+			cond = fItemTextLike
+		}
+		add(cond, p, p, p, p, p, p)
 	}
 	return where, args
 }

@@ -242,7 +242,6 @@ func TestListItemsFilters(t *testing.T) {
 			{"text in problem", store.ItemFilter{Text: "调查"}, []string{"2024-7/二.1"}},
 			{"text ignores ASCII case", store.ItemFilter{Text: "budget"}, []string{"2024-7/一.2"}},
 			{"text within one field", store.ItemFilter{Text: "监督Budget"}, nil},
-			{"text within one field", store.ItemFilter{Text: "监督Budget"}, nil},
 			{"text in measures", store.ItemFilter{Text: "财务"}, []string{"2024-7/一.2"}},
 			{"text is literal", store.ItemFilter{Text: "0%"}, []string{"2023-5/一.1"}},
 			{"wildcard is not one", store.ItemFilter{Text: "_"}, nil},

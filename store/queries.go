@@ -81,9 +81,17 @@ const (
 	fItemLeader = `leader = ?`
 	// The unit's items by the index item_units_unit, not each item looked up.
 	fItemUnit = `id IN (SELECT item_id FROM item_units WHERE unit = ?)`
-	// The console's text search; items.search holds the texts, separated
-	// by a control character no search contains, and lowered on PostgreSQL.
-	fItemText = `search LIKE ? ESCAPE '\'`
+	// lower() on both sides: PostgreSQL's LIKE is case-sensitive.
+	fItemTextPostgres = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
+		OR lower(subcategory) LIKE ? ESCAPE '\' OR lower(problem) LIKE ? ESCAPE '\' OR lower(measures) LIKE ? ESCAPE '\'
+		OR lower(progress) LIKE ? ESCAPE '\')`
+	// Without lower(): SQLite's LIKE ignores the case of ASCII letters, and
+	// its lower() changes only those; and a search without letters that
+	// have a case (Chinese, digits) matches the same either way, without
+	// lowering every text of the ledger.
+	fItemTextLike = `(no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
+		OR subcategory LIKE ? ESCAPE '\' OR problem LIKE ? ESCAPE '\' OR measures LIKE ? ESCAPE '\'
+		OR progress LIKE ? ESCAPE '\')`
 )
 
 // submissions
@@ -278,6 +286,7 @@ type dialectQueries struct {
 	forUpdate       string // the clause that locks the rows a SELECT reads, where the dialect can
 	claimDispatches string
 	noLimit         string // LIMIT value meaning "all rows", for OFFSET without LIMIT
+	itemText        string // the ItemFilter.Text condition
 	// The scs stores judge expiry by the database's clock, each in its own way.
 	deleteExpiredSessions string
 }
@@ -289,6 +298,7 @@ func queriesFor(dialect string) dialectQueries {
 			forUpdate:             ` FOR UPDATE`,
 			claimDispatches:       fmt.Sprintf(qClaimDispatches, " FOR UPDATE SKIP LOCKED"),
 			noLimit:               `ALL`,
+			itemText:              fItemTextPostgres,
 			deleteExpiredSessions: `DELETE FROM sessions WHERE expiry < current_timestamp`,
 		}
 	}
@@ -297,6 +307,7 @@ func queriesFor(dialect string) dialectQueries {
 		itemForUpdate:         qItemByKey,
 		claimDispatches:       fmt.Sprintf(qClaimDispatches, ""),
 		noLimit:               `-1`,
+		itemText:              fItemTextLike,
 		deleteExpiredSessions: `DELETE FROM sessions WHERE expiry < julianday('now')`,
 	}
 }

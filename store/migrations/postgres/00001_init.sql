@@ -30,9 +30,6 @@ CREATE TABLE items (
     created_at            TIMESTAMPTZ NOT NULL,
     updated_at            TIMESTAMPTZ NOT NULL,
     imported_at           TIMESTAMPTZ,
-    -- search: the texts the console's search looks in, lowered once here
-    -- rather than in every search (lower() costs more than the LIKE).
-    search                TEXT GENERATED ALWAYS AS (lower(no || chr(31) || category || chr(31) || subcategory || chr(31) || problem || chr(31) || measures || chr(31) || progress)) STORED,
     UNIQUE (round, no)
 );
 -- The jobs and the console read the items of one status in ledger order.

@@ -34,9 +34,6 @@ CREATE TABLE items (
     created_at            TEXT NOT NULL,
     updated_at            TEXT NOT NULL,
     imported_at           TEXT,
-    -- search: the texts the console's search looks in, as one column: one
-    -- LIKE per item rather than six (SQLite's LIKE ignores ASCII case).
-    search                TEXT GENERATED ALWAYS AS (no || char(31) || category || char(31) || subcategory || char(31) || problem || char(31) || measures || char(31) || progress) STORED,
     UNIQUE (round, no)
 );
 -- The jobs and the console read the items of one status in ledger order.
