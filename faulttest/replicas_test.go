@@ -100,9 +100,14 @@ func TestThreeReplicasDeliverEachReminderOnce(t *testing.T) {
 // a message it had handed to the server but not yet recorded (its senders
 // record a batch's outcomes together) arrives twice at most, once from it
 // and once from the replica that takes its expired lease over, so the
-// duplicates are among the dispatches it had claimed.
+// duplicates are among the dispatches it had claimed. There are more
+// messages than a replica's two senders claim in their first batches, so
+// that both connections of one replica are in flight at once, long before
+// any lease expires: a lease expiring while the server holds its message
+// would let a second replica send it too, a duplicate outside the victim's
+// claims that only the short lease of this test makes possible.
 func TestKillReplicaMidDelivery(t *testing.T) {
-	const units, maxConnections = 30, 2
+	const units, maxConnections = 80, 2
 	r := newRig(t, rigOptions{units: units, env: []string{"DUBAN_MAIL__LEASE=6s"}})
 	ds := []*daemon{r.serve("replica-a"), r.serve("replica-b"), r.serve("replica-c")}
 	waitStarted(t, ds...)
