@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -178,33 +179,66 @@ type heldRetry struct {
 }
 
 // send claims, sends and settles batches until a claim brings nothing.
+// The next batch is claimed, and the last one recorded, while this one is
+// sent: the database's work need not wait for the mail server's.
 func (p *pass) send(ctx context.Context, ignoreBackoff bool) {
-	w := p.w
-	for ctx.Err() == nil {
-		batch, err := w.Store.ClaimDispatches(ctx, w.Owner, w.Now(), w.Lease, cmpInt(w.Batch, defaultBatch), ignoreBackoff)
-		if err != nil {
-			if ctx.Err() == nil {
-				p.fail(fmt.Errorf("notify: claim dispatches: %w", err))
-			}
-			return
-		}
+	var settling sync.WaitGroup
+	defer settling.Wait()
+	next := p.claim(ctx, ignoreBackoff)
+	handedBack := false
+	for next != nil {
+		batch := <-next
+		next = nil
 		if len(batch) == 0 {
-			return
-		}
-		var outcomes []store.Outcome
-		for _, d := range batch {
-			o := p.deliver(ctx, d)
-			if o.State == store.StatePending && (!o.Unsent || o.NextAttemptAt.After(w.Now())) {
-				// A retry, or a dispatch waiting for its rate limit: held
-				// (leased) to the pass's end, so that the pass does not
-				// claim it again.
-				p.hold(heldRetry{o, d.LeaseUntil})
-				continue
+			if !handedBack || ctx.Err() != nil {
+				return
 			}
-			outcomes = append(outcomes, o)
+			// That claim ran before the last batch's hand-backs were
+			// recorded; they are due now and may be claimed once recorded.
+			settling.Wait()
+			handedBack = false
+			next = p.claim(ctx, ignoreBackoff)
+			continue
 		}
-		p.settle(ctx, append(outcomes, p.takeRetries(false)...))
+		if ctx.Err() == nil {
+			next = p.claim(ctx, ignoreBackoff)
+		}
+		outcomes := p.deliverBatch(ctx, batch)
+		handedBack = handedBack || slices.ContainsFunc(outcomes, func(o store.Outcome) bool { return o.Unsent })
+		settling.Wait()
+		settling.Go(func() { p.settle(ctx, append(outcomes, p.takeRetries(false)...)) })
 	}
+}
+
+// claim claims a batch in the background; its channel yields the batch,
+// empty when nothing is due or the claim failed.
+func (p *pass) claim(ctx context.Context, ignoreBackoff bool) <-chan []store.Dispatch {
+	w := p.w
+	claimed := make(chan []store.Dispatch, 1)
+	go func() {
+		batch, err := w.Store.ClaimDispatches(ctx, w.Owner, w.Now(), w.Lease, cmpInt(w.Batch, defaultBatch), ignoreBackoff)
+		if err != nil && ctx.Err() == nil {
+			p.fail(fmt.Errorf("notify: claim dispatches: %w", err))
+		}
+		claimed <- batch
+	}()
+	return claimed
+}
+
+// deliverBatch sends a claimed batch and returns the outcomes to record
+// now; retries, and dispatches waiting for their rate limit, are held
+// (leased) to the pass's end, so that the pass does not claim them again.
+func (p *pass) deliverBatch(ctx context.Context, batch []store.Dispatch) []store.Outcome {
+	var outcomes []store.Outcome
+	for _, d := range batch {
+		o := p.deliver(ctx, d)
+		if o.State == store.StatePending && (!o.Unsent || o.NextAttemptAt.After(p.w.Now())) {
+			p.hold(heldRetry{o, d.LeaseUntil})
+			continue
+		}
+		outcomes = append(outcomes, o)
+	}
+	return outcomes
 }
 
 func (p *pass) hold(r heldRetry) {
