@@ -101,9 +101,9 @@ func TestThreeReplicasDeliverEachReminderOnce(t *testing.T) {
 // record a batch's outcomes together) arrives twice at most, once from it
 // and once from the replica that takes its expired lease over, so the
 // duplicates are among the dispatches it had claimed. There are more
-// messages than a replica's two senders claim in their first batches, so
-// that both connections of one replica are in flight at once, long before
-// any lease expires: a lease expiring while the server holds its message
+// messages than one batch, so that both senders of the first replica to
+// claim have messages and both its connections are in flight at once, long
+// before any lease expires: a lease expiring while the server holds its message
 // would let a second replica send it too, a duplicate outside the victim's
 // claims that only the short lease of this test makes possible.
 func TestKillReplicaMidDelivery(t *testing.T) {

@@ -24,7 +24,7 @@ const (
 	// defaultBatch is how many dispatches a sender claims at once when
 	// Batch is 0: a claim and a settlement are a commit each, shared by
 	// the batch.
-	defaultBatch = 32
+	defaultBatch = 64
 	// settleTimeout bounds the store update that records a batch; it runs
 	// on a context that shutdown does not cancel, so that a sent message is
 	// recorded as sent.
