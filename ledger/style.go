@@ -11,7 +11,8 @@ import (
 // between Chinese words, dates in prose as 2025年6月16日, periods as
 // 2025年第2季度 (Period.Label), leaders by title and name as the config
 // gives them. Machine-facing places (CSV, JSON, file names, the CLI's
-// table columns) keep ISO dates.
+// table columns) keep ISO dates, and so do the console's date columns and
+// time stamps; its sentences use the prose form.
 
 // Label is the date as prose writes it: 2025年6月16日; "" for no date.
 func (d Date) Label() string {

@@ -305,7 +305,7 @@ func TestOfficeImportsLedger(t *testing.T) {
 		}
 		want(t, "the preview", o.get(location), http.StatusOK, "台账v2.csv", "新增 <strong>1</strong> 个，修改 <strong>1</strong> 个",
 			"<strong>1</strong> 处冲突", "五.1", "新发现的问题", "与律师事务所沟通,限期解决", "第9行", "整改状态", "正在整改", "已完成",
-			`id="apply-keep"`, `id="apply-overwrite"`, "尚未写入任何内容")
+			`id="apply-keep"`, `id="apply-overwrite"`, "尚未写入任何内容", "于2026年")
 		if it, _ := st.GetItem(ctx, "2024-7", "四.1"); strings.HasPrefix(it.Measures, "与律师事务所沟通,限期") {
 			t.Fatal("a preview wrote")
 		}

@@ -188,6 +188,7 @@ func TestDutiesAndJobsPages(t *testing.T) {
 
 	page := b.get("/duties?duty=sanhuiyike")
 	for _, want := range []string{
+		"<footer>督办系统 · 整改办</footer>", // the house style: 督办系统 and the office, not duban
 		"“三会一课”落实情况", "2026年第3季度", "截止 2026-10-10",
 		`<tr><th>机关第一党支部</th><td class="duty-submitted" data-label="2026年第3季度"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q3" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q3">已报送</a><br><small>2026-10-09</small></td>` +
 			`<td class="duty-not_due" data-label="2026年第4季度"><a class="cell" href="/duties/sanhuiyike/jgdzb1/2026-Q4" data-duty="sanhuiyike" data-unit="jgdzb1" data-period="2026-Q4">未到期</a></td></tr>`,

@@ -101,6 +101,8 @@ func (s *Server) today() ledger.Date { return ledger.DateOf(s.now().In(s.cfg.Loc
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"time":         s.fmtTime,
+		"proseTime":    func(t time.Time) string { return ledger.DateLabel(s.fmtTime(t)) },
+		"office":       s.cfg.Office,
 		"unitName":     s.cfg.UnitName,
 		"unitNames":    s.unitNames,
 		"leaderName":   s.leaderName,

@@ -437,7 +437,7 @@ func TestStaleJobsOnOverviewAndMetrics(t *testing.T) {
 		t.Errorf("/readyz with stale jobs: %d, want 200 (the database answers)\n%s", res.status, res.body)
 	}
 	res := b.get("/")
-	for _, want := range []string{"到期提醒自2026-11-25 09:00以来没有成功运行", "定期任务提醒自"} {
+	for _, want := range []string{"到期提醒自2026年11月25日 09:00以来没有成功运行", "定期任务提醒自"} {
 		if !strings.Contains(res.body, want) {
 			t.Errorf("the overview lacks %q", want)
 		}
