@@ -36,7 +36,7 @@ type app struct {
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "duban",
-		Short:         "Supervise a rectification ledger and recurring reporting duties by email",
+		Short:         "Supervise a rectification ledger and recurring reporting duties by email and group-chat robots",
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
