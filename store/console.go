@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"duban/ledger"
 )
@@ -154,14 +153,10 @@ func (s *Store) ListItemPage(ctx context.Context, q ItemQuery) (ItemPage, error)
 // the page (SQLite keeps an index's rows with equal keys by rowid, the id).
 const qItemsByDeadline = ` ORDER BY deadline, id`
 
-// hasCase tells whether text has a letter with an upper and a lower case.
-func hasCase(text string) bool {
-	for _, r := range text {
-		if unicode.ToLower(r) != unicode.ToUpper(r) {
-			return true
-		}
-	}
-	return false
+// hasASCIILetter tells whether text has a letter a search must match
+// whatever its case.
+func hasASCIILetter(text string) bool {
+	return strings.ContainsFunc(text, func(r rune) bool { return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' })
 }
 
 // itemConditions are the WHERE conditions of f, joined with AND, and
@@ -188,7 +183,7 @@ func (s *Store) itemConditions(f ItemFilter) ([]string, []any) {
 	if f.Text != "" {
 		p := likePattern(f.Text)
 		cond := s.q.itemText
-		if !hasCase(f.Text) {
+		if !hasASCIILetter(f.Text) {
 			cond = fItemTextLike
 		}
 		add(cond, p, p, p, p, p, p)

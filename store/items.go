@@ -165,10 +165,20 @@ func (s *Store) ListItems(ctx context.Context, f ItemFilter) ([]ledger.Item, err
 	return items(rows), nil
 }
 
-// likePattern matches text anywhere, literally, in lower case.
+// likePattern matches text anywhere, literally, with its ASCII letters in
+// lower case (and only those: see fItemTextPostgres).
 func likePattern(text string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(strings.ToLower(text)) + "%"
+	return "%" + r.Replace(lowerASCII(text)) + "%"
+}
+
+func lowerASCII(text string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, text)
 }
 
 // EachOpenItem calls fn for every open item (whatever its deadline), with

@@ -223,7 +223,7 @@ func TestListItemsFilters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		items := append(seedItems(), ledger.Item{
-			Round: "2023-5", No: "一.1", Seq: 9, Problem: "100% 完成率虚高", Units: []string{"bgs"},
+			Round: "2023-5", No: "一.1", Seq: 9, Problem: "100% 完成率虚高（ＰＰＰ项目）", Units: []string{"bgs"},
 			Leader: "li", Status: ledger.StatusClosed, CompletedOn: day("2023-12-01"),
 		})
 		importAll(t, s, items)
@@ -244,6 +244,9 @@ func TestListItemsFilters(t *testing.T) {
 			{"text within one field", store.ItemFilter{Text: "监督Budget"}, nil},
 			{"text in measures", store.ItemFilter{Text: "财务"}, []string{"2024-7/一.2"}},
 			{"text is literal", store.ItemFilter{Text: "0%"}, []string{"2023-5/一.1"}},
+			// As SQLite's LIKE does, PostgreSQL's too.
+			{"other letters as they are", store.ItemFilter{Text: "ＰＰＰ"}, []string{"2023-5/一.1"}},
+			{"other letters in their case", store.ItemFilter{Text: "ｐｐｐ"}, nil},
 			{"wildcard is not one", store.ItemFilter{Text: "_"}, nil},
 			{"combined", store.ItemFilter{Round: "2024-7", Leader: "wang", Status: ledger.StatusDone}, []string{"2024-7/一.1"}},
 			{"nothing", store.ItemFilter{Unit: "nobody"}, nil},

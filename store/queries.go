@@ -81,15 +81,20 @@ const (
 	fItemLeader = `leader = ?`
 	// The unit's items by the index item_units_unit, not each item looked up.
 	fItemUnit = `id IN (SELECT item_id FROM item_units WHERE unit = ?)`
-	// lower() on both sides: PostgreSQL's LIKE is case-sensitive.
-	fItemTextPostgres = `(lower(no) LIKE ? ESCAPE '\' OR lower(category) LIKE ? ESCAPE '\'
-		OR lower(subcategory) LIKE ? ESCAPE '\' OR lower(problem) LIKE ? ESCAPE '\' OR lower(measures) LIKE ? ESCAPE '\'
-		OR lower(progress) LIKE ? ESCAPE '\')`
-	// Without lower(): SQLite's LIKE ignores the case of ASCII letters, and
-	// its lower() changes only those; and a search without letters that
-	// have a case (Chinese, digits) matches the same either way, without
-	// lowering every text of the ledger.
-	fItemTextLike = `(no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
+	// A search matches ASCII letters whatever their case and every other
+	// character as it is, on both stores: SQLite's LIKE ignores the case of
+	// ASCII letters only, and PostgreSQL's lower() under the "C" collation
+	// lowers only those (under the database's own collation it lowers every
+	// letter, and much slower). The texts are searched in a subquery:
+	// told to order the items and stop at a page, PostgreSQL would walk the
+	// whole ledger in order through its index rather than scan it once.
+	fItemTextPostgres = `id IN (SELECT id FROM items WHERE lower(no COLLATE "C") LIKE ? ESCAPE '\'
+		OR lower(category COLLATE "C") LIKE ? ESCAPE '\' OR lower(subcategory COLLATE "C") LIKE ? ESCAPE '\'
+		OR lower(problem COLLATE "C") LIKE ? ESCAPE '\' OR lower(measures COLLATE "C") LIKE ? ESCAPE '\'
+		OR lower(progress COLLATE "C") LIKE ? ESCAPE '\')`
+	// A search without ASCII letters (Chinese, digits) matches the same
+	// without lowering every text of the ledger.
+	fItemTextLike = `id IN (SELECT id FROM items WHERE no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
 		OR subcategory LIKE ? ESCAPE '\' OR problem LIKE ? ESCAPE '\' OR measures LIKE ? ESCAPE '\'
 		OR progress LIKE ? ESCAPE '\')`
 )
