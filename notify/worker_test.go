@@ -46,7 +46,7 @@ func (c *clock) Advance(d time.Duration) {
 func queue(t *testing.T, st *store.Store, now time.Time, recipients ...string) {
 	t.Helper()
 	ctx := context.Background()
-	run, err := st.ClaimRun(ctx, "deadlines", now, "test", now)
+	run, err := st.ClaimRun(ctx, "deadlines", now, "test", now, store.Retry{})
 	if err != nil {
 		t.Fatalf("ClaimRun: %v", err)
 	}
@@ -94,6 +94,23 @@ func dispatchesTo(t *testing.T, st *store.Store) map[string]store.Dispatch {
 
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// passEnds is a slog handler that signals the end of each pass of
+// Worker.Run that did something (its "delivered" line).
+type passEnds chan<- struct{}
+
+func (p passEnds) Enabled(context.Context, slog.Level) bool { return true }
+func (p passEnds) WithAttrs([]slog.Attr) slog.Handler       { return p }
+func (p passEnds) WithGroup(string) slog.Handler            { return p }
+func (p passEnds) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "delivered" {
+		select {
+		case p <- struct{}{}:
+		default: // nobody waits for it
+		}
+	}
+	return nil
 }
 
 type testWriter struct{ t *testing.T }
@@ -524,11 +541,20 @@ func TestWorkerRunWakesUp(t *testing.T) {
 		queue(t, st, c.Now(), "a@zgh.example.org")
 		w := newWorker(t, st, newSMTP(t, srv, notify.TLSNone, nil), c)
 		w.PollEvery = time.Hour // only Wake can end a sleep within the test
+		passes := make(chan struct{}, 4)
+		w.Logger = slog.New(slog.NewMultiHandler(w.Logger.Handler(), passEnds(passes)))
 
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()
 		srv.WaitForMessages(t, 1, waitTimeout) // delivered at start
+		// The pass records the delivery after the server has the message;
+		// an hour later, before that, its lease would be over.
+		select {
+		case <-passes:
+		case <-time.After(waitTimeout):
+			t.Fatal("the first pass did not end")
+		}
 
 		c.Advance(time.Hour)
 		queue(t, st, c.Now(), "b@zgh.example.org", "c@zgh.example.org")
