@@ -103,3 +103,53 @@ func TestCatchUpAfterTenDays(t *testing.T) {
 func row(no, unit string, deadline time.Time) string {
 	return fmt.Sprintf("%s,问题%s,甲领导,%s,%s,正在整改\n", no, no, unit, deadline.Format(time.DateOnly))
 }
+
+// A replica died in the middle of the day's deadline run: its run stays
+// "running", and the rest of the day would pass without reminders. A
+// daemon started later takes the run over (its start is long past) and
+// sends the day's reminders, once.
+func TestRunOfADeadProcessIsDoneAgain(t *testing.T) {
+	tick := time.Now().In(shanghai).Add(-time.Hour).Truncate(time.Minute)
+	schedule := fmt.Sprintf("%d %d * * *", tick.Minute(), tick.Hour())
+	r := newRig(t, rigOptions{units: 2, env: []string{
+		"DUBAN_JOBS__DEADLINES__SCHEDULE=" + schedule, "DUBAN_JOBS__DEADLINES__CATCH_UP=24h",
+	}})
+	day := time.Date(tick.Year(), tick.Month(), tick.Day(), 0, 0, 0, 0, shanghai)
+	path := r.dir + "/ledger.csv"
+	writeFile(t, path, "编号,问题,责任领导,责任部门,完成时限,整改状态\n"+
+		row("A", "u001", day.AddDate(0, 0, 1))+ // remind-1d
+		row("B", "u002", day.AddDate(0, 0, -3))) // due
+	r.mustCLI("import", path)
+
+	// What the dead replica left: its claim, started when the tick came.
+	if _, err := r.db.Exec(`INSERT INTO job_runs (job, scheduled_for, started_at, owner, outcome)
+		VALUES ('deadlines', $1, $1, 'dead-host:4242', 'running')`, tick); err != nil {
+		t.Fatal(err)
+	}
+
+	d := r.serve("daemon")
+	waitStarted(t, d)
+	eventually(t, time.Minute, "the dead replica's run done again", func() bool {
+		return r.count(`SELECT COUNT(*) FROM job_runs WHERE job = 'deadlines' AND scheduled_for = $1
+			AND outcome = 'ok' AND attempts = 2 AND owner <> 'dead-host:4242'`, tick) == 1
+	})
+	r.waitSettled(2, time.Minute)
+	d.stop(t)
+
+	perRecipient := map[string]int{}
+	for _, m := range r.srv.Messages() {
+		if strings.HasPrefix(m.Header.Get("X-Duban-Key"), "deadlines/") {
+			perRecipient[m.To[0]]++
+		}
+	}
+	if perRecipient[unitMailbox(1)] != 1 || perRecipient[unitMailbox(2)] != 1 || len(perRecipient) != 2 {
+		t.Errorf("deadline messages: %v, want one to each unit", perRecipient)
+	}
+	if n := r.count(`SELECT COUNT(*) FROM job_runs`); n != 1 {
+		t.Errorf("%d runs, want the one taken over", n)
+	}
+	x := r.tally()
+	if x.lost != 0 || x.duplicates != 0 {
+		t.Errorf("want every dispatch delivered once: %s", x)
+	}
+}

@@ -77,7 +77,8 @@ func (s *Scheduler) Jobs() []JobSpec { return s.set.Jobs }
 
 // Serve runs the cron loop until ctx ends: first one catch-up run per job
 // whose latest scheduled time within its catch-up window has no run, then
-// every tick. It returns after the running jobs have finished.
+// every tick, and every RecheckEvery a recheck of those latest runs. It
+// returns after the running jobs have finished.
 func (s *Scheduler) Serve(ctx context.Context) error {
 	c := cron.New(
 		cron.WithLocation(s.set.Location),
@@ -89,6 +90,7 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 		}
 		c.Schedule(aligned(spec.Cron), cron.FuncJob(func() { s.tick(ctx, spec.Name, spec.Cron) }))
 	}
+	c.Schedule(aligned(cron.Every(s.recheckEvery)), cron.FuncJob(func() { s.runLatest(ctx, slog.LevelDebug) }))
 	s.CatchUp(ctx)
 	c.Start()
 	now := s.now()
@@ -103,9 +105,16 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 }
 
 // CatchUp runs, once, each job whose latest scheduled time within its
-// catch_up window has no run row yet. Missed older ticks are never replayed:
-// the rules send the current stage, which supersedes the missed ones.
-func (s *Scheduler) CatchUp(ctx context.Context) {
+// catch_up window has no run row yet, or a run to retry (retryRun).
+// Missed older ticks are never replayed: the rules send the current stage,
+// which supersedes the missed ones.
+func (s *Scheduler) CatchUp(ctx context.Context) { s.runLatest(ctx, slog.LevelInfo) }
+
+// runLatest claims the run of each job's latest scheduled time within its
+// catch_up window, and does it when the claim succeeds: when no process
+// claimed it (the daemon was down, or the database away at the tick), or
+// its run is one to retry. level is that of the line saying it tries.
+func (s *Scheduler) runLatest(ctx context.Context, level slog.Level) {
 	now := s.now().In(s.set.Location)
 	for _, spec := range s.set.Jobs {
 		if spec.CatchUp <= 0 || spec.Cron == nil {
@@ -115,7 +124,7 @@ func (s *Scheduler) CatchUp(ctx context.Context) {
 		if !ok {
 			continue
 		}
-		s.log.Info("catch-up run", "job", spec.Name, "scheduled_for", at.Format(time.RFC3339))
+		s.log.Log(ctx, level, "catch-up run", "job", spec.Name, "scheduled_for", at.Format(time.RFC3339))
 		s.runLogged(ctx, spec.Name, at)
 	}
 }

@@ -22,8 +22,9 @@ import (
 // ErrUnknownJob is returned for a job name that is not one of ledger.JobNames.
 var ErrUnknownJob = errors.New("scheduler: unknown job")
 
-// ErrAlreadyRan is returned when the run for that scheduled time exists:
-// another replica, or an earlier invocation, has it.
+// ErrAlreadyRan is returned when the run for that scheduled time exists
+// and is not one to retry (retryRun): another replica, or an earlier
+// invocation, has it.
 var ErrAlreadyRan = errors.New("scheduler: run already claimed")
 
 // JobSpec is one job's schedule from the config.
@@ -62,7 +63,8 @@ type Scheduler struct {
 	wake  func()
 	onRun func(job, outcome string, d time.Duration)
 
-	afterRun func(job string, res Result, err error)
+	afterRun     func(job string, res Result, err error)
+	recheckEvery time.Duration
 }
 
 // Options are the injected collaborators of New.
@@ -79,6 +81,10 @@ type Options struct {
 	// included), else what failed; e.g. to ping a heartbeat URL, or its
 	// /fail. It must not block: the run waits for it.
 	AfterRun func(job string, res Result, err error)
+	// RecheckEvery is how often Serve claims each job's latest run again,
+	// to do the runs that failed or were lost (retryRun); five minutes when
+	// zero.
+	RecheckEvery time.Duration
 }
 
 // New returns a Scheduler over the store with the given settings.
@@ -101,8 +107,11 @@ func New(st *store.Store, set Settings, tmpl *notify.Templates, o Options) *Sche
 	if o.AfterRun == nil {
 		o.AfterRun = func(string, Result, error) {}
 	}
+	if o.RecheckEvery <= 0 {
+		o.RecheckEvery = 5 * time.Minute
+	}
 	return &Scheduler{store: st, set: set, tmpl: tmpl, owner: o.Owner, now: o.Now, log: o.Logger, wake: o.Wake,
-		onRun: o.OnRun, afterRun: o.AfterRun}
+		onRun: o.OnRun, afterRun: o.AfterRun, recheckEvery: o.RecheckEvery}
 }
 
 // Result is what one run did.
@@ -113,13 +122,22 @@ type Result struct {
 	Dispatches int
 }
 
+// retryRun is when a run is done again: after it failed (the database was
+// away, the process was stopped mid-run), or when it is still "running"
+// ten minutes after its start (a run takes seconds: its process died), up
+// to three attempts in all. Left alone, such a run would leave the office
+// without that day's reminders. Done again, it sends only what the attempt
+// before did not record.
+var retryRun = store.Retry{StaleAfter: 10 * time.Minute, Attempts: 3}
+
 // RunJob claims the run of job for scheduledFor and performs it as of that
-// time. ErrAlreadyRan means the run row exists and nothing was done.
+// time; a run that failed or whose process died is taken over (retryRun).
+// ErrAlreadyRan means the run row exists and nothing was done.
 func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Time) (Result, error) {
 	if !knownJob(job) {
 		return Result{}, fmt.Errorf("%w %q", ErrUnknownJob, job)
 	}
-	run, err := s.store.ClaimRun(ctx, job, scheduledFor, s.owner, s.now())
+	run, err := s.store.ClaimRun(ctx, job, scheduledFor, s.owner, s.now(), retryRun)
 	if errors.Is(err, store.ErrConflict) {
 		return Result{}, fmt.Errorf("%w: %s at %s", ErrAlreadyRan, job, scheduledFor.In(s.set.Location).Format(time.DateTime))
 	}
@@ -127,6 +145,10 @@ func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Ti
 		err = fmt.Errorf("scheduler: claim %s run: %w", job, err)
 		s.afterRun(job, Result{}, err)
 		return Result{}, err
+	}
+	if run.Attempts > 1 {
+		s.log.Warn("job run retried", "job", job, "scheduled_for", scheduledFor.In(s.set.Location).Format(time.RFC3339),
+			"attempt", run.Attempts)
 	}
 	res, runErr := s.perform(ctx, job, run, scheduledFor)
 	outcome, errText := "ok", ""

@@ -162,7 +162,7 @@ func TestLastSuccesses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		finish := func(job string, at time.Time, outcome string) {
-			r, err := s.ClaimRun(ctx, job, at, "host-a", at)
+			r, err := s.ClaimRun(ctx, job, at, "host-a", at, store.Retry{})
 			must(t, err)
 			must(t, s.FinishRun(ctx, r.ID, outcome, 0, 0, "", at.Add(time.Minute)))
 		}

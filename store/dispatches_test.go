@@ -74,7 +74,7 @@ func TestCommitDigestsDedupes(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
-		run, err := s.ClaimRun(ctx, "deadlines", t0, "host-a", t0)
+		run, err := s.ClaimRun(ctx, "deadlines", t0, "host-a", t0, store.Retry{})
 		must(t, err)
 		digests := []store.Digest{
 			{Recipient: "bgs@example.org", Key: "deadlines/1/bgs@example.org", Reminders: []store.Reminder{
@@ -451,7 +451,7 @@ func TestListDispatches(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
-		run, err := s.ClaimRun(ctx, "deadlines", t0, "h", t0)
+		run, err := s.ClaimRun(ctx, "deadlines", t0, "h", t0, store.Retry{})
 		must(t, err)
 		queue(t, s, run.ID, t0, "a@example.org", "b@example.org")
 		queue(t, s, run.ID, t0.Add(time.Hour), "a@example.org")

@@ -129,10 +129,18 @@ const (
 
 // job runs
 const (
-	runCols   = `id, job, scheduled_for, started_at, finished_at, owner, outcome, reminders, dispatches, error`
+	runCols = `id, job, scheduled_for, started_at, finished_at, owner, outcome, reminders, dispatches, error, attempts`
+	// A claim inserts the run, or takes over the one that failed or whose
+	// process died (still running, started before the third parameter),
+	// below the attempts of the fourth; otherwise it returns no row.
 	qClaimRun = `INSERT INTO job_runs (job, scheduled_for, started_at, owner, outcome)
 		VALUES (?, ?, ?, ?, 'running')
-		ON CONFLICT (job, scheduled_for) DO NOTHING RETURNING ` + runCols
+		ON CONFLICT (job, scheduled_for) DO UPDATE SET started_at = excluded.started_at, owner = excluded.owner,
+			outcome = 'running', finished_at = NULL, reminders = 0, dispatches = 0, error = '',
+			attempts = job_runs.attempts + 1
+		WHERE (job_runs.outcome = 'failed' OR (job_runs.outcome = 'running' AND job_runs.started_at < ?))
+			AND job_runs.attempts < ?
+		RETURNING ` + runCols
 	qFinishRun = `UPDATE job_runs SET finished_at = ?, outcome = ?, reminders = ?, dispatches = ?, error = ?
 		WHERE id = ?`
 	qLastRuns = `SELECT ` + runCols + ` FROM job_runs r

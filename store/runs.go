@@ -16,6 +16,7 @@ type Run struct {
 	Owner, Outcome          string    // outcome: running | ok | failed
 	Reminders, Dispatches   int
 	Error                   string
+	Attempts                int // 1, and more when a claim took it over (Retry)
 }
 
 type runRow struct {
@@ -29,27 +30,45 @@ type runRow struct {
 	Reminders    int    `db:"reminders"`
 	Dispatches   int    `db:"dispatches"`
 	Error        string `db:"error"`
+	Attempts     int    `db:"attempts"`
 }
 
 func (r runRow) run() Run {
 	return Run{
 		ID: r.ID, Job: r.Job, ScheduledFor: r.ScheduledFor.Time, StartedAt: r.StartedAt.Time,
 		FinishedAt: r.FinishedAt.Time, Owner: r.Owner, Outcome: r.Outcome,
-		Reminders: r.Reminders, Dispatches: r.Dispatches, Error: r.Error,
+		Reminders: r.Reminders, Dispatches: r.Dispatches, Error: r.Error, Attempts: r.Attempts,
 	}
 }
 
-// ClaimRun records that owner runs job for scheduledFor. Exactly one claim
-// per (job, scheduledFor) succeeds, across processes; the others get
+// Retry says when a claim takes over a run already recorded for its
+// scheduled time: when that run failed, or is still "running" though it
+// started more than StaleAfter before the claim (its process died: a run
+// takes seconds), and it has had fewer than Attempts attempts. The zero
+// Retry takes over nothing. A run done again sends nothing twice: the
+// reminders it recorded before are known.
+type Retry struct {
+	StaleAfter time.Duration
+	Attempts   int
+}
+
+// ClaimRun records that owner runs job for scheduledFor, or takes over the
+// run recorded for it as retry allows. Exactly one claim per (job,
+// scheduledFor) succeeds at a time, across processes; the others get
 // ErrConflict and must not run the job.
-func (s *Store) ClaimRun(ctx context.Context, job string, scheduledFor time.Time, owner string, now time.Time) (Run, error) {
+func (s *Store) ClaimRun(ctx context.Context, job string, scheduledFor time.Time, owner string, now time.Time, retry Retry) (Run, error) {
 	if job == "" || scheduledFor.IsZero() || now.IsZero() {
 		return Run{}, errors.New("store: claim run: job, scheduled time and now are required")
 	}
+	staleBefore := now.Add(-retry.StaleAfter)
+	if retry.StaleAfter <= 0 {
+		staleBefore = time.Time{}
+	}
 	var r runRow
-	if err := get(ctx, s.db, &r, qClaimRun, job, ts(scheduledFor), ts(now), owner); err != nil {
+	err := get(ctx, s.db, &r, qClaimRun, job, ts(scheduledFor), ts(now), owner, ts(staleBefore), retry.Attempts)
+	if err != nil {
 		err = classify(err)
-		if errors.Is(err, ErrNotFound) { // ON CONFLICT DO NOTHING returned no row
+		if errors.Is(err, ErrNotFound) { // the run exists and is not taken over
 			err = ErrConflict
 		}
 		return Run{}, fmt.Errorf("store: claim run %s at %s: %w", job, s.inZone(scheduledFor).Format(time.RFC3339), err)

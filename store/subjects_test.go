@@ -15,7 +15,7 @@ func TestDispatchesForSubject(t *testing.T) {
 		item, other := "2024-7/四.2", "2024-7/四.1"
 		commit := func(at time.Time, digests ...store.Digest) {
 			t.Helper()
-			run, err := s.ClaimRun(ctx, "deadlines", at, "host-a", at)
+			run, err := s.ClaimRun(ctx, "deadlines", at, "host-a", at, store.Retry{})
 			must(t, err)
 			for i := range digests {
 				digests[i].Key = "deadlines/" + at.Format(time.RFC3339) + "/" + digests[i].Recipient

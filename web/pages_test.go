@@ -217,6 +217,34 @@ func TestDutiesAndJobsPages(t *testing.T) {
 	}
 }
 
+// A run done again after a failure says so, on both tables of 任务运行.
+func TestJobsPageShowsARunDoneAgain(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, storetest.Open(t, "sqlite"), "DUBAN_ADMIN_PASSWORD="+testPassword)
+	ctx := t.Context()
+	retry := store.Retry{StaleAfter: time.Minute, Attempts: 3}
+	for i, outcome := range []string{"failed", "ok"} {
+		start := asOf.Add(time.Duration(i) * 5 * time.Minute)
+		run, err := f.st.ClaimRun(ctx, ledger.JobSummary, asOf, "host", start, retry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errText := map[string]string{"failed": "database gone"}[outcome]
+		if err := f.st.FinishRun(ctx, run.ID, outcome, 0, 1, errText, start.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := consoleFor(t, f)
+	b.mustLogin()
+	jobs := b.get("/jobs")
+	if n := strings.Count(jobs.body, `<span class="outcome outcome-ok">成功</span> <small>第2次运行</small>`); n != 2 {
+		t.Errorf("jobs page shows the second attempt %d times, want 2 (last run, run log):\n%s", n, jobs.body)
+	}
+	if strings.Contains(jobs.body, "database gone") {
+		t.Error("jobs page shows the error of the attempt before the one that succeeded")
+	}
+}
+
 func TestOpenConsoleOnLoopback(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, storetest.Open(t, "sqlite"))

@@ -178,6 +178,9 @@ func (a *app) jobsCommand() *cobra.Command {
 				if r, ok := last[spec.Name]; ok {
 					row[2] = r.ScheduledFor.In(cfg.Location).Format("2006-01-02 15:04")
 					row[3] = r.Outcome
+					if r.Attempts > 1 {
+						row[3] += " (attempt " + strconv.Itoa(r.Attempts) + ")"
+					}
 					if r.Error != "" {
 						row[3] += ": " + r.Error
 					}

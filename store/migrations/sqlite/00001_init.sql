@@ -120,6 +120,9 @@ CREATE TABLE job_runs (
     reminders     INTEGER NOT NULL DEFAULT 0,
     dispatches    INTEGER NOT NULL DEFAULT 0,
     error         TEXT NOT NULL DEFAULT '',
+    -- 1, and one more each time a claim takes over a run that failed or
+    -- whose process died (store.Retry)
+    attempts      INTEGER NOT NULL DEFAULT 1,
     UNIQUE (job, scheduled_for)
 );
 
