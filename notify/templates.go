@@ -45,7 +45,8 @@ type DigestData struct {
 	Role     ledger.Role
 	Concerns []string // unit names a leader's or supervisor's copy concerns
 	Entries  []Entry
-	// OtherOpen counts the recipient's other open items, not in this digest.
+	// OtherOpen counts a unit's other open items, those not in this digest
+	// (the deadline job's digests to a unit).
 	OtherOpen int
 	// Omitted counts the entries left out of a long digest, the least
 	// urgent: the message counts them, the dispatch's refs name them all.

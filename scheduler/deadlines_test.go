@@ -149,3 +149,42 @@ func TestLeaderAddressedByTitleAndName(t *testing.T) {
 		}
 	})
 }
+
+// A unit told of some of its items hears how many others are still open;
+// a unit whose every open item is in its message does not.
+func TestDeadlinesDigestCountsTheUnitsOtherOpenItems(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		clk := &clock{t: at(t, "2025-06-16T09:00")}
+		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
+		item := func(no string, seq int, unit, deadline string, status ledger.Status) ledger.Item {
+			return ledger.Item{Round: "r1", No: no, Seq: seq, Problem: "问题" + no, Units: []string{unit},
+				Deadline: day(t, deadline), Status: status}
+		}
+		items := []ledger.Item{
+			item("A1", 1, "ua", "2025-06-20", ledger.StatusOpen), // remind-7d today
+			item("A2", 2, "ua", "2025-12-31", ledger.StatusOpen), // nothing to say yet
+			item("A3", 3, "ua", "2025-12-31", ledger.StatusOpen),
+			item("A4", 4, "ua", "2025-06-01", ledger.StatusDone), // not open
+			item("B1", 5, "ub", "2025-06-20", ledger.StatusOpen),
+		}
+		_, err := st.ImportItems(ctx, items, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
+		must(t, err)
+		res, err := newScheduler(t, st, clk).RunJob(ctx, ledger.JobDeadlines, clk.t)
+		must(t, err)
+		ds, err := st.ListDispatches(ctx, store.DispatchFilter{Job: ledger.JobDeadlines})
+		must(t, err)
+		if len(ds) != 3 || res.Dispatches != 3 {
+			t.Fatalf("%d dispatches, want one to ua's mailbox and two to ub's", len(ds))
+		}
+		const line = "此外，您还有2项整改事项正在推进，请一并抓紧落实。"
+		for _, d := range ds {
+			want := d.Recipient == "a@t.example"
+			if strings.Contains(d.BodyText, line) != want || strings.Contains(d.BodyHTML, line) != want {
+				t.Errorf("message to %s: has the line %q: %v in text, %v in HTML; want %v\n%s",
+					d.Recipient, line, strings.Contains(d.BodyText, line), strings.Contains(d.BodyHTML, line), want, d.BodyText)
+			}
+		}
+	})
+}

@@ -105,8 +105,9 @@ type renderFunc func(recipient string, notices []ledger.Notice) (subject, text, 
 
 // renderer returns how job's messages are rendered: the weekly summary's
 // facts are gathered once per run, before any message is built; every other
-// job renders a digest of the recipient's notices.
-func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date) (renderFunc, error) {
+// job renders a digest of the recipient's notices, which tells a unit of its
+// other open items when openOf counts them (by unit).
+func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date, openOf map[string]int) (renderFunc, error) {
 	if job == ledger.JobSummary {
 		facts, err := s.summaryFacts(ctx, today)
 		if err != nil {
@@ -129,7 +130,9 @@ func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date)
 	return func(recipient string, notices []ledger.Notice) (string, string, string, error) {
 		d := s.digestData(recipient, today, notices)
 		if d.Role == ledger.RoleUnit {
-			d.Link, d.LinkExpires = link(s.recipientUnit(recipient, notices))
+			unit := s.recipientUnit(recipient, notices)
+			d.Link, d.LinkExpires = link(unit)
+			d.OtherOpen = max(openOf[unit]-itemsIn(notices), 0)
 		}
 		if isRobot(recipient) {
 			subject, text, err := s.tmpl.RenderDigestMarkdown(d)
@@ -137,6 +140,17 @@ func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date)
 		}
 		return s.tmpl.RenderDigest(d)
 	}, nil
+}
+
+// itemsIn counts the items notices concern.
+func itemsIn(notices []ledger.Notice) int {
+	items := map[string]bool{}
+	for _, n := range notices {
+		if n.Item != nil {
+			items[n.Subject] = true
+		}
+	}
+	return len(items)
 }
 
 // linkMaker returns what makes a unit's link and the day it expires, for

@@ -28,15 +28,15 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return nil, nil
 	}
-	notices, _, err := s.collect(ctx, job, today)
+	found, err := s.collect(ctx, job, today)
 	if err != nil {
 		return nil, err
 	}
-	render, err := s.renderer(ctx, job, today)
+	render, err := s.renderer(ctx, job, today, found.openOf)
 	if err != nil {
 		return nil, err
 	}
-	digests, byKey := groupByRecipient(job, asOf, notices)
+	digests, byKey := groupByRecipient(job, asOf, found.notices)
 	known, err := s.store.KnownReminders(ctx, allKeys(digests))
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: plan %s: %w", job, err)

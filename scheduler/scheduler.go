@@ -181,28 +181,36 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if s.set.Policy.WorkdaysOnly && !s.set.Calendar.IsWorkday(today) {
 		return Result{Skipped: "non-workday " + today.String()}, nil
 	}
-	notices, told, err := s.collect(ctx, job, today)
+	found, err := s.collect(ctx, job, today)
 	if err != nil {
 		return Result{}, err
 	}
-	render, err := s.renderer(ctx, job, today)
+	render, err := s.renderer(ctx, job, today, found.openOf)
 	if err != nil {
 		return Result{}, err
 	}
-	digests, byKey := groupByRecipient(job, asOf, notices)
+	digests, byKey := groupByRecipient(job, asOf, found.notices)
 	build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
 		return s.message(job, d.Recipient, fresh, byKey, render)
 	}
-	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now(), told...)
+	reminders, dispatches, err := s.store.CommitDigests(ctx, job, run.ID, digests, build, s.now(), found.told...)
 	if err != nil {
 		return Result{}, fmt.Errorf("scheduler: commit %s reminders: %w", job, err)
 	}
 	return Result{Reminders: reminders, Dispatches: dispatches}, nil
 }
 
-// collect asks the ledger rules which notices are due today for job; the
-// deadline job also says what each item it looked up was told (Told).
-func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) ([]ledger.Notice, []store.Told, error) {
+// collected is what a run found to say.
+type collected struct {
+	notices []ledger.Notice
+	// The deadline job's only, which reads every open item: what the items
+	// it kept were told (Told), and how many open items each unit has.
+	told   []store.Told
+	openOf map[string]int
+}
+
+// collect asks the ledger rules which notices are due today for job.
+func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) (collected, error) {
 	var ns []ledger.Notice
 	var err error
 	switch job {
@@ -215,7 +223,7 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 	default:
 		ns = s.summaryNotices(today)
 	}
-	return ns, nil, err
+	return collected{notices: ns}, err
 }
 
 // deadlineNotices reads every open item and keeps the notices of those
@@ -226,23 +234,25 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 // rules) changes the digest. CommitDigests decides what is new among the
 // notices kept: a reminder recorded before is not sent again. told are the
 // new digests of the items kept, for CommitDigests to record.
-func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) ([]ledger.Notice, []store.Told, error) {
-	var kept []ledger.Notice
-	var told []store.Told
+func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) (collected, error) {
+	found := collected{openOf: map[string]int{}}
 	err := s.store.EachOpenItem(ctx, func(it ledger.Item, was store.Told) error {
+		for _, u := range it.Units {
+			found.openOf[u]++
+		}
 		ns := ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy)
 		digest := ledger.NoticesDigest(ns)
 		if digest == was.Digest {
 			return nil
 		}
-		told = append(told, store.Told{ItemID: was.ItemID, Digest: digest})
-		kept = append(kept, ns...)
+		found.told = append(found.told, store.Told{ItemID: was.ItemID, Digest: digest})
+		found.notices = append(found.notices, ns...)
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("scheduler: read open items: %w", err)
+		return collected{}, fmt.Errorf("scheduler: read open items: %w", err)
 	}
-	return kept, told, nil
+	return found, nil
 }
 
 func knownJob(job string) bool {
