@@ -50,7 +50,7 @@ type overviewView struct {
 	Today        ledger.Date
 	Total        int
 	Lights       []countView
-	Statuses     []countView
+	Open         int // the items of the four lights of open items
 	DueSoonDays  int
 	DueSoon      []itemRow
 	DueSoonTotal int
@@ -93,21 +93,19 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "overview", "总览", v)
 }
 
-// summarizeItems counts the items by light and status and lists the most
+// summarizeItems counts the items by light and lists the most
 // urgent overdue ones and those due soon.
 func (s *Server) summarizeItems(ctx context.Context, v *overviewView) error {
 	lights, err := s.lightCounts(ctx)
 	if err != nil {
 		return err
 	}
-	statuses := map[ledger.Status]int{}
 	for _, l := range allLights {
 		v.Lights = append(v.Lights, countView{Value: string(l), Label: l.Label(), N: lights[l]})
 		v.Total += lights[l]
-		statuses[statusOfLight(l)] += lights[l]
-	}
-	for _, o := range statusOptions {
-		v.Statuses = append(v.Statuses, countView{Value: o.Value, Label: o.Label, N: statuses[ledger.Status(o.Value)]})
+		if l != ledger.LightDone && l != ledger.LightClosed {
+			v.Open += lights[l]
+		}
 	}
 	urgent := store.ItemQuery{Today: v.Today, YellowDays: s.cfg.Policy.YellowDays, ByDeadline: true, Limit: overviewRows}
 	overdue := urgent
@@ -120,18 +118,6 @@ func (s *Server) summarizeItems(ctx context.Context, v *overviewView) error {
 	v.DueSoonDays = dueSoonDays
 	v.DueSoon, v.DueSoonTotal, err = s.itemRows(ctx, dueSoon)
 	return err
-}
-
-// statusOfLight is the status of the items of a light: done and closed
-// are their own, the colours are open.
-func statusOfLight(l ledger.Light) ledger.Status {
-	switch l {
-	case ledger.LightDone:
-		return ledger.StatusDone
-	case ledger.LightClosed:
-		return ledger.StatusClosed
-	}
-	return ledger.StatusOpen
 }
 
 // itemRows lists the items of q as rows, with how many match in all.

@@ -433,9 +433,22 @@ func TestOverviewOfALargeLedger(t *testing.T) {
 		if !strings.Contains(res.body, fmt.Sprintf("共 %d 个", len(all))) {
 			t.Errorf("overview lacks the total %d", len(all))
 		}
+		open := 0
 		for l, n := range lights {
 			if card := fmt.Sprintf(`href="/items?light=%s"><span class="n">%d</span>`, l, n); !strings.Contains(res.body, card) {
 				t.Errorf("overview lacks %s", card)
+			}
+			if l != ledger.LightDone && l != ledger.LightClosed {
+				open += n
+			}
+		}
+		if want := fmt.Sprintf(`<a href="/items?status=open">正在整改 %d 个</a>`, open); !strings.Contains(res.body, want) {
+			t.Errorf("overview lacks %s", want)
+		}
+		// Each count once: 已完成 and 已销号 are lights.
+		for _, label := range []string{"已完成", "已销号"} {
+			if n := strings.Count(res.body, `<span class="l">`+label+`</span>`); n != 1 {
+				t.Errorf("overview shows %s %d times, want once", label, n)
 			}
 		}
 		section := res.body[strings.Index(res.body, "逾期事项"):strings.Index(res.body, "近14天内到期")]
