@@ -18,6 +18,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"duban/ledger"
+	"duban/store"
 	"duban/store/storetest"
 )
 
@@ -40,6 +42,18 @@ func officeTour(t *testing.T, f *fixture) []tourPage {
 	f.run()
 	failFirstDispatch(t, f)
 	f.deliver()
+	// The summary's run failed (the database was away) and was done again.
+	retry := store.Retry{StaleAfter: time.Minute, Attempts: 3}
+	for i, outcome := range []string{"failed", "ok"} {
+		start := asOf.Add(time.Duration(i) * 5 * time.Minute)
+		run, err := f.st.ClaimRun(t.Context(), ledger.JobSummary, asOf.Add(-time.Hour), "duban-1", start, retry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.st.FinishRun(t.Context(), run.ID, outcome, 0, 1, "", start.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	unit := consoleFor(t, f)
 	link := linkFor(f, "cwb", 0)

@@ -74,3 +74,23 @@ func mapsEqualString(a, b map[string]string) bool {
 	}
 	return true
 }
+
+func TestDurationLabel(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0 毫秒"},
+		{350 * time.Millisecond, "350 毫秒"},
+		{time.Second, "1 秒"},
+		{2440 * time.Millisecond, "2.4 秒"},
+		{59*time.Second + 960*time.Millisecond, "1 分 0 秒"},
+		{3*time.Minute + 5*time.Second, "3 分 5 秒"},
+		{65 * time.Minute, "65 分 0 秒"},
+	} {
+		if got := durationLabel(tc.d); got != tc.want {
+			t.Errorf("durationLabel(%s) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}

@@ -182,9 +182,17 @@ func runDuration(r store.Run) string {
 	if r.FinishedAt.IsZero() {
 		return "运行中"
 	}
-	d := r.FinishedAt.Sub(r.StartedAt)
+	return durationLabel(r.FinishedAt.Sub(r.StartedAt))
+}
+
+// durationLabel says d in Chinese: 350 毫秒, 2.4 秒, 3 分 5 秒.
+func durationLabel(d time.Duration) string {
 	if d < time.Second {
 		return strconv.FormatInt(d.Milliseconds(), 10) + " 毫秒"
 	}
-	return d.Round(100 * time.Millisecond).String()
+	if s := d.Round(100 * time.Millisecond); s < time.Minute {
+		return strconv.FormatFloat(s.Seconds(), 'f', -1, 64) + " 秒"
+	}
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%d 分 %d 秒", int(d.Minutes()), int(d.Seconds())%60)
 }
