@@ -67,14 +67,7 @@ func TestJobsAndConsoleAgreeOnNextRun(t *testing.T) {
 func TestJobsShowsARunDoneAgain(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t, configWith("sqlite:"+c0(t), ""))
-	cfg, err := config.Load(c.config, c.env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.Context(), cfg.Database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStoreOf(t, c)
 	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	retry := store.Retry{StaleAfter: time.Minute, Attempts: 3}
 	for i, outcome := range []string{"failed", "ok"} {
@@ -87,7 +80,6 @@ func TestJobsShowsARunDoneAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st.Close()
 	out := c.run("jobs")
 	if !regexp.MustCompile(`(?m)^deadlines\s.*2026-11-25 09:00\s+ok \(attempt 2\)\s+2\s+1\s`).MatchString(out.stdout) {
 		t.Errorf("duban jobs does not show the run's second attempt:\n%s", out.stdout)
