@@ -188,3 +188,35 @@ func TestDeadlinesDigestCountsTheUnitsOtherOpenItems(t *testing.T) {
 		}
 	})
 }
+
+// Two units sharing one mailbox: the count is of the mailbox's items, each
+// once, whichever of the units it belongs to.
+func TestDeadlinesDigestCountsASharedMailboxsItemsOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		clk := &clock{t: at(t, "2025-06-16T09:00")}
+		must(t, st.EnsureRounds(ctx, []ledger.Round{{Code: "r1"}}))
+		dir := ledger.NewDirectory([]ledger.Unit{
+			{Code: "ua", Name: "综合科", Kind: ledger.KindDepartment, Emails: []string{"shared@t.example"}},
+			{Code: "ud", Name: "档案室", Kind: ledger.KindDepartment, Emails: []string{"shared@t.example"}},
+		}, nil, nil)
+		item := func(no string, seq int, deadline string, units ...string) ledger.Item {
+			return ledger.Item{Round: "r1", No: no, Seq: seq, Problem: "问题" + no, Units: units,
+				Deadline: day(t, deadline), Status: ledger.StatusOpen}
+		}
+		_, err := st.ImportItems(ctx, []ledger.Item{
+			item("U1", 1, "2025-06-20", "ua"), // remind-7d today
+			item("U2", 2, "2025-12-31", "ud"),
+			item("U3", 3, "2025-12-31", "ua", "ud"),
+		}, store.ImportOptions{By: store.Actor{Name: "test", Kind: store.ActorCLI}, At: clk.t})
+		must(t, err)
+		_, err = schedulerWith(t, st, clk, dir).RunJob(ctx, ledger.JobDeadlines, clk.t)
+		must(t, err)
+		ds, err := st.ListDispatches(ctx, store.DispatchFilter{Job: ledger.JobDeadlines})
+		must(t, err)
+		if len(ds) != 1 || !strings.Contains(ds[0].BodyText, "此外，您还有2项整改事项正在推进") {
+			t.Fatalf("want one message to shared@t.example counting U2 and U3, got %d:\n%v", len(ds), ds)
+		}
+	})
+}

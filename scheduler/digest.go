@@ -26,8 +26,8 @@ type digestOf struct {
 
 // groupByRecipient turns notices into one digest per recipient and
 // capacity, in address order, own before copy, and indexes the notices by
-// reminder key for rendering.
-func groupByRecipient(job string, asOf time.Time, notices []ledger.Notice) ([]store.Digest, map[string]*ledger.Notice) {
+// reminder key for rendering; attempt is the run's (store.Run.Attempts).
+func groupByRecipient(job string, asOf time.Time, attempt int, notices []ledger.Notice) ([]store.Digest, map[string]*ledger.Notice) {
 	byKey := make(map[string]*ledger.Notice, len(notices))
 	byDigest := make(map[digestOf][]store.Reminder)
 	for i := range notices {
@@ -56,16 +56,23 @@ func groupByRecipient(job string, asOf time.Time, notices []ledger.Notice) ([]st
 	})
 	digests := make([]store.Digest, 0, len(byDigest))
 	for _, of := range order {
-		digests = append(digests, store.Digest{Recipient: of.recipient, Key: dispatchKey(job, asOf, of), Reminders: byDigest[of]})
+		digests = append(digests, store.Digest{Recipient: of.recipient, Key: dispatchKey(job, asOf, attempt, of), Reminders: byDigest[of]})
 	}
 	return digests, byKey
 }
 
-// dispatchKey names the one message a recipient gets from one run in one
-// capacity; the Message-ID is derived from it, so a retry is the same
-// message.
-func dispatchKey(job string, asOf time.Time, of digestOf) string {
-	key := fmt.Sprintf("%s/%s/%s", job, asOf.UTC().Format("20060102T150405Z"), of.recipient)
+// dispatchKey names the one message a recipient gets from one attempt of
+// a run in one capacity; the Message-ID is derived from it, so a retry of
+// its sending is the same message. A later attempt of the run has keys of
+// its own: an attempt before it may have committed its messages, and what
+// the later one finds fresh (the ledger changed in between) needs a message
+// of its own, not a name in one that exists.
+func dispatchKey(job string, asOf time.Time, attempt int, of digestOf) string {
+	at := asOf.UTC().Format("20060102T150405Z")
+	if attempt > 1 {
+		at += fmt.Sprintf("-%d", attempt)
+	}
+	key := fmt.Sprintf("%s/%s/%s", job, at, of.recipient)
 	if of.copy {
 		key += "/copy"
 	}
@@ -106,7 +113,7 @@ type renderFunc func(recipient string, notices []ledger.Notice) (subject, text, 
 // renderer returns how job's messages are rendered: the weekly summary's
 // facts are gathered once per run, before any message is built; every other
 // job renders a digest of the recipient's notices, which tells a unit of its
-// other open items when openOf counts them (by unit).
+// other open items when openOf counts them (by address).
 func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date, openOf map[string]int) (renderFunc, error) {
 	if job == ledger.JobSummary {
 		facts, err := s.summaryFacts(ctx, today)
@@ -130,9 +137,8 @@ func (s *Scheduler) renderer(ctx context.Context, job string, today ledger.Date,
 	return func(recipient string, notices []ledger.Notice) (string, string, string, error) {
 		d := s.digestData(recipient, today, notices)
 		if d.Role == ledger.RoleUnit {
-			unit := s.recipientUnit(recipient, notices)
-			d.Link, d.LinkExpires = link(unit)
-			d.OtherOpen = max(openOf[unit]-itemsIn(notices), 0)
+			d.Link, d.LinkExpires = link(s.recipientUnit(recipient, notices))
+			d.OtherOpen = max(openOf[recipient]-itemsIn(notices), 0)
 		}
 		if isRobot(recipient) {
 			subject, text, err := s.tmpl.RenderDigestMarkdown(d)

@@ -36,7 +36,7 @@ func (s *Scheduler) Plan(ctx context.Context, job string, asOf time.Time) ([]Pla
 	if err != nil {
 		return nil, err
 	}
-	digests, byKey := groupByRecipient(job, asOf, found.notices)
+	digests, byKey := groupByRecipient(job, asOf, 1, found.notices)
 	known, err := s.store.KnownReminders(ctx, allKeys(digests))
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: plan %s: %w", job, err)

@@ -40,7 +40,7 @@ func TestServeDoesAgainARunThatDidNotFinish(t *testing.T) {
 				return claimAs(t, st, tick, "other-replica", time.Now())
 			},
 			whileServing: func(t *testing.T, st *store.Store, run store.Run) {
-				must(t, st.FinishRun(t.Context(), run.ID, "failed", 0, 0, "database gone", time.Now()))
+				must(t, st.FinishRun(t.Context(), run, "failed", 0, 0, "database gone", time.Now()))
 			},
 		},
 	}

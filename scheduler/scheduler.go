@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -160,7 +161,13 @@ func (s *Scheduler) RunJob(ctx context.Context, job string, scheduledFor time.Ti
 	// run is never left looking as if it were still going.
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.store.FinishRun(finishCtx, run.ID, outcome, res.Reminders, res.Dispatches, errText, s.now()); err != nil {
+	switch err := s.store.FinishRun(finishCtx, run, outcome, res.Reminders, res.Dispatches, errText, s.now()); {
+	case errors.Is(err, store.ErrConflict):
+		// Slow enough to be taken for dead: what it committed stands, and
+		// the attempt that took over records the run's outcome.
+		s.log.Warn("job run taken over before it finished", "job", job,
+			"scheduled_for", scheduledFor.In(s.set.Location).Format(time.RFC3339), "attempt", run.Attempts, "outcome", outcome)
+	case err != nil:
 		err = errors.Join(runErr, fmt.Errorf("scheduler: finish %s run: %w", job, err))
 		s.afterRun(job, res, err)
 		return res, err
@@ -189,7 +196,7 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 	if err != nil {
 		return Result{}, err
 	}
-	digests, byKey := groupByRecipient(job, asOf, found.notices)
+	digests, byKey := groupByRecipient(job, asOf, run.Attempts, found.notices)
 	build := func(d store.Digest, fresh []store.Reminder) (store.Message, error) {
 		return s.message(job, d.Recipient, fresh, byKey, render)
 	}
@@ -204,7 +211,8 @@ func (s *Scheduler) perform(ctx context.Context, job string, run store.Run, asOf
 type collected struct {
 	notices []ledger.Notice
 	// The deadline job's only, which reads every open item: what the items
-	// it kept were told (Told), and how many open items each unit has.
+	// it kept were told (Told), and how many open items each unit's
+	// mailbox (or robot) is responsible for.
 	told   []store.Told
 	openOf map[string]int
 }
@@ -236,9 +244,21 @@ func (s *Scheduler) collect(ctx context.Context, job string, today ledger.Date) 
 // new digests of the items kept, for CommitDigests to record.
 func (s *Scheduler) deadlineNotices(ctx context.Context, today ledger.Date) (collected, error) {
 	found := collected{openOf: map[string]int{}}
+	addresses := make(map[string][]string, len(s.set.Directory.Units))
+	for code, u := range s.set.Directory.Units {
+		addresses[code] = u.Addresses()
+	}
+	var mine []string
 	err := s.store.EachOpenItem(ctx, func(it ledger.Item, was store.Told) error {
+		// An item counts once for an address its units share.
+		mine = mine[:0]
 		for _, u := range it.Units {
-			found.openOf[u]++
+			for _, a := range addresses[u] {
+				if !slices.Contains(mine, a) {
+					mine = append(mine, a)
+					found.openOf[a]++
+				}
+			}
 		}
 		ns := ledger.ItemNotices(it, s.set.Directory, today, s.set.Policy)
 		digest := ledger.NoticesDigest(ns)

@@ -164,7 +164,7 @@ func TestLastSuccesses(t *testing.T) {
 		finish := func(job string, at time.Time, outcome string) {
 			r, err := s.ClaimRun(ctx, job, at, "host-a", at, store.Retry{})
 			must(t, err)
-			must(t, s.FinishRun(ctx, r.ID, outcome, 0, 0, "", at.Add(time.Minute)))
+			must(t, s.FinishRun(ctx, r, outcome, 0, 0, "", at.Add(time.Minute)))
 		}
 		finish("deadlines", t0, "ok")
 		finish("deadlines", t0.Add(24*time.Hour), "failed")

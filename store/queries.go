@@ -141,9 +141,12 @@ const (
 		WHERE (job_runs.outcome = 'failed' OR (job_runs.outcome = 'running' AND job_runs.started_at < ?))
 			AND job_runs.attempts < ?
 		RETURNING ` + runCols
+	// Only the run's own attempt: a slow one taken over must not record
+	// its outcome over the attempt that took it over.
 	qFinishRun = `UPDATE job_runs SET finished_at = ?, outcome = ?, reminders = ?, dispatches = ?, error = ?
-		WHERE id = ?`
-	qLastRuns = `SELECT ` + runCols + ` FROM job_runs r
+		WHERE id = ? AND attempts = ?`
+	qRunExists = `SELECT COUNT(*) FROM job_runs WHERE id = ?`
+	qLastRuns  = `SELECT ` + runCols + ` FROM job_runs r
 		WHERE scheduled_for = (SELECT MAX(scheduled_for) FROM job_runs WHERE job = r.job)`
 	// Each job's latest successful run, by scheduled time.
 	qLastSuccesses = `SELECT ` + runCols + ` FROM job_runs r WHERE outcome = 'ok'

@@ -76,10 +76,22 @@ func (s *Store) ClaimRun(ctx context.Context, job string, scheduledFor time.Time
 	return r.run(), nil
 }
 
-// FinishRun records the end of a run: outcome ok or failed, what it produced.
-func (s *Store) FinishRun(ctx context.Context, id int64, outcome string, reminders, dispatches int, errText string, now time.Time) error {
-	if err := execOne(ctx, s.db, qFinishRun, ts(now), outcome, reminders, dispatches, errText, id); err != nil {
-		return fmt.Errorf("store: finish run %d: %w", id, err)
+// FinishRun records the end of run's attempt: outcome ok or failed, what
+// it produced. ErrConflict means a later attempt has taken the run over
+// (ClaimRun): the outcome is that attempt's to record.
+func (s *Store) FinishRun(ctx context.Context, run Run, outcome string, reminders, dispatches int, errText string, now time.Time) error {
+	err := execOne(ctx, s.db, qFinishRun, ts(now), outcome, reminders, dispatches, errText, run.ID, run.Attempts)
+	if errors.Is(err, ErrNotFound) {
+		var n int
+		if err := get(ctx, s.db, &n, qRunExists, run.ID); err != nil {
+			return fmt.Errorf("store: finish run %d: %w", run.ID, err)
+		}
+		if n > 0 {
+			err = ErrConflict
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: finish run %d: %w", run.ID, err)
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func TestClaimRunTakesOver(t *testing.T) {
 				r, err = s.ClaimRun(ctx, "deadlines", at, "host-a", at, retry)
 				must(t, err)
 				if tt.outcome != "running" {
-					must(t, s.FinishRun(ctx, r.ID, tt.outcome, 4, 2, "database gone", at.Add(time.Second)))
+					must(t, s.FinishRun(ctx, r, tt.outcome, 4, 2, "database gone", at.Add(time.Second)))
 				}
 			}
 			if tt.outcome == "running" && tt.attempts > 1 {
@@ -86,6 +86,14 @@ func TestClaimRunTakesOver(t *testing.T) {
 				t.Errorf("%s: taken over run = %+v, want run %d, host-b's, running, attempt %d", tt.name, got, r.ID, tt.attempts+1)
 			}
 			sameTime(t, tt.name+": StartedAt", got.StartedAt, at.Add(tt.age))
+			// The attempt taken over, were it only slow, records nothing.
+			wantErr(t, s.FinishRun(ctx, r, "failed", 0, 0, "late", at.Add(tt.age+time.Second)), store.ErrConflict)
+			must(t, s.FinishRun(ctx, got, "ok", 1, 1, "", at.Add(tt.age+2*time.Second)))
+			runs, err := s.ListRuns(ctx, "deadlines", 1)
+			must(t, err)
+			if len(runs) != 1 || runs[0].ID != r.ID || runs[0].Outcome != "ok" || runs[0].Attempts != tt.attempts+1 {
+				t.Errorf("%s: the run after both attempts ended = %+v, want the later attempt's ok", tt.name, runs)
+			}
 		}
 	})
 }
@@ -97,7 +105,7 @@ func TestClaimRunRace(t *testing.T) {
 		retry := store.Retry{StaleAfter: time.Minute, Attempts: 3}
 		failed, err := s.ClaimRun(t.Context(), "summary", t0.Add(time.Hour), "host-a", t0, retry)
 		must(t, err)
-		must(t, s.FinishRun(t.Context(), failed.ID, "failed", 0, 0, "database gone", t0))
+		must(t, s.FinishRun(t.Context(), failed, "failed", 0, 0, "database gone", t0))
 		for _, at := range []time.Time{t0, failed.ScheduledFor} {
 			const claimers = 8
 			var wg sync.WaitGroup
@@ -130,6 +138,7 @@ func TestRunHistory(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
+		var deadlines []store.Run
 		var ids []int64
 		for i := range 3 {
 			at := t0.AddDate(0, 0, i)
@@ -137,13 +146,13 @@ func TestRunHistory(t *testing.T) {
 				r, err := s.ClaimRun(ctx, job, at, "host-a", at, store.Retry{})
 				must(t, err)
 				if job == "deadlines" {
-					ids = append(ids, r.ID)
+					deadlines, ids = append(deadlines, r), append(ids, r.ID)
 				}
 			}
 		}
-		must(t, s.FinishRun(ctx, ids[0], "ok", 5, 2, "", t0.Add(time.Minute)))
-		must(t, s.FinishRun(ctx, ids[2], "failed", 0, 0, "smtp down", t0.AddDate(0, 0, 2).Add(time.Minute)))
-		wantErr(t, s.FinishRun(ctx, 99999, "ok", 0, 0, "", t0), store.ErrNotFound)
+		must(t, s.FinishRun(ctx, deadlines[0], "ok", 5, 2, "", t0.Add(time.Minute)))
+		must(t, s.FinishRun(ctx, deadlines[2], "failed", 0, 0, "smtp down", t0.AddDate(0, 0, 2).Add(time.Minute)))
+		wantErr(t, s.FinishRun(ctx, store.Run{ID: 99999, Attempts: 1}, "ok", 0, 0, "", t0), store.ErrNotFound)
 
 		last, err := s.LastRuns(ctx)
 		must(t, err)

@@ -50,7 +50,7 @@ func officeTour(t *testing.T, f *fixture) []tourPage {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.st.FinishRun(t.Context(), run.ID, outcome, 0, 1, "", start.Add(time.Second)); err != nil {
+		if err := f.st.FinishRun(t.Context(), run, outcome, 0, 1, "", start.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}

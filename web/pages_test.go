@@ -230,7 +230,7 @@ func TestJobsPageShowsARunDoneAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		errText := map[string]string{"failed": "database gone"}[outcome]
-		if err := f.st.FinishRun(ctx, run.ID, outcome, 0, 1, errText, start.Add(time.Second)); err != nil {
+		if err := f.st.FinishRun(ctx, run, outcome, 0, 1, errText, start.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -76,7 +76,7 @@ func TestJobsShowsARunDoneAgain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.FinishRun(t.Context(), run.ID, outcome, 2, 1, "", start.Add(time.Second)); err != nil {
+		if err := st.FinishRun(t.Context(), run, outcome, 2, 1, "", start.Add(time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
