@@ -89,13 +89,6 @@ type Notice struct {
 // Tag names the notice the way the office does (see Tag).
 func (n Notice) Tag() string { return Tag(n.Rule, n.Level, n.DaysLeft < 0) }
 
-// Key identifies the notice across runs, restarts and replicas:
-// Rule|Subject|Stage.Name|Recipient. A key already stored was already handled.
-//
-// For item rules the stage is anchored to the date it counts from (the
-// deadline, or the day a follow-up counts from): when the office extends a
-// deadline (延期) or an item is reopened and done again, the new dates'
-// stages are new reminders rather than duplicates of the old ones.
 // NoticesDigest sums up the reminder keys of notices, in any order: two
 // runs that give an item's notices the same digest would record the same
 // reminders. No notices have the empty digest, that of an item never told.
@@ -112,6 +105,13 @@ func NoticesDigest(ns []Notice) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// Key identifies the notice across runs, restarts and replicas:
+// Rule|Subject|Stage.Name|Recipient. A key already stored was already handled.
+//
+// For item rules the stage is anchored to the date it counts from (the
+// deadline, or the day a follow-up counts from): when the office extends a
+// deadline (延期) or an item is reopened and done again, the new dates'
+// stages are new reminders rather than duplicates of the old ones.
 func (n Notice) Key() string {
 	return n.Rule + "|" + n.Subject + "|" + n.Stage.Name + n.anchor() + "|" + n.Recipient
 }
