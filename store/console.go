@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"duban/ledger"
 )
@@ -156,8 +157,22 @@ const qItemsByDeadline = ` ORDER BY deadline, id`
 // hasASCIILetter tells whether text has a letter a search must match
 // whatever its case.
 func hasASCIILetter(text string) bool {
-	return strings.ContainsFunc(text, func(r rune) bool { return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' })
+	return strings.ContainsFunc(text, isASCIILetter)
 }
+
+// longestRunWithoutLetters is the longest part of text without ASCII
+// letters: what a text that matches text holds as it is, whatever its case.
+func longestRunWithoutLetters(text string) string {
+	longest := ""
+	for _, run := range strings.FieldsFunc(text, isASCIILetter) {
+		if utf8.RuneCountInString(run) > utf8.RuneCountInString(longest) {
+			longest = run
+		}
+	}
+	return longest
+}
+
+func isASCIILetter(r rune) bool { return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' }
 
 // itemConditions are the WHERE conditions of f, joined with AND, and
 // their parameters.
@@ -182,11 +197,15 @@ func (s *Store) itemConditions(f ItemFilter) ([]string, []any) {
 	}
 	if f.Text != "" {
 		p := likePattern(f.Text)
-		cond := s.q.itemText
-		if !hasASCIILetter(f.Text) {
-			cond = fItemTextLike
+		switch run := longestRunWithoutLetters(f.Text); {
+		case !hasASCIILetter(f.Text):
+			add(fItemTextLike, p, p, p, p, p, p)
+		case s.q.itemTextNarrowed != "" && utf8.RuneCountInString(run) >= 2:
+			r := likePattern(run)
+			add(s.q.itemTextNarrowed, r, r, r, r, r, r, p, p, p, p, p, p)
+		default:
+			add(s.q.itemText, p, p, p, p, p, p)
 		}
-		add(cond, p, p, p, p, p, p)
 	}
 	return where, args
 }

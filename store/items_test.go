@@ -223,7 +223,7 @@ func TestListItemsFilters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		items := append(seedItems(), ledger.Item{
-			Round: "2023-5", No: "一.1", Seq: 9, Problem: "100% 完成率虚高（ＰＰＰ项目）", Units: []string{"bgs"},
+			Round: "2023-5", No: "一.1", Seq: 9, Problem: "100% 完成率虚高（ＰＰＰ项目，OA系统）", Units: []string{"bgs"},
 			Leader: "li", Status: ledger.StatusClosed, CompletedOn: day("2023-12-01"),
 		})
 		importAll(t, s, items)
@@ -243,6 +243,8 @@ func TestListItemsFilters(t *testing.T) {
 			{"text ignores ASCII case", store.ItemFilter{Text: "budget"}, []string{"2024-7/一.2"}},
 			{"text within one field", store.ItemFilter{Text: "监督Budget"}, nil},
 			{"text in measures", store.ItemFilter{Text: "财务"}, []string{"2024-7/一.2"}},
+			{"letters and others ignore ASCII case", store.ItemFilter{Text: "oa系统"}, []string{"2023-5/一.1"}},
+			{"letters and others in one field", store.ItemFilter{Text: "oa系统Budget"}, nil},
 			{"text is literal", store.ItemFilter{Text: "0%"}, []string{"2023-5/一.1"}},
 			// As SQLite's LIKE does, PostgreSQL's too.
 			{"other letters as they are", store.ItemFilter{Text: "ＰＰＰ"}, []string{"2023-5/一.1"}},

@@ -88,15 +88,22 @@ const (
 	// letter, and much slower). The texts are searched in a subquery:
 	// told to order the items and stop at a page, PostgreSQL would walk the
 	// whole ledger in order through its index rather than scan it once.
-	fItemTextPostgres = `id IN (SELECT id FROM items WHERE lower(no COLLATE "C") LIKE ? ESCAPE '\'
-		OR lower(category COLLATE "C") LIKE ? ESCAPE '\' OR lower(subcategory COLLATE "C") LIKE ? ESCAPE '\'
-		OR lower(problem COLLATE "C") LIKE ? ESCAPE '\' OR lower(measures COLLATE "C") LIKE ? ESCAPE '\'
-		OR lower(progress COLLATE "C") LIKE ? ESCAPE '\')`
+	fItemTextPostgres = `id IN (SELECT id FROM items WHERE ` + textLowerLike + `)`
 	// A search without ASCII letters (Chinese, digits) matches the same
 	// without lowering every text of the ledger.
-	fItemTextLike = `id IN (SELECT id FROM items WHERE no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
+	fItemTextLike = `id IN (SELECT id FROM items WHERE ` + textLike + `)`
+	// A search of letters and other characters (B12500) lowers only the
+	// texts that hold its longest run of other characters as it is (12500):
+	// lowering is most of what the scan costs.
+	fItemTextPostgresNarrowed = `id IN (SELECT id FROM items WHERE (` + textLike + `) AND (` + textLowerLike + `))`
+
+	textLike = `no LIKE ? ESCAPE '\' OR category LIKE ? ESCAPE '\'
 		OR subcategory LIKE ? ESCAPE '\' OR problem LIKE ? ESCAPE '\' OR measures LIKE ? ESCAPE '\'
-		OR progress LIKE ? ESCAPE '\')`
+		OR progress LIKE ? ESCAPE '\'`
+	textLowerLike = `lower(no COLLATE "C") LIKE ? ESCAPE '\'
+		OR lower(category COLLATE "C") LIKE ? ESCAPE '\' OR lower(subcategory COLLATE "C") LIKE ? ESCAPE '\'
+		OR lower(problem COLLATE "C") LIKE ? ESCAPE '\' OR lower(measures COLLATE "C") LIKE ? ESCAPE '\'
+		OR lower(progress COLLATE "C") LIKE ? ESCAPE '\'`
 )
 
 // submissions
@@ -303,6 +310,9 @@ type dialectQueries struct {
 	claimDispatches string
 	noLimit         string // LIMIT value meaning "all rows", for OFFSET without LIMIT
 	itemText        string // the ItemFilter.Text condition
+	// the condition of a text with ASCII letters and a run of two or more
+	// other characters, the run's pattern first; "" where itemText is as fast
+	itemTextNarrowed string
 	// The scs stores judge expiry by the database's clock, each in its own way.
 	deleteExpiredSessions string
 }
@@ -315,6 +325,7 @@ func queriesFor(dialect string) dialectQueries {
 			claimDispatches:       fmt.Sprintf(qClaimDispatches, " FOR UPDATE SKIP LOCKED"),
 			noLimit:               `ALL`,
 			itemText:              fItemTextPostgres,
+			itemTextNarrowed:      fItemTextPostgresNarrowed,
 			deleteExpiredSessions: `DELETE FROM sessions WHERE expiry < current_timestamp`,
 		}
 	}
